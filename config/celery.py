@@ -1,0 +1,24 @@
+"""The Celery app (cookiecutter-django layout): settings under the CELERY_ namespace."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.signals import task_postrun, task_prerun
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("boardsvc_project")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_stale_db_connections(**_kwargs: object) -> None:
+    # A worker outlives database restarts (reliability-bar R1): drop broken connections between
+    # tasks so the next task reconnects instead of failing on a dead socket.
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -1,0 +1,366 @@
+"""Base settings: everything lives here; production behaviour is switched by environment.
+
+HackSoft's rule: no code path exists only in production.py. Environment variables are read through
+the typed helpers in ``_env`` so that a malformed value stops start-up with a clear message.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from celery.schedules import crontab
+from csp.constants import NONCE, SELF
+
+from ._env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    parse_database_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("BOARDSVC_VAR_DIR", str(BASE_DIR / "var")) or BASE_DIR / "var")
+
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY")  # local.py/test.py give a dev default; production has none
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    # Project apps. core is the shared kernel (roles, audit, outbox, API errors); cases depends
+    # only on core; boardsvc and scheduling may depend on cases.
+    "core",
+    "cases",
+    "boardsvc",
+    "scheduling",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.RequireOTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+# Embedded default: a SQLite file tuned for concurrent writers (reliability-bar C3): every
+# atomic() takes the write lock at BEGIN (IMMEDIATE), WAL lets readers continue, and the busy
+# timeout makes writers queue instead of failing with "database is locked".
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    _db = parse_database_url(_database_url)
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "db.sqlite3")}
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("BOARDSVC_SQLITE_TIMEOUT", 20, minimum=1),
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=20000;"
+        ),
+    }
+else:
+    # Bounded waits everywhere (reliability-bar R1/R2): a dead database gives a 503 quickly.
+    _opts = dict(_db.get("OPTIONS", {}))  # type: ignore[call-overload]
+    _opts.setdefault("connect_timeout", env_int("BOARDSVC_DB_CONNECT_TIMEOUT", 5, minimum=1))
+    _opts.setdefault(
+        "options",
+        "-c statement_timeout={} -c idle_in_transaction_session_timeout={}".format(
+            env_int("BOARDSVC_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=100),
+            env_int("BOARDSVC_DB_IDLE_TX_TIMEOUT_MS", 30000, minimum=100),
+        ),
+    )
+    _db["OPTIONS"] = _opts
+    _db["CONN_MAX_AGE"] = env_int("BOARDSVC_DB_CONN_MAX_AGE", 60, minimum=0)
+    _db["CONN_HEALTH_CHECKS"] = True
+
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "boardsvc",
+    }
+}
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Brute force (reliability-bar S5): lock username+IP after N failures, for a cool-off.
+AXES_FAILURE_LIMIT = env_int("BOARDSVC_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("BOARDSVC_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+
+# Two-factor (reliability-bar S3): enforced for anyone reaching patient data when on.
+BOARDSVC_REQUIRE_2FA = env_bool("BOARDSVC_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "boardsvc"
+
+# --- OAuth2 for hospital systems (client credentials) ----------------------------------------
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "cases:read": "Read case referrals and their decision support",
+        "cases:write": "Submit and update case referrals",
+        "agenda:read": "Read boards, meetings and agendas",
+        "decisions:write": "Record MDT decisions",
+        "bookings:read": "Read resources, free slots and bookings",
+        "bookings:write": "Create, move and cancel bookings",
+        "fhir:read": "Read the FHIR R4 facade",
+    },
+    "DEFAULT_SCOPES": ["cases:read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("BOARDSVC_TOKEN_TTL_SECONDS", 3600, minimum=60),
+    "ALLOWED_GRANT_TYPES": ["client-credentials"],
+}
+
+# --- REST framework ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Deny by default (ASVS V4.1.3): every view must opt in to the principals it serves.
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.DenyAll"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
+    "PAGE_SIZE": 25,
+    "EXCEPTION_HANDLER": "core.api.exceptions.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "boardsvc API",
+    "DESCRIPTION": (
+        "MDT (tumour board) scheduling for bone metastases: case referrals with decision support, "
+        "boards, meetings, agendas and decisions, resources, bookings and timing rules.\n\n"
+        "Errors use application/problem+json with an `errors` list naming each field and rule. "
+        "Writes to existing resources need `If-Match` (412 on mismatch, 428 when missing). "
+        "POSTs that create cases or bookings take an `Idempotency-Key` (UUID, kept 24 h)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- i18n / time -----------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"  # storage; each Board carries the hospital's zone as data
+
+# --- Static ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Security headers (reliability-bar S7) ---------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": ["'none'"],
+        "base-uri": [SELF],
+        "object-src": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("BOARDSVC_SESSION_SECONDS", 8 * 3600, minimum=300)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "boardsvc@localhost")
+
+# --- Celery ----------------------------------------------------------------------------------
+# With CELERY_BROKER_URL set: a real broker (Redis). Without it, the embedded default uses
+# kombu's filesystem transport: a real worker and beat with no server to run.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+BOARDSVC_EMBEDDED_BROKER = CELERY_BROKER_URL == "filesystem://"
+if BOARDSVC_EMBEDDED_BROKER:
+    _queue_dir = VAR_DIR / "celery-queue"
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery-processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(VAR_DIR / "celery-processed"),
+        "store_processed": False,
+    }
+else:
+    # Redis redelivers unacked messages after visibility_timeout; every countdown and retry
+    # backoff stays below it (reliability-bar Q3, asserted in tests/test_celery_config.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+CELERY_RESULT_BACKEND = None  # results are state in our own tables; no task args stored
+CELERY_RESULT_EXTENDED = False
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A publish never hangs a request: short retry, then the outbox relay takes over (Q4).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_ROUTES = {"scheduling.tasks.solver_*": {"queue": "solver"}}
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = True
+BOARDSVC_TASK_RETRY_BACKOFF_MAX = 600
+
+# Periodic jobs, defined once: beat runs them in production, the demo runs beat too.
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "core.tasks.outbox_relay", "schedule": 30.0},
+    "meeting-horizon": {"task": "boardsvc.tasks.meeting_horizon_upkeep", "schedule": crontab(minute=5)},
+    "agenda-freeze": {"task": "boardsvc.tasks.agenda_freeze_due", "schedule": 300.0},
+    "booking-sweep": {
+        "task": "scheduling.tasks.booking_sweep_recheck",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "idempotency-prune": {"task": "core.tasks.idempotency_prune", "schedule": crontab(minute=17)},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Logging: no patient data (reliability-bar S9) --------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "core.logging.RequestIdFilter"},
+        "phi_scrub": {"()": "core.logging.PhiScrubFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "phi_scrub"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("BOARDSVC_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+# --- boardsvc ---------------------------------------------------------------------------------
+BOARDSVC_SITE_NAME = env_str("BOARDSVC_SITE_NAME", "boardsvc") or "boardsvc"
+BOARDSVC_MEETING_HORIZON_WEEKS = env_int("BOARDSVC_MEETING_HORIZON_WEEKS", 8, minimum=1, maximum=52)
+BOARDSVC_IDEMPOTENCY_TTL_HOURS = env_int("BOARDSVC_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
+# Which boards a user may see, and so which cases: cases depends on no other app, so the
+# policy is named here and loaded by core.access (dependency inversion).
+BOARDSVC_CASE_ACCESS_POLICY = "boardsvc.access.BoardCaseAccessPolicy"
+# Tasks enqueued (after commit, through the outbox) when a case becomes ready for MDT. Named
+# here so cases need not import boardsvc.
+BOARDSVC_ON_CASE_READY_TASKS = ["boardsvc.tasks.agenda_place_case"]

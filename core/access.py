@@ -1,0 +1,145 @@
+"""Who is asking: one central authoriser for people and hospital systems (care's pattern).
+
+Roles (deny by default):
+- administrator: Django superuser or member of the "administrator" group;
+- coordinator: member of the "coordinator" group; sees every case, books procedures;
+- MDT member / board chair: a board membership (boardsvc.BoardMember); sees only their boards;
+- system client: an OAuth2 client-credentials token; what it may do is its scopes.
+
+Which cases a board member may see is decided by boardsvc, which owns memberships. cases must
+not import boardsvc, so the policy is named in settings and loaded here (dependency inversion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
+GROUP_COORDINATOR = "coordinator"
+GROUP_ADMINISTRATOR = "administrator"
+
+ROLE_ADMIN = "administrator"
+ROLE_COORDINATOR = "coordinator"
+ROLE_MEMBER = "member"
+ROLE_CHAIR = "chair"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" | "client" | "anonymous"
+    user: Any = None
+    client_id: str = ""
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    groups: frozenset[str] = field(default_factory=frozenset)
+    # Board roles ("member", "chair", "board_coordinator") from the access policy.
+    board_roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind != "anonymous"
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind == "client"
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind == "user"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_user and (self.user.is_superuser or GROUP_ADMINISTRATOR in self.groups)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_user and (GROUP_COORDINATOR in self.groups or self.is_admin)
+
+    @property
+    def audit_actor(self) -> tuple[str, str]:
+        if self.is_client:
+            return "client", self.client_id
+        if self.is_user:
+            return "user", str(self.user.pk)
+        return "anonymous", ""
+
+    @property
+    def idempotency_scope(self) -> str:
+        kind, ident = self.audit_actor
+        return f"{kind}:{ident}"
+
+    def has_scope(self, scope: str) -> bool:
+        return self.is_client and scope in self.scopes
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role this person holds: administrator, coordinator, member, chair."""
+        if not self.is_user:
+            return frozenset()
+        roles = set(self.board_roles)
+        if self.is_admin:
+            roles.add(ROLE_ADMIN)
+        if self.is_coordinator:
+            roles.add(ROLE_COORDINATOR)
+        return frozenset(roles)
+
+
+ANONYMOUS = Principal(kind="anonymous")
+
+
+def principal_for_user(user: Any) -> Principal:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_boardsvc_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._boardsvc_groups = cached
+    board_roles = getattr(user, "_boardsvc_board_roles", None)
+    if board_roles is None:
+        board_roles = frozenset(case_access_policy().board_roles(user))
+        user._boardsvc_board_roles = board_roles
+    return Principal(kind="user", user=user, groups=cached, board_roles=board_roles)
+
+
+def principal_from_request(request: Any) -> Principal:
+    """Build the principal once per request; DRF and plain Django requests both work."""
+    cached = getattr(request, "_boardsvc_principal", None)
+    if cached is not None:
+        return cached
+    auth = getattr(request, "auth", None)
+    principal: Principal
+    if auth is not None and hasattr(auth, "application") and hasattr(auth, "scope"):
+        # Client-credentials tokens carry no user (django-oauth-toolkit #470).
+        principal = Principal(
+            kind="client",
+            client_id=str(auth.application.client_id),
+            scopes=frozenset((auth.scope or "").split()),
+        )
+    else:
+        principal = principal_for_user(getattr(request, "user", None))
+    try:
+        request._boardsvc_principal = principal
+    except AttributeError:  # pragma: no cover - immutable request objects
+        pass
+    return principal
+
+
+class CaseAccessPolicy(Protocol):
+    def case_filter(self, principal: Principal) -> Q | None:
+        """A filter on cases.Case the principal may see; None means every case."""
+
+    def board_exists(self, key: str) -> bool:
+        """Whether a board with this slug exists (to validate a referral's board)."""
+
+    def board_roles(self, user: Any) -> set[str]:
+        """The board roles a user holds on any board ("member", "chair")."""
+
+
+@cache
+def case_access_policy() -> CaseAccessPolicy:
+    policy_cls = import_string(settings.BOARDSVC_CASE_ACCESS_POLICY)
+    return policy_cls()

@@ -1,0 +1,108 @@
+"""Idempotency-Key for creating POSTs (reliability-bar O3; IETF draft-ietf-httpapi-idempotency-key).
+
+Policy (published in the OpenAPI description): the key is a UUID, scoped to the calling client
+or user, kept for BOARDSVC_IDEMPOTENCY_TTL_HOURS (≥ 24 h). A replay with the same body returns the
+stored status and body with ``Idempotent-Replayed: true``; the same key with another body → 422;
+the same key while the first request is still running → 409; a missing key on an endpoint that
+requires it → 400. Requests that fail validation or crash are not stored (as Stripe does), so a
+corrected retry may reuse the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from core.access import principal_from_request
+from core.api.exceptions import Conflict, UnprocessableEntity
+from core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+_REPLAYED_HEADERS = ("Location", "ETag")
+
+
+class IdempotencyKeyMissing(exceptions.ValidationError):
+    pass
+
+
+def _fingerprint(endpoint: str, data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{endpoint}\n{canonical}".encode()).hexdigest()
+
+
+def idempotent(request: Any, *, endpoint: str, handler: Callable[[], Response],
+               required: bool | None = None) -> Response:
+    """Run ``handler`` at most once per (client, key). ``required`` defaults to: system clients."""
+    principal = principal_from_request(request)
+    key = request.headers.get(HEADER)
+    if required is None:
+        required = principal.is_client
+    if not key:
+        if required:
+            raise IdempotencyKeyMissing(
+                {HEADER: ["This endpoint requires an Idempotency-Key header (a UUID)."]},
+                code="required",
+            )
+        return handler()
+    try:
+        key = str(uuid.UUID(key))
+    except ValueError:
+        raise exceptions.ValidationError(
+            {HEADER: ["The Idempotency-Key must be a UUID."]}, code="invalid"
+        ) from None
+
+    fingerprint = _fingerprint(endpoint, request.data)
+    scope = principal.idempotency_scope
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                client=scope, key=key, endpoint=endpoint, fingerprint=fingerprint,
+                expires_at=now + timedelta(hours=settings.BOARDSVC_IDEMPOTENCY_TTL_HOURS),
+            )
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.filter(client=scope, key=key).first()
+        if existing is None:  # expired and pruned between the insert and the read
+            raise Conflict("The request with this Idempotency-Key is being processed; retry.") from None
+        if existing.fingerprint != fingerprint:
+            raise UnprocessableEntity(
+                "This Idempotency-Key was used with a different request body or endpoint."
+            ) from None
+        if existing.state == IdempotencyRecord.State.IN_PROGRESS:
+            raise Conflict(
+                "A request with this Idempotency-Key is still in progress; retry later.",
+                code="in_progress",
+            ) from None
+        response = Response(existing.response_body, status=existing.response_status)
+        for name, value in (existing.response_headers or {}).items():
+            response[name] = value
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    try:
+        response = handler()
+    except Exception:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        raise
+    if response.status_code >= 400:
+        # Not stored: errors are not side effects, and a corrected retry may reuse the key.
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return response
+    headers = {h: response[h] for h in _REPLAYED_HEADERS if h in response}
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        state=IdempotencyRecord.State.COMPLETED,
+        response_status=response.status_code,
+        response_body=json.loads(json.dumps(response.data, default=str)),
+        response_headers=headers,
+    )
+    return response

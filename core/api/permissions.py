@@ -1,0 +1,46 @@
+"""Deny by default; each API view names the roles and OAuth2 scopes it serves.
+
+A view declares, per HTTP method, which human roles may call it and which scope a system
+client needs::
+
+    access = {"GET": ({"coordinator", "member"}, "cases:read"),
+              "POST": ({"coordinator"}, "cases:write")}
+
+Object-level scoping (a member sees only their boards' cases) is done by the selectors the view
+calls, so lists are filtered in the query, not after it (DRF does not check object permissions
+on lists).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+
+from core.access import ROLE_ADMIN, principal_from_request
+
+
+class DenyAll(BasePermission):
+    """The project default: a view that forgot to declare access serves nobody."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return False
+
+
+class RoleAndScope(BasePermission):
+    message = "Your role or token scope does not allow this operation."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        principal = principal_from_request(request)
+        if not principal.is_authenticated:
+            return False
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        rule = getattr(view, "access", {}).get(method)
+        if rule is None:
+            return False
+        roles, scope = rule
+        if principal.is_client:
+            return bool(scope) and principal.has_scope(scope)
+        if ROLE_ADMIN in principal.roles and "no_admin" not in roles:
+            return True
+        return bool(principal.roles & set(roles))

@@ -1,0 +1,190 @@
+"""Shared-kernel tables: the audit trail, idempotency keys, the task outbox, notifications.
+
+core depends on no other project app; every app may depend on core.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One append-only row per access to patient data, and per denied access (reliability-bar S8).
+
+    Shaped after IHE BALP / FHIR AuditEvent: who (user or system client), what (object type and
+    public id, patient pseudonym), action, outcome, when (UTC), and the request id. The database
+    refuses UPDATE and DELETE on this table (triggers in migration 0002), so even the
+    application's own role cannot rewrite history.
+    """
+
+    class Action(models.TextChoices):
+        READ = "read", "read"
+        LIST = "list", "list"
+        CREATE = "create", "create"
+        UPDATE = "update", "update"
+        DELETE = "delete", "delete"
+        EXPORT = "export", "export"
+        LOGIN = "login", "login"
+        LOGIN_FAILED = "login_failed", "login failed"
+        LOCKOUT = "lockout", "lockout"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "success"
+        DENIED = "denied", "denied"
+        FAILED = "failed", "failed"
+
+    class ActorType(models.TextChoices):
+        USER = "user", "user"
+        CLIENT = "client", "system client"
+        ANONYMOUS = "anonymous", "anonymous"
+        SYSTEM = "system", "boardsvc (background)"
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_id = models.CharField(max_length=150, blank=True, db_index=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    patient_pseudonym = models.CharField(max_length=64, blank=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["action", "outcome", "at"], name="audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_type}:{self.actor_id} {self.action} {self.object_type} {self.outcome}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored outcome of a POST made with an ``Idempotency-Key`` (reliability-bar O3).
+
+    Unique per (client, key): a concurrent duplicate fails on insert and gets 409.
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "in progress"
+        COMPLETED = "completed", "completed"
+
+    client = models.CharField(max_length=150)
+    key = models.CharField(max_length=64)
+    endpoint = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="idempotency_client_key_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client}:{self.key} {self.state}"
+
+
+class OutboxMessage(models.Model):
+    """A task to publish, written in the same transaction as the change that needs it.
+
+    The transactional outbox (reliability-bar Q1/Q4/Q5): the request never waits on the broker,
+    a broker outage delays side effects instead of losing them, and a rolled-back transaction
+    sends nothing. ``kwargs`` hold ids only, never patient data.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENT = "sent", "sent"
+        DEAD = "dead", "dead"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    dedup_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.status}"
+
+
+class Notification(models.Model):
+    """An in-app (and optionally e-mailed) message to a user, deduplicated by ``dedup_key``.
+
+    The unique key is how tasks stay idempotent: inserting the same notification twice is an
+    IntegrityError, read as "already notified" (STYLE.md §4).
+    """
+
+    class Kind(models.TextChoices):
+        AGENDA_CIRCULATED = "agenda_circulated", "agenda circulated"
+        PLACEMENT_BLOCKED = "placement_blocked", "case could not be placed"
+        RULE_VIOLATION = "rule_violation", "timing rule violation"
+        FOLLOW_UP_PROPOSED = "follow_up_proposed", "follow-up proposed"
+        RATIFICATION = "ratification", "emergency decision awaits ratification"
+        GENERAL = "general", "general"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    dedup_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
+class Revision(models.Model):
+    """Point-in-time history: a JSON snapshot of a case, decision or booking after each change.
+
+    Written by the services that change those objects; read by the history API and the admin.
+    Snapshots hold codes and pseudonymous ids, never names.
+    """
+
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    at = models.DateTimeField(auto_now_add=True)
+    actor_type = models.CharField(max_length=16, blank=True)
+    actor_id = models.CharField(max_length=150, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["object_type", "object_id", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "version"], name="revision_version_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} v{self.version}"
