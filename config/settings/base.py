@@ -230,6 +230,10 @@ TIME_ZONE = "UTC"  # storage; each Board carries the hospital's zone as data
 # --- Static ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+try:  # whitenoise warns on every request when the folder is missing
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:  # a read-only image: collectstatic made it at build time
+    pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -364,3 +368,11 @@ BOARDSVC_CASE_ACCESS_POLICY = "boardsvc.access.BoardCaseAccessPolicy"
 # Tasks enqueued (after commit, through the outbox) when a case becomes ready for MDT. Named
 # here so cases need not import boardsvc.
 BOARDSVC_ON_CASE_READY_TASKS = ["boardsvc.tasks.agenda_place_case"]
+# Demo seeders run in order by `manage.py seed_demo` (boards and members, then resources, then
+# cases, which are placed on agendas as they become ready).
+BOARDSVC_DEMO_SEEDERS = [
+    "boardsvc.demo.seed_demo",
+    "scheduling.demo.seed_demo",
+    "cases.demo.seed_demo",
+    "boardsvc.demo.place_ready_cases_seed",
+]

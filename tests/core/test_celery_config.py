@@ -1,0 +1,28 @@
+"""Celery settings that reliability depends on (reliability-bar Q2, Q3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from config.celery import app
+
+
+def test_no_retry_backoff_exceeds_the_redis_visibility_timeout():
+    visibility = 3600  # base.py default for Redis
+    assert settings.BOARDSVC_TASK_RETRY_BACKOFF_MAX < visibility
+    for name, task in app.tasks.items():
+        if name.startswith("celery."):
+            continue
+        backoff_max = getattr(task, "retry_backoff_max", 600) or 0
+        assert backoff_max < visibility, name
+
+
+def test_tasks_are_acked_late_and_requeued_if_the_worker_dies():
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+
+
+def test_only_json_and_no_stored_task_arguments():
+    assert settings.CELERY_ACCEPT_CONTENT == ["json"]
+    assert settings.CELERY_RESULT_EXTENDED is False
