@@ -110,6 +110,10 @@ class Case(models.Model):
         default=True, help_text="Relevant imaging is available for review at the meeting."
     )
     life_expectancy_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Absolute contraindications to vertebroplasty (clinical-rules.md §2.6).
+    active_infection = models.BooleanField(default=False)
+    uncorrectable_coagulopathy = models.BooleanField(default=False)
+    pmma_allergy = models.BooleanField(default=False)
     status = models.CharField(
         max_length=16, choices=CaseStatus.choices(), default=CaseStatus.SUBMITTED, db_index=True
     )
@@ -187,6 +191,9 @@ class Lesion(models.Model):
     adamkiewicz_in_field = models.BooleanField(default=False)
     vertebra_plana = models.BooleanField(default=False)
     posterior_wall_involved = models.BooleanField(default=False)
+    # Embolization predictor (§2.5) and vertebroplasty relative contraindication (§2.6).
+    intense_enhancement = models.BooleanField(default=False)
+    radicular_pain = models.BooleanField(default=False)
     # SINS components (spine)
     sins_location = models.CharField(max_length=16, blank=True, choices=SinsLocation.choices())
     sins_pain = models.CharField(max_length=16, blank=True, choices=SinsPain.choices())

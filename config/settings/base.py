@@ -178,6 +178,7 @@ OAUTH2_PROVIDER = {
         "bookings:read": "Read resources, free slots and bookings",
         "bookings:write": "Create, move and cancel bookings",
         "fhir:read": "Read the FHIR R4 facade",
+        "audit:read": "Read the audit trail",
     },
     "DEFAULT_SCOPES": ["cases:read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("BOARDSVC_TOKEN_TTL_SECONDS", 3600, minimum=60),

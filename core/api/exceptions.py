@@ -122,8 +122,7 @@ def problem_response(status_code: int, detail: str, *, errors: list[dict[str, An
     }
     if extra:
         body.update(extra)
-    response = Response(body, status=status_code, content_type="application/problem+json")
-    return response
+    return Response(body, status=status_code, content_type="application/problem+json")
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -6,6 +6,8 @@ client needs::
     access = {"GET": ({"coordinator", "member"}, "cases:read"),
               "POST": ({"coordinator"}, "cases:write")}
 
+The scope is None for operations no system client may call, "" for any authenticated client.
+
 Object-level scoping (a member sees only their boards' cases) is done by the selectors the view
 calls, so lists are filtered in the query, not after it (DRF does not check object permissions
 on lists).
@@ -40,7 +42,10 @@ class RoleAndScope(BasePermission):
             return False
         roles, scope = rule
         if principal.is_client:
-            return bool(scope) and principal.has_scope(scope)
+            # scope None: people only; "": any authenticated client; else the named scope.
+            if scope is None:
+                return False
+            return scope == "" or principal.has_scope(scope)
         if ROLE_ADMIN in principal.roles and "no_admin" not in roles:
             return True
         return bool(principal.roles & set(roles))

@@ -1,5 +1,13 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("me/", views.MeApi.as_view(), name="me"),
+    path("notifications/", views.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/<uuid:notification_id>/read/", views.NotificationReadApi.as_view(),
+         name="notification-read"),
+    path("audit-events/", views.AuditEventListApi.as_view(), name="audit-event-list"),
+]

@@ -61,3 +61,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if not device.confirmed:
         context["qr"] = _qr_svg(device.config_url)
     return render(request, "core/two_factor.html", context)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Landing page; the boards pages replace it with "my next meetings"."""
+    return render(request, "core/home.html")

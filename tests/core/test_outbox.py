@@ -35,9 +35,8 @@ def test_a_rolled_back_transaction_sends_nothing(django_capture_on_commit_callba
 
 
 def test_a_committed_transaction_sends_exactly_once(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            outbox_enqueue(task_name="tests.core.record_call", kwargs={"case_id": 7})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        outbox_enqueue(task_name="tests.core.record_call", kwargs={"case_id": 7})
     assert len(callbacks) == 1
     assert RAN == [{"case_id": 7}]
     message = OutboxMessage.objects.get()

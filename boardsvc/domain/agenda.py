@@ -1,0 +1,103 @@
+"""Agenda rules: ordering, time budget, what happens to each item at close (pure Python).
+
+NHS England "Streamlining MDT Meetings" (2020): every patient stays *listed*; cases that meet a
+standard of care (SoC) are listed but not discussed. SmartHealth-style "Finish Meeting": items not
+discussed at close roll forward to the next meeting (the original item keeps the outcome
+"rolled forward" so the history shows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Item outcomes (mirrors boardsvc.models.AgendaItem.Outcome values).
+PENDING = "pending"
+DISCUSSED = "discussed"
+STANDARD_OF_CARE = "standard_of_care"
+DEFERRED = "deferred"
+ROLLED_FORWARD = "rolled_forward"
+WITHDRAWN = "withdrawn"
+
+# Item purposes.
+DISCUSSION = "discussion"
+RATIFICATION = "ratification"
+
+_PRIORITY_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
+
+
+class AgendaRuleError(ValueError):
+    """An agenda change breaks a rule; ``field`` and ``rule`` name it for the API."""
+
+    def __init__(self, message: str, *, field: str, rule: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    item_id: int
+    position: int
+    priority: str  # emergency | urgent | routine
+    outcome: str = PENDING
+    standard_of_care: bool = False
+    purpose: str = DISCUSSION
+
+
+def insert_position(items: Sequence[ItemInfo], priority: str) -> int:
+    """Where a new pending item goes: after every item of the same or higher urgency.
+
+    Urgent cases are discussed first (R13: late additions are urgent ones), then first come first
+    served. Returns a 0-based index into the agenda ordered by position.
+    """
+    rank = _PRIORITY_RANK.get(priority, 2)
+    ordered = sorted(items, key=lambda i: (i.position, i.item_id))
+    index = 0
+    for i, item in enumerate(ordered):
+        if _PRIORITY_RANK.get(item.priority, 2) <= rank:
+            index = i + 1
+    return index
+
+
+def validate_reorder(current_ids: Sequence[object], requested_ids: Sequence[object]) -> None:
+    """A reorder must list every item of the agenda exactly once.
+
+    Raises AgendaRuleError (field ``items``) for a duplicate, a missing or an unknown item.
+    """
+    if len(set(requested_ids)) != len(requested_ids):
+        raise AgendaRuleError("Each agenda item may appear only once.", field="items",
+                              rule="unique")
+    current, requested = set(current_ids), set(requested_ids)
+    if requested - current:
+        raise AgendaRuleError("The list names items that are not on this agenda.",
+                              field="items", rule="unknown_item")
+    if current - requested:
+        raise AgendaRuleError("The list must contain every item of the agenda.",
+                              field="items", rule="incomplete")
+
+
+def minutes_used(allotted: Sequence[tuple[int, str]]) -> int:
+    """Minutes taken by items that still count against capacity: (minutes, outcome) pairs.
+
+    Items moved away (deferred, rolled forward, withdrawn) free their time.
+    """
+    return sum(m for m, outcome in allotted if outcome in (PENDING, DISCUSSED, STANDARD_OF_CARE))
+
+
+def close_outcomes(items: Sequence[ItemInfo]) -> dict[int, str]:
+    """The outcome each still-pending item gets when the meeting closes.
+
+    Standard-of-care items were listed, not discussed, by design: they end as "standard of
+    care". Every other pending item (discussion or ratification) was not reached and rolls
+    forward. Items already settled keep their outcome and are not in the result.
+    """
+    out: dict[int, str] = {}
+    for item in items:
+        if item.outcome != PENDING:
+            continue
+        if item.standard_of_care and item.purpose == DISCUSSION:
+            out[item.item_id] = STANDARD_OF_CARE
+        else:
+            out[item.item_id] = ROLLED_FORWARD
+    return out

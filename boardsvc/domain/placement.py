@@ -1,0 +1,317 @@
+"""Automatic agenda placement: which meeting a ready case goes to, and why (pure Python).
+
+Rules (clinical-rules.md §1 and §3):
+- R13: a case goes on the earliest meeting whose submission cut-off has not passed. After the
+  cut-off only an urgent (or emergency) case may be added, and only with a recorded reason.
+- R14: a case takes 5 minutes (standard) or 10 minutes (complex: an interventional-radiology
+  candidate, several lesions, or an emergency); a meeting is full when the next case would
+  overrun its capacity.
+- R9-R12: an emergency (suspected MSCC) never waits for the weekly meeting; it goes to an ad-hoc
+  or virtual meeting within 24 h (created when none fits) and is ratified at the next regular one.
+- Urgent cases are placed first, then first-come-first-served by the time they became ready.
+
+Every result carries the reasons for the chosen meeting *and* for each earlier meeting that was
+passed over, so a coordinator can see why a case landed where it did. Deterministic: ``now`` is
+an argument and ties are broken by ids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+EMERGENCY = "emergency"
+URGENT = "urgent"
+ROUTINE = "routine"
+_URGENCY_RANK = {EMERGENCY: 0, URGENT: 1, ROUTINE: 2}
+
+# R14 defaults (minutes per case), allowed 2-15 per board.
+STANDARD_MINUTES_DEFAULT = 5
+COMPLEX_MINUTES_DEFAULT = 10
+CASE_MINUTES_MIN = 2
+CASE_MINUTES_MAX = 15
+
+# Procedures performed by interventional radiology (cases.domain.codes.ProcedureType values).
+# A case whose decision support suggests any of them is "complex" (R14: 10 min).
+IR_PROCEDURES = frozenset(
+    {"embolization", "rfa", "mwa", "cryoablation", "ect", "vertebroplasty", "mrgfus"}
+)
+
+# R9-R12: an emergency decision within 24 h; an ad-hoc meeting is set up this long from now.
+EMERGENCY_WINDOW = timedelta(hours=24)
+ADHOC_LEAD_DEFAULT = timedelta(hours=2)
+ADHOC_DURATION_MINUTES_DEFAULT = 30
+
+# Meeting statuses (mirrors boardsvc.models.Meeting.Status values).
+PLANNED = "planned"
+FROZEN = "frozen"
+IN_SESSION = "in_session"
+CLOSED = "closed"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    case_id: int
+    urgency: str
+    ready_at: datetime
+    lesion_count: int = 1
+    ir_candidate: bool = False
+    emergency: bool = False  # decision support's MSCC flag, or urgency "emergency"
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.emergency or self.urgency == EMERGENCY
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency in (URGENT, EMERGENCY) or self.emergency
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    meeting_id: int
+    starts_at: datetime
+    cutoff_at: datetime
+    capacity_minutes: int
+    used_minutes: int = 0
+    status: str = PLANNED
+    adhoc: bool = False
+
+    @property
+    def free_minutes(self) -> int:
+        return self.capacity_minutes - self.used_minutes
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a meeting was chosen or passed over. ``code`` is stable; ``message`` is for people."""
+
+    code: str  # chosen | cut_off_passed | full | not_open | emergency_adhoc | create_adhoc | none
+    message: str
+    meeting_id: int | None = None
+    starts_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "meeting_id": self.meeting_id,
+            "starts_at": self.starts_at.isoformat() if self.starts_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class AdhocRequest:
+    """An ad-hoc (virtual) meeting the caller must create for an emergency."""
+
+    starts_at: datetime
+    duration_minutes: int
+
+
+@dataclass(frozen=True)
+class PlacementResult:
+    case_id: int
+    outcome: str  # "placed" | "create_adhoc" | "no_meeting"
+    minutes: int
+    complex_case: bool
+    meeting_id: int | None = None
+    late_addition: bool = False
+    ratification_required: bool = False
+    adhoc: AdhocRequest | None = None
+    # An earlier meeting an urgent case could join as a late addition, if a reason is recorded.
+    late_candidate_meeting_id: int | None = None
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+
+    def explanation(self) -> list[dict[str, object]]:
+        return [reason.as_dict() for reason in self.reasons]
+
+
+def is_complex(*, ir_candidate: bool, lesion_count: int, emergency: bool) -> bool:
+    """R14: a case is complex when IR may treat it, it has several lesions, or it is urgent MSCC."""
+    return ir_candidate or lesion_count > 1 or emergency
+
+
+def case_minutes(
+    case: CaseInfo,
+    *,
+    standard_minutes: int = STANDARD_MINUTES_DEFAULT,
+    complex_minutes: int = COMPLEX_MINUTES_DEFAULT,
+) -> tuple[int, bool]:
+    """The minutes to allot to a case (R14) and whether it counts as complex."""
+    complex_case = is_complex(
+        ir_candidate=case.ir_candidate, lesion_count=case.lesion_count, emergency=case.is_emergency
+    )
+    return (complex_minutes if complex_case else standard_minutes), complex_case
+
+
+def placement_order(cases: Iterable[CaseInfo]) -> list[CaseInfo]:
+    """Emergencies, then urgent cases, then routine ones; first come first served within each."""
+    return sorted(
+        cases, key=lambda c: (_URGENCY_RANK.get(c.urgency, 2) if not c.emergency else 0,
+                              c.ready_at, c.case_id)
+    )
+
+
+def _fmt(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def adhoc_start(now: datetime, lead: timedelta = ADHOC_LEAD_DEFAULT) -> datetime:
+    """The start of a new ad-hoc meeting: ``now + lead`` rounded up to the next quarter hour."""
+    moment = now + lead
+    minutes = math.ceil((moment.minute + moment.second / 60 + moment.microsecond / 6e7) / 15) * 15
+    return moment.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=minutes)
+
+
+def place_case(
+    *,
+    case: CaseInfo,
+    meetings: Sequence[MeetingInfo],
+    now: datetime,
+    standard_minutes: int = STANDARD_MINUTES_DEFAULT,
+    complex_minutes: int = COMPLEX_MINUTES_DEFAULT,
+    late_reason: str = "",
+    adhoc_lead: timedelta = ADHOC_LEAD_DEFAULT,
+    adhoc_duration_minutes: int = ADHOC_DURATION_MINUTES_DEFAULT,
+) -> PlacementResult:
+    """Choose the meeting for one case among ``meetings`` of a suitable board.
+
+    Regular path (R13, R14): the earliest regular meeting that has not started, is planned or
+    frozen, whose cut-off has not passed and whose free minutes fit the case. With a non-empty
+    ``late_reason``, an urgent case may also join a meeting whose cut-off has passed (a late
+    addition). Emergency path (R9-R12): the earliest open ad-hoc meeting starting within 24 h with
+    room, otherwise a request to create one. Raises ValueError for a naive ``now``.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    minutes, complex_case = case_minutes(
+        case, standard_minutes=standard_minutes, complex_minutes=complex_minutes
+    )
+    base = PlacementResult(case_id=case.case_id, outcome="no_meeting", minutes=minutes,
+                           complex_case=complex_case)
+    ordered = sorted(meetings, key=lambda m: (m.starts_at, m.meeting_id))
+    if case.is_emergency:
+        return _place_emergency(base, ordered, now, adhoc_lead, adhoc_duration_minutes)
+
+    reasons: list[Reason] = []
+    late_candidate: int | None = None
+    can_be_late = case.is_urgent
+    for meeting in ordered:
+        if meeting.adhoc or meeting.starts_at <= now:
+            continue  # ad-hoc meetings are for emergencies; past meetings are not candidates
+        if meeting.status not in (PLANNED, FROZEN):
+            reasons.append(Reason("not_open", f"Meeting on {_fmt(meeting.starts_at)} is "
+                                  f"{meeting.status.replace('_', ' ')}.",
+                                  meeting.meeting_id, meeting.starts_at))
+            continue
+        fits = minutes <= meeting.free_minutes
+        cut_off_passed = now >= meeting.cutoff_at or meeting.status == FROZEN
+        if cut_off_passed:
+            if can_be_late and late_reason.strip() and fits:
+                reasons.append(Reason(
+                    "chosen",
+                    f"Urgent late addition after the cut-off (R13) with the recorded reason; "
+                    f"{meeting.free_minutes} of {meeting.capacity_minutes} minutes free, the "
+                    f"case needs {minutes} (R14).",
+                    meeting.meeting_id, meeting.starts_at))
+                return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
+                               late_addition=True, reasons=tuple(reasons))
+            if can_be_late and fits and late_candidate is None:
+                late_candidate = meeting.meeting_id
+            hint = (" An urgent case can be added late with a recorded reason."
+                    if can_be_late else "")
+            reasons.append(Reason(
+                "cut_off_passed",
+                f"Submission cut-off (R13) for the meeting on {_fmt(meeting.starts_at)} passed "
+                f"at {_fmt(meeting.cutoff_at)}.{hint}",
+                meeting.meeting_id, meeting.starts_at))
+            continue
+        if not fits:
+            reasons.append(Reason(
+                "full",
+                f"Meeting on {_fmt(meeting.starts_at)} is full: {max(meeting.free_minutes, 0)} "
+                f"of {meeting.capacity_minutes} minutes free, the case needs {minutes} (R14).",
+                meeting.meeting_id, meeting.starts_at))
+            continue
+        kind = "complex" if complex_case else "standard"
+        reasons.append(Reason(
+            "chosen",
+            f"Earliest meeting whose cut-off (R13) has not passed and with room: "
+            f"{meeting.free_minutes} of {meeting.capacity_minutes} minutes free, the case needs "
+            f"{minutes} ({kind} case, R14).",
+            meeting.meeting_id, meeting.starts_at))
+        return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
+                       late_candidate_meeting_id=late_candidate, reasons=tuple(reasons))
+    reasons.append(Reason("none", "No upcoming meeting of a suitable board has room before "
+                          "its cut-off; the coordinators have been told."))
+    return replace(base, late_candidate_meeting_id=late_candidate, reasons=tuple(reasons))
+
+
+def _place_emergency(
+    base: PlacementResult,
+    ordered: Sequence[MeetingInfo],
+    now: datetime,
+    adhoc_lead: timedelta,
+    adhoc_duration_minutes: int,
+) -> PlacementResult:
+    reasons: list[Reason] = [Reason(
+        "emergency_adhoc",
+        "Emergency (suspected MSCC, R9-R12): decided at an ad-hoc meeting within 24 h instead "
+        "of waiting for the weekly meeting, then ratified at the next regular meeting.")]
+    horizon = now + EMERGENCY_WINDOW
+    for meeting in ordered:
+        if not meeting.adhoc or meeting.status not in (PLANNED, FROZEN, IN_SESSION):
+            continue
+        if meeting.status != IN_SESSION and meeting.starts_at < now:
+            continue
+        if meeting.starts_at > horizon:
+            continue
+        if base.minutes > meeting.free_minutes:
+            reasons.append(Reason("full", f"Ad-hoc meeting on {_fmt(meeting.starts_at)} has "
+                                  f"{max(meeting.free_minutes, 0)} minutes free, the case needs "
+                                  f"{base.minutes} (R14).", meeting.meeting_id, meeting.starts_at))
+            continue
+        reasons.append(Reason("chosen", f"Ad-hoc meeting on {_fmt(meeting.starts_at)}, within "
+                              "24 h (R9-R12).", meeting.meeting_id, meeting.starts_at))
+        return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
+                       ratification_required=True, reasons=tuple(reasons))
+    starts_at = adhoc_start(now, adhoc_lead)
+    reasons.append(Reason("create_adhoc", f"No ad-hoc meeting with room within 24 h: a virtual "
+                          f"meeting is set up for {_fmt(starts_at)} (R9-R12).", None, starts_at))
+    return replace(base, outcome="create_adhoc", ratification_required=True,
+                   adhoc=AdhocRequest(starts_at, max(adhoc_duration_minutes, base.minutes)),
+                   reasons=tuple(reasons))
+
+
+def place_batch(
+    *,
+    cases: Iterable[CaseInfo],
+    meetings: Sequence[MeetingInfo],
+    now: datetime,
+    standard_minutes: int = STANDARD_MINUTES_DEFAULT,
+    complex_minutes: int = COMPLEX_MINUTES_DEFAULT,
+) -> list[PlacementResult]:
+    """Place several cases against shared capacity, urgent first then first come first served.
+
+    Capacity taken by one placement is seen by the next. Emergencies that need a new ad-hoc
+    meeting share the one requested by the first of them (a synthetic meeting id of -1).
+    """
+    pool = {m.meeting_id: m for m in meetings}
+    results: list[PlacementResult] = []
+    for case in placement_order(cases):
+        result = place_case(case=case, meetings=list(pool.values()), now=now,
+                            standard_minutes=standard_minutes, complex_minutes=complex_minutes)
+        if result.outcome == "placed" and result.meeting_id is not None:
+            chosen = pool[result.meeting_id]
+            pool[chosen.meeting_id] = replace(chosen, used_minutes=chosen.used_minutes
+                                              + result.minutes)
+        elif result.outcome == "create_adhoc" and result.adhoc is not None:
+            pool[-1] = MeetingInfo(
+                meeting_id=-1, starts_at=result.adhoc.starts_at, cutoff_at=result.adhoc.starts_at,
+                capacity_minutes=result.adhoc.duration_minutes, used_minutes=result.minutes,
+                status=PLANNED, adhoc=True)
+        results.append(result)
+    return results

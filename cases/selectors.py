@@ -1,0 +1,259 @@
+"""Reads of cases, with permission scoping and decision support (STYLE.md §3).
+
+Scoping is done in the query (``core.access.case_access_policy().case_filter``), so a member never
+receives another board's case, even in a list. Decision support is computed on read from the
+pure rules in cases/domain/ with the site's effective thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from cases.domain.facts import CaseFacts, LesionFacts
+from cases.domain.readiness import case_readiness as _case_readiness
+from cases.domain.support import case_support, support_as_dict
+from cases.domain.thresholds import PARAMETERS, effective_thresholds
+from cases.models import Case, CaseStatusChange, Lesion, SiteParameter
+from core.access import Principal, case_access_policy
+from core.history import revision_list
+
+
+def _scoped(queryset: QuerySet[Case], principal: Principal) -> QuerySet[Case]:
+    if not principal.is_authenticated:
+        return queryset.none()
+    condition = case_access_policy().case_filter(principal)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related("patient").prefetch_related(
+        Prefetch("lesions", queryset=Lesion.objects.order_by("position", "id"))
+    )
+
+
+def case_list_visible(*, principal: Principal) -> QuerySet[Case]:
+    """Cases the principal may see, newest first, with patient and lesions loaded
+    (select_related patient, prefetch lesions). Anonymous principals see none."""
+    return _scoped(_base(), principal).order_by("-submitted_at", "-id")
+
+
+def case_get_visible(*, principal: Principal, public_id: UUID | str) -> Case:
+    """The case with this public id if the principal may see it.
+
+    Raises Case.DoesNotExist when it does not exist or is outside the principal's scope (callers
+    answer 404 for both, so existence is not leaked).
+    """
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        raise Case.DoesNotExist from None
+    return case_list_visible(principal=principal).get(public_id=public_id)
+
+
+def case_pseudonym_for(*, public_id: UUID | str) -> str:
+    """The patient pseudonym of a case regardless of scope, for auditing a denied access.
+
+    Returns "" when the case does not exist. Never shown to the caller.
+    """
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        return ""
+    value = (
+        Case.objects.filter(public_id=public_id).values_list("patient__public_id", flat=True)
+        .first()
+    )
+    return str(value) if value else ""
+
+
+def case_list_filtered(
+    *,
+    principal: Principal,
+    status: Iterable[str] = (),
+    urgency: Iterable[str] = (),
+    board: str = "",
+    submitted_from: date | None = None,
+    submitted_to: date | None = None,
+) -> QuerySet[Case]:
+    """Visible cases filtered by status, urgency, requested board slug and submission date
+    range (inclusive dates, UTC days). Each filter is backed by an index on Case."""
+    queryset = case_list_visible(principal=principal)
+    status = list(status)
+    urgency = list(urgency)
+    if status:
+        queryset = queryset.filter(status__in=status)
+    if urgency:
+        queryset = queryset.filter(urgency__in=urgency)
+    if board:
+        queryset = queryset.filter(requested_board=board)
+    tz = timezone.get_current_timezone()
+    if submitted_from is not None:
+        queryset = queryset.filter(
+            submitted_at__gte=datetime.combine(submitted_from, time.min, tzinfo=tz)
+        )
+    if submitted_to is not None:
+        queryset = queryset.filter(
+            submitted_at__lte=datetime.combine(submitted_to, time.max, tzinfo=tz)
+        )
+    return queryset
+
+
+# --- thresholds ---------------------------------------------------------------------------------
+
+
+def site_parameter_overrides() -> dict[str, float]:
+    """The site's stored overrides (one query)."""
+    return dict(SiteParameter.objects.values_list("key", "value"))
+
+
+def site_thresholds_effective() -> dict[str, float]:
+    """Effective thresholds: clinical-rules.md defaults with the site's valid overrides."""
+    return effective_thresholds(site_parameter_overrides())
+
+
+def site_parameter_list() -> list[dict[str, Any]]:
+    """Every registered parameter with its default, range, effective value and the override's
+    audit fields (who changed it, when and why)."""
+    rows = {
+        row.key: row
+        for row in SiteParameter.objects.select_related("updated_by").filter(
+            key__in=list(PARAMETERS)
+        )
+    }
+    effective = effective_thresholds({k: r.value for k, r in rows.items()})
+    out: list[dict[str, Any]] = []
+    for key, parameter in PARAMETERS.items():
+        row = rows.get(key)
+        out.append({
+            "key": key,
+            "value": effective[key],
+            "default": float(parameter.default),
+            "min": float(parameter.min),
+            "max": float(parameter.max),
+            "unit": parameter.unit,
+            "rule_id": parameter.rule_id,
+            "rationale": parameter.rationale,
+            "source": parameter.source,
+            "overridden": row is not None,
+            "reason": row.reason if row else "",
+            "updated_at": row.updated_at if row else None,
+            "updated_by": (row.updated_by.get_username() if row and row.updated_by else ""),
+        })
+    return out
+
+
+# --- decision support ---------------------------------------------------------------------------
+
+
+def lesion_facts(lesion: Lesion) -> LesionFacts:
+    return LesionFacts(
+        public_id=str(lesion.public_id),
+        site=lesion.site,
+        vertebral_level=lesion.vertebral_level,
+        site_detail=lesion.site_detail,
+        max_diameter_mm=lesion.max_diameter_mm,
+        pattern=lesion.pattern,
+        vascularity=lesion.vascularity,
+        vascularity_method=lesion.vascularity_method,
+        pathological_fracture=lesion.pathological_fracture,
+        epidural_extension=lesion.epidural_extension,
+        bilsky_grade=lesion.bilsky_grade,
+        soft_tissue_extension=lesion.soft_tissue_extension,
+        distance_neural_mm=lesion.distance_neural_mm,
+        distance_vascular_mm=lesion.distance_vascular_mm,
+        rapid_growth=lesion.rapid_growth,
+        neurological_deficit=lesion.neurological_deficit,
+        painful=lesion.painful,
+        weight_bearing=lesion.weight_bearing,
+        adamkiewicz_in_field=lesion.adamkiewicz_in_field,
+        vertebra_plana=lesion.vertebra_plana,
+        posterior_wall_involved=lesion.posterior_wall_involved,
+        intense_enhancement=lesion.intense_enhancement,
+        radicular_pain=lesion.radicular_pain,
+        sins_location=lesion.sins_location,
+        sins_pain=lesion.sins_pain,
+        sins_alignment=lesion.sins_alignment,
+        sins_collapse=lesion.sins_collapse,
+        sins_posterolateral=lesion.sins_posterolateral,
+        mirels_site=lesion.mirels_site,
+        mirels_pain=lesion.mirels_pain,
+        mirels_size=lesion.mirels_size,
+    )
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """Map a case (lesions prefetched or not) onto the pure decision-support inputs."""
+    lesions = sorted(case.lesions.all(), key=lambda lesion: (lesion.position, lesion.pk))
+    return CaseFacts(
+        primary_histology=case.primary_histology,
+        metastases_count=case.metastases_count,
+        pain_vas=case.pain_vas,
+        ecog=case.ecog,
+        urgency=case.urgency,
+        urgency_reason=case.urgency_reason,
+        imaging_available=case.imaging_available,
+        active_infection=case.active_infection,
+        uncorrectable_coagulopathy=case.uncorrectable_coagulopathy,
+        pmma_allergy=case.pmma_allergy,
+        lesions=tuple(lesion_facts(lesion) for lesion in lesions),
+    )
+
+
+def case_decision_support(
+    *, case: Case, thresholds: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """JSON-able decision support: {"case": [findings], "lesions": [{"lesion", "label",
+    "findings", "suggestions"}], "emergency": bool}. Each finding has rule_id, title, result,
+    rationale, source, evidence. Pass ``thresholds`` to avoid re-reading them per case."""
+    effective = thresholds if thresholds is not None else site_thresholds_effective()
+    return support_as_dict(case_support(case_facts(case), effective))
+
+
+def case_is_emergency(*, case: Case, thresholds: dict[str, float]) -> bool:
+    """The MSCC emergency flag (R9-R12) alone, cheap enough for list rows."""
+    from cases.domain.spine import mscc_triggers
+
+    return bool(mscc_triggers(case_facts(case), thresholds))
+
+
+def case_readiness(*, case: Case) -> list[dict[str, str]]:
+    """Unresolved requirements [{"code", "message"} (+ "lesion" public id)], empty when ready."""
+    return [item.as_dict() for item in _case_readiness(case_facts(case))]
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+def case_history(*, case: Case) -> dict[str, Any]:
+    """Status changes and revision snapshots of a case, oldest first."""
+    changes = [
+        {
+            "from_status": change.from_status,
+            "to_status": change.to_status,
+            "reason": change.reason,
+            "at": change.at,
+            "by": (
+                f"user:{change.by_user_id}" if change.by_user_id
+                else (f"client:{change.by_client}" if change.by_client else "system")
+            ),
+        }
+        for change in CaseStatusChange.objects.filter(case=case).order_by("at", "id")
+    ]
+    revisions = [
+        {
+            "version": revision.version,
+            "at": revision.at,
+            "by": f"{revision.actor_type}:{revision.actor_id}" if revision.actor_id
+            else revision.actor_type,
+            "reason": revision.reason,
+            "snapshot": revision.snapshot,
+        }
+        for revision in revision_list(object_type="case", object_id=case.public_id)
+    ]
+    return {"status_changes": changes, "revisions": revisions}
