@@ -86,7 +86,8 @@ class Case(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
     # Idempotent intake: a hospital system retrying a submission never creates a second case.
     source_system = models.CharField(max_length=100, default="boardsvc")
-    external_id = models.CharField(max_length=100, blank=True, null=True)
+    # NULL (not "") for cases entered here, so the partial unique constraint skips them.
+    external_id = models.CharField(max_length=100, blank=True, null=True)  # noqa: DJ001
     # The board the referral asks for (a boardsvc Board slug). Kept as a slug because cases
     # depends on no other app; boardsvc validates it and may place the case elsewhere.
     requested_board = models.SlugField(max_length=60, blank=True)

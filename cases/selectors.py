@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cases.domain.facts import CaseFacts, LesionFacts
 from cases.domain.readiness import case_readiness as _case_readiness
+from cases.domain.spine import mscc_triggers
 from cases.domain.support import case_support, support_as_dict
 from cases.domain.thresholds import PARAMETERS, effective_thresholds
 from cases.models import Case, CaseStatusChange, Lesion, SiteParameter
@@ -217,8 +218,6 @@ def case_decision_support(
 
 def case_is_emergency(*, case: Case, thresholds: dict[str, float]) -> bool:
     """The MSCC emergency flag (R9-R12) alone, cheap enough for list rows."""
-    from cases.domain.spine import mscc_triggers
-
     return bool(mscc_triggers(case_facts(case), thresholds))
 
 

@@ -11,14 +11,27 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases.domain.codes import CaseStatus
+from cases.domain.codes import CaseStatus, SkeletalSite
 from cases.domain.lifecycle import check_transition
-from cases.models import Case, CaseStatusChange, Lesion, PlannedProcedure, TreatmentPlan
+from cases.domain.thresholds import PARAMETERS
+from cases.models import (
+    Case,
+    CaseStatusChange,
+    Lesion,
+    Patient,
+    PatientIdentifier,
+    PlannedProcedure,
+    SiteParameter,
+    TreatmentPlan,
+)
 from core.access import Principal
+from core.audit import audit_record
+from core.history import revision_record
 from core.outbox import outbox_enqueue
 
 
@@ -77,6 +90,11 @@ def case_transition(
                 dedup_key=f"{task_name}:{locked.pk}:{locked.version + 1}",
             )
     locked.refresh_from_db()
+    revision_record(
+        object_type="case", object_id=locked.public_id, version=locked.version,
+        snapshot=case_snapshot(case=locked), principal=principal,
+        reason=f"status {previous} → {to.value}" + (f": {reason}" if reason else ""),
+    )
     return locked
 
 
@@ -140,3 +158,330 @@ def treatment_plan_create(
             created[index].same_session_with = created[int(other)]
             created[index].save(update_fields=["same_session_with"])
     return plan
+
+
+# --- case intake and update ---------------------------------------------------------------------
+
+
+class CaseDataError(Exception):
+    """The submitted data breaks a rule; ``errors`` is [{field, rule, message}] with fields
+    named like the request (``lesions[1].max_diameter_mm``). Nothing has been stored."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+CASE_FIELDS: tuple[str, ...] = (
+    "requested_board", "referring_clinician", "clinical_question", "urgency", "urgency_reason",
+    "primary_histology", "metastases_count", "ecog", "pain_vas", "systemic_therapy_ongoing",
+    "systemic_therapy", "prior_rt_date", "prior_rt_dose_gy", "prior_rt_fractions",
+    "imaging_available", "life_expectancy_months", "active_infection",
+    "uncorrectable_coagulopathy", "pmma_allergy",
+)
+LESION_FIELDS: tuple[str, ...] = (
+    "site", "vertebral_level", "site_detail", "max_diameter_mm", "pattern", "vascularity",
+    "vascularity_method", "pathological_fracture", "epidural_extension", "bilsky_grade",
+    "soft_tissue_extension", "distance_neural_mm", "distance_vascular_mm", "rapid_growth",
+    "neurological_deficit", "painful", "weight_bearing", "adamkiewicz_in_field",
+    "vertebra_plana", "posterior_wall_involved", "intense_enhancement", "radicular_pain",
+    "sins_location", "sins_pain", "sins_alignment", "sins_collapse", "sins_posterolateral",
+    "mirels_site", "mirels_pain", "mirels_size",
+)
+
+
+def _errors_from(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            name = prefix if field == "__all__" else (f"{prefix}.{field}" if prefix else field)
+            for error in errors:
+                out.append({"field": name or None, "rule": error.code or "invalid",
+                            "message": " ".join(error.messages)})
+    else:
+        for error in exc.error_list:
+            out.append({"field": prefix or None, "rule": error.code or "invalid",
+                        "message": " ".join(error.messages)})
+    return out
+
+
+def _lesion_errors(lesion: Lesion, prefix: str) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    if lesion.site == SkeletalSite.VERTEBRA and not lesion.vertebral_level:
+        errors.append({"field": f"{prefix}.vertebral_level", "rule": "required",
+                       "message": "A vertebral lesion needs its vertebral level (C1-S5)."})
+    if lesion.bilsky_grade and not lesion.epidural_extension:
+        errors.append({"field": f"{prefix}.bilsky_grade", "rule": "needs_epidural_extension",
+                       "message": "A Bilsky grade is given only with epidural extension."})
+    if errors:
+        return errors
+    try:
+        lesion.full_clean(exclude=["case"])
+    except ValidationError as exc:
+        errors.extend(_errors_from(exc, prefix))
+    return errors
+
+
+def case_snapshot(*, case: Case) -> dict[str, Any]:
+    """The case as codes and pseudonymous ids (never identifier values), for revisions."""
+    data: dict[str, Any] = {name: getattr(case, name) for name in CASE_FIELDS}
+    data.update({
+        "public_id": str(case.public_id),
+        "patient": str(case.patient.public_id),
+        "source_system": case.source_system,
+        "external_id": case.external_id,
+        "status": case.status,
+        "version": case.version,
+        "lesions": [
+            {"public_id": str(lesion.public_id), "position": lesion.position,
+             **{name: getattr(lesion, name) for name in LESION_FIELDS}}
+            for lesion in Lesion.objects.filter(case=case).order_by("position", "id")
+        ],
+    })
+    return data
+
+
+def _patient_find_or_create(data: dict[str, Any]) -> Patient:
+    """Find the patient by any of its (system, value) identifiers or create it.
+
+    Identifiers not yet known are attached. A concurrent insert of the same identifier loses on
+    the unique constraint and re-reads the winner's patient. Raises CaseDataError when the
+    identifiers point at two different patients.
+    """
+    identifiers = [(i["system"], i["value"]) for i in data.get("identifiers", [])]
+    if not identifiers:
+        raise CaseDataError([{"field": "patient.identifiers", "rule": "required",
+                              "message": "At least one patient identifier is required."}])
+
+    def lookup() -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for system, value in identifiers:
+            row = PatientIdentifier.objects.filter(system=system, value=value).values_list(
+                "patient_id", flat=True
+            ).first()
+            if row is not None:
+                found[(system, value)] = row
+        return found
+
+    for _attempt in range(3):
+        found = lookup()
+        patient_ids = set(found.values())
+        if len(patient_ids) > 1:
+            raise CaseDataError([{
+                "field": "patient.identifiers", "rule": "conflict",
+                "message": "These identifiers belong to different patients; fix the "
+                           "identifiers before resubmitting.",
+            }])
+        try:
+            with transaction.atomic():
+                if patient_ids:
+                    patient = Patient.objects.get(pk=patient_ids.pop())
+                else:
+                    patient = Patient(birth_year=data["birth_year"],
+                                      sex=data.get("sex") or "unknown")
+                    try:
+                        patient.full_clean()
+                    except ValidationError as exc:
+                        raise CaseDataError(_errors_from(exc, "patient")) from None
+                    patient.save()
+                for system, value in identifiers:
+                    if (system, value) not in found:
+                        PatientIdentifier.objects.create(patient=patient, system=system,
+                                                         value=value)
+                return patient
+        except IntegrityError:
+            continue  # another request inserted one of these identifiers: read it again
+    raise CaseDataError([{"field": "patient.identifiers", "rule": "conflict",
+                          "message": "The patient could not be matched; retry."}])
+
+
+def _case_insert(*, principal: Principal | None, data: dict[str, Any],
+                 source_system: str, external_id: str | None) -> Case:
+    errors: list[dict[str, Any]] = []
+    lesions_data = list(data.get("lesions") or [])
+    if not lesions_data:
+        errors.append({"field": "lesions", "rule": "required",
+                       "message": "Describe at least one lesion."})
+    patient = _patient_find_or_create(data.get("patient") or {})
+    case = Case(
+        patient=patient, source_system=source_system, external_id=external_id,
+        submitted_by=principal.user if principal is not None and principal.is_user else None,
+        submitted_by_client=principal.client_id if principal is not None else "",
+        **{name: data[name] for name in CASE_FIELDS if name in data},
+    )
+    try:
+        # Uniqueness is the database's job (it decides the winner of a concurrent retry).
+        case.full_clean(exclude=["patient", "submitted_by"], validate_unique=False,
+                        validate_constraints=False)
+    except ValidationError as exc:
+        errors.extend(_errors_from(exc))
+    lesions: list[Lesion] = []
+    for index, item in enumerate(lesions_data):
+        lesion = Lesion(position=index, **{k: item[k] for k in LESION_FIELDS if k in item})
+        errors.extend(_lesion_errors(lesion, f"lesions[{index}]"))
+        lesions.append(lesion)
+    if errors:
+        raise CaseDataError(errors)
+    case.save()
+    for lesion in lesions:
+        lesion.case = case
+    Lesion.objects.bulk_create(lesions)
+    revision_record(object_type="case", object_id=case.public_id, version=case.version,
+                    snapshot=case_snapshot(case=case), principal=principal, reason="submitted")
+    return case
+
+
+def case_create(*, principal: Principal | None, data: dict[str, Any]) -> tuple[Case, bool]:
+    """Create a case with its patient and lesions, all or nothing; returns (case, created).
+
+    Idempotent intake: when (source_system, external_id) already exists the existing case is
+    returned with created=False, also when a concurrent submission wins the race (the unique
+    constraint ``case_source_external_id_uniq`` decides; the loser reads the winner).
+    Raises CaseDataError (nothing stored) naming each bad field, e.g. lesions[1].max_diameter_mm.
+    """
+    source_system = (data.get("source_system") or "boardsvc").strip()
+    external_id = (data.get("external_id") or "").strip() or None
+    if external_id is not None:
+        existing = Case.objects.filter(source_system=source_system,
+                                       external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return _case_insert(principal=principal, data=data,
+                                source_system=source_system, external_id=external_id), True
+    except IntegrityError:
+        if external_id is None:
+            raise
+        winner = Case.objects.filter(source_system=source_system,
+                                     external_id=external_id).first()
+        if winner is None:
+            raise
+        return winner, False
+
+
+@transaction.atomic
+def case_update(*, principal: Principal | None, case: Case, data: dict[str, Any],
+                expected_version: int) -> Case:
+    """Change case fields and lesions (all or nothing) if the caller saw the current version.
+
+    ``data`` may hold any of CASE_FIELDS; ``lesions``: items with ``id`` (a lesion public id of
+    this case) update that lesion, items without create one; ``remove_lesions``: public ids to
+    delete. Raises StaleVersion (→ 412) and CaseDataError (→ 400). Bumps the version once and
+    records a revision.
+    """
+    locked = Case.objects.select_for_update().select_related("patient").get(pk=case.pk)
+    if locked.version != expected_version:
+        raise StaleVersion(locked.version)
+    errors: list[dict[str, Any]] = []
+    changed = [name for name in CASE_FIELDS if name in data]
+    for name in changed:
+        setattr(locked, name, data[name])
+    try:
+        locked.full_clean(exclude=["patient", "submitted_by"], validate_unique=False,
+                          validate_constraints=False)
+    except ValidationError as exc:
+        errors.extend(_errors_from(exc))
+    existing = {str(lesion.public_id): lesion for lesion in Lesion.objects.filter(case=locked)}
+    removed: list[Lesion] = []
+    for index, raw in enumerate(data.get("remove_lesions") or []):
+        lesion = existing.get(str(raw))
+        if lesion is None:
+            errors.append({"field": f"remove_lesions[{index}]", "rule": "not_found",
+                           "message": "No lesion with this id on this case."})
+        else:
+            removed.append(lesion)
+    to_save: list[tuple[Lesion, list[str] | None]] = []
+    next_position = max((lesion.position for lesion in existing.values()), default=-1) + 1
+    for index, item in enumerate(data.get("lesions") or []):
+        fields = [k for k in LESION_FIELDS if k in item]
+        lesion_id = item.get("id")
+        if lesion_id:
+            found = existing.get(str(lesion_id))
+            if found is None:
+                errors.append({"field": f"lesions[{index}].id", "rule": "not_found",
+                               "message": "No lesion with this id on this case."})
+                continue
+            lesion = found
+            update_fields: list[str] | None = fields
+        else:
+            lesion = Lesion(case=locked, position=next_position)
+            next_position += 1
+            update_fields = None
+        for name in fields:
+            setattr(lesion, name, item[name])
+        errors.extend(_lesion_errors(lesion, f"lesions[{index}]"))
+        to_save.append((lesion, update_fields))
+    remaining = len(existing) - len(removed) + sum(1 for _, f in to_save if f is None)
+    if remaining < 1:
+        errors.append({"field": "remove_lesions", "rule": "min_lesions",
+                       "message": "A case keeps at least one lesion."})
+    if errors:
+        raise CaseDataError(errors)
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    for lesion in removed:
+        lesion.delete()
+    for lesion, update_fields in to_save:
+        if update_fields is None:
+            lesion.save()
+        elif update_fields:
+            lesion.save(update_fields=update_fields)
+    # The row is locked, so this conditional UPDATE cannot lose to a concurrent writer; it also
+    # guards the version where select_for_update is a no-op (SQLite serialises writers instead).
+    bumped = Case.objects.filter(pk=locked.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if bumped != 1:
+        raise StaleVersion(Case.objects.values_list("version", flat=True).get(pk=locked.pk))
+    locked.refresh_from_db()
+    revision_record(object_type="case", object_id=locked.public_id, version=locked.version,
+                    snapshot=case_snapshot(case=locked), principal=principal, reason="updated")
+    return locked
+
+
+# --- site parameters ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def site_parameter_set(*, principal: Principal | None, key: str, value: float | None,
+                       reason: str) -> SiteParameter | None:
+    """Override (or, with value None, reset to its default) one decision-support threshold.
+
+    Raises CaseDataError for an unknown key, a value outside the parameter's range (the message
+    names the key and the range) or a missing reason. Records who changed it and why, and
+    writes an audit row with the old and new values.
+    """
+    parameter = PARAMETERS.get(key)
+    if parameter is None:
+        raise CaseDataError([{"field": "key", "rule": "unknown_parameter",
+                              "message": f"There is no parameter named {key!r}."}])
+    if not reason.strip():
+        raise CaseDataError([{"field": "reason", "rule": "required",
+                              "message": "Say why the parameter is changed."}])
+    if value is not None:
+        problem = parameter.validate(float(value))
+        if problem is not None:
+            raise CaseDataError([{"field": "value", "rule": "out_of_range", "message": problem}])
+    current = SiteParameter.objects.select_for_update().filter(key=key).first()
+    old = current.value if current is not None else float(parameter.default)
+    user = principal.user if principal is not None and principal.is_user else None
+    if value is None:
+        if current is not None:
+            current.delete()
+        result = None
+    elif current is None:
+        result = SiteParameter.objects.create(key=key, value=float(value), reason=reason[:300],
+                                              updated_by=user)
+    else:
+        current.value = float(value)
+        current.reason = reason[:300]
+        current.updated_by = user
+        current.save(update_fields=["value", "reason", "updated_by", "updated_at"])
+        result = current
+    audit_record(
+        principal=principal, action="update", object_type="site_parameter", object_id=key,
+        detail={"old": old, "new": float(value) if value is not None else float(
+            parameter.default), "reason": reason[:300], "reset": value is None},
+    )
+    return result

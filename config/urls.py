@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -25,14 +23,11 @@ urlpatterns = [
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("fhir/R4/", include("scheduling.fhir.urls")),
+    path("ical/", include("boardsvc.ical_urls")),
+    path("ical/", include("scheduling.ical_urls")),
     path("admin/", admin.site.urls),
     path("", include("core.web.urls")),
     path("", include("boardsvc.web.urls")),
     path("", include("cases.web.urls")),
     path("", include("scheduling.web.urls")),
 ]
-
-if settings.DEBUG:  # pragma: no cover
-    pass
-
-__all__ = ["i18n_patterns", "urlpatterns"]

@@ -188,3 +188,43 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id} v{self.version}"
+
+
+class FeedToken(models.Model):
+    """A revocable secret that unlocks one iCalendar feed (a board's, a member's, a resource's).
+
+    Calendar programs cannot send Authorization headers, so the secret travels in the feed URL.
+    Only its SHA-256 is stored: a database leak reveals no working feed URL. Revoking sets
+    ``revoked_at``; a revoked token answers 404 like an unknown one, so a probe learns nothing.
+    """
+
+    class Kind(models.TextChoices):
+        BOARD = "board", "board meetings"
+        MEMBER = "member", "my boards' meetings"
+        RESOURCE = "resource", "resource bookings"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The public id of the board or resource; for member feeds, the owner's own feed.
+    target_id = models.CharField(max_length=64, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["board", "member", "resource"]),
+                name="feed_token_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "revoked_at"], name="feed_token_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} feed {str(self.public_id)[:8]}"

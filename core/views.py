@@ -8,9 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
 
 
 @require_GET
@@ -79,3 +81,32 @@ def readyz(request: HttpRequest) -> JsonResponse:
     degraded = [name for name, c in components.items() if c.get("status") not in ("ok",)]
     return JsonResponse({"status": overall, "degraded": degraded, "components": components},
                         status=code)
+
+
+_API_PREFIXES = ("/api/", "/fhir/", "/ical/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: API callers get problem+json (the documented error shape), people a page.
+
+    A path that no URL pattern matches (e.g. a malformed UUID) never reaches DRF's exception
+    handler, so without this the API would answer an undocumented HTML 404.
+    """
+    if request.path.startswith(_API_PREFIXES):
+        return JsonResponse(_problem(404, "Not found", "No such resource.", request),
+                            status=404, content_type="application/problem+json")
+    return page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a generic message and the request id only (reliability-bar S9)."""
+    if request.path.startswith(_API_PREFIXES):
+        body = _problem(500, "Internal error", "Internal error. Quote the request id to support.",
+                        request)
+        return JsonResponse(body, status=500, content_type="application/problem+json")
+    return django_server_error(request)
+
+
+def _problem(status: int, title: str, detail: str, request: HttpRequest) -> dict[str, Any]:
+    return {"type": f"/problems/{status}", "title": title, "status": status, "detail": detail,
+            "errors": [], "request_id": getattr(request, "request_id", "")}

@@ -1,0 +1,308 @@
+"""Resources, opening hours, the procedure catalogue, timing rules, bookings and violations.
+
+Fields, constraints and ``__str__`` only; every write goes through scheduling/services.py.
+
+No double booking is a database guarantee, not a serializer check (reliability-bar C1-C3). The
+model stays portable; migration 0002 adds, per vendor:
+- PostgreSQL: ``EXCLUDE USING gist (resource_id WITH =, tstzrange(start, "end", '[)') WITH &&)
+  WHERE (status <> 'cancelled')`` with btree_gist (SQLSTATE 23P01 on conflict);
+- SQLite: BEFORE INSERT / UPDATE triggers that ``RAISE(ABORT, 'booking_overlap')``.
+Half-open ranges let back-to-back bookings coexist; cancelled bookings free their slot.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.domain.codes import ProcedureType
+from cases.models import Patient, PlannedProcedure, TreatmentPlan
+from scheduling.domain import types as dt
+from scheduling.domain.catalogue import RESOURCE_KIND_LABELS, ResourceKind
+
+BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap_excl"
+
+
+def _text_choices(name: str, enum: type, labels: dict[str, str] | None = None) -> type:
+    """Django choices built from a domain StrEnum, so the two can never drift apart."""
+    labels = labels or {}
+    return models.TextChoices(
+        name, [(m.name, (m.value, labels.get(m.value, m.value.replace("_", " ")))) for m in enum]
+    )
+
+
+class Resource(models.Model):
+    """A bookable room or machine (angio suite, hybrid CT-angio, CT, OR, linac, MRI).
+
+    ``timezone`` is the zone its opening hours are written in; datetimes are stored in UTC.
+    Bookings on one resource never overlap, so ``capacity`` above 1 is informational (e.g. a
+    recovery bay count); two scanners are two resources.
+    """
+
+    Kind = _text_choices("Kind", ResourceKind, RESOURCE_KIND_LABELS)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    capacity = models.PositiveSmallIntegerField(default=1)
+    timezone = models.CharField(max_length=64, default="Europe/Rome")
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="resource_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in ResourceKind]), name="resource_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """Weekly opening hours in the resource's local time (0 = Monday)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField()
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["resource_id", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_range"),
+            models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="opening_hours_order"),
+            models.UniqueConstraint(
+                fields=["resource", "weekday", "opens"], name="opening_hours_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} d{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class ResourceException(models.Model):
+    """A closure or maintenance window (removes time) or an extra session (adds time), UTC."""
+
+    Kind = _text_choices("Kind", dt.ExceptionKind)
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="exceptions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["resource_id", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="resource_exception_order"),
+        ]
+        indexes = [models.Index(fields=["resource", "end", "start"], name="resource_exc_span_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start:%Y-%m-%d %H:%M}"
+
+
+class ProcedureCatalogueEntry(models.Model):
+    """A site's default slot length and suitable room kinds for one procedure type (§4)."""
+
+    procedure_type = models.CharField(max_length=20, choices=ProcedureType.choices(), unique=True)
+    duration_minutes = models.PositiveSmallIntegerField()
+    resource_kinds = models.JSONField(default=list)
+    fraction_options = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["procedure_type"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=24 * 60),
+                name="catalogue_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_type} ({self.duration_minutes} min)"
+
+
+class TimingRule(models.Model):
+    """A timing rule as data (clinical-rules.md §1), seeded from scheduling.domain.catalogue.
+
+    ``lag = to.anchor - from.anchor``; a LAG rule keeps it within [min_lag, max_lag] (None =
+    unbounded); ``preferred_lag`` is the solver's target. Minutes throughout.
+    """
+
+    Kind = _text_choices("Kind", dt.RuleKind)
+    Severity = _text_choices("Severity", dt.Severity)
+    Scope = _text_choices("Scope", dt.Scope)
+    Anchor = _text_choices("Anchor", dt.Anchor)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(max_length=60, unique=True)
+    rule_id = models.CharField(max_length=8, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default="lag")
+    from_procedures = models.JSONField(default=list)
+    from_purposes = models.JSONField(default=list, blank=True)
+    to_procedures = models.JSONField(default=list)
+    from_anchor = models.CharField(max_length=5, choices=Anchor.choices, default="end")
+    to_anchor = models.CharField(max_length=5, choices=Anchor.choices, default="start")
+    min_lag_minutes = models.IntegerField(null=True, blank=True)
+    max_lag_minutes = models.IntegerField(null=True, blank=True)
+    preferred_lag_minutes = models.IntegerField(null=True, blank=True)
+    symmetric = models.BooleanField(default=False)
+    severity = models.CharField(max_length=4, choices=Severity.choices)
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    template = models.JSONField(default=dict, blank=True)
+    rationale = models.TextField()
+    source = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    change_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["rule_id", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_lag_minutes__isnull=True) | Q(max_lag_minutes__isnull=True)
+                | Q(min_lag_minutes__lte=F("max_lag_minutes")),
+                name="timing_rule_lag_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=["hard", "soft"]), name="timing_rule_severity_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.code}"
+
+
+class Booking(models.Model):
+    """A planned procedure (or one RT fraction of it) on a resource, [start, end) in UTC."""
+
+    Status = _text_choices("Status", dt.BookingStatus)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    procedure = models.ForeignKey(PlannedProcedure, on_delete=models.PROTECT, related_name="bookings")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="bookings")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="bookings")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default="booked")
+    fraction_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    override_reason = models.CharField(
+        max_length=300, blank=True,
+        help_text=_("Why this booking is outside the resource's opening hours."),
+    )
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_client = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="booking_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in dt.BookingStatus]), name="booking_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resource", "start", "end"], name="booking_resource_time_idx"),
+            models.Index(fields=["patient", "start"], name="booking_patient_time_idx"),
+            models.Index(fields=["plan", "status"], name="booking_plan_status_idx"),
+            models.Index(fields=["start"], name="booking_start_idx"),
+            models.Index(fields=["status", "end"], name="booking_status_end_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking {str(self.public_id)[:8]} {self.status} {self.start:%Y-%m-%d %H:%M}"
+
+
+class Violation(models.Model):
+    """A timing rule broken by a plan's bookings, as found by the re-check task.
+
+    Unique per (plan, rule, bookings): a re-run updates the row; when the bookings no longer break
+    the rule it is resolved, and if it comes back it is re-opened (``occurrences`` counts that,
+    and is part of the notification's dedup key so each re-opening notifies once).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        ACKNOWLEDGED = "acknowledged", "acknowledged"
+        RESOLVED = "resolved", "resolved"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="violations")
+    timing_rule = models.ForeignKey(
+        TimingRule, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule_code = models.CharField(max_length=60)
+    rule_id = models.CharField(max_length=8)
+    severity = models.CharField(max_length=4)
+    bookings_key = models.CharField(max_length=400)
+    booking_public_ids = models.JSONField(default=list)
+    off_by_minutes = models.IntegerField(default=0)
+    message = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    occurrences = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["plan_id", "rule_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "rule_code", "bookings_key"], name="violation_plan_rule_bookings_uniq"
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "status"], name="violation_plan_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code} {self.status}"
+
+
+class FollowUpProposal(models.Model):
+    """Which follow-up (R8: CT at 3, 6, 12 months) was proposed for a done embolization.
+
+    Unique per (source booking, months) so marking done twice, or a task run twice, proposes once.
+    """
+
+    source_booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
+    months = models.PositiveSmallIntegerField()
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source_booking", "months"], name="follow_up_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.months} months after {self.source_booking_id}"

@@ -1,5 +1,23 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "boards_web"
+
+urlpatterns = [
+    path("boards/", views.dashboard, name="dashboard"),
+    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/calendar/", views.meeting_calendar, name="meeting_calendar"),
+    path("meetings/<uuid:public_id>/", views.agenda, name="agenda"),
+    path("meetings/<uuid:public_id>/print/", views.agenda_print, name="agenda_print"),
+    path("meetings/<uuid:public_id>/live/", views.live, name="live"),
+    path("meetings/<uuid:public_id>/state/", views.meeting_state, name="meeting_state"),
+    path("meetings/<uuid:public_id>/attendance/", views.attendance, name="attendance"),
+    path("meetings/<uuid:public_id>/items/<uuid:item_id>/outcome/", views.item_outcome,
+         name="item_outcome"),
+    path("meetings/<uuid:public_id>/items/<uuid:item_id>/decision/", views.decision_save,
+         name="decision_save"),
+    path("decisions/<uuid:public_id>/", views.decision_summary, name="decision_summary"),
+]

@@ -125,6 +125,31 @@ def problem_response(status_code: int, detail: str, *, errors: list[dict[str, An
     return Response(body, status=status_code, content_type="application/problem+json")
 
 
+_METHOD_ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "create",
+                   "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+
+def _audit_denied(request: Any) -> None:
+    """A refused, authenticated call is an audit row (ASVS 7.2.2; reliability-bar S8).
+
+    Anonymous 401s are not recorded: they carry no actor, and recording them would let anyone
+    flood the trail.
+    """
+    if request is None:
+        return
+    from core.access import principal_from_request
+    from core.audit import audit_record
+
+    principal = principal_from_request(request)
+    if not principal.is_authenticated:
+        return
+    kwargs = getattr(getattr(request, "parser_context", None) or {}, "get", lambda *_: {})(
+        "kwargs", {}) or {}
+    object_id = next((str(v) for k, v in kwargs.items() if k.endswith("_id")), "")
+    audit_record(principal=principal, action=_METHOD_ACTIONS.get(request.method, "read"),
+                 outcome="denied", object_id=object_id, path=request.path)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -141,6 +166,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return response
 
     response = exception_handler(exc, context)
+    if isinstance(exc, exceptions.PermissionDenied):
+        _audit_denied(context.get("request"))
     if response is None:
         logger.exception("unhandled API error (request %s)", request_id_var.get())
         return problem_response(500, "Internal error. Quote the request id to support.",

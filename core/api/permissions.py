@@ -37,6 +37,11 @@ class RoleAndScope(BasePermission):
         if not principal.is_authenticated:
             return False
         method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        if request.method.lower() not in view.http_method_names or not hasattr(
+            view, request.method.lower()
+        ):
+            # No handler: let DRF answer 405 with an Allow header; nothing runs.
+            return True
         rule = getattr(view, "access", {}).get(method)
         if rule is None:
             return False

@@ -22,7 +22,8 @@ from core.access import (
 )
 from core.api.pagination import StandardPagination
 from core.api.permissions import RoleAndScope
-from core.models import AuditEvent, Notification
+from core.feeds import feed_token_revoke
+from core.models import AuditEvent, FeedToken, Notification
 
 EVERY_ROLE = {ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR}
 
@@ -67,7 +68,8 @@ class NotificationListApi(APIView):
         read_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema(
-        parameters=[OpenApiParameter("unread", bool, description="only unread notifications")],
+        parameters=[OpenApiParameter("unread", {"type": "string", "enum": ["1", "true"]},
+                                     description="only unread notifications")],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -108,6 +110,14 @@ class AuditEventListApi(APIView):
         since = serializers.DateTimeField(required=False)
         until = serializers.DateTimeField(required=False)
 
+        def to_internal_value(self, data: Any) -> Any:
+            # A blank filter (``?until=``) is a mistake, not "no filter": say so.
+            blank = {k: ["This filter may not be blank."] for k in self.fields
+                     if k in data and str(data.get(k, "x")).strip() == ""}
+            if blank:
+                raise serializers.ValidationError(blank, code="blank")
+            return super().to_internal_value(data)
+
     class OutputSerializer(serializers.Serializer):
         at = serializers.DateTimeField()
         actor_type = serializers.CharField()
@@ -138,3 +148,44 @@ class AuditEventListApi(APIView):
         paginator = StandardPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class FeedTokenListApi(APIView):
+    """The caller's own calendar-feed tokens (secrets are never shown again after creation)."""
+
+    permission_classes = [RoleAndScope]
+    access = {"GET": ({*EVERY_ROLE, "board_coordinator"}, None)}
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField(source="public_id")
+        kind = serializers.CharField()
+        target_id = serializers.CharField()
+        label = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        last_used_at = serializers.DateTimeField(allow_null=True)
+        revoked_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        principal = principal_from_request(request)
+        qs = FeedToken.objects.filter(owner=principal.user).order_by("-created_at", "-id")
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class FeedTokenRevokeApi(APIView):
+    """Revoke a feed token: its URL stops working at once (404, like an unknown token)."""
+
+    permission_classes = [RoleAndScope]
+    access = {"POST": ({*EVERY_ROLE, "board_coordinator"}, None)}
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, token_id: UUID) -> Response:
+        principal = principal_from_request(request)
+        qs = FeedToken.objects.all() if principal.is_admin else FeedToken.objects.filter(
+            owner=principal.user
+        )
+        token = get_object_or_404(qs, public_id=token_id)
+        feed_token_revoke(token=token, principal=principal)
+        return Response(status=204)

@@ -65,5 +65,6 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page; the boards pages replace it with "my next meetings"."""
-    return render(request, "core/home.html")
+    """Landing page: "my next meetings" (boardsvc's dashboard, reached by URL name so that core
+    imports no other app)."""
+    return redirect("boards_web:dashboard")

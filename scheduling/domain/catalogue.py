@@ -85,7 +85,8 @@ DEFAULT_RULES: tuple[TimingRuleSpec, ...] = (
         code="R1-window-soft", rule_id="R1", kind=RuleKind.LAG,
         from_procedures=frozenset({EMBOLIZATION}), from_purposes=frozenset({"pre_operative"}),
         to_procedures=frozenset({SURGERY}), from_anchor=Anchor.END, to_anchor=Anchor.START,
-        min_lag=timedelta(0), max_lag=48 * H, preferred_lag=24 * H,
+        # The ordering itself is R2 (hard); this row only bounds the delay.
+        max_lag=48 * H, preferred_lag=24 * H,
         severity=Severity.SOFT, scope=Scope.SAME_LESION,
         rationale=(
             "Surgery should follow pre-operative embolization on the same day or the next day: "

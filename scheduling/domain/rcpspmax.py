@@ -77,7 +77,7 @@ def check_schedule(problem: RcpspMaxProblem, starts: tuple[int, ...] | list[int]
     for i, j, lag in problem.lags:
         if starts[j] < starts[i] + lag:
             problems.append(f"lag {i}->{j} ({lag}) broken")
-    events = sorted({s for s in starts})
+    events = sorted(set(starts))
     for r, cap in enumerate(problem.capacities):
         for t in events:
             used = sum(

@@ -14,6 +14,7 @@ bookings of one planned procedure, and "RT ends" means the end of its last fract
 from __future__ import annotations
 
 import calendar
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ def _lag_violations(rule: TimingRuleSpec, occs: Sequence[Occurrence]) -> list[Vi
         if rule.min_lag is not None and lag < rule.min_lag:
             off = rule.min_lag - lag
             bound = (
-                f"it must not be before it" if rule.min_lag == timedelta(0)
+                "it must not be before it" if rule.min_lag == timedelta(0)
                 else f"the minimum is {humanize(rule.min_lag)}"
             )
             out.append(_violation(rule, a, b, involved, off,
@@ -239,7 +240,7 @@ def _fractionation_violations(rule: TimingRuleSpec, occs: Sequence[Occurrence],
         days = [s.astimezone(tz).date() for s in occ.fraction_starts]
         problems: list[str] = []
         off = timedelta(0)
-        for prev, cur in zip(days, days[1:], strict=False):
+        for prev, cur in itertools.pairwise(days):
             expected = next_working_day(prev)
             if cur == prev:
                 problems.append(f"two fractions on {cur.isoformat()}")
@@ -391,6 +392,9 @@ def _rule_windows(rule: TimingRuleSpec, new: PlacementRequest, other: Occurrence
     new_to = _is_to(rule, new.procedure_type)
     other_from = _is_from(rule, other.procedure_type, other.purpose)
     other_to = _is_to(rule, other.procedure_type)
+    if rule.symmetric and ((new_from and other_to) or (other_from and new_to)):
+        # Either order (R6): whichever comes first plays "from".
+        new_from = new_to = other_from = other_to = True
     parts: list[Windows] = []
     # new after other ("to" side): new.anchor in [other.anchor + lo, other.anchor + hi]
     if other_from and new_to:

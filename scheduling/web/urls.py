@@ -1,5 +1,13 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "scheduling_web"
+
+urlpatterns = [
+    path("worklist/", views.worklist, name="worklist"),
+    path("plans/<uuid:public_id>/book/", views.plan_book, name="plan_book"),
+    path("plans/<uuid:public_id>/timeline/", views.timeline, name="timeline"),
+]

@@ -58,7 +58,10 @@ def test_people_need_the_administrator_role_for_the_audit_trail(api_client, coor
     api_client.force_authenticate(administrator)
     response = api_client.get("/api/v1/audit-events/?action=read")
     assert response.status_code == 200
-    assert response.json()["results"] == []
+    # The coordinator's refused attempt is itself on the trail (S8: denied access).
+    [denied] = response.json()["results"]
+    assert (denied["actor_id"], denied["outcome"], denied["path"]) == (
+        str(coordinator.pk), "denied", "/api/v1/audit-events/")
 
 
 def test_anonymous_callers_get_401(api_client):

@@ -1,0 +1,109 @@
+"""Admin for boards. Decisions, revisions and placement records are read-only here: they are
+history, changed only through services (which keep revisions and audit rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from .models import (
+    AgendaItem,
+    Attendance,
+    Board,
+    BoardMember,
+    Decision,
+    DecisionRevision,
+    Holiday,
+    Meeting,
+    PlacementRecord,
+)
+
+
+class BoardMemberInline(admin.TabularInline):
+    model = BoardMember
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "timezone", "recurrence_weekday", "recurrence_time",
+                    "capacity_minutes", "cutoff_hours", "active")
+    search_fields = ("name", "slug")
+    inlines = [BoardMemberInline]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name", "board")
+    list_filter = ("board",)
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ("position", "case", "allotted_minutes", "priority", "purpose", "standard_of_care",
+              "outcome", "late_addition")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("board", "kind", "starts_at", "cutoff_at", "status", "capacity_minutes")
+    list_filter = ("board", "kind", "status")
+    date_hierarchy = "starts_at"
+    readonly_fields = ("public_id", "frozen_at", "circulated_at", "started_at", "closed_at",
+                       "rolled_forward_at", "version")
+    inlines = [AgendaItemInline]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "meeting", "position", "priority", "outcome", "late_addition")
+    list_filter = ("outcome", "priority", "purpose")
+    raw_id_fields = ("meeting", "case", "rolled_from", "added_by")
+    readonly_fields = ("public_id", "placement_explanation", "version")
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ("meeting", "user", "specialty", "stand_in", "arrived_at", "left_at")
+    raw_id_fields = ("meeting", "user", "recorded_by")
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class DecisionRevisionInline(admin.TabularInline):
+    model = DecisionRevision
+    extra = 0
+    readonly_fields = ("version", "at", "reason", "by_user", "by_client", "snapshot")
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(_ReadOnly):
+    list_display = ("public_id", "meeting", "quorum_met", "followed_suggestions", "version",
+                    "recorded_at")
+    list_filter = ("quorum_met", "followed_suggestions", "ratification_required")
+    inlines = [DecisionRevisionInline]
+
+
+@admin.register(PlacementRecord)
+class PlacementRecordAdmin(_ReadOnly):
+    list_display = ("case", "outcome", "board", "meeting", "at")
+    list_filter = ("outcome", "board")

@@ -1,0 +1,122 @@
+"""Demo data for boards: two boards, Faker-named synthetic doctors with logins, 8 weeks of
+meetings. Idempotent: users by username, boards by slug, memberships per (board, user)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from faker import Faker
+
+from core.access import GROUP_COORDINATOR
+
+from .models import Board, BoardMember
+from .services import board_create, board_member_add, meeting_horizon_upkeep, place_ready_cases
+
+DEMO_PASSWORD = "boardsvc-demo"  # noqa: S105 - synthetic demo logins, printed by the README
+
+_PREFIX = {
+    "spine_surgeon": "spine", "neurosurgeon": "neuro", "orthopaedic_surgeon": "ortho",
+    "radiation_oncologist": "rt", "radiologist": "rad", "interventional_radiologist": "ir",
+    "medical_oncologist": "onc", "palliative_care": "pall", "pathologist": "path",
+    "nurse_specialist": "cns", "coordinator": "coord",
+}
+SARCOMA_HISTOLOGIES = ["osteosarcoma", "chondrosarcoma", "ewing_sarcoma", "other_sarcoma",
+                       "leiomyosarcoma", "haemangiopericytoma", "giant_cell_tumour"]
+
+# (key, specialty, role on bone-mets-spine, role on sarcoma); None = not on that board.
+_PEOPLE = [
+    ("a", "spine_surgeon", "chair", None),
+    ("b", "neurosurgeon", "member", None),
+    ("c", "orthopaedic_surgeon", "member", "chair"),
+    ("d", "radiation_oncologist", "member", "member"),
+    ("e", "radiologist", "member", None),
+    ("f", "interventional_radiologist", "member", "member"),
+    ("g", "medical_oncologist", "member", None),
+    ("h", "palliative_care", "member", None),
+    ("i", "coordinator", "coordinator", None),
+    ("j", "radiologist", None, "member"),
+    ("k", "medical_oncologist", None, "member"),
+    ("l", "pathologist", None, "member"),
+    ("m", "nurse_specialist", None, "member"),
+    ("n", "coordinator", None, "coordinator"),
+]
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+def _boards() -> tuple[Board, Board]:
+    spine = Board.objects.filter(slug="bone-mets-spine").first() or board_create(
+        slug="bone-mets-spine", name="Bone metastases / spine MDT",
+        focus="Bone metastases, spine and pelvis: IR, RT, surgery", timezone_name="Europe/Rome",
+        recurrence_weekday=1, recurrence_time=time(14, 0), default_duration_minutes=90,
+        capacity_minutes=90)
+    sarcoma = Board.objects.filter(slug="sarcoma").first() or board_create(
+        slug="sarcoma", name="Sarcoma MDT", focus="Bone and soft-tissue sarcoma",
+        timezone_name="Europe/Rome", histologies=SARCOMA_HISTOLOGIES, recurrence_weekday=3,
+        recurrence_time=time(15, 0), default_duration_minutes=90, capacity_minutes=90,
+        quorum_requirements=[["orthopaedic_surgeon"], ["radiation_oncologist"], ["radiologist"],
+                             ["medical_oncologist"], ["pathologist"]])
+    return spine, sarcoma
+
+
+@transaction.atomic
+def seed_demo(*, rng_seed: int = 42) -> dict[str, Any]:
+    """Create the demo boards, members and 8 weeks of meetings; returns the logins.
+
+    Running it twice creates nothing new (the names come from a seeded Faker).
+    """
+    fake = Faker("it_IT")
+    fake.seed_instance(rng_seed)
+    users = get_user_model()
+    coordinators = Group.objects.get_or_create(name=GROUP_COORDINATOR)[0]
+    spine, sarcoma = _boards()
+    logins: list[dict[str, Any]] = []
+    created_users = 0
+    taken: set[str] = set()
+    for _key, specialty, spine_role, sarcoma_role in _PEOPLE:
+        first, last = fake.first_name(), fake.last_name()
+        username = f"{_PREFIX[specialty]}.{_ascii(last)}"
+        suffix = 2
+        while username in taken:
+            username = f"{_PREFIX[specialty]}.{_ascii(last)}{suffix}"
+            suffix += 1
+        taken.add(username)
+        user, created = users.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last,
+                      "email": f"{username}@demo.boardsvc.invalid"})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            created_users += 1
+        boards = []
+        for board, role in ((spine, spine_role), (sarcoma, sarcoma_role)):
+            if role is None:
+                continue
+            board_member_add(board=board, user=user, specialty=specialty, role=role)
+            boards.append(board.slug)
+        if specialty == "coordinator":
+            user.groups.add(coordinators)
+        logins.append({"username": username, "password": DEMO_PASSWORD,
+                       "name": f"{user.first_name} {user.last_name}", "specialty": specialty,
+                       "boards": boards,
+                       "roles": sorted({r for r in (spine_role, sarcoma_role) if r})})
+    meetings = meeting_horizon_upkeep(weeks=8)
+    return {
+        "boards": [spine.slug, sarcoma.slug],
+        "users_created": created_users,
+        "members": BoardMember.objects.filter(board__in=[spine, sarcoma]).count(),
+        "meetings_created": meetings,
+        "logins": logins,
+    }
+
+
+__all__ = ["DEMO_PASSWORD", "place_ready_cases", "seed_demo"]

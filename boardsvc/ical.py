@@ -1,0 +1,177 @@
+"""iCalendar feeds of MDT meetings: per board, and per member (all of their boards).
+
+Calendar programs poll a secret URL (they cannot send Authorization headers). The secret is a
+core.models.FeedToken, stored hashed and revocable; an unknown or revoked token is 404. Events
+carry no patient data at all: a meeting is its board, time, place and video link.
+
+iCalendar contract (RFC 5545): the UID is stable per meeting, SEQUENCE follows the meeting's
+version (so a moved meeting updates the existing event), and a cancelled meeting stays in the
+feed with STATUS:CANCELLED so subscribed calendars remove it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from icalendar import Calendar, Event
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.access import (
+    ROLE_ADMIN,
+    ROLE_CHAIR,
+    ROLE_COORDINATOR,
+    ROLE_MEMBER,
+    principal_from_request,
+)
+from core.api.permissions import RoleAndScope
+from core.audit import audit_record
+from core.feeds import feed_token_create, feed_token_resolve
+from core.models import FeedToken
+
+from .models import Board, BoardMember, Meeting
+
+PAST = timedelta(days=30)
+FUTURE = timedelta(days=400)
+MAX_EVENTS = 1000
+PRODID = "-//boardsvc//MDT meetings//EN"
+PEOPLE = {ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR, "board_coordinator"}
+
+
+def calendar_response(calendar: Calendar, *, filename: str) -> HttpResponse:
+    """text/calendar, private and briefly cacheable (clients poll every few minutes)."""
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def new_calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def meeting_event(meeting: Meeting, *, now: datetime) -> Event:
+    """One VEVENT per meeting; SEQUENCE = version - 1 (RFC 5545 starts at 0)."""
+    event = Event()
+    event.add("uid", f"meeting-{meeting.public_id}@boardsvc")
+    event.add("dtstamp", now)
+    event.add("dtstart", meeting.starts_at)
+    event.add("dtend", meeting.ends_at)
+    event.add("sequence", max(meeting.version - 1, 0))
+    event.add("summary", f"MDT: {meeting.board.name}")
+    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
+    if meeting.location:
+        event.add("location", meeting.location)
+    elif meeting.virtual:
+        event.add("location", "Video meeting")
+    if meeting.video_link:
+        event.add("url", meeting.video_link)
+    event.add("description", f"Agenda cut-off: {meeting.cutoff_at:%Y-%m-%d %H:%M} UTC")
+    return event
+
+
+def _meetings(board_ids: QuerySet[Any] | list[int], *, now: datetime) -> QuerySet[Meeting]:
+    return (
+        Meeting.objects.select_related("board")
+        .filter(board_id__in=board_ids, starts_at__gte=now - PAST, starts_at__lt=now + FUTURE)
+        .order_by("starts_at", "id")[:MAX_EVENTS]
+    )
+
+
+def _feed(meetings: QuerySet[Meeting], *, name: str, token: FeedToken, now: datetime,
+          filename: str) -> HttpResponse:
+    calendar = new_calendar(name)
+    for meeting in meetings:
+        calendar.add_component(meeting_event(meeting, now=now))
+    audit_record(principal=None, action="export", object_type=f"ical_{token.kind}",
+                 object_id=token.public_id, detail={"owner": token.owner_id})
+    return calendar_response(calendar, filename=filename)
+
+
+def board_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """GET /ical/boards/<token>.ics: every meeting of one board."""
+    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.BOARD)
+    board = Board.objects.filter(public_id=feed.target_id).first() if feed else None
+    if feed is None or board is None:
+        raise Http404
+    now = timezone.now()
+    return _feed(_meetings([board.pk], now=now), name=f"MDT {board.name}", token=feed, now=now,
+                 filename=f"{board.slug}.ics")
+
+
+def member_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """GET /ical/members/<token>.ics: meetings of every board the token's owner belongs to."""
+    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.MEMBER)
+    if feed is None:
+        raise Http404
+    now = timezone.now()
+    board_ids = BoardMember.objects.filter(user_id=feed.owner_id, active=True).values("board_id")
+    return _feed(_meetings(board_ids, now=now), name="My MDT meetings", token=feed, now=now,
+                 filename="my-mdt-meetings.ics")
+
+
+class FeedTokenOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    url = serializers.CharField(help_text="The secret feed URL; shown once, never again.")
+
+
+def token_created(request: Request, token: FeedToken, raw: str, prefix: str) -> Response:
+    url = request.build_absolute_uri(f"/ical/{prefix}/{raw}.ics")
+    data = FeedTokenOutputSerializer({"id": token.public_id, "kind": token.kind, "url": url}).data
+    response = Response(data, status=201)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class BoardFeedTokenCreateApi(APIView):
+    """Mint a secret feed URL for one board's meetings (members of that board, coordinators)."""
+
+    permission_classes = [RoleAndScope]
+    access = {"POST": (PEOPLE, None)}
+
+    @extend_schema(request=None, responses={201: FeedTokenOutputSerializer}, tags=["ical"])
+    def post(self, request: Request, board_id: UUID) -> Response:
+        principal = principal_from_request(request)
+        board = Board.objects.filter(public_id=board_id).first()
+        allowed = board is not None and (
+            principal.is_coordinator
+            or BoardMember.objects.filter(board=board, user=principal.user, active=True).exists()
+        )
+        if board is None or not allowed:
+            raise NotFound()
+        token, raw = feed_token_create(kind=FeedToken.Kind.BOARD, target_id=board.public_id,
+                                       owner=principal.user, label=board.name,
+                                       principal=principal)
+        return token_created(request, token, raw, "boards")
+
+
+class MemberFeedTokenCreateApi(APIView):
+    """Mint a secret feed URL for the caller's own boards' meetings."""
+
+    permission_classes = [RoleAndScope]
+    access = {"POST": (PEOPLE, None)}
+
+    @extend_schema(request=None, responses={201: FeedTokenOutputSerializer}, tags=["ical"])
+    def post(self, request: Request) -> Response:
+        principal = principal_from_request(request)
+        token, raw = feed_token_create(kind=FeedToken.Kind.MEMBER, target_id="",
+                                       owner=principal.user, label="My MDT meetings",
+                                       principal=principal)
+        return token_created(request, token, raw, "members")

@@ -1,0 +1,52 @@
+"""Celery tasks for boards: thin wrappers over services, ids only (STYLE.md §3.6, §4).
+
+Every task is safe to run twice: the service it calls claims its work with a conditional UPDATE
+or a row lock and a state check (see each service's docstring). Retries cover transient database
+errors only.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="boardsvc.tasks.agenda_place_case", acks_late=True, **_RETRY)
+def agenda_place_case(case_id: int) -> str:
+    """Place a case that became ready for MDT (enqueued by cases.services.case_transition)."""
+    record = services.agenda_place_case(case_id=int(case_id))
+    return "noop" if record is None else record.outcome
+
+
+@shared_task(name="boardsvc.tasks.agenda_freeze_due", acks_late=True, **_RETRY)
+def agenda_freeze_due() -> int:
+    """Freeze agendas whose cut-off has passed and circulate them (beat, every 5 minutes)."""
+    return services.agenda_freeze_due()
+
+
+@shared_task(name="boardsvc.tasks.meeting_horizon_upkeep", acks_late=True, **_RETRY)
+def meeting_horizon_upkeep() -> int:
+    """Keep BOARDSVC_MEETING_HORIZON_WEEKS of regular meetings ahead (beat, hourly)."""
+    return services.meeting_horizon_upkeep()
+
+
+@shared_task(name="boardsvc.tasks.meeting_roll_forward", acks_late=True, **_RETRY)
+def meeting_roll_forward(meeting_id: int) -> int:
+    """Move undiscussed items of a closed or cancelled meeting to later meetings."""
+    return services.meeting_roll_forward(meeting_id=int(meeting_id))
+
+
+@shared_task(name="boardsvc.tasks.agenda_circulate", acks_late=True, **_RETRY)
+def agenda_circulate(meeting_id: int) -> int:
+    """E-mail a frozen agenda to the board's members (once)."""
+    return services.agenda_circulate(meeting_id=int(meeting_id))

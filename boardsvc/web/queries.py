@@ -1,0 +1,62 @@
+"""Page-only reads the boardsvc selectors do not offer (reads only; no writes).
+
+- the agenda with each case's lesions prefetched (decision support reads them; no N+1);
+- open scheduling-rule warnings (scheduling.models.Violation) for the cases on an agenda;
+- a board's active members with their users, for taking attendance at the door.
+Scoping: callers pass a meeting already obtained through boardsvc.selectors.meeting_get_visible,
+so every row read here belongs to a board the principal may see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from boardsvc import selectors
+from boardsvc.models import AgendaItem, BoardMember, Meeting
+from cases.models import Lesion
+
+
+def agenda_with_lesions(*, meeting: Meeting) -> QuerySet[AgendaItem]:
+    """boardsvc.selectors.agenda_for_meeting plus each case's lesions, in position order."""
+    return selectors.agenda_for_meeting(meeting=meeting).prefetch_related(
+        Prefetch("case__lesions", queryset=Lesion.objects.order_by("position", "id"))
+    )
+
+
+def board_members(*, meeting: Meeting) -> list[BoardMember]:
+    """The meeting's board members (active), by specialty then name, users loaded."""
+    return list(
+        BoardMember.objects.filter(board_id=meeting.board_id, active=True)
+        .select_related("user").order_by("specialty", "user__last_name", "user__username")
+    )
+
+
+def rule_warnings_by_case(*, case_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open or acknowledged timing-rule violations of the cases' plans, by case id (one query).
+
+    The scheduling app stores them (R1-R8 re-check); an agenda shows them so the board sees a
+    timing problem before it decides.
+    """
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    try:
+        from scheduling.models import Violation
+    except ImportError:  # pragma: no cover - scheduling not installed
+        return {}
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = (
+        Violation.objects.filter(plan__case_id__in=ids, status__in=["open", "acknowledged"])
+        .values("plan__case_id", "rule_id", "severity", "message", "status")
+        .order_by("plan__case_id", "rule_id", "pk")
+    )
+    for row in rows:
+        out[row["plan__case_id"]].append({
+            "rule_id": row["rule_id"], "severity": row["severity"],
+            "message": row["message"], "status": row["status"],
+        })
+    return dict(out)

@@ -1,0 +1,184 @@
+"""Translatable labels of the coded vocabularies (cases.domain.codes), for the pages.
+
+Generated from the enums' English labels so that makemessages finds every string; the domain
+keeps plain English (it imports no Django). ``code_label`` falls back to the English label for
+a code added later, so a missing translation never breaks a page.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cases.domain import codes
+
+LABELS: dict[str, dict[str, Promise]] = {
+    "Urgency": {
+        'routine': _('Routine'),
+        'urgent': _('Urgent'),
+        'emergency': _('Emergency'),
+    },
+    "Sex": {
+        'female': _('Female'),
+        'male': _('Male'),
+        'other': _('Other'),
+        'unknown': _('Unknown'),
+    },
+    "Histology": {
+        'renal_cell': _('Renal cell carcinoma'),
+        'thyroid_follicular': _('Thyroid carcinoma (follicular)'),
+        'thyroid_other': _('Thyroid carcinoma (other)'),
+        'hepatocellular': _('Hepatocellular carcinoma'),
+        'neuroendocrine': _('Neuroendocrine tumour'),
+        'melanoma': _('Melanoma'),
+        'leiomyosarcoma': _('Leiomyosarcoma'),
+        'haemangiopericytoma': _('Haemangiopericytoma'),
+        'giant_cell_tumour': _('Giant-cell tumour'),
+        'aggressive_haemangioma': _('Aggressive haemangioma'),
+        'multiple_myeloma': _('Multiple myeloma'),
+        'plasmacytoma': _('Plasmacytoma'),
+        'prostate': _('Prostate'),
+        'breast': _('Breast'),
+        'lung': _('Lung'),
+        'gastrointestinal': _('Gastrointestinal'),
+        'osteosarcoma': _('Osteosarcoma'),
+        'chondrosarcoma': _('Chondrosarcoma'),
+        'ewing_sarcoma': _('Ewing sarcoma'),
+        'other_sarcoma': _('Other sarcoma'),
+        'other': _('Other'),
+        'unknown_primary': _('Unknown primary'),
+    },
+    "SkeletalSite": {
+        'vertebra': _('Vertebra'),
+        'sacrum': _('Sacrum'),
+        'pelvis': _('Pelvis'),
+        'long_bone_upper': _('Long bone, upper limb'),
+        'long_bone_lower': _('Long bone, lower limb'),
+        'rib': _('Rib'),
+        'skull': _('Skull'),
+        'other': _('Other'),
+    },
+    "LesionPattern": {
+        'lytic': _('Lytic'),
+        'blastic': _('Blastic'),
+        'mixed': _('Mixed'),
+    },
+    "Vascularity": {
+        'hyper': _('Hyper'),
+        'hypo': _('Hypo'),
+        'not_assessed': _('Not assessed'),
+    },
+    "VascularityMethod": {
+        'dce_mri': _('DCE-MRI'),
+        'angiography': _('Angiography'),
+        'ct_perfusion': _('CT perfusion'),
+        'none': _('None'),
+    },
+    "ProcedureType": {
+        'radiotherapy': _('Radiotherapy'),
+        'embolization': _('Embolization'),
+        'rfa': _('Radiofrequency ablation (RFA)'),
+        'mwa': _('Microwave ablation (MWA)'),
+        'cryoablation': _('Cryoablation'),
+        'ect': _('Electrochemotherapy (ECT)'),
+        'mrgfus': _('MR-guided focused ultrasound (MRgFUS)'),
+        'vertebroplasty': _('Vertebroplasty / cementoplasty'),
+        'osteosynthesis': _('Osteosynthesis'),
+        'surgery': _('Surgery'),
+        'follow_up_ct': _('Follow-up CT'),
+        'follow_up_mri': _('Follow-up MRI'),
+        'mri_whole_spine': _('MRI whole spine'),
+    },
+    "EmbolizationPurpose": {
+        'pre_operative': _('Pre-operative'),
+        'palliative': _('Palliative'),
+        'curative': _('Curative'),
+        'adjuvant': _('Adjuvant'),
+    },
+    "Intent": {
+        'curative': _('Curative'),
+        'palliative': _('Palliative'),
+        'diagnostic': _('Diagnostic'),
+        'follow_up': _('Follow-up'),
+    },
+    "CaseStatus": {
+        'submitted': _('Submitted'),
+        'ready_for_mdt': _('Ready for MDT'),
+        'listed': _('Listed'),
+        'discussed': _('Discussed'),
+        'plan_scheduled': _('Plan scheduled'),
+        'in_treatment': _('In treatment'),
+        'follow_up': _('Follow-up'),
+        'closed': _('Closed'),
+    },
+    "BilskyGrade": {
+        '0': _('0'),
+        '1a': _('1a'),
+        '1b': _('1b'),
+        '1c': _('1c'),
+        '2': _('2'),
+        '3': _('3'),
+    },
+    "SinsLocation": {
+        'junctional': _('Junctional'),
+        'mobile': _('Mobile'),
+        'semi_rigid': _('Semi rigid'),
+        'rigid': _('Rigid'),
+    },
+    "SinsPain": {
+        'mechanical': _('Mechanical'),
+        'occasional': _('Occasional'),
+        'pain_free': _('Pain free'),
+    },
+    "SinsAlignment": {
+        'subluxation': _('Subluxation'),
+        'de_novo_deformity': _('De novo deformity'),
+        'normal': _('Normal'),
+    },
+    "SinsCollapse": {
+        'over_50': _('Over 50'),
+        'under_50': _('Under 50'),
+        'none_over_50_involved': _('None over 50 involved'),
+        'none': _('None'),
+    },
+    "SinsPosterolateral": {
+        'bilateral': _('Bilateral'),
+        'unilateral': _('Unilateral'),
+        'none': _('None'),
+    },
+    "MirelsSite": {
+        'upper_limb': _('Upper limb'),
+        'lower_limb': _('Lower limb'),
+        'peritrochanteric': _('Peritrochanteric'),
+    },
+    "MirelsPain": {
+        'mild': _('Mild'),
+        'moderate': _('Moderate'),
+        'functional': _('Functional'),
+    },
+    "MirelsSize": {
+        'under_third': _('Under third'),
+        'third_to_two_thirds': _('Third to two thirds'),
+        'over_two_thirds': _('Over two thirds'),
+    },
+}
+
+
+def code_label(vocabulary: str, value: str) -> str:
+    """The translated label of ``value`` in ``vocabulary`` (an enum name of cases.domain.codes)."""
+    if not value:
+        return ""
+    label = LABELS.get(vocabulary, {}).get(value)
+    if label is not None:
+        return str(label)
+    enum = getattr(codes, vocabulary, None)
+    try:
+        return enum(value).label if enum is not None else value
+    except ValueError:
+        return value
+
+
+def choices(vocabulary: str, *, blank: str | None = None) -> list[tuple[str, str]]:
+    """Translated (value, label) choices, optionally preceded by a blank option."""
+    items: list[tuple[str, str]] = [(v, str(label)) for v, label in LABELS[vocabulary].items()]
+    return ([("", blank)] if blank is not None else []) + items

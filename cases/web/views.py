@@ -1,0 +1,172 @@
+"""Coordinator and member pages for cases: list, intake form, case page with decision support.
+
+Each view parses, authorises through core.access (the same Principal and case scoping as the
+API), calls one service or selector, and renders. Writes go through cases.services only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cases import selectors, services
+from cases.domain.lifecycle import IllegalTransition, allowed_transitions
+from cases.models import Case
+from cases.web.forms import CaseForm, LesionFormSet, PatientForm, attach_service_errors
+from cases.web.labels import choices, code_label
+from cases.web.present import case_summary
+from core.access import principal_from_request
+from core.audit import audit_record, audit_record_many
+from core.web.pages import render_page
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Visible cases (members: their boards'; coordinators: all), filtered and paginated."""
+    principal = principal_from_request(request)
+    status = request.GET.get("status", "")
+    urgency = request.GET.get("urgency", "")
+    queryset = selectors.case_list_filtered(
+        principal=principal, status=[status] if status else [],
+        urgency=[urgency] if urgency else [],
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    thresholds = selectors.site_thresholds_effective()
+    rows = []
+    for case in page.object_list:
+        rows.append({
+            "summary": case_summary(case, {"lesions": []}, today=today),
+            "emergency": selectors.case_is_emergency(case=case, thresholds=thresholds),
+        })
+    audit_record_many(
+        principal=principal, action="list", object_type="case", path=request.path,
+        objects=[(c.public_id, c.patient.public_id) for c in page.object_list],
+    )
+    return render_page(request, "cases/case_list.html", {
+        "page": page, "rows": rows, "status": status, "urgency": urgency,
+        "status_choices": choices("CaseStatus"), "urgency_choices": choices("Urgency"),
+    }, section="cases")
+
+
+def _require_coordinator(request: HttpRequest) -> None:
+    """Members may read cases but never submit or move them (mirrors the API's 403)."""
+    if not principal_from_request(request).is_coordinator:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    """The intake form. Validation is the service's (case_create); its errors are shown next to
+    the fields they name, and nothing is stored when any rule fails."""
+    _require_coordinator(request)
+    principal = principal_from_request(request)
+    if request.method == "POST":
+        patient_form = PatientForm(request.POST, prefix="patient")
+        case_form = CaseForm(request.POST, prefix="case")
+        lesions = LesionFormSet(request.POST, prefix="lesions")
+        if "add_lesion" in request.POST:
+            # Re-render with one more empty lesion form, keeping what was typed.
+            data = request.POST.copy()
+            data["lesions-TOTAL_FORMS"] = str(int(data.get("lesions-TOTAL_FORMS", "1")) + 1)
+            lesions = LesionFormSet(data, prefix="lesions")
+            return _intake(request, patient_form, case_form, lesions, bound_errors=False)
+        valid = patient_form.is_valid() & case_form.is_valid() & lesions.is_valid()
+        if valid:
+            data: dict[str, Any] = case_form.service_data()
+            data["patient"] = patient_form.service_data()
+            data["lesions"] = [form.service_data() for form in lesions.forms]
+            try:
+                case, _created = services.case_create(principal=principal, data=data)
+            except services.CaseDataError as exc:
+                unplaced = attach_service_errors(exc.errors, patient_form=patient_form,
+                                                 case_form=case_form, lesion_formset=lesions)
+                return _intake(request, patient_form, case_form, lesions, top_errors=unplaced,
+                               status=400)
+            audit_record(principal=principal, action="create", object_type="case",
+                         object_id=case.public_id, patient_pseudonym=case.patient.public_id)
+            messages.success(request, _("Case submitted for patient %(pseudonym)s.")
+                             % {"pseudonym": str(case.patient.public_id)[:8]})
+            return redirect("cases_web:case_detail", public_id=case.public_id)
+        return _intake(request, patient_form, case_form, lesions, status=400)
+    patient_form = PatientForm(prefix="patient")
+    case_form = CaseForm(prefix="case", initial={"requested_board": "bone-mets-spine"})
+    lesions = LesionFormSet(prefix="lesions")
+    return _intake(request, patient_form, case_form, lesions)
+
+
+def _intake(request: HttpRequest, patient_form: PatientForm, case_form: CaseForm, lesions: Any,
+            *, top_errors: list[str] | None = None, status: int = 200,
+            bound_errors: bool = True) -> HttpResponse:
+    has_errors = bound_errors and bool(
+        top_errors or patient_form.errors or case_form.errors or lesions.total_error_count()
+    )
+    return render_page(request, "cases/case_form.html", {
+        "patient_form": patient_form, "case_form": case_form, "lesions": lesions,
+        "top_errors": top_errors or [], "has_errors": has_errors,
+    }, status=status, section="intake")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The case page with its decision support; coordinators can mark it ready for MDT."""
+    principal = principal_from_request(request)
+    try:
+        case = selectors.case_get_visible(principal=principal, public_id=public_id)
+    except Case.DoesNotExist:
+        audit_record(principal=principal, action="read", object_type="case",
+                     object_id=public_id, outcome="denied",
+                     patient_pseudonym=selectors.case_pseudonym_for(public_id=public_id))
+        raise Http404 from None
+    if request.method == "POST":
+        _require_coordinator(request)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            services.case_transition(case=case, to_status=request.POST.get("to", ""),
+                                     principal=principal, reason=request.POST.get("reason", ""),
+                                     expected_version=version)
+        except services.StaleVersion:
+            messages.error(request, _("This case was changed by someone else. Review the "
+                                      "current version and try again."))
+        except (IllegalTransition, ValueError) as exc:
+            messages.error(request, _("This status change is not allowed: %(reason)s")
+                           % {"reason": str(exc)})
+        else:
+            messages.success(request, _("Status updated."))
+        return redirect("cases_web:case_detail", public_id=case.public_id)
+    support = selectors.case_decision_support(case=case)
+    readiness = selectors.case_readiness(case=case)
+    audit_record(principal=principal, action="read", object_type="case",
+                 object_id=case.public_id, patient_pseudonym=case.patient.public_id)
+    plan = case.plans.filter(status="active").prefetch_related("procedures").first()
+    return render_page(request, "cases/case_detail.html", {
+        "c": case_summary(case, support, today=timezone.localdate()),
+        "case": case, "support": support, "readiness": readiness, "plan": plan,
+        "next_statuses": _next_statuses(case.status),
+    }, section="cases")
+
+
+def _next_statuses(status: str) -> list[tuple[str, str]]:
+    """The statuses a coordinator may move the case to (cases/domain/lifecycle.py)."""
+    try:
+        allowed = allowed_transitions(status)
+    except ValueError:  # an unknown status offers nothing
+        return []
+    return [(code, code_label("CaseStatus", code)) for code in allowed]

@@ -1,0 +1,40 @@
+"""Shared helpers for the server-rendered pages of every app (core imports no other app).
+
+``render_page`` adds the caller's Principal and role flags to the context, so templates and the
+navigation decide what to show from the same authoriser the API uses (core.access).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.access import Principal, principal_from_request
+
+
+def page_context(request: HttpRequest) -> dict[str, Any]:
+    """Role flags for templates: is_coordinator (coordinators and administrators) and
+    is_member (holds a role on at least one board)."""
+    principal: Principal = principal_from_request(request)
+    return {
+        "principal": principal,
+        "is_coordinator": principal.is_coordinator,
+        "is_member": "member" in principal.board_roles,
+    }
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    section: str = "",
+) -> HttpResponse:
+    """Render ``template`` with the role flags and the navigation ``section`` to highlight."""
+    full = page_context(request)
+    full["section"] = section
+    full.update(context or {})
+    return render(request, template, full, status=status)

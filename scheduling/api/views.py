@@ -1,0 +1,597 @@
+"""Scheduling REST API: resources and free slots, bookings, plan validation and proposals, the
+timing-rule and procedure catalogues. One APIView per operation (STYLE.md §3.5): parse,
+authorise, call one service or selector, serialise.
+
+Access: coordinators (and administrators) write, MDT members read bookings of the cases they may
+see, system clients need bookings:read / bookings:write. Rule and catalogue edits are for
+administrators. Every booking read and write is audited with the patient's pseudonym.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.http import Http404
+from django.utils import timezone
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases.domain.codes import ProcedureType
+from cases.models import PlannedProcedure
+from cases.services import StaleVersion
+from core.api.concurrency import etag_for, expected_version
+from core.api.exceptions import DomainRuleError
+from core.api.idempotency import idempotent
+from core.api.pagination import StandardPagination
+from core.audit import audit_record, audit_record_many
+from core.models import AuditEvent
+from scheduling import selectors, services
+from scheduling.api.base import (
+    ADMIN_ONLY,
+    READ,
+    WRITE,
+    SchedulingApiView,
+    api_error,
+    violation_body,
+)
+from scheduling.domain.errors import SchedulingError
+from scheduling.domain.solver import propose_plan
+from scheduling.models import Booking, ProcedureCatalogueEntry, Resource, TimingRule, Violation
+
+MAX_SLOT_RANGE = timedelta(days=31)
+
+
+def _bad(field: str, rule: str, message: str) -> DomainRuleError:
+    return DomainRuleError(message, errors=[{"field": field, "rule": rule, "message": message}])
+
+
+# --- serializers shared by several views -----------------------------------------------------------
+
+
+class OpeningHoursOut(serializers.Serializer):
+    weekday = serializers.IntegerField()
+    opens = serializers.TimeField()
+    closes = serializers.TimeField()
+
+
+class ResourceOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    capacity = serializers.IntegerField()
+    timezone = serializers.CharField()
+    active = serializers.BooleanField()
+    opening_hours = OpeningHoursOut(many=True)
+
+
+class BookingOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    procedure = serializers.UUIDField(source="procedure.public_id")
+    procedure_type = serializers.CharField(source="procedure.procedure_type")
+    plan = serializers.UUIDField(source="plan.public_id")
+    patient = serializers.UUIDField(source="patient.public_id")
+    resource = serializers.UUIDField(source="resource.public_id")
+    resource_name = serializers.CharField(source="resource.name")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.CharField()
+    fraction_number = serializers.IntegerField(allow_null=True)
+    override_reason = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class StoredViolationOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    rule = serializers.CharField(source="rule_id")
+    rule_code = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    bookings = serializers.ListField(source="booking_public_ids", child=serializers.CharField())
+    off_by_minutes = serializers.IntegerField()
+    message = serializers.CharField()
+    acknowledged_reason = serializers.CharField()
+    first_seen_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+
+
+def _booking_response(booking: Booking, *, status_code: int = 200,
+                      extra: dict[str, Any] | None = None) -> Response:
+    body = dict(BookingOut(booking).data)
+    if extra:
+        body.update(extra)
+    response = Response(body, status=status_code)
+    response["ETag"] = etag_for(booking.version)
+    return response
+
+
+def _audit(view: SchedulingApiView, booking: Booking, action: str) -> None:
+    audit_record(principal=view.principal, action=action, object_type="booking",
+                 object_id=booking.public_id, patient_pseudonym=booking.patient.public_id,
+                 path=view.request.path)
+
+
+# --- resources -----------------------------------------------------------------------------------
+
+
+class ResourceListApi(SchedulingApiView):
+    """GET /resources/?kind=: rooms and machines with their weekly opening hours."""
+
+    access = {"GET": READ}
+
+    class FilterSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Resource.Kind.choices, required=False)
+
+    def get(self, request: Request) -> Response:
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        qs = selectors.resource_list(kind=params.validated_data.get("kind"))
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ResourceOut(page, many=True).data)
+
+
+class ResourceDetailApi(SchedulingApiView):
+    access = {"GET": READ}
+
+    def get(self, request: Request, public_id: object) -> Response:
+        resource = selectors.resource_get(public_id=str(public_id))
+        response = Response(ResourceOut(resource).data)
+        response["ETag"] = etag_for(resource.version)
+        return response
+
+
+class ResourceSlotsApi(SchedulingApiView):
+    """GET /resources/{id}/slots/?procedure_type=&from=&to=: free periods long enough for the
+    procedure's catalogue duration (opening hours, exceptions and bookings applied)."""
+
+    access = {"GET": READ}
+
+    class FilterSerializer(serializers.Serializer):
+        procedure_type = serializers.ChoiceField(choices=ProcedureType.choices())
+        # "from" is a Python keyword: declared below through the fields mapping.
+        to = serializers.DateTimeField()
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            fields = super().get_fields()
+            fields["from"] = serializers.DateTimeField()
+            return fields
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if attrs["to"] <= attrs["from"]:
+                raise serializers.ValidationError({"to": ["Must be after 'from'."]}, code="order")
+            if attrs["to"] - attrs["from"] > MAX_SLOT_RANGE:
+                raise serializers.ValidationError(
+                    {"to": ["The range may span at most 31 days."]}, code="max_range")
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField()
+
+    def get(self, request: Request, public_id: object) -> Response:
+        resource = selectors.resource_get(public_id=str(public_id))
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        entry = selectors.catalogue_entry(data["procedure_type"])
+        if resource.kind not in entry.resource_kinds:
+            raise _bad("procedure_type", "resource_kind",
+                       f"A {resource.get_kind_display().lower()} cannot host "
+                       f"{data['procedure_type'].replace('_', ' ')}.")
+        free = selectors.resource_free_slots(
+            resource=resource, procedure_type=data["procedure_type"],
+            date_from=data["from"], date_to=data["to"],
+        )
+        return Response({
+            "resource": str(resource.public_id),
+            "procedure_type": data["procedure_type"],
+            "duration_minutes": entry.duration_minutes,
+            "timezone": resource.timezone,
+            "slots": self.OutputSerializer(free, many=True).data,
+        })
+
+
+# --- bookings ------------------------------------------------------------------------------------
+
+
+class BookingListApi(SchedulingApiView):
+    """GET /bookings/?resource=&patient=&plan=&status=&from=&to=, paginated and audited."""
+
+    access = {"GET": READ}
+
+    class FilterSerializer(serializers.Serializer):
+        resource = serializers.UUIDField(required=False)
+        patient = serializers.UUIDField(required=False)
+        plan = serializers.UUIDField(required=False)
+        status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
+        to = serializers.DateTimeField(required=False)
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            fields = super().get_fields()
+            fields["from"] = serializers.DateTimeField(required=False)
+            return fields
+
+    def get(self, request: Request) -> Response:
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        qs = selectors.booking_list(
+            principal=self.principal, resource=f.get("resource"), patient=f.get("patient"),
+            plan=f.get("plan"), status=f.get("status"), date_from=f.get("from"),
+            date_to=f.get("to"),
+        )
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        audit_record_many(
+            principal=self.principal, action=AuditEvent.Action.LIST, object_type="booking",
+            objects=[(b.public_id, b.patient.public_id) for b in page], path=request.path,
+        )
+        return paginator.get_paginated_response(BookingOut(page, many=True).data)
+
+
+class BookingCreateApi(SchedulingApiView):
+    """POST /bookings/ (Idempotency-Key): book a planned procedure; 201 with soft warnings, 409
+    when the slot is taken or a hard timing rule refuses it (violations in the body)."""
+
+    access = {"POST": WRITE}
+
+    class InputSerializer(serializers.Serializer):
+        procedure = serializers.UUIDField()
+        resource = serializers.UUIDField()
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField(required=False)
+        status = serializers.ChoiceField(choices=["booked", "proposed"], default="booked")
+        override_reason = serializers.CharField(max_length=300, required=False, default="",
+                                                allow_blank=True)
+        fractions = serializers.IntegerField(min_value=1, max_value=40, required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if "end" in attrs and attrs["end"] <= attrs["start"]:
+                raise serializers.ValidationError({"end": ["Must be after start."]}, code="order")
+            return attrs
+
+    def post(self, request: Request) -> Response:
+        return idempotent(request, endpoint="scheduling.booking_create", handler=self._create)
+
+    def _create(self) -> Response:
+        data = self.InputSerializer(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        procedure = (PlannedProcedure.objects.filter(public_id=v["procedure"])
+                     .filter(plan__case__in=selectors.visible_cases(self.principal)).first())
+        if procedure is None:
+            raise _bad("procedure", "does_not_exist", "No planned procedure with this id.")
+        resource = Resource.objects.filter(public_id=v["resource"]).first()
+        if resource is None:
+            raise _bad("resource", "does_not_exist", "No resource with this id.")
+        try:
+            outcome = services.booking_create(
+                procedure=procedure, resource=resource, start=v["start"], end=v.get("end"),
+                principal=self.principal, status=v["status"],
+                override_reason=v["override_reason"], fractions=v.get("fractions"),
+            )
+        except SchedulingError as exc:
+            raise api_error(exc) from None
+        first = selectors.booking_list(principal=self.principal).get(pk=outcome.booking.pk)
+        extra = {"warnings": [violation_body(w) for w in outcome.warnings]}
+        if len(outcome.bookings) > 1:
+            extra["course"] = [str(b.public_id) for b in outcome.bookings]
+        response = _booking_response(first, status_code=status.HTTP_201_CREATED, extra=extra)
+        response["Location"] = f"/api/v1/bookings/{first.public_id}/"
+        return response
+
+
+class BookingDetailApi(SchedulingApiView):
+    access = {"GET": READ}
+
+    def get(self, request: Request, public_id: object) -> Response:
+        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        _audit(self, booking, AuditEvent.Action.READ)
+        return _booking_response(booking)
+
+
+class BookingMoveApi(SchedulingApiView):
+    """POST /bookings/{id}/move/ with If-Match: new start (and optionally end and resource)."""
+
+    access = {"POST": WRITE}
+
+    class InputSerializer(serializers.Serializer):
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField(required=False)
+        resource = serializers.UUIDField(required=False)
+        override_reason = serializers.CharField(max_length=300, required=False, default="",
+                                                allow_blank=True)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if "end" in attrs and attrs["end"] <= attrs["start"]:
+                raise serializers.ValidationError({"end": ["Must be after start."]}, code="order")
+            return attrs
+
+    def post(self, request: Request, public_id: object) -> Response:
+        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        version = expected_version(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        resource = None
+        if v.get("resource"):
+            resource = Resource.objects.filter(public_id=v["resource"]).first()
+            if resource is None:
+                raise _bad("resource", "does_not_exist", "No resource with this id.")
+        try:
+            outcome = services.booking_move(
+                booking=booking, start=v["start"], end=v.get("end"), resource=resource,
+                expected_version=version, principal=self.principal,
+                override_reason=v["override_reason"],
+            )
+        except (SchedulingError, StaleVersion) as exc:
+            raise api_error(exc) from None
+        moved = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        return _booking_response(moved, extra={
+            "warnings": [violation_body(w) for w in outcome.warnings]})
+
+
+class BookingCancelApi(SchedulingApiView):
+    """POST /bookings/{id}/cancel/ (If-Match optional): frees the slot."""
+
+    access = {"POST": WRITE}
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    def post(self, request: Request, public_id: object) -> Response:
+        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        version = expected_version(request) if request.headers.get("If-Match") else None
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.booking_cancel(booking=booking, principal=self.principal,
+                                    reason=data.validated_data["reason"], expected_version=version)
+        except (SchedulingError, StaleVersion) as exc:
+            raise api_error(exc) from None
+        return _booking_response(
+            selectors.booking_get(principal=self.principal, public_id=str(public_id)))
+
+
+class BookingDoneApi(SchedulingApiView):
+    """POST /bookings/{id}/done/: the procedure was performed (embolization → R8 follow-ups)."""
+
+    access = {"POST": WRITE}
+
+    def post(self, request: Request, public_id: object) -> Response:
+        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        version = expected_version(request) if request.headers.get("If-Match") else None
+        try:
+            services.booking_mark_done(booking=booking, principal=self.principal,
+                                       expected_version=version)
+        except (SchedulingError, StaleVersion) as exc:
+            raise api_error(exc) from None
+        return _booking_response(
+            selectors.booking_get(principal=self.principal, public_id=str(public_id)))
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+class PlanValidationApi(SchedulingApiView):
+    """GET /plans/{id}/validation/: current violations, stored ones (with acknowledgements), and
+    allowed start windows for each procedure not yet booked."""
+
+    access = {"GET": READ}
+
+    def get(self, request: Request, public_id: object) -> Response:
+        plan = selectors.plan_get(principal=self.principal, public_id=str(public_id))
+        report = selectors.plan_validation_report(plan=plan, now=timezone.now())
+        audit_record(principal=self.principal, action=AuditEvent.Action.READ,
+                     object_type="plan_validation", object_id=plan.public_id,
+                     patient_pseudonym=plan.case.patient.public_id, path=request.path)
+        return Response({
+            "plan": str(plan.public_id),
+            "valid": not any(v.severity == "hard" for v in report.violations),
+            "violations": [violation_body(v) for v in report.violations],
+            "stored_violations": StoredViolationOut(report.stored, many=True).data,
+            "windows": [
+                {
+                    "procedure": str(item["procedure"].public_id),
+                    "procedure_type": item["procedure"].procedure_type,
+                    "hard": [{"earliest": w.earliest, "latest": w.latest}
+                             for w in item["windows"].hard],
+                    "preferred": [{"earliest": w.earliest, "latest": w.latest}
+                                  for w in item["windows"].preferred],
+                    "rules": list(item["windows"].reasons),
+                }
+                for item in report.windows
+            ],
+        })
+
+
+class PlanProposalCreateApi(SchedulingApiView):
+    """POST /plans/{id}/proposals/: a CP-SAT proposal for the plan's unbooked procedures;
+    with ``apply`` the proposal is booked as ``proposed`` bookings (201)."""
+
+    access = {"POST": WRITE}
+
+    class InputSerializer(serializers.Serializer):
+        horizon_days = serializers.IntegerField(min_value=1, max_value=90, default=28)
+        apply = serializers.BooleanField(default=False)
+        time_limit_seconds = serializers.FloatField(min_value=0.5, max_value=20, default=5)
+
+    def post(self, request: Request, public_id: object) -> Response:
+        plan = selectors.plan_get(principal=self.principal, public_id=str(public_id))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        problem = selectors.plan_problem_build(plan=plan, now=timezone.now(),
+                                               horizon_days=v["horizon_days"])
+        proposal = propose_plan(problem, time_limit=v["time_limit_seconds"])
+        body: dict[str, Any] = {
+            "plan": str(plan.public_id),
+            "status": proposal.status,
+            "message": proposal.message,
+            "bookings": [
+                {"procedure": b.procedure_id, "resource": b.resource_id, "start": b.start,
+                 "end": b.end, "fraction": b.fraction}
+                for b in proposal.bookings
+            ],
+            "warnings": [violation_body(w) for w in proposal.violations],
+            "applied": [],
+        }
+        if v["apply"] and proposal.bookings:
+            try:
+                created = services.plan_proposal_apply(plan=plan, proposal=proposal,
+                                                       principal=self.principal)
+            except SchedulingError as exc:
+                raise api_error(exc) from None
+            body["applied"] = [str(b.public_id) for b in created]
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body)
+
+
+class ViolationAcknowledgeApi(SchedulingApiView):
+    """POST /violations/{id}/acknowledge/: a coordinator accepts a soft violation, with a reason."""
+
+    access = {"POST": (WRITE[0], None)}
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=300)
+
+    def post(self, request: Request, public_id: object) -> Response:
+        violation = Violation.objects.filter(
+            public_id=str(public_id), plan__case__in=selectors.visible_cases(self.principal)
+        ).first()
+        if violation is None:
+            raise Http404
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            violation = services.violation_acknowledge(
+                violation=violation, principal=self.principal, reason=data.validated_data["reason"])
+        except ValueError as exc:
+            raise DomainRuleError(str(exc), errors=[{"field": "reason", "rule": "acknowledge",
+                                                     "message": str(exc)}],
+                                  status_code=409) from None
+        return Response(StoredViolationOut(violation).data)
+
+
+# --- catalogues ----------------------------------------------------------------------------------
+
+
+class TimingRuleOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    code = serializers.CharField()
+    rule = serializers.CharField(source="rule_id")
+    kind = serializers.CharField()
+    from_procedures = serializers.ListField(child=serializers.CharField())
+    from_purposes = serializers.ListField(child=serializers.CharField())
+    to_procedures = serializers.ListField(child=serializers.CharField())
+    from_anchor = serializers.CharField()
+    to_anchor = serializers.CharField()
+    min_lag_minutes = serializers.IntegerField(allow_null=True)
+    max_lag_minutes = serializers.IntegerField(allow_null=True)
+    preferred_lag_minutes = serializers.IntegerField(allow_null=True)
+    symmetric = serializers.BooleanField()
+    severity = serializers.CharField()
+    scope = serializers.CharField()
+    template = serializers.DictField()
+    rationale = serializers.CharField()
+    source = serializers.CharField()
+    active = serializers.BooleanField()
+    version = serializers.IntegerField()
+
+
+class TimingRuleListApi(SchedulingApiView):
+    access = {"GET": READ}
+
+    def get(self, request: Request) -> Response:
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(selectors.timing_rule_list(), request, view=self)
+        return paginator.get_paginated_response(TimingRuleOut(page, many=True).data)
+
+
+class TimingRuleUpdateApi(SchedulingApiView):
+    """PATCH /timing-rules/{code}/ (administrators, If-Match): lags, severity, active, text."""
+
+    access = {"PATCH": ADMIN_ONLY}
+
+    class InputSerializer(serializers.Serializer):
+        min_lag_minutes = serializers.IntegerField(allow_null=True, required=False)
+        max_lag_minutes = serializers.IntegerField(allow_null=True, required=False)
+        preferred_lag_minutes = serializers.IntegerField(allow_null=True, required=False)
+        severity = serializers.ChoiceField(choices=TimingRule.Severity.choices, required=False)
+        active = serializers.BooleanField(required=False)
+        rationale = serializers.CharField(required=False)
+        source = serializers.CharField(max_length=300, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=300)
+
+    def patch(self, request: Request, code: str) -> Response:
+        rule = TimingRule.objects.filter(code=code).first()
+        if rule is None:
+            raise Http404
+        version = expected_version(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        reason = changes.pop("reason")
+        try:
+            rule = services.timing_rule_update(rule=rule, principal=self.principal,
+                                               expected_version=version, changes=changes,
+                                               reason=reason)
+        except StaleVersion as exc:
+            raise api_error(exc) from None
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            raise _bad(field, "lag_order", message or str(exc)) from None
+        response = Response(TimingRuleOut(rule).data)
+        response["ETag"] = etag_for(rule.version)
+        return response
+
+
+class CatalogueEntryOut(serializers.Serializer):
+    procedure_type = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    resource_kinds = serializers.ListField(child=serializers.CharField())
+    fraction_options = serializers.ListField(child=serializers.IntegerField())
+    version = serializers.IntegerField()
+
+
+class ProcedureCatalogueListApi(SchedulingApiView):
+    access = {"GET": READ}
+
+    def get(self, request: Request) -> Response:
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(selectors.catalogue_list(), request, view=self)
+        return paginator.get_paginated_response(CatalogueEntryOut(page, many=True).data)
+
+
+class ProcedureCatalogueUpdateApi(SchedulingApiView):
+    """PATCH /procedure-catalogue/{procedure_type}/ (administrators, If-Match)."""
+
+    access = {"PATCH": ADMIN_ONLY}
+
+    class InputSerializer(serializers.Serializer):
+        duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
+        resource_kinds = serializers.ListField(
+            child=serializers.ChoiceField(choices=Resource.Kind.choices), allow_empty=False,
+            required=False)
+        fraction_options = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=40), required=False)
+
+    def patch(self, request: Request, procedure_type: str) -> Response:
+        entry = ProcedureCatalogueEntry.objects.filter(procedure_type=procedure_type).first()
+        if entry is None:
+            raise Http404
+        version = expected_version(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            entry = services.catalogue_entry_update(entry=entry, principal=self.principal,
+                                                    expected_version=version,
+                                                    changes=dict(data.validated_data))
+        except StaleVersion as exc:
+            raise api_error(exc) from None
+        response = Response(CatalogueEntryOut(entry).data)
+        response["ETag"] = etag_for(entry.version)
+        return response

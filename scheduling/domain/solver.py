@@ -1,0 +1,435 @@
+"""Schedule proposals with OR-Tools CP-SAT (a solver library, not a web framework: allowed here).
+
+Two layers:
+
+- ``solve_rcpspmax``: the generic core, RCPSP/max (start-to-start minimum and maximum time lags,
+  renewable resources, minimise the makespan). bench/solver_rcpspmax.py measures it on PSPLIB.
+- ``propose_plan``: a treatment plan's procedures as tasks on candidate rooms, with the rooms'
+  free time (opening hours minus bookings), hard timing rules as constraints, soft rules and
+  preferred lags as penalties, the patient in one place at a time, and radiotherapy fractions on
+  consecutive working days (R17). Objective: earliest feasible, then preferred lags.
+
+Time is discretised in ``granularity`` steps counted from ``origin`` (``now`` rounded up), so the
+result is deterministic for a given input when a single worker is used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ortools.sat.python import cp_model
+
+from .rcpspmax import RcpspMaxProblem
+from .rules import _is_from, _is_to, evaluate, in_scope, occurrences_from_bookings
+from .types import (
+    Anchor,
+    BookingView,
+    Interval,
+    Occurrence,
+    RuleKind,
+    Severity,
+    TimingRuleSpec,
+    Violation,
+)
+
+# --- generic RCPSP/max core ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RcpspMaxResult:
+    status: str  # "optimal" | "feasible" | "infeasible" | "unknown"
+    makespan: int | None
+    lower_bound: int | None
+    starts: tuple[int, ...]
+    wall_time: float
+
+
+def rcpspmax_horizon(problem: RcpspMaxProblem) -> int:
+    """A safe upper bound on any feasible makespan: each activity's duration or its largest
+    outgoing positive lag, summed (Bartusch et al.)."""
+    longest = list(problem.durations)
+    for i, _j, lag in problem.lags:
+        longest[i] = max(longest[i], lag)
+    return sum(longest) + 1
+
+
+def solve_rcpspmax(problem: RcpspMaxProblem, *, time_limit: float = 2.0, workers: int = 2,
+                   seed: int = 0) -> RcpspMaxResult:
+    """Minimise the makespan of an RCPSP/max instance.
+
+    ``infeasible`` is a proof (CP-SAT exhausted the search); ``unknown`` means the time limit was
+    hit before either a schedule or a proof was found.
+    """
+    model = cp_model.CpModel()
+    horizon = rcpspmax_horizon(problem)
+    n = problem.n_activities
+    starts = [model.NewIntVar(0, horizon, f"s{i}") for i in range(n)]
+    model.Add(starts[0] == 0)
+    intervals = []
+    for i in range(n):
+        d = problem.durations[i]
+        intervals.append(model.NewFixedSizeIntervalVar(starts[i], d, f"iv{i}") if d > 0 else None)
+    for i, j, lag in problem.lags:
+        model.Add(starts[j] >= starts[i] + lag)
+    for r, cap in enumerate(problem.capacities):
+        items = [(intervals[i], problem.demands[i][r]) for i in range(n)
+                 if intervals[i] is not None and problem.demands[i][r] > 0]
+        if items:
+            model.AddCumulative([iv for iv, _ in items], [d for _, d in items], cap)
+    sink = starts[n - 1]
+    for i in range(n):
+        model.Add(sink >= starts[i] + problem.durations[i])
+    model.Minimize(sink)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    began = _time.perf_counter()
+    status = solver.Solve(model)
+    elapsed = _time.perf_counter() - began
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return RcpspMaxResult(
+            status="optimal" if status == cp_model.OPTIMAL else "feasible",
+            makespan=int(solver.Value(sink)),
+            lower_bound=int(solver.BestObjectiveBound()),
+            starts=tuple(int(solver.Value(s)) for s in starts),
+            wall_time=elapsed,
+        )
+    return RcpspMaxResult(
+        status="infeasible" if status == cp_model.INFEASIBLE else "unknown",
+        makespan=None, lower_bound=None, starts=(), wall_time=elapsed,
+    )
+
+
+# --- treatment-plan proposals --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcedureToPlace:
+    """A planned procedure still to book: its duration (per fraction for RT), candidate rooms."""
+
+    procedure_id: str
+    procedure_type: str
+    duration: timedelta
+    resource_ids: tuple[str, ...]
+    patient_id: str = ""
+    lesion_id: str | None = None
+    purpose: str = ""
+    fractions: int = 1
+
+
+@dataclass(frozen=True)
+class ResourceFreeTime:
+    """A room's free periods (open hours minus bookings) within the planning horizon."""
+
+    resource_id: str
+    free: tuple[Interval, ...]
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    now: datetime
+    horizon_end: datetime
+    procedures: tuple[ProcedureToPlace, ...]
+    resources: tuple[ResourceFreeTime, ...]
+    rules: tuple[TimingRuleSpec, ...]
+    fixed: tuple[BookingView, ...] = ()  # the patient's existing active bookings
+    tz: str = "Europe/Rome"
+    granularity: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ProposedBooking:
+    procedure_id: str
+    resource_id: str
+    start: datetime
+    end: datetime
+    fraction: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanProposal:
+    status: str  # "optimal" | "feasible" | "infeasible" | "unknown"
+    bookings: tuple[ProposedBooking, ...] = ()
+    violations: tuple[Violation, ...] = ()  # soft warnings left in the proposal
+    message: str = ""
+    wall_time: float = 0.0
+    details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+# Objective weights, per granularity step: a step of soft-rule slack costs as much as starting
+# a day later (96 steps of 15 min); preferred-lag slack a quarter of that.
+_W_SOFT = 96
+_W_PREFERRED = 4
+
+
+def _ceil_steps(delta: timedelta, step: timedelta) -> int:
+    return math.ceil(delta / step)
+
+
+def _floor_steps(delta: timedelta, step: timedelta) -> int:
+    return math.floor(delta / step)
+
+
+def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
+                 workers: int = 1) -> PlanProposal:
+    """Propose bookings for ``problem.procedures``: the earliest schedule that keeps every hard
+    rule, avoids soft-rule breaches and stays within preferred lags where it can.
+
+    Never raises for an impossible plan: returns status ``infeasible`` with a message. The
+    proposal's remaining soft violations are listed (from rules.evaluate on the result).
+    """
+    step = problem.granularity
+    origin_dt = problem.now
+    # Round the origin up to the grid so proposals start on quarter hours.
+    epoch = datetime(2000, 1, 1, tzinfo=origin_dt.tzinfo)
+    origin_dt = epoch + _ceil_steps(origin_dt - epoch, step) * step
+    horizon = _floor_steps(problem.horizon_end - origin_dt, step)
+    if horizon <= 0:
+        return PlanProposal(status="infeasible", message="The planning horizon is empty.")
+    resources = {r.resource_id: r for r in problem.resources}
+    for p in problem.procedures:
+        if not any(rid in resources for rid in p.resource_ids):
+            return PlanProposal(
+                status="infeasible",
+                message=f"No room can host {p.procedure_type.replace('_', ' ')}.",
+            )
+
+    def to_step(t: datetime) -> int:
+        return _floor_steps(t - origin_dt, step)
+
+    zone = ZoneInfo(problem.tz)
+    model = cp_model.CpModel()
+    per_resource: dict[str, list[cp_model.IntervalVar]] = {rid: [] for rid in resources}
+    patient_intervals: list[cp_model.IntervalVar] = []
+    tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]] = {}
+    objective: list = []
+
+    # Local day index of each step, for radiotherapy fractions on consecutive working days.
+    local_origin = origin_dt.astimezone(zone)
+    minutes_into_day = local_origin.hour * 60 + local_origin.minute
+    step_minutes = int(step.total_seconds() // 60)
+    n_days = horizon * step_minutes // 1440 + 3
+    local_day0 = local_origin.date()
+    next_working = []  # next_working[d]: the day index of the working day after day d
+    for d in range(n_days):
+        k = d + 1
+        while (local_day0 + timedelta(days=k)).weekday() >= 5:
+            k += 1
+        next_working.append(k)
+
+    for p in problem.procedures:
+        dur = max(1, _ceil_steps(p.duration, step))
+        fraction_vars = []
+        for k in range(max(1, p.fractions)):
+            s = model.NewIntVar(0, max(0, horizon - dur), f"s_{p.procedure_id}_{k}")
+            choices: dict[str, cp_model.IntVar] = {}
+            for rid in p.resource_ids:
+                if rid not in resources:
+                    continue
+                present = model.NewBoolVar(f"x_{p.procedure_id}_{k}_{rid}")
+                iv = model.NewOptionalFixedSizeIntervalVar(s, dur, present,
+                                                           f"iv_{p.procedure_id}_{k}_{rid}")
+                per_resource[rid].append(iv)
+                choices[rid] = present
+            model.AddExactlyOne(choices.values())
+            patient_intervals.append(model.NewFixedSizeIntervalVar(s, dur, f"pt_{p.procedure_id}_{k}"))
+            fraction_vars.append((s, dur, choices))
+            objective.append(s)
+        if len(fraction_vars) > 1:
+            days = []
+            for k, (s, _dur, _c) in enumerate(fraction_vars):
+                day = model.NewIntVar(0, n_days - 1, f"day_{p.procedure_id}_{k}")
+                minutes = model.NewIntVar(0, horizon * step_minutes + 1440, f"m_{p.procedure_id}_{k}")
+                model.Add(minutes == s * step_minutes + minutes_into_day)
+                model.AddDivisionEquality(day, minutes, 1440)
+                days.append(day)
+            for a, b in itertools.pairwise(days):
+                model.AddElement(a, next_working, b)
+        tasks[p.procedure_id] = fraction_vars
+
+    # Rooms: no overlap between proposals, and none with closed or already-booked time.
+    for rid, items in per_resource.items():
+        free = [(max(0, _ceil_steps(i.start - origin_dt, step)),
+                 min(horizon, _floor_steps(i.end - origin_dt, step)))
+                for i in resources[rid].free]
+        free = sorted((a, b) for a, b in free if a < b)
+        blocked, cursor = [], 0
+        for a, b in free:
+            if a > cursor:
+                blocked.append((cursor, a))
+            cursor = max(cursor, b)
+        if cursor < horizon:
+            blocked.append((cursor, horizon))
+        fixed = [model.NewFixedSizeIntervalVar(a, b - a, f"blk_{rid}_{a}") for a, b in blocked]
+        if items:
+            model.AddNoOverlap(items + fixed)
+
+    # The patient is in one place at a time, including their existing bookings.
+    for b in problem.fixed:
+        if b.active and b.end > origin_dt:
+            a, e = max(0, to_step(b.start)), max(1, _ceil_steps(b.end - origin_dt, step))
+            if e > a:
+                patient_intervals.append(model.NewFixedSizeIntervalVar(a, e - a, f"fx_{b.booking_id}"))
+    model.AddNoOverlap(patient_intervals)
+
+    # Timing rules between placed procedures and against the patient's existing bookings.
+    fixed_occs = occurrences_from_bookings(problem.fixed)
+    placed_ids = {p.procedure_id for p in problem.procedures}
+    fixed_occs = [o for o in fixed_occs if o.procedure_id not in placed_ids]
+    placed_occ = {p.procedure_id: _probe(p, origin_dt) for p in problem.procedures}
+
+    def anchor_expr(proc_id: str | None, occ: Occurrence, which: Anchor):
+        if proc_id is None:  # a fixed booking: a constant, possibly before the origin
+            return to_step(occ.anchor(which)) if which == Anchor.START else _ceil_steps(
+                occ.anchor(which) - origin_dt, step)
+        fr = tasks[proc_id]
+        if which == Anchor.START:
+            return fr[0][0]
+        return fr[-1][0] + fr[-1][1]
+
+    nodes: list[tuple[str | None, Occurrence]] = list(placed_occ.items())
+    nodes += [(None, o) for o in fixed_occs]
+    for rule in problem.rules:
+        if not rule.active or rule.kind != RuleKind.LAG:
+            continue
+        for i, (pa, oa) in enumerate(nodes):
+            for pb, ob in nodes[i + 1:]:
+                if pa is None and pb is None:
+                    continue
+                if not in_scope(rule, oa, ob):
+                    continue
+                directions = []
+                if _is_from(rule, oa.procedure_type, oa.purpose) and _is_to(rule, ob.procedure_type):
+                    directions.append(((pa, oa), (pb, ob)))
+                if _is_from(rule, ob.procedure_type, ob.purpose) and _is_to(rule, oa.procedure_type):
+                    directions.append(((pb, ob), (pa, oa)))
+                if rule.symmetric and not directions:
+                    continue
+                if rule.symmetric and len(directions) == 1:
+                    (f, t), = directions
+                    directions.append((t, f))
+                # Two possible directions (R6 either order, R7 embolization → embolization):
+                # a literal picks which procedure comes first.
+                either = len(directions) == 2
+                literals = []
+                for (fp, fo), (tp, to) in directions:
+                    lag = anchor_expr(tp, to, rule.to_anchor) - anchor_expr(fp, fo, rule.from_anchor)
+                    lit = model.NewBoolVar(f"dir_{rule.code}_{len(objective)}") if either else None
+                    if lit is not None:
+                        literals.append(lit)
+                        # The chosen direction means "from" starts no later than "to".
+                        model.Add(anchor_expr(fp, fo, Anchor.START)
+                                  <= anchor_expr(tp, to, Anchor.START)).OnlyEnforceIf(lit)
+                    _add_lag(model, rule, lag, lit, step, objective)
+                if literals:
+                    model.AddExactlyOne(literals)
+
+    model.Minimize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 0
+    began = _time.perf_counter()
+    status = solver.Solve(model)
+    elapsed = _time.perf_counter() - began
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return PlanProposal(
+            status="infeasible" if status == cp_model.INFEASIBLE else "unknown",
+            message=(
+                "No schedule within the horizon keeps every hard rule and fits the rooms' "
+                "free time." if status == cp_model.INFEASIBLE else
+                "The solver found no schedule within its time limit."
+            ),
+            wall_time=elapsed,
+        )
+    proposed = []
+    for p in problem.procedures:
+        fractions = tasks[p.procedure_id]
+        for k, (s, _dur, choices) in enumerate(fractions):
+            rid = next(r for r, lit in choices.items() if solver.BooleanValue(lit))
+            start = origin_dt + solver.Value(s) * step
+            proposed.append(ProposedBooking(
+                procedure_id=p.procedure_id, resource_id=rid, start=start,
+                end=start + p.duration, fraction=(k + 1) if len(fractions) > 1 else None,
+            ))
+    views = [
+        BookingView(
+            booking_id=f"proposal:{b.procedure_id}:{b.fraction or 1}",
+            procedure_id=b.procedure_id, procedure_type=_by_id(problem, b.procedure_id).procedure_type,
+            resource_id=b.resource_id, start=b.start, end=b.end,
+            patient_id=_by_id(problem, b.procedure_id).patient_id,
+            lesion_id=_by_id(problem, b.procedure_id).lesion_id,
+            purpose=_by_id(problem, b.procedure_id).purpose,
+            planned_fractions=_by_id(problem, b.procedure_id).fractions,
+        )
+        for b in proposed
+    ]
+    warnings = evaluate(bookings=views, rules=problem.rules, history=problem.fixed, tz=problem.tz)
+    return PlanProposal(
+        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        bookings=tuple(proposed),
+        violations=tuple(warnings),
+        wall_time=elapsed,
+        details={"objective": solver.ObjectiveValue()},
+    )
+
+
+def _by_id(problem: PlanProblem, procedure_id: str) -> ProcedureToPlace:
+    return next(p for p in problem.procedures if p.procedure_id == procedure_id)
+
+
+def _probe(p: ProcedureToPlace, origin: datetime) -> Occurrence:
+    return Occurrence(
+        procedure_id=p.procedure_id, procedure_type=p.procedure_type, start=origin,
+        end=origin + p.duration, first_booking_id="", last_booking_id="", booking_ids=(),
+        patient_id=p.patient_id, lesion_id=p.lesion_id, purpose=p.purpose,
+    )
+
+
+def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag, lit, step: timedelta,
+             objective: list) -> None:
+    """lag in [min, max] (hard) or with penalised slack (soft); preferred lag as a penalty."""
+    enforce = [lit] if lit is not None else []
+    lo = None if rule.min_lag is None else _ceil_steps(rule.min_lag, step)
+    hi = None if rule.max_lag is None else _floor_steps(rule.max_lag, step)
+    if isinstance(lag, int):
+        # Both ends fixed: nothing to decide (evaluate() reports it if broken).
+        return
+    if rule.severity == Severity.HARD:
+        if lo is not None:
+            model.Add(lag >= lo).OnlyEnforceIf(enforce)
+        if hi is not None:
+            model.Add(lag <= hi).OnlyEnforceIf(enforce)
+    else:
+        if lo is not None:
+            slack = model.NewIntVar(0, 10**6, f"slo_{rule.code}_{len(objective)}")
+            model.Add(lag + slack >= lo).OnlyEnforceIf(enforce)
+            objective.append(_W_SOFT * slack)
+        if hi is not None:
+            slack = model.NewIntVar(0, 10**6, f"shi_{rule.code}_{len(objective)}")
+            model.Add(lag - slack <= hi).OnlyEnforceIf(enforce)
+            objective.append(_W_SOFT * slack)
+    if rule.preferred_lag is not None:
+        pref = _floor_steps(rule.preferred_lag, step)
+        slack = model.NewIntVar(0, 10**6, f"spref_{rule.code}_{len(objective)}")
+        model.Add(lag - slack <= pref).OnlyEnforceIf(enforce)
+        objective.append(_W_PREFERRED * slack)
+
+
+__all__: Sequence[str] = (
+    "PlanProblem",
+    "PlanProposal",
+    "ProcedureToPlace",
+    "ProposedBooking",
+    "RcpspMaxResult",
+    "ResourceFreeTime",
+    "propose_plan",
+    "solve_rcpspmax",
+)

@@ -1,0 +1,355 @@
+"""Reads for scheduling: scoped querysets and the model → domain-value mappings.
+
+Selectors return querysets with their joins applied (no N+1), scoped to what the principal may
+see: a board member sees bookings of the cases visible to them (core.access policy); coordinators,
+administrators and scoped system clients see all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from cases.models import Case, PlannedProcedure, TreatmentPlan
+from core.access import Principal, case_access_policy
+from scheduling.domain import rules as rules_engine
+from scheduling.domain import slots
+from scheduling.domain.catalogue import PROCEDURE_DEFAULTS
+from scheduling.domain.solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
+from scheduling.domain.types import (
+    Anchor,
+    AvailabilityException,
+    BookingView,
+    ExceptionKind,
+    Interval,
+    RuleKind,
+    Scope,
+    Severity,
+    TimingRuleSpec,
+    WeeklyHours,
+)
+from scheduling.models import (
+    Booking,
+    ProcedureCatalogueEntry,
+    Resource,
+    ResourceException,
+    TimingRule,
+    Violation,
+)
+
+CANCELLED = Booking.Status.CANCELLED
+RADIOTHERAPY = "radiotherapy"
+
+
+# --- mapping to domain values --------------------------------------------------------------------
+
+
+def _td(minutes: int | None) -> timedelta | None:
+    return None if minutes is None else timedelta(minutes=minutes)
+
+
+def rule_spec(rule: TimingRule) -> TimingRuleSpec:
+    return TimingRuleSpec(
+        code=rule.code,
+        rule_id=rule.rule_id,
+        kind=RuleKind(rule.kind),
+        from_procedures=frozenset(rule.from_procedures),
+        to_procedures=frozenset(rule.to_procedures),
+        severity=Severity(rule.severity),
+        scope=Scope(rule.scope),
+        rationale=rule.rationale,
+        source=rule.source,
+        from_anchor=Anchor(rule.from_anchor),
+        to_anchor=Anchor(rule.to_anchor),
+        min_lag=_td(rule.min_lag_minutes),
+        max_lag=_td(rule.max_lag_minutes),
+        preferred_lag=_td(rule.preferred_lag_minutes),
+        symmetric=rule.symmetric,
+        from_purposes=frozenset(rule.from_purposes or []),
+        template=dict(rule.template or {}),
+        active=rule.active,
+    )
+
+
+def rule_specs() -> list[TimingRuleSpec]:
+    """The site's active timing rules as domain values."""
+    return [rule_spec(r) for r in TimingRule.objects.filter(active=True)]
+
+
+def booking_view(booking: Booking) -> BookingView:
+    """Needs ``procedure`` (select_related) loaded; ids are public UUID strings."""
+    procedure = booking.procedure
+    return BookingView(
+        booking_id=str(booking.public_id),
+        procedure_id=str(procedure.public_id),
+        procedure_type=procedure.procedure_type,
+        resource_id=str(booking.resource_id),
+        start=booking.start,
+        end=booking.end,
+        status=booking.status,
+        patient_id=str(booking.patient_id),
+        lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+        plan_id=str(booking.plan_id),
+        purpose=procedure.embolization_purpose or "",
+        planned_fractions=procedure.fractions,
+    )
+
+
+def patient_active_bookings(*, patient_id: int) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(patient_id=patient_id)
+        .exclude(status=CANCELLED)
+        .select_related("procedure")
+        .order_by("start", "id")
+    )
+
+
+def patient_booking_views(*, patient_id: int) -> list[BookingView]:
+    return [booking_view(b) for b in patient_active_bookings(patient_id=patient_id)]
+
+
+def resource_hours(resource: Resource) -> list[WeeklyHours]:
+    return [WeeklyHours(h.weekday, h.opens, h.closes) for h in resource.opening_hours.all()]
+
+
+def resource_exceptions(resource: Resource, window: Interval) -> list[AvailabilityException]:
+    rows = ResourceException.objects.filter(
+        resource=resource, start__lt=window.end, end__gt=window.start
+    )
+    return [AvailabilityException(ExceptionKind(x.kind), x.start, x.end) for x in rows]
+
+
+def resource_busy(resource: Resource, window: Interval, *,
+                  exclude_booking_id: int | None = None) -> list[Interval]:
+    qs = Booking.objects.filter(resource=resource, start__lt=window.end, end__gt=window.start)
+    qs = qs.exclude(status=CANCELLED)
+    if exclude_booking_id is not None:
+        qs = qs.exclude(pk=exclude_booking_id)
+    return [Interval(s, e) for s, e in qs.values_list("start", "end")]
+
+
+def catalogue_entry(procedure_type: str) -> ProcedureCatalogueEntry:
+    """The site's entry, or the domain default when the site has none (never None)."""
+    entry = ProcedureCatalogueEntry.objects.filter(procedure_type=procedure_type).first()
+    if entry is not None:
+        return entry
+    default = PROCEDURE_DEFAULTS[procedure_type]
+    return ProcedureCatalogueEntry(
+        procedure_type=procedure_type,
+        duration_minutes=int(default.duration.total_seconds() // 60),
+        resource_kinds=sorted(default.resource_kinds),
+        fraction_options=list(default.fraction_options),
+    )
+
+
+# --- scoped querysets ------------------------------------------------------------------------------
+
+
+def visible_cases(principal: Principal) -> QuerySet[Case]:
+    q = case_access_policy().case_filter(principal)
+    return Case.objects.all() if q is None else Case.objects.filter(q)
+
+
+def _scope_filter(principal: Principal, prefix: str) -> Q:
+    q = case_access_policy().case_filter(principal)
+    if q is None:
+        return Q()
+    return Q(**{f"{prefix}__in": Case.objects.filter(q).values("pk")})
+
+
+def resource_list(*, kind: str | None = None, active: bool | None = True) -> QuerySet[Resource]:
+    qs = Resource.objects.all().prefetch_related("opening_hours")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.order_by("kind", "name", "id")
+
+
+def resource_get(*, public_id: UUID | str) -> Resource:
+    return get_object_or_404(Resource.objects.prefetch_related("opening_hours"), public_id=public_id)
+
+
+def booking_list(
+    *,
+    principal: Principal,
+    resource: UUID | str | None = None,
+    patient: UUID | str | None = None,
+    plan: UUID | str | None = None,
+    status: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> QuerySet[Booking]:
+    """Bookings the principal may see, filtered; each filter is backed by an index."""
+    qs = Booking.objects.filter(_scope_filter(principal, "plan__case")).select_related(
+        "resource", "patient", "plan", "procedure"
+    )
+    if resource:
+        qs = qs.filter(resource__public_id=resource)
+    if patient:
+        qs = qs.filter(patient__public_id=patient)
+    if plan:
+        qs = qs.filter(plan__public_id=plan)
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(end__gt=date_from)
+    if date_to:
+        qs = qs.filter(start__lt=date_to)
+    return qs.order_by("start", "id")
+
+
+def booking_get(*, principal: Principal, public_id: UUID | str) -> Booking:
+    """404 for an unknown id and for a booking of a case the principal cannot see (no leak)."""
+    qs = Booking.objects.filter(_scope_filter(principal, "plan__case")).select_related(
+        "resource", "patient", "plan", "procedure"
+    )
+    return get_object_or_404(qs, public_id=public_id)
+
+
+def plan_get(*, principal: Principal, public_id: UUID | str) -> TreatmentPlan:
+    qs = TreatmentPlan.objects.filter(_scope_filter(principal, "case")).select_related(
+        "case", "case__patient"
+    )
+    return get_object_or_404(qs, public_id=public_id)
+
+
+def procedure_get(*, principal: Principal, public_id: UUID | str) -> PlannedProcedure:
+    qs = PlannedProcedure.objects.filter(_scope_filter(principal, "plan__case")).select_related(
+        "plan", "plan__case", "target_lesion"
+    )
+    return get_object_or_404(qs, public_id=public_id)
+
+
+def timing_rule_list() -> QuerySet[TimingRule]:
+    return TimingRule.objects.all().order_by("rule_id", "code")
+
+
+def catalogue_list() -> QuerySet[ProcedureCatalogueEntry]:
+    return ProcedureCatalogueEntry.objects.all().order_by("procedure_type")
+
+
+# --- free slots, validation report, solver input -------------------------------------------------
+
+
+def resource_free_slots(*, resource: Resource, procedure_type: str, date_from: datetime,
+                        date_to: datetime) -> list[Interval]:
+    """Free periods of ``resource`` long enough for ``procedure_type`` (catalogue duration)."""
+    window = Interval(date_from, date_to)
+    entry = catalogue_entry(procedure_type)
+    return slots.free_periods(
+        hours=resource_hours(resource),
+        exceptions=resource_exceptions(resource, window),
+        busy=resource_busy(resource, window),
+        tz=resource.timezone,
+        window=window,
+        min_duration=timedelta(minutes=entry.duration_minutes),
+    )
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    plan: TreatmentPlan
+    violations: list[rules_engine.Violation]
+    stored: list[Violation]
+    windows: list[dict[str, Any]]
+
+
+def plan_validation_report(*, plan: TreatmentPlan, now: datetime,
+                           horizon_days: int = 42) -> ValidationReport:
+    """The plan's violations now (computed) and as stored, plus allowed start windows for each
+    procedure not yet booked."""
+    patient_id = plan.case.patient_id
+    all_views = patient_booking_views(patient_id=patient_id)
+    own = [v for v in all_views if v.plan_id == str(plan.pk)]
+    specs = rule_specs()
+    tz = _plan_tz(plan)
+    violations = rules_engine.evaluate(bookings=own, rules=specs, history=all_views, tz=tz)
+    stored = list(
+        Violation.objects.filter(plan=plan).exclude(status=Violation.Status.RESOLVED)
+        .order_by("rule_id", "id")
+    )
+    booked = {v.procedure_id for v in own}
+    windows = []
+    horizon = (now, now + timedelta(days=horizon_days))
+    for procedure in plan.procedures.all().order_by("sequence"):
+        if str(procedure.public_id) in booked:
+            continue
+        entry = catalogue_entry(procedure.procedure_type)
+        request = rules_engine.PlacementRequest(
+            procedure_id=str(procedure.public_id),
+            procedure_type=procedure.procedure_type,
+            duration=timedelta(minutes=entry.duration_minutes),
+            patient_id=str(patient_id),
+            lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+            purpose=procedure.embolization_purpose or "",
+        )
+        placed = rules_engine.allowed_windows(
+            request=request, bookings=all_views, rules=specs, horizon=horizon
+        )
+        windows.append({"procedure": procedure, "windows": placed})
+    return ValidationReport(plan=plan, violations=violations, stored=stored, windows=windows)
+
+
+def _plan_tz(plan: TreatmentPlan) -> str:
+    # The zone of the rooms the plan uses; Europe/Rome (the model default) otherwise.
+    tz = (
+        Booking.objects.filter(plan=plan).values_list("resource__timezone", flat=True).first()
+    )
+    return tz or "Europe/Rome"
+
+
+def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
+                       granularity_minutes: int = 15) -> PlanProblem:
+    """The solver's input for the plan's procedures that have no active booking yet."""
+    patient_id = plan.case.patient_id
+    views = patient_booking_views(patient_id=patient_id)
+    booked = {v.procedure_id for v in views}
+    window = Interval(now, now + timedelta(days=horizon_days))
+    procedures = []
+    needed_kinds: set[str] = set()
+    for procedure in plan.procedures.all().order_by("sequence"):
+        if str(procedure.public_id) in booked or procedure.procedure_type not in PROCEDURE_DEFAULTS:
+            continue
+        entry = catalogue_entry(procedure.procedure_type)
+        needed_kinds.update(entry.resource_kinds)
+        procedures.append((procedure, entry))
+    resources = list(resource_list().filter(kind__in=needed_kinds))
+    free = []
+    for resource in resources:
+        free.append(ResourceFreeTime(
+            resource_id=str(resource.public_id),
+            free=tuple(slots.free_periods(
+                hours=resource_hours(resource),
+                exceptions=resource_exceptions(resource, window),
+                busy=resource_busy(resource, window),
+                tz=resource.timezone, window=window,
+            )),
+        ))
+    to_place = []
+    for procedure, entry in procedures:
+        fractions = 1
+        if procedure.procedure_type == RADIOTHERAPY:
+            fractions = procedure.fractions or 1
+        to_place.append(ProcedureToPlace(
+            procedure_id=str(procedure.public_id),
+            procedure_type=procedure.procedure_type,
+            duration=timedelta(minutes=entry.duration_minutes),
+            resource_ids=tuple(str(r.public_id) for r in resources
+                               if r.kind in entry.resource_kinds),
+            patient_id=str(patient_id),
+            lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+            purpose=procedure.embolization_purpose or "",
+            fractions=fractions,
+        ))
+    tz = resources[0].timezone if resources else "Europe/Rome"
+    return PlanProblem(
+        now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
+        rules=tuple(rule_specs()), fixed=tuple(views), tz=tz,
+        granularity=timedelta(minutes=granularity_minutes),
+    )

@@ -1,0 +1,35 @@
+"""Celery tasks of scheduling: thin, ids only, idempotent (STYLE.md §4).
+
+Retries cover transient database errors only, with exponential backoff capped below the broker's
+visibility timeout (reliability-bar Q3/Q7). ``acks_late`` is safe because each task is idempotent:
+violations are upserted under a unique key and notifications carry a dedup key.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from scheduling import services
+
+_RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.BOARDSVC_TASK_RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(name="scheduling.tasks.plan_recheck", **_RETRY)
+def plan_recheck(plan_id: int) -> dict[str, int]:
+    """Re-check one plan's timing rules, store violations, notify coordinators once each."""
+    return services.plan_recheck(plan_id=int(plan_id))
+
+
+@shared_task(name="scheduling.tasks.booking_sweep_recheck", **_RETRY)
+def booking_sweep_recheck() -> int:
+    """Nightly: enqueue a re-check of every plan that has a future booking."""
+    return services.booking_sweep_recheck()

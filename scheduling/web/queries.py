@@ -1,0 +1,187 @@
+"""Page-only reads for the coordinator pages (reads only; every write is a scheduling service).
+
+- the worklist: active plans with a procedure not yet booked, and open rule violations;
+- the rule check shown *before* a booking is confirmed (the same pure engine the service runs,
+  scheduling.domain.rules.evaluate, on the patient's bookings plus the proposed one);
+- the per-rule allowed windows and bookings a plan's timeline draws.
+Case scoping: plans come from scheduling.selectors.plan_get (core.access case filter).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from cases.models import PlannedProcedure, TreatmentPlan
+from core.access import Principal, case_access_policy
+from scheduling import selectors
+from scheduling.domain import rules as rules_engine
+from scheduling.domain.types import ACTIVE_STATUSES, BookingView, Severity
+from scheduling.models import Booking, Resource, TimingRule, Violation
+
+
+def _case_scope(principal: Principal, prefix: str) -> dict[str, Any] | None:
+    condition = case_access_policy().case_filter(principal)
+    if condition is None:
+        return None
+    from cases.models import Case
+
+    return {f"{prefix}__in": Case.objects.filter(condition).values("pk")}
+
+
+def plans_waiting(*, principal: Principal) -> QuerySet[TreatmentPlan]:
+    """Active plans with at least one procedure without an active booking, oldest first,
+    with case, patient and procedures (and their active bookings) loaded."""
+    unbooked = PlannedProcedure.objects.filter(plan=OuterRef("pk")).exclude(
+        Exists(Booking.objects.filter(procedure=OuterRef("pk"), status__in=ACTIVE_STATUSES))
+    )
+    queryset = (
+        TreatmentPlan.objects.filter(status=TreatmentPlan.Status.ACTIVE)
+        .filter(Exists(unbooked))
+        .select_related("case__patient")
+        .prefetch_related(
+            Prefetch("procedures", queryset=PlannedProcedure.objects.order_by("sequence")),
+            Prefetch("bookings", queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES)),
+        )
+        .order_by("created_at", "pk")
+    )
+    scope = _case_scope(principal, "case")
+    return queryset if scope is None else queryset.filter(**scope)
+
+
+def violations_open(*, principal: Principal) -> QuerySet[Violation]:
+    """Open violations to resolve, hard first, with plan, case and patient loaded."""
+    queryset = (
+        Violation.objects.filter(status=Violation.Status.OPEN)
+        .select_related("plan__case__patient", "timing_rule")
+        .order_by("severity", "-last_seen_at", "pk")  # "hard" sorts before "soft"
+    )
+    scope = _case_scope(principal, "plan__case")
+    return queryset if scope is None else queryset.filter(**scope)
+
+
+def suitable_resources(*, procedure_type: str) -> list[Resource]:
+    """Active resources whose kind can host the procedure (site catalogue)."""
+    entry = selectors.catalogue_entry(procedure_type)
+    return list(selectors.resource_list().filter(kind__in=list(entry.resource_kinds)))
+
+
+def candidate_starts(periods: list[Any], *, duration: timedelta, step: timedelta,
+                     limit: int) -> list[datetime]:
+    """Start times offered as buttons: each free period's start, then every ``step`` while the
+    procedure still fits, at most ``limit`` in total."""
+    out: list[datetime] = []
+    for period in periods:
+        start = period.start
+        while start + duration <= period.end and len(out) < limit:
+            out.append(start)
+            start += step
+    return out
+
+
+def _rule_texts() -> dict[str, TimingRule]:
+    return {rule.code: rule for rule in TimingRule.objects.all()}
+
+
+def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: datetime,
+                    end: datetime) -> dict[str, Any]:
+    """What the rules engine will say about this booking, before it is made.
+
+    Returns {"refused": [...], "warnings": [...]} where each item has rule_id, severity,
+    message, rationale and source. "refused" lists new hard violations (the service will refuse
+    the booking); "warnings" the soft ones it would accept and record.
+    """
+    plan = procedure.plan
+    patient_id = plan.case.patient_id
+    before = selectors.patient_booking_views(patient_id=patient_id)
+    proposed = BookingView(
+        booking_id="preview", procedure_id=str(procedure.public_id),
+        procedure_type=procedure.procedure_type, resource_id=str(resource.pk), start=start,
+        end=end, status="booked", patient_id=str(patient_id),
+        lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+        plan_id=str(plan.pk), purpose=procedure.embolization_purpose or "",
+        planned_fractions=procedure.fractions,
+    )
+    specs = selectors.rule_specs()
+    tz = resource.timezone or "Europe/Rome"
+    old = rules_engine.evaluate(bookings=before, rules=specs, tz=tz)
+    new = rules_engine.evaluate(bookings=[*before, proposed], rules=specs, tz=tz)
+    refused = rules_engine.new_hard_violations(old, new)
+    texts = _rule_texts()
+
+    def describe(violation: Any) -> dict[str, Any]:
+        rule = texts.get(violation.rule_code)
+        return {
+            "rule_id": violation.rule_id, "severity": str(violation.severity),
+            "message": violation.message,
+            "rationale": rule.rationale if rule else "", "source": rule.source if rule else "",
+        }
+
+    return {
+        "refused": [describe(v) for v in refused],
+        "warnings": [describe(v) for v in new if v.severity == Severity.SOFT],
+    }
+
+
+def timeline(*, plan: TreatmentPlan) -> dict[str, Any]:
+    """The plan drawn over time: one row per procedure, its bookings, each LAG rule's allowed
+    start window (from the other booked procedures) and the violations, in a time range that
+    covers all of them."""
+    procedures = list(plan.procedures.all().order_by("sequence"))
+    bookings = list(Booking.objects.filter(plan=plan, status__in=ACTIVE_STATUSES)
+                    .select_related("resource", "procedure").order_by("start"))
+    views = [selectors.booking_view(b) for b in bookings]
+    specs = selectors.rule_specs()
+    texts = _rule_texts()
+    tz = bookings[0].resource.timezone if bookings else "Europe/Rome"
+    computed = rules_engine.evaluate(
+        bookings=views, rules=specs,
+        history=selectors.patient_booking_views(patient_id=plan.case.patient_id), tz=tz)
+    if bookings:
+        lo = min(b.start for b in bookings) - timedelta(days=1)
+        hi = max(b.end for b in bookings) + timedelta(days=2)
+    else:
+        from django.utils import timezone
+
+        lo = timezone.now()
+        hi = lo + timedelta(days=7)
+    hi = max(hi, lo + timedelta(days=5))
+    rows: list[dict[str, Any]] = []
+    for procedure in procedures:
+        own = [b for b in bookings if b.procedure_id == procedure.pk]
+        others = [v for v in views if v.procedure_id != str(procedure.public_id)]
+        windows: list[dict[str, Any]] = []
+        request = rules_engine.PlacementRequest(
+            procedure_id=str(procedure.public_id), procedure_type=procedure.procedure_type,
+            duration=timedelta(minutes=selectors.catalogue_entry(
+                procedure.procedure_type).duration_minutes),
+            patient_id=str(plan.case.patient_id),
+            lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+            purpose=procedure.embolization_purpose or "",
+        )
+        for spec in specs:
+            if not spec.active or spec.kind != "lag":
+                continue
+            # Each rule alone, without its preferred lag: the shaded band is that rule's window.
+            alone = dataclasses.replace(spec, preferred_lag=None)
+            placed = rules_engine.allowed_windows(request=request, bookings=others,
+                                                  rules=[alone], horizon=(lo, hi))
+            if not placed.reasons:
+                continue
+            chosen = placed.hard if spec.severity == Severity.HARD else placed.preferred
+            for window in chosen:
+                windows.append({"rule_id": spec.rule_id, "severity": str(spec.severity),
+                                "start": window.earliest, "end": window.latest,
+                                "rationale": texts[spec.code].rationale if spec.code in texts
+                                else spec.rationale})
+        violated = {
+            booking.public_id for booking in own
+            if any(str(booking.public_id) in v.booking_ids or str(booking.pk) in v.booking_ids
+                   for v in computed)
+        }
+        rows.append({"procedure": procedure, "bookings": own, "windows": windows,
+                     "violated": violated})
+    return {"rows": rows, "lo": lo, "hi": hi, "violations": computed, "texts": texts}

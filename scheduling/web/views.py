@@ -1,0 +1,234 @@
+"""Coordinator pages: the booking worklist, the booking page (free slots, the rule check shown
+before confirming) and the treatment timeline (SVG).
+
+Views parse, authorise (coordinators book; members may read a visible plan's timeline), call
+one scheduling service or selector, and render. Writes go through scheduling.services only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases.models import PlannedProcedure, TreatmentPlan
+from cases.web.labels import code_label
+from core.access import principal_from_request
+from core.audit import audit_record
+from core.web.pages import render_page
+from scheduling import selectors, services
+from scheduling.domain.errors import HardRuleViolation, SchedulingError
+from scheduling.models import Resource
+from scheduling.web import queries
+
+PAGE_SIZE = 20
+SLOT_DAYS = 7
+SLOT_STEP = timedelta(hours=1)
+SLOTS_PER_RESOURCE = 24
+
+
+def _require_coordinator(request: HttpRequest) -> None:
+    if not principal_from_request(request).is_coordinator:
+        raise PermissionDenied
+
+
+def _plan(request: HttpRequest, public_id: Any) -> TreatmentPlan:
+    # plan_get applies the case scope and answers 404 outside it.
+    return selectors.plan_get(principal=principal_from_request(request), public_id=public_id)
+
+
+@login_required
+@require_GET
+def worklist(request: HttpRequest) -> HttpResponse:
+    """Decided plans waiting to be booked, and rule violations to resolve."""
+    _require_coordinator(request)
+    principal = principal_from_request(request)
+    plans = Paginator(queries.plans_waiting(principal=principal), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    violations = Paginator(queries.violations_open(principal=principal), PAGE_SIZE).get_page(
+        request.GET.get("vpage"))
+    rows = []
+    for plan in plans.object_list:
+        booked = {b.procedure_id for b in plan.bookings.all()}
+        rows.append({
+            "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8],
+            "histology": code_label("Histology", plan.case.primary_histology),
+            "urgency": plan.case.urgency, "urgency_label": code_label("Urgency", plan.case.urgency),
+            "procedures": [{"p": p, "label": code_label("ProcedureType", p.procedure_type),
+                            "booked": p.pk in booked} for p in plan.procedures.all()],
+        })
+    return render_page(request, "scheduling/worklist.html", {
+        "plans": plans, "rows": rows, "violations": violations,
+    }, section="worklist")
+
+
+def _parse_day(raw: str, default: date) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Book a plan's procedures: pick a procedure, see free slots per suitable resource, see
+    the rule check for a chosen slot, then confirm (scheduling.services.booking_create)."""
+    _require_coordinator(request)
+    principal = principal_from_request(request)
+    plan = _plan(request, public_id)
+    procedures = list(plan.procedures.all().order_by("sequence"))
+    booked = {b.procedure_id: b for b in selectors.booking_list(principal=principal,
+                                                                 plan=plan.public_id)
+              if b.status != "cancelled"}
+    params = request.POST if request.method == "POST" else request.GET
+    chosen = next((p for p in procedures if str(p.public_id) == params.get("procedure")), None)
+    if chosen is None:
+        chosen = next((p for p in procedures if p.pk not in booked), None)
+    tz_name = "Europe/Rome"
+    day = _parse_day(params.get("day", ""), timezone.localdate() + timedelta(days=1))
+    context: dict[str, Any] = {
+        "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8],
+        "procedures": [{"p": p, "label": code_label("ProcedureType", p.procedure_type),
+                        "booking": booked.get(p.pk)} for p in procedures],
+        "chosen": chosen, "day": day, "prev_day": day - timedelta(days=SLOT_DAYS),
+        "next_day": day + timedelta(days=SLOT_DAYS),
+    }
+    if chosen is None:
+        return render_page(request, "scheduling/book.html", context, section="worklist")
+    context["chosen_label"] = code_label("ProcedureType", chosen.procedure_type)
+    entry = selectors.catalogue_entry(chosen.procedure_type)
+    duration = timedelta(minutes=entry.duration_minutes)
+    context["duration_minutes"] = entry.duration_minutes
+    resources = queries.suitable_resources(procedure_type=chosen.procedure_type)
+    if resources:
+        tz_name = resources[0].timezone
+    zone = ZoneInfo(tz_name)
+    window_from = datetime.combine(day, time.min, tzinfo=zone)
+    window_to = window_from + timedelta(days=SLOT_DAYS)
+    context["slot_groups"] = [
+        {"resource": resource, "starts": queries.candidate_starts(
+            selectors.resource_free_slots(resource=resource,
+                                          procedure_type=chosen.procedure_type,
+                                          date_from=window_from, date_to=window_to),
+            duration=duration, step=SLOT_STEP, limit=SLOTS_PER_RESOURCE)}
+        for resource in resources
+    ]
+    context["tz_name"] = tz_name
+    resource = next((r for r in resources if str(r.public_id) == params.get("resource")), None)
+    start = parse_datetime(params.get("start", "") or "")
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=zone)
+    if resource is not None and start is not None:
+        end = start + duration
+        context.update(resource=resource, start=start.astimezone(UTC), end=end,
+                       preview=queries.booking_preview(procedure=chosen, resource=resource,
+                                                       start=start, end=end))
+        if request.method == "POST" and params.get("confirm") == "1":
+            return _confirm(request, plan, chosen, resource, start, context)
+    elif request.method == "POST":
+        messages.error(request, _("Choose a resource and a free start time first."))
+    return render_page(request, "scheduling/book.html", context, section="worklist")
+
+
+def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProcedure,
+             resource: Resource, start: datetime, context: dict[str, Any]) -> HttpResponse:
+    principal = principal_from_request(request)
+    try:
+        outcome = services.booking_create(
+            procedure=procedure, resource=resource, start=start, principal=principal,
+            override_reason=request.POST.get("override_reason", ""))
+    except HardRuleViolation as exc:
+        context["refused"] = [{"rule_id": v.rule_id, "message": v.message}
+                              for v in exc.violations]
+        return render_page(request, "scheduling/book.html", context, status=409,
+                           section="worklist")
+    except SchedulingError as exc:
+        context["error"] = exc.message
+        return render_page(request, "scheduling/book.html", context,
+                           status=409 if exc.rule == "slot_taken" else 400, section="worklist")
+    label = code_label("ProcedureType", procedure.procedure_type)
+    messages.success(request, _("%(procedure)s booked.") % {"procedure": label})
+    for warning in outcome.warnings:
+        messages.warning(request, f"{warning.rule_id}: {warning.message}")
+    return redirect(reverse("scheduling_web:plan_book", args=[plan.public_id]))
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+WIDTH = 1100
+GUTTER = 230
+ROW = 64
+TOP = 46
+
+
+def _x(moment: datetime, lo: datetime, hi: datetime) -> float:
+    span = (hi - lo).total_seconds() or 1.0
+    ratio = (moment - lo).total_seconds() / span
+    return round(GUTTER + max(0.0, min(1.0, ratio)) * (WIDTH - GUTTER - 20), 1)
+
+
+@login_required
+@require_GET
+def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The plan's bookings over time as SVG: each rule's allowed window shaded, violations red."""
+    principal = principal_from_request(request)
+    plan = _plan(request, public_id)
+    data = queries.timeline(plan=plan)
+    lo, hi = data["lo"], data["hi"]
+    tz_name = "Europe/Rome"
+    for row in data["rows"]:
+        if row["bookings"]:
+            tz_name = row["bookings"][0].resource.timezone
+            break
+    zone = ZoneInfo(tz_name)
+    rows = []
+    for index, row in enumerate(data["rows"]):
+        y = TOP + index * ROW
+        rows.append({
+            "y": y, "label_y": y + ROW / 2 + 5,
+            "label": code_label("ProcedureType", row["procedure"].procedure_type),
+            "windows": [{**w, "x": _x(w["start"], lo, hi),
+                         "w": max(3.0, _x(w["end"], lo, hi) - _x(w["start"], lo, hi)),
+                         "y": y + 6, "h": ROW - 12} for w in row["windows"]],
+            "bars": [
+                {"booking": b, "x": _x(b.start, lo, hi),
+                 "w": max(6.0, _x(b.end, lo, hi) - _x(b.start, lo, hi)),
+                 "y": y + 16, "h": ROW - 32, "violated": b.public_id in row["violated"],
+                 "resource": b.resource.name} for b in row["bookings"]],
+        })
+    ticks = []
+    day = lo.astimezone(zone).date() + timedelta(days=1)
+    while True:
+        moment = datetime.combine(day, time.min, tzinfo=zone)
+        if moment >= hi:
+            break
+        ticks.append({"x": _x(moment, lo, hi), "day": day})
+        day += timedelta(days=1)
+    height = TOP + max(1, len(rows)) * ROW + 10
+    violations = [
+        {"rule_id": v.rule_id, "severity": str(v.severity), "message": v.message,
+         "rationale": data["texts"][v.rule_code].rationale if v.rule_code in data["texts"] else "",
+         "source": data["texts"][v.rule_code].source if v.rule_code in data["texts"] else ""}
+        for v in data["violations"]
+    ]
+    audit_record(principal=principal, action="read", object_type="plan",
+                 object_id=plan.public_id, patient_pseudonym=plan.case.patient.public_id,
+                 path=request.path)
+    return render_page(request, "scheduling/timeline.html", {
+        "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8], "rows": rows,
+        "ticks": ticks, "width": WIDTH, "height": height, "gutter": GUTTER, "tz_name": tz_name,
+        "violations": violations, "top": TOP,
+    }, section="worklist" if principal.is_coordinator else "cases")

@@ -1,0 +1,183 @@
+"""Agenda placement rules: cut-off (R13), capacity (R14), urgency, late additions, emergencies
+(R9-R12). No database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from boardsvc.domain.placement import (
+    CaseInfo,
+    MeetingInfo,
+    adhoc_start,
+    case_minutes,
+    place_batch,
+    place_case,
+    placement_order,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def meeting(mid: int, days: float, *, used: int = 0, capacity: int = 90, status: str = "planned",
+            cutoff_hours: int = 24, adhoc: bool = False) -> MeetingInfo:
+    starts = NOW + timedelta(days=days)
+    cutoff = starts if adhoc else starts - timedelta(hours=cutoff_hours)
+    return MeetingInfo(mid, starts, cutoff, capacity, used, status, adhoc)
+
+
+def case(cid: int = 1, urgency: str = "routine", *, ready_hours_ago: float = 1, lesions: int = 1,
+         ir: bool = False, emergency: bool = False) -> CaseInfo:
+    return CaseInfo(cid, urgency, NOW - timedelta(hours=ready_hours_ago), lesions, ir, emergency)
+
+
+def test_a_case_goes_to_the_earliest_meeting_whose_cut_off_has_not_passed():
+    result = place_case(case=case(), meetings=[meeting(2, 8), meeting(1, 1.5)], now=NOW)
+    assert result.outcome == "placed"
+    assert result.meeting_id == 1
+    assert [r.code for r in result.reasons] == ["chosen"]
+
+
+def test_a_meeting_past_its_cut_off_is_skipped_and_the_reason_recorded():
+    result = place_case(case=case(), meetings=[meeting(1, 0.5), meeting(2, 7.5)], now=NOW)
+    assert result.meeting_id == 2
+    assert [r.code for r in result.reasons] == ["cut_off_passed", "chosen"]
+    assert "R13" in result.reasons[0].message
+
+
+def test_a_frozen_meeting_counts_as_past_its_cut_off():
+    result = place_case(case=case(), meetings=[meeting(1, 3, status="frozen"), meeting(2, 10)],
+                        now=NOW)
+    assert result.meeting_id == 2
+    assert result.reasons[0].code == "cut_off_passed"
+
+
+def test_a_full_meeting_is_skipped_and_the_reason_recorded():
+    result = place_case(case=case(), meetings=[meeting(1, 2, used=88), meeting(2, 9)], now=NOW)
+    assert result.meeting_id == 2
+    assert result.reasons[0].code == "full"
+    assert "R14" in result.reasons[0].message
+
+
+def test_a_case_exactly_filling_the_remaining_time_fits():
+    assert place_case(case=case(), meetings=[meeting(1, 2, used=85)], now=NOW).meeting_id == 1
+
+
+@pytest.mark.parametrize(("lesions", "ir", "emergency", "minutes", "complex_case"), [
+    (1, False, False, 5, False),
+    (2, False, False, 10, True),
+    (1, True, False, 10, True),
+    (1, False, True, 10, True),
+])
+def test_minutes_per_case_are_5_standard_and_10_complex_r14(lesions, ir, emergency, minutes,
+                                                            complex_case):
+    info = case(lesions=lesions, ir=ir, emergency=emergency)
+    assert case_minutes(info) == (minutes, complex_case)
+
+
+def test_board_specific_minutes_are_used():
+    result = place_case(case=case(ir=True), meetings=[meeting(1, 2)], now=NOW,
+                        standard_minutes=4, complex_minutes=15)
+    assert result.minutes == 15
+
+
+def test_cancelled_and_started_meetings_are_not_candidates():
+    result = place_case(case=case(), meetings=[meeting(1, 2, status="cancelled"),
+                                               meeting(2, -0.1), meeting(3, 9)], now=NOW)
+    assert result.meeting_id == 3
+    assert [r.code for r in result.reasons] == ["not_open", "chosen"]
+
+
+def test_no_meeting_when_nothing_fits():
+    result = place_case(case=case(), meetings=[meeting(1, 2, used=90)], now=NOW)
+    assert result.outcome == "no_meeting"
+    assert result.meeting_id is None
+    assert result.reasons[-1].code == "none"
+
+
+def test_urgent_cases_first_then_first_come_first_served():
+    cases = [case(1, ready_hours_ago=50), case(2, "urgent", ready_hours_ago=1),
+             case(3, ready_hours_ago=60), case(4, "urgent", ready_hours_ago=5),
+             case(5, emergency=True, ready_hours_ago=0.1)]
+    assert [c.case_id for c in placement_order(cases)] == [5, 4, 2, 3, 1]
+
+
+def test_batch_shares_capacity_and_gives_the_last_slot_to_the_urgent_case():
+    meetings = [meeting(1, 2, used=80), meeting(2, 9)]
+    results = place_batch(cases=[case(1, ready_hours_ago=100), case(2, "urgent")],
+                          meetings=meetings, now=NOW)
+    by_case = {r.case_id: r.meeting_id for r in results}
+    assert by_case == {2: 1, 1: 1}  # 80 + 5 + 5 = 90 exactly
+    results = place_batch(cases=[case(1, ready_hours_ago=100), case(2, "urgent"),
+                                 case(3, ready_hours_ago=200)], meetings=meetings, now=NOW)
+    assert {r.case_id: r.meeting_id for r in results} == {2: 1, 3: 1, 1: 2}
+
+
+def test_urgent_late_addition_needs_a_reason_r13():
+    meetings = [meeting(1, 0.5), meeting(2, 7.5)]
+    without = place_case(case=case(urgency="urgent"), meetings=meetings, now=NOW)
+    assert without.meeting_id == 2
+    assert without.late_candidate_meeting_id == 1
+    assert "added late" in without.reasons[0].message
+    with_reason = place_case(case=case(urgency="urgent"), meetings=meetings, now=NOW,
+                             late_reason="Rapid neurological decline expected")
+    assert with_reason.meeting_id == 1
+    assert with_reason.late_addition
+
+
+def test_a_routine_case_is_never_a_late_addition_even_with_a_reason():
+    result = place_case(case=case(), meetings=[meeting(1, 0.5), meeting(2, 7.5)], now=NOW,
+                        late_reason="please")
+    assert result.meeting_id == 2
+    assert not result.late_addition
+    assert result.late_candidate_meeting_id is None
+
+
+def test_an_emergency_never_waits_for_the_weekly_meeting_and_asks_for_an_adhoc_one():
+    result = place_case(case=case(urgency="emergency"), meetings=[meeting(1, 1.5)], now=NOW)
+    assert result.outcome == "create_adhoc"
+    assert result.ratification_required
+    assert result.adhoc is not None
+    assert NOW < result.adhoc.starts_at <= NOW + timedelta(hours=24)
+    assert [r.code for r in result.reasons] == ["emergency_adhoc", "create_adhoc"]
+
+
+def test_an_emergency_joins_an_existing_adhoc_meeting_within_24_hours():
+    result = place_case(case=case(emergency=True), now=NOW,
+                        meetings=[meeting(1, 0.1), meeting(7, 0.2, adhoc=True, capacity=30)])
+    assert result.outcome == "placed"
+    assert result.meeting_id == 7
+    assert result.ratification_required
+
+
+def test_an_emergency_does_not_join_an_adhoc_meeting_beyond_24_hours_or_full():
+    result = place_case(case=case(emergency=True), now=NOW, meetings=[
+        meeting(7, 1.5, adhoc=True), meeting(8, 0.2, adhoc=True, capacity=30, used=25)])
+    assert result.outcome == "create_adhoc"
+
+
+def test_batch_emergencies_share_one_requested_adhoc_meeting():
+    results = place_batch(cases=[case(1, emergency=True), case(2, emergency=True)],
+                          meetings=[], now=NOW)
+    assert [r.outcome for r in results] == ["create_adhoc", "placed"]
+    assert results[1].meeting_id == -1
+
+
+def test_adhoc_start_rounds_up_to_a_quarter_hour():
+    assert adhoc_start(datetime(2026, 1, 1, 9, 1, tzinfo=UTC)) == datetime(
+        2026, 1, 1, 11, 15, tzinfo=UTC)
+    assert adhoc_start(datetime(2026, 1, 1, 9, 0, tzinfo=UTC)) == datetime(
+        2026, 1, 1, 11, 0, tzinfo=UTC)
+
+
+def test_the_explanation_is_json_ready():
+    result = place_case(case=case(), meetings=[meeting(1, 0.5), meeting(2, 7.5)], now=NOW)
+    explanation = result.explanation()
+    assert explanation[1]["meeting_id"] == 2
+    assert isinstance(explanation[1]["starts_at"], str)
+
+
+def test_naive_now_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        place_case(case=case(), meetings=[], now=datetime(2026, 1, 1))

@@ -1,0 +1,182 @@
+"""Decisions: quorum snapshot (R15), suggestions followed or overridden, amendments with
+history, emergency ratification, attendance rules, standard of care at close."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from boardsvc.models import AgendaItem, Decision, DecisionRevision, Meeting
+from boardsvc.services import (
+    BoardRuleError,
+    StaleDecision,
+    agenda_item_set_standard_of_care,
+    agenda_place_case,
+    attendance_arrive,
+    attendance_leave,
+    decision_amend,
+    decision_ratify,
+    decision_record,
+    meeting_close,
+    meeting_horizon_upkeep,
+    meeting_start,
+)
+from cases.models import Case, TreatmentPlan
+from core.access import principal_for_user
+from tests.factories.boardsvc import make_case, suggested_procedure
+from tests.factories.core import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(board, team, clock):
+    """The first meeting in session with one listed case."""
+    meeting_horizon_upkeep(weeks=2)
+    case = make_case(requested_board=board.slug)
+    item = agenda_place_case(case_id=case.pk).agenda_item
+    chair = principal_for_user(team["chair"])
+    clock.move_to(item.meeting.starts_at)
+    meeting_start(meeting=item.meeting, principal=chair)
+    item.refresh_from_db()
+    return item, chair
+
+
+def arrive_all(item, team, keys=("surgeon", "rt", "rad", "ir")):
+    for key in keys:
+        attendance_arrive(meeting=item.meeting, user=team[key], principal=None)
+
+
+def test_a_decision_without_quorum_is_recorded_but_flagged(session, team):
+    item, chair = session
+    arrive_all(item, team, keys=("surgeon", "rt", "rad"))
+    decision = decision_record(item=item, outcome_text="RT.", principal=chair,
+                               procedures=[suggested_procedure(item.case)])
+    assert not decision.quorum_met
+    assert decision.quorum_snapshot["missing"] == ["interventional radiologist"]
+
+
+def test_a_stand_in_covers_a_missing_specialty(session, team):
+    item, chair = session
+    arrive_all(item, team, keys=("surgeon", "rt", "rad"))
+    guest = UserFactory(username="guest.ir")
+    attendance = attendance_arrive(meeting=item.meeting, user=guest, principal=chair,
+                                   specialty="interventional_radiologist")
+    assert attendance.stand_in
+    decision = decision_record(item=item, outcome_text="Ablation.", principal=chair,
+                               procedures=[suggested_procedure(item.case)])
+    assert decision.quorum_met
+    assert decision.quorum_snapshot["covered_by_stand_in"] == ["interventional radiologist"]
+
+
+def test_someone_who_left_before_the_discussion_does_not_count(session, team, clock):
+    item, chair = session
+    arrive_all(item, team)
+    clock.shift(timedelta(minutes=10))
+    attendance_leave(meeting=item.meeting, user=team["ir"], principal=None)
+    clock.shift(timedelta(minutes=1))
+    decision = decision_record(item=item, outcome_text="RT.", principal=chair,
+                               procedures=[suggested_procedure(item.case)])
+    assert not decision.quorum_met
+
+
+def test_attendance_rules(session, team):
+    item, _ = session
+    with pytest.raises(BoardRuleError) as excinfo:
+        attendance_arrive(meeting=item.meeting, user=UserFactory(username="x"), principal=None)
+    assert excinfo.value.field == "specialty"
+    attendance_arrive(meeting=item.meeting, user=team["rad"], principal=None)
+    with pytest.raises(BoardRuleError) as excinfo:
+        attendance_arrive(meeting=item.meeting, user=team["rad"], principal=None)
+    assert excinfo.value.status == 409
+    with pytest.raises(BoardRuleError) as excinfo:
+        attendance_leave(meeting=item.meeting, user=team["ir"], principal=None)
+    assert excinfo.value.rule == "not_present"
+
+
+def test_departing_from_the_suggestions_needs_an_override_reason(session, team):
+    item, chair = session
+    surgery = [{"procedure_type": "surgery", "intent": "palliative"}]
+    with pytest.raises(BoardRuleError) as excinfo:
+        decision_record(item=item, outcome_text="Surgery.", procedures=surgery, principal=chair)
+    assert excinfo.value.field == "override_reason"
+    assert excinfo.value.extra["departures"][0]["procedure_type"] == "surgery"
+    assert not Decision.objects.exists()
+    decision = decision_record(item=item, outcome_text="Surgery.", procedures=surgery,
+                               principal=chair, override_reason="Unstable spine on review")
+    assert not decision.followed_suggestions
+    assert decision.override_reason == "Unstable spine on review"
+
+
+def test_a_decision_needs_the_meeting_in_session_and_is_recorded_once(board, team, session):
+    item, chair = session
+    decision_record(item=item, outcome_text="RT.", principal=chair,
+                    procedures=[suggested_procedure(item.case)])
+    with pytest.raises(BoardRuleError) as excinfo:
+        decision_record(item=item, outcome_text="Again.", procedures=[], principal=chair)
+    assert excinfo.value.status == 409
+    other = make_case(requested_board=board.slug)
+    planned_item = agenda_place_case(case_id=other.pk).agenda_item
+    assert planned_item.meeting.status == "planned"
+    with pytest.raises(BoardRuleError) as excinfo:
+        decision_record(item=planned_item, outcome_text="x", procedures=[], principal=chair)
+    assert excinfo.value.field == "meeting"
+
+
+def test_amending_keeps_the_original_and_checks_the_version(session, team):
+    item, chair = session
+    decision = decision_record(item=item, outcome_text="RT 8 Gy.", principal=chair,
+                               procedures=[suggested_procedure(item.case)])
+    first_plan = decision.plan_public_id
+    with pytest.raises(StaleDecision):
+        decision_amend(decision=decision, expected_version=7, reason="typo", principal=chair)
+    amended = decision_amend(decision=decision, expected_version=1, reason="Dose corrected",
+                             outcome_text="RT 20 Gy/5.", principal=chair,
+                             procedures=[suggested_procedure(item.case)])
+    assert amended.version == 2
+    assert amended.plan_public_id != first_plan
+    assert TreatmentPlan.objects.get(public_id=first_plan).status == "superseded"
+    revisions = list(DecisionRevision.objects.filter(decision=decision).order_by("version"))
+    assert [r.snapshot["outcome_text"] for r in revisions] == ["RT 8 Gy.", "RT 20 Gy/5."]
+    with pytest.raises(StaleDecision):
+        decision_amend(decision=decision, expected_version=1, reason="late", principal=chair)
+
+
+def test_an_emergency_decision_is_ratified_at_the_next_regular_meeting(board, team, clock):
+    meeting_horizon_upkeep(weeks=2)
+    chair = principal_for_user(team["chair"])
+    case = make_case(requested_board=board.slug, urgency="emergency")
+    item = agenda_place_case(case_id=case.pk).agenda_item
+    clock.move_to(item.meeting.starts_at)
+    meeting_start(meeting=item.meeting, principal=chair)
+    arrive_all(item, team)
+    decision = decision_record(item=item, outcome_text="Urgent RT within 24 h (R10).",
+                               procedures=[{"procedure_type": "radiotherapy",
+                                            "intent": "palliative"}],
+                               override_reason="MSCC pathway", principal=chair)
+    assert decision.ratification_required
+    ratification = AgendaItem.objects.get(case=case, purpose="ratification")
+    assert ratification.meeting.kind == "regular"
+    assert Case.objects.get(pk=case.pk).status == "discussed"
+    clock.move_to(ratification.meeting.starts_at)
+    meeting_start(meeting=ratification.meeting, principal=chair)
+    ratified = decision_ratify(item=ratification, principal=chair)
+    assert ratified.ratified_in == ratification.meeting
+
+
+def test_standard_of_care_items_end_listed_not_discussed_at_close(session, team,
+                                                                 django_capture_on_commit_callbacks):
+    item, chair = session
+    Meeting.objects.filter(pk=item.meeting_id).update(status="frozen")
+    agenda_item_set_standard_of_care(item=item, standard_of_care=True, principal=chair)
+    Meeting.objects.filter(pk=item.meeting_id).update(status="in_session")
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_close(meeting=item.meeting, principal=chair, now=timezone.now())
+    item.refresh_from_db()
+    assert item.outcome == "standard_of_care"
+    assert Case.objects.get(pk=item.case_id).status == "discussed"
+    assert not AgendaItem.objects.filter(rolled_from=item).exists()
+    with pytest.raises(BoardRuleError):
+        meeting_close(meeting=item.meeting, principal=chair)

@@ -1,0 +1,71 @@
+"""Playwright harness: Debian's Chromium, headless, against pytest-django's live_server with the
+demo data (``manage.py seed_demo``). Screenshots go to artifacts/screenshots/ (CI keeps them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
+# itself (seeding, assertions) would otherwise be refused as "async unsafe".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DEMO_PASSWORD = "boardsvc-demo"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db: Any) -> None:
+    from django.core.management import call_command
+
+    from django.test import override_settings
+    with override_settings(BOARDSVC_DEMO_SEEDERS=["boardsvc.demo.seed_demo", "scheduling.demo.seed_demo", "cases.demo.seed_demo"]):
+        call_command("seed_demo", quiet=True)
+    from boardsvc.services import place_ready_cases
+    place_ready_cases()  # TEMP-DEV
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser context at meeting-room resolution, with the live server as base URL."""
+    context = chromium.new_context(viewport={"width": 1600, "height": 1000},
+                                   base_url=live_server.url, locale="en-GB")
+    context.set_default_timeout(15_000)
+    browser_page = context.new_page()
+    errors: list[str] = []
+    browser_page.on("console", lambda msg: errors.append(msg.text)
+                    if msg.type == "error" else None)
+    browser_page.csp_errors = errors  # type: ignore[attr-defined]
+    yield browser_page
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/boards/")

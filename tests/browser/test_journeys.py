@@ -1,0 +1,178 @@
+"""End-to-end journeys in a real browser (Chromium via Playwright) on the demo data."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser.conftest import shot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _next_meeting_with_cases(board_slug: str):
+    from django.utils import timezone
+
+    from boardsvc.models import Meeting
+
+    return (Meeting.objects.filter(board__slug=board_slug, starts_at__gte=timezone.now(),
+                                   status__in=["planned", "frozen", "in_session"],
+                                   items__outcome="pending", items__purpose="discussion")
+            .order_by("starts_at").distinct().first())
+
+
+def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo, page):
+    from boardsvc.models import BoardMember, Decision
+
+    chair = BoardMember.objects.filter(board__slug="bone-mets-spine", role="chair",
+                                       active=True).select_related("user").first()
+    meeting = _next_meeting_with_cases("bone-mets-spine")
+    assert chair is not None, "the demo seeds a chair"
+    assert meeting is not None, "the demo places cases on the next meetings"
+
+    sign_in(page, chair.user.username)
+    shot(page, "member-01-my-meetings")
+    page.locator(f'a[href="/meetings/{meeting.public_id}/"]').first.click()
+    page.wait_for_selector("#agenda-items")
+    shot(page, "member-02-agenda")
+
+    page.get_by_role("link", name="Open live meeting mode").click()
+    start = page.get_by_role("button", name="Start the meeting")
+    if start.count():
+        start.click()
+        page.wait_for_selector("text=The meeting is in session.")
+    # Attendance at the door: everyone on the board arrives.
+    while page.get_by_role("button", name=re.compile(r"arrives$")).count():
+        page.get_by_role("button", name=re.compile(r"arrives$")).first.click()
+        page.wait_for_load_state("load")
+    assert page.locator(".quorum.met").count() >= 1
+    shot(page, "member-03-attendance-quorum")
+
+    # Keyboard: next case and back again.
+    if page.locator('a[data-hotkey="next"]').count():
+        page.locator("body").press("ArrowRight")
+        page.wait_for_load_state("load")
+        page.locator("body").press("ArrowLeft")
+        page.wait_for_load_state("load")
+
+    page.get_by_label("Outcome").fill("MRgFUS for pain control instead of the suggested plan.")
+    for box in page.locator('input[name="procedure"]').all():
+        box.uncheck()
+    page.locator("summary", has_text="Add a procedure not suggested").click()
+    page.locator('select[name="extra_procedure_type"]').select_option("mrgfus")
+    page.locator('select[name="extra_lesion"]').select_option(index=1)
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_selector(".errorlist")
+    assert "override reason" in page.locator(".errorlist").first.inner_text()
+    shot(page, "member-04-override-reason-required")
+
+    page.locator('textarea[name="override_reason"]').fill(
+        "Patient declines embolization; MRgFUS available this month.")
+    page.get_by_role("button", name="Record decision").click()
+    page.wait_for_selector("text=Decision recorded.")
+    shot(page, "member-05-decision-recorded")
+    decision = Decision.objects.get(meeting=meeting)
+    assert decision.followed_suggestions is False
+    assert decision.override_reason.startswith("Patient declines")
+    assert not [e for e in page.csp_errors if "Content Security Policy" in e]
+
+
+def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, page):
+    from cases.models import Case
+    from cases.services import treatment_plan_create
+    from core.access import principal_for_user
+
+    sign_in(page, "coordinator")
+    page.get_by_role("link", name="New case").first.click()
+    page.get_by_label("Identifier value").fill("DEMO-BROWSER-0001")
+    page.get_by_label("Birth year").fill("1957")
+    page.get_by_label("Referring clinician").fill("Dr Browser Journey")
+    page.get_by_label("Question for the board").fill("Pre-operative embolization before fixation?")
+    page.get_by_label("Primary histology").select_option("renal_cell")
+    page.get_by_label("Number of known metastases").fill("2")
+    page.get_by_label("ECOG performance status (0-4)").fill("1")
+    page.get_by_label("Pain (VAS 0-10)").fill("7")
+    page.get_by_label("Site", exact=True).select_option("vertebra")  # no level yet: an error
+    page.get_by_label("Maximum diameter (mm)").fill("38")
+    page.get_by_label("Pattern").select_option("lytic")
+    page.get_by_label("Vascularity", exact=True).select_option("hyper")
+    page.get_by_role("button", name="Submit case").click()
+    page.wait_for_selector("#id_lesions-0-vertebral_level-errors")
+    shot(page, "coordinator-01-intake-error")
+
+    page.get_by_label("Vertebral level").select_option("T12")
+    page.get_by_role("button", name="Submit case").click()
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
+    shot(page, "coordinator-02-case-page")
+    case = Case.objects.get(referring_clinician="Dr Browser Journey")
+
+    # The MDT decided (the member journey covers that page): embolization, then surgery.
+    from django.contrib.auth import get_user_model
+
+    coordinator = get_user_model().objects.get(username="coordinator")
+    lesion = case.lesions.first()
+    plan = treatment_plan_create(case=case, principal=principal_for_user(coordinator), procedures=[
+        {"procedure_type": "embolization", "embolization_purpose": "pre_operative",
+         "intent": "palliative", "target_lesion": lesion},
+        {"procedure_type": "surgery", "intent": "palliative", "target_lesion": lesion},
+    ])
+
+    page.get_by_role("link", name="Worklist").click()
+    page.locator(f'a[href="/plans/{plan.public_id}/book/"]').click()
+    today = datetime.now(ZoneInfo("Europe/Rome")).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    page.goto(f"/plans/{plan.public_id}/book/?day={monday.isoformat()}")
+    first = page.locator(f'a[data-slot^="angio-1|{monday.isoformat()}"]').first
+    emb_start = datetime.strptime(first.get_attribute("data-slot").split("|")[1],
+                                  "%Y-%m-%d %H:%M")
+    first.click()
+    page.wait_for_selector("#check")
+    shot(page, "coordinator-03-embolization-check")
+    page.get_by_role("button", name=re.compile("Confirm")).click()
+    page.wait_for_selector("text=booked.")
+
+    # Surgery three days later (48-72 h after the embolization ends: R1 warns).
+    from scheduling.models import Booking
+
+    emb = Booking.objects.get(plan=plan, procedure__procedure_type="embolization")
+    emb_minutes = int((emb.end - emb.start).total_seconds() // 60)
+    emb_end = emb_start + timedelta(minutes=emb_minutes)
+    page.locator("a", has_text="Surgery").first.click()
+    thursday = monday + timedelta(days=3)
+    page.goto(f"/plans/{plan.public_id}/book/?procedure="
+              f"{plan.procedures.get(procedure_type='surgery').public_id}&day={monday}")
+    candidates = page.locator(f'a[data-slot^="or-1|{thursday.isoformat()}"]')
+    chosen = None
+    for link in candidates.all():
+        start = datetime.strptime(link.get_attribute("data-slot").split("|")[1], "%Y-%m-%d %H:%M")
+        if timedelta(hours=48) < start - emb_end <= timedelta(hours=71):
+            chosen = link
+            break
+    assert chosen is not None, "a theatre slot 3 days after the embolization"
+    chosen.click()
+    page.wait_for_selector("#check")
+    assert "R1" in page.locator("#check").inner_text()
+    shot(page, "coordinator-04-surgery-warning-before-confirming")
+    page.get_by_role("button", name=re.compile("Confirm")).click()
+    page.wait_for_selector(".messages li.warning")
+    assert "R1" in page.locator(".messages").inner_text()
+    shot(page, "coordinator-05-booked-with-warning")
+
+    page.get_by_role("link", name="Treatment timeline").click()
+    page.wait_for_selector("svg")
+    assert page.locator('rect[data-violated="true"]').count() >= 1
+    shot(page, "coordinator-06-timeline")
+
+
+def test_the_interface_switches_to_italian(demo, page):
+    sign_in(page, "coordinator")
+    page.locator("#lang-select").select_option("it")
+    page.wait_for_selector("html[lang=it]")
+    assert page.get_by_role("link", name="Le mie riunioni").count() == 1
+    shot(page, "italian-01-home")
+    page.get_by_role("link", name="Nuovo caso").first.click()
+    page.wait_for_selector("text=Invia un caso")
+    shot(page, "italian-02-intake")

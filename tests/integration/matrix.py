@@ -1,0 +1,137 @@
+"""Enumerate the HTTP API from the URL resolver, and the authorisation table it must match.
+
+``api_operations()`` walks config.urls and returns every (route, method) served by a DRF view
+under /api/v1/, /fhir/ and /ical/. The matrix test fails when one of them has no row in
+``MATRIX`` (so a new endpoint cannot ship without deciding who may call it), and when a row
+names an operation that no longer exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PREFIXES = ("api/v1/", "fhir/", "ical/")
+METHODS = ("get", "post", "put", "patch", "delete")
+
+# Who is asking (reliability-bar S2).
+PRINCIPALS = (
+    "anonymous", "coordinator", "member_a", "member_b", "chair_a", "administrator",
+    "client_scoped", "client_unscoped",
+)
+PEOPLE = frozenset({"coordinator", "member_a", "member_b", "chair_a", "administrator"})
+BOARD_PEOPLE = frozenset({"member_a", "member_b", "chair_a"})
+STAFF = frozenset({"coordinator", "administrator"})
+ADMIN = frozenset({"administrator"})
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry.callback
+
+
+def api_operations() -> set[tuple[str, str]]:
+    """Every (route, METHOD) a DRF view serves under the API prefixes."""
+    ops: set[tuple[str, str]] = set()
+    for route, callback in _walk(get_resolver().url_patterns):
+        view_class = getattr(callback, "cls", None)
+        if view_class is None or not route.startswith(PREFIXES):
+            continue
+        for method in METHODS:
+            if hasattr(view_class, method):
+                ops.add((route, method.upper()))
+    return ops
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who may call one operation, and the status that proves they got through.
+
+    ``ok`` is what an allowed caller gets with the matrix's request (an empty body on writes, so
+    an allowed write answers 400 naming the missing fields: authorisation passed, nothing
+    written). ``scoped``: the object in the URL belongs to board A, so board B's member gets 404.
+    ``scope``: the OAuth2 scope a client needs; None = people only; "" = any client.
+    """
+
+    people: frozenset[str]
+    scope: str | None
+    ok: int = 200
+    scoped: bool = False
+    client_ok: int | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, int] = field(default_factory=dict)
+
+    def expected(self, principal: str) -> int:
+        if principal in self.overrides:
+            return self.overrides[principal]
+        if principal == "anonymous":
+            return 401
+        if principal.startswith("client"):
+            if self.scope is None:
+                return 403
+            if principal == "client_unscoped" and self.scope:
+                return 403
+            return self.client_ok or self.ok
+        if principal not in self.people:
+            return 403
+        if self.scoped and principal == "member_b":
+            return 404
+        return self.ok
+
+
+EVERYONE_READ = Row(people=PEOPLE, scope="")
+FHIR_READ = Row(people=PEOPLE, scope="fhir:read")
+
+# (route as the resolver spells it, METHOD) → Row. Path parameters are filled from PARAMS.
+MATRIX: dict[tuple[str, str], Row] = {
+    # core
+    ("api/v1/me/", "GET"): EVERYONE_READ,
+    ("api/v1/notifications/", "GET"): Row(people=PEOPLE, scope=None),
+    ("api/v1/notifications/<uuid:notification_id>/read/", "POST"):
+        Row(people=PEOPLE, scope=None, ok=404),  # someone else's (or no) notification
+    ("api/v1/feed-tokens/", "GET"): Row(people=PEOPLE, scope=None),
+    ("api/v1/feed-tokens/<uuid:token_id>/revoke/", "POST"):
+        # Another person's token: 404 to everyone but administrators, who may revoke any.
+        Row(people=PEOPLE, scope=None, ok=404, overrides={"administrator": 204}),
+    ("api/v1/audit-events/", "GET"): Row(people=ADMIN, scope="audit:read"),
+    # FHIR R4 facade
+    ("fhir/R4/Appointment", "GET"): FHIR_READ,
+    ("fhir/R4/Appointment/<uuid:booking_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
+                                                          scoped=True),
+    ("fhir/R4/ServiceRequest", "GET"): FHIR_READ,
+    ("fhir/R4/ServiceRequest/<uuid:case_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
+                                                          scoped=True),
+    ("fhir/R4/Schedule", "GET"): FHIR_READ,
+    ("fhir/R4/Schedule/<uuid:resource_id>", "GET"): FHIR_READ,
+    ("fhir/R4/Slot", "GET"): Row(people=PEOPLE, scope="fhir:read", ok=400),  # no schedule=
+    # iCalendar token minting (the feeds themselves are secret-URL views, tested in test_ical)
+    ("ical/boards/<uuid:board_id>/tokens/", "POST"):
+        Row(people=PEOPLE, scope=None, ok=201, scoped=True),
+    ("ical/members/tokens/", "POST"): Row(people=PEOPLE, scope=None, ok=201),
+    ("ical/resources/<uuid:resource_id>/tokens/", "POST"): Row(people=STAFF, scope=None, ok=201),
+}
+
+# ``<uuid:public_id>`` is named after the collection before it ("cases/<uuid:public_id>/").
+COLLECTIONS: dict[str, Any] = {
+    "cases": lambda w: w.case_a.public_id,
+    "bookings": lambda w: w.booking_a.public_id,
+    "resources": lambda w: w.resource.public_id,
+    "boards": lambda w: w.board_a.public_id,
+}
+
+# The path parameter values, from the tests' world (board A's objects, so B's member gets 404).
+PARAMS: dict[str, Any] = {
+    "notification_id": lambda w: "00000000-0000-4000-8000-000000000001",
+    "token_id": lambda w: w.extra["foreign_token"].public_id,
+    "booking_id": lambda w: w.booking_a.public_id,
+    "case_id": lambda w: w.case_a.public_id,
+    "resource_id": lambda w: w.resource.public_id,
+    "board_id": lambda w: w.board_a.public_id,
+}

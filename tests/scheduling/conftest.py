@@ -1,0 +1,27 @@
+"""Scheduling fixtures: the rooms of a site and principals. Factories: tests/factories/scheduling.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.access import principal_for_user
+from tests.factories.scheduling import ResourceFactory
+
+
+@pytest.fixture
+def rooms(db):
+    """One room of each kind, open Monday to Friday 07:00-20:00 Rome time."""
+    return {
+        "angio": ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite"),
+        "hybrid": ResourceFactory(code="hybrid-1", name="Hybrid CT-angio", kind="hybrid_ct_angio"),
+        "ct": ResourceFactory(code="ct-1", name="CT room", kind="ct_room"),
+        "or1": ResourceFactory(code="or-1", name="Operating room 1", kind="operating_room"),
+        "or2": ResourceFactory(code="or-2", name="Operating room 2", kind="operating_room"),
+        "linac": ResourceFactory(code="linac-1", name="Linac", kind="linac"),
+        "mri": ResourceFactory(code="mri-1", name="MRI", kind="mri"),
+    }
+
+
+@pytest.fixture
+def coordinator_principal(coordinator):
+    return principal_for_user(coordinator)

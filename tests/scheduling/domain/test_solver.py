@@ -1,0 +1,131 @@
+"""The CP-SAT solver: the generic RCPSP/max core on PSPLIB data, and plan proposals."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduling.domain.catalogue import DEFAULT_RULES
+from scheduling.domain.rcpspmax import check_schedule, parse_sch, read_sch
+from scheduling.domain.rules import next_working_day
+from scheduling.domain.slots import free_periods
+from scheduling.domain.solver import (
+    PlanProblem,
+    ProcedureToPlace,
+    ResourceFreeTime,
+    propose_plan,
+    solve_rcpspmax,
+)
+from scheduling.domain.types import BookingView, Interval, WeeklyHours
+
+UBO10 = Path(__file__).resolve().parents[4] / "shared" / "bench-data" / "rcpspmax" / "ubo10"
+NOW = datetime(2030, 1, 7, 6, 0, tzinfo=UTC)  # Monday 07:00 in Rome
+HOURS = [WeeklyHours(d, time(8), time(18)) for d in range(5)]
+
+
+def test_it_parses_an_sch_file_and_solves_it_to_the_known_optimum():
+    problem = read_sch(UBO10 / "psp2.sch")  # bounds/testset_ubo10.csv: psp2.sch,45
+    assert problem.n_activities == 12
+    assert len(problem.capacities) == 5
+    result = solve_rcpspmax(problem, time_limit=5)
+    assert result.status == "optimal"
+    assert result.makespan == 45
+    assert check_schedule(problem, result.starts) == []
+
+
+def test_it_proves_an_unsat_instance_infeasible():
+    result = solve_rcpspmax(read_sch(UBO10 / "psp1.sch"), time_limit=5)  # psp1.sch,unsat
+    assert result.status == "infeasible"
+
+
+def test_negative_lags_are_maximum_time_lags():
+    text = "\n".join([
+        "2 1 0 0",
+        "0 1 2 1 2 [0] [0]",
+        "1 1 2 3 2 [4] [-1]",  # S2 >= S1 - 1, and below S1 >= S2 - 1: |S1 - S2| <= 1
+        "2 1 2 3 1 [3] [-1]",
+        "3 1 0",
+        "0 1 0 0", "1 1 4 1", "2 1 3 1", "3 1 0 0",
+        "1",
+    ])
+    problem = parse_sch(text)
+    assert (1, 2, -1) in problem.lags
+    assert (2, 1, -1) in problem.lags
+    assert solve_rcpspmax(problem, time_limit=2).status == "infeasible"
+
+
+def test_a_malformed_file_is_refused():
+    with pytest.raises(ValueError, match="shorter"):
+        parse_sch("5 1 0 0\n0 1 0\n")
+
+
+def _free(resource_id: str, busy=()):
+    window = Interval(NOW, NOW + timedelta(days=28))
+    return ResourceFreeTime(resource_id, tuple(free_periods(
+        hours=HOURS, busy=busy, tz="Europe/Rome", window=window)))
+
+
+def _problem(procedures, resources, fixed=()):
+    return PlanProblem(now=NOW, horizon_end=NOW + timedelta(days=28),
+                       procedures=tuple(procedures), resources=tuple(resources),
+                       rules=DEFAULT_RULES, fixed=tuple(fixed))
+
+
+def test_it_proposes_surgery_the_same_day_as_preoperative_embolization():
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L", purpose="pre_operative")
+    surgery = ProcedureToPlace("surg", "surgery", timedelta(hours=3), ("or1", "or2"),
+                               patient_id="P", lesion_id="L")
+    proposal = propose_plan(_problem([emb, surgery], [_free("angio"), _free("or1"), _free("or2")]))
+    assert proposal.status in {"optimal", "feasible"}
+    by = {b.procedure_id: b for b in proposal.bookings}
+    assert by["emb"].end <= by["surg"].start  # R2
+    assert by["surg"].start - by["emb"].end <= timedelta(hours=24)  # R1 preferred
+    assert by["emb"].start == datetime(2030, 1, 7, 7, 0, tzinfo=UTC)  # 08:00 Rome, first slot
+    assert proposal.violations == ()
+
+
+def test_it_works_around_busy_rooms_and_never_double_books():
+    busy_or = [Interval(NOW, NOW + timedelta(days=1, hours=12))]  # OR busy Monday and Tuesday
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L", purpose="pre_operative")
+    surgery = ProcedureToPlace("surg", "surgery", timedelta(hours=3), ("or1",),
+                               patient_id="P", lesion_id="L")
+    proposal = propose_plan(_problem([emb, surgery], [_free("angio"), _free("or1", busy_or)]))
+    by = {b.procedure_id: b for b in proposal.bookings}
+    assert by["surg"].start >= busy_or[0].end
+    assert by["surg"].start - by["emb"].end <= timedelta(hours=24)  # emb moved later to match
+
+
+def test_radiotherapy_fractions_land_on_consecutive_working_days():
+    rt = ProcedureToPlace("rt", "radiotherapy", timedelta(minutes=15), ("linac",),
+                          patient_id="P", lesion_id="L", fractions=5)
+    start = datetime(2030, 1, 10, 6, tzinfo=UTC)  # a Thursday
+    problem = PlanProblem(now=start, horizon_end=start + timedelta(days=28),
+                          procedures=(rt,), resources=(_free("linac"),), rules=DEFAULT_RULES)
+    proposal = propose_plan(problem)
+    days = [b.start.date() for b in sorted(proposal.bookings, key=lambda b: b.start)]
+    assert len(days) == 5
+    assert all(b == next_working_day(a) for a, b in itertools.pairwise(days))
+    assert proposal.violations == ()
+
+
+def test_it_keeps_rt_before_embolization_with_existing_bookings():
+    rt_done = BookingView("rt1", "rt", "radiotherapy", "linac", NOW + timedelta(days=2, hours=3),
+                          NOW + timedelta(days=2, hours=3, minutes=15), patient_id="P",
+                          lesion_id="L")
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L")
+    proposal = propose_plan(_problem([emb], [_free("angio")], fixed=[rt_done]))
+    [booking] = proposal.bookings
+    assert booking.start >= rt_done.end  # R4 hard
+
+
+def test_an_impossible_plan_is_reported_not_raised():
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("nowhere",))
+    proposal = propose_plan(_problem([emb], [_free("angio")]))
+    assert proposal.status == "infeasible"
+    assert "No room" in proposal.message
