@@ -42,7 +42,7 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, int]:
     ``rng_seed`` is accepted for the seeder contract; this seed involves no randomness.
     Returns counts of rows created in this run (0 everywhere on a re-run).
     """
-    created = {"resources": 0, "opening_hours": 0, "timing_rules": 0, "catalogue": 0}
+    created = {"resources": 0, "opening_hours": 0}
     for room in ROOMS:
         resource, made = Resource.objects.get_or_create(
             code=room["code"],
@@ -55,6 +55,14 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, int]:
                 resource=resource, weekday=weekday, opens=opens, defaults={"closes": closes}
             )
             created["opening_hours"] += int(made)
+    created.update(seed_rules_and_catalogue())
+    return created
+
+
+def seed_rules_and_catalogue() -> dict[str, int]:
+    """Create the default timing rules and catalogue entries that are missing (a site's edits
+    are kept). Migration 0003 does the same at install; tests call this after a flush."""
+    created = {"timing_rules": 0, "catalogue": 0}
     for rule in DEFAULT_RULES:
         _, made = TimingRule.objects.get_or_create(code=rule.code, defaults={
             "rule_id": rule.rule_id, "kind": rule.kind.value,

@@ -20,3 +20,8 @@ if CELERY_TASK_ALWAYS_EAGER and not env_str("CELERY_BROKER_URL"):
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 AXES_ENABLED = env_bool("BOARDSVC_TEST_AXES", False)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # Let TransactionTestCase flush the append-only audit table (see core migration 0002).
+    _options = DATABASES["default"]["OPTIONS"]  # noqa: F405
+    _options["options"] = _options.get("options", "") + " -c boardsvc.audit_truncate_allowed=on"

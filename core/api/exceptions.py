@@ -74,6 +74,9 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
         for key, value in detail.items():
             if key == "non_field_errors":
                 field = prefix or "non_field_errors"
+            elif isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                # DRF 3.18 reports ListSerializer/ListField errors keyed by index.
+                field = f"{prefix}[{key}]"
             elif prefix:
                 field = f"{prefix}.{key}"
             else:

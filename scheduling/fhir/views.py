@@ -302,7 +302,7 @@ class ServiceRequestSearchApi(_FhirApi):
     )
     def get(self, request: Request) -> Response:
         principal = principal_from_request(request)
-        params_s = self.FilterSerializer(data=request.query_params)
+        params_s = self.FilterSerializer(data=request.query_params.dict())
         params_s.is_valid(raise_exception=True)
         params = params_s.validated_data
         qs = _visible_cases(principal).order_by("-submitted_at", "-id")
@@ -344,7 +344,7 @@ class ScheduleSearchApi(_FhirApi):
         responses={(200, FHIR_JSON): OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        params_s = _PageSerializer(data=request.query_params)
+        params_s = _PageSerializer(data=request.query_params.dict())
         params_s.is_valid(raise_exception=True)
         params = params_s.validated_data
         rows, total, has_next = _page(Resource.objects.order_by("kind", "name", "id"), params)

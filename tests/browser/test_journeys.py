@@ -95,15 +95,15 @@ def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, pag
     page.get_by_label("Number of known metastases").fill("2")
     page.get_by_label("ECOG performance status (0-4)").fill("1")
     page.get_by_label("Pain (VAS 0-10)").fill("7")
-    page.get_by_label("Site", exact=True).select_option("vertebra")  # no level yet: an error
-    page.get_by_label("Maximum diameter (mm)").fill("38")
-    page.get_by_label("Pattern").select_option("lytic")
-    page.get_by_label("Vascularity", exact=True).select_option("hyper")
+    page.locator("#id_lesions-0-site").select_option("vertebra")  # no level yet: an error
+    page.locator("#id_lesions-0-max_diameter_mm").fill("38")
+    page.locator("#id_lesions-0-pattern").select_option("lytic")
+    page.locator("#id_lesions-0-vascularity").select_option("hyper")
     page.get_by_role("button", name="Submit case").click()
     page.wait_for_selector("#id_lesions-0-vertebral_level-errors")
     shot(page, "coordinator-01-intake-error")
 
-    page.get_by_label("Vertebral level").select_option("T12")
+    page.locator("#id_lesions-0-vertebral_level").select_option("T12")
     page.get_by_role("button", name="Submit case").click()
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
     shot(page, "coordinator-02-case-page")

@@ -18,3 +18,10 @@ def test_nested_errors_flatten_to_field_paths_with_rules():
         {"field": "lesions[1].max_diameter_mm", "rule": "max_value", "message": "too big"},
         {"field": "non_field_errors", "rule": "invalid", "message": "bad"},
     ]
+
+
+def test_list_errors_keyed_by_index_use_brackets():
+    detail = {"lesions": {1: {"site": [ErrorDetail("required", code="required")]}}}
+    assert flatten_errors(detail) == [
+        {"field": "lesions[1].site", "rule": "required", "message": "required"}
+    ]

@@ -101,6 +101,20 @@ MATRIX: dict[tuple[str, str], Row] = {
         # Another person's token: 404 to everyone but administrators, who may revoke any.
         Row(people=PEOPLE, scope=None, ok=404, overrides={"administrator": 204}),
     ("api/v1/audit-events/", "GET"): Row(people=ADMIN, scope="audit:read"),
+    # cases
+    ("api/v1/cases/", "GET"): Row(people=PEOPLE, scope="cases:read"),  # B's member: filtered
+    ("api/v1/cases/", "POST"):  # empty body → 400 naming the fields; clients also need a key
+        Row(people=STAFF, scope="cases:write", ok=400),
+    ("api/v1/cases/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="cases:read",
+                                                   scoped=True),
+    ("api/v1/cases/<uuid:public_id>/", "PATCH"): Row(people=STAFF, scope="cases:write",
+                                                     ok=200),
+    ("api/v1/cases/<uuid:public_id>/transition/", "POST"):
+        Row(people=STAFF, scope="cases:write", ok=400),
+    ("api/v1/cases/<uuid:public_id>/history/", "GET"): Row(people=PEOPLE, scope="cases:read",
+                                                           scoped=True),
+    ("api/v1/site-parameters/", "GET"): Row(people=ADMIN, scope=None),
+    ("api/v1/site-parameters/<slug:key>/", "PUT"): Row(people=ADMIN, scope=None, ok=400),
     # FHIR R4 facade
     ("fhir/R4/Appointment", "GET"): FHIR_READ,
     ("fhir/R4/Appointment/<uuid:booking_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
@@ -134,4 +148,5 @@ PARAMS: dict[str, Any] = {
     "case_id": lambda w: w.case_a.public_id,
     "resource_id": lambda w: w.resource.public_id,
     "board_id": lambda w: w.board_a.public_id,
+    "key": lambda w: "small_lesion_mm",
 }

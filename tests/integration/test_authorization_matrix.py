@@ -68,7 +68,8 @@ def _url(route: str, world) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("principal", PRINCIPALS)
-@pytest.mark.parametrize(("route", "method"), sorted(MATRIX), ids="{0[1]} {0[0]}".format)
+@pytest.mark.parametrize(("route", "method"), sorted(MATRIX),
+                         ids=[f"{m} /{r}" for r, m in sorted(MATRIX)])
 def test_each_caller_gets_the_expected_status(route, method, principal, world,
                                               oauth_client_factory):
     world.extra["foreign_token"], _ = feed_token_create(

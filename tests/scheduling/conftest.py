@@ -25,3 +25,16 @@ def rooms(db):
 @pytest.fixture
 def coordinator_principal(coordinator):
     return principal_for_user(coordinator)
+
+
+@pytest.fixture(autouse=True)
+def _default_rules(request):
+    """Migration 0003 seeds the rules and catalogue, but a transactional test's flush (here or in
+    another app) empties every table; re-create what is missing for each database test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from scheduling.demo import seed_rules_and_catalogue
+
+    seed_rules_and_catalogue()
