@@ -108,7 +108,10 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, Any]:
         logins.append({"username": username, "password": DEMO_PASSWORD,
                        "name": f"{user.first_name} {user.last_name}", "specialty": specialty,
                        "boards": boards,
-                       "roles": sorted({r for r in (spine_role, sarcoma_role) if r})})
+                       "roles": sorted({r for r in (spine_role, sarcoma_role) if r}),
+                       "role": "{} ({}) on {}".format(
+                           "/".join(sorted({r for r in (spine_role, sarcoma_role) if r})),
+                           specialty.replace("_", " "), ", ".join(boards))})
     meetings = meeting_horizon_upkeep(weeks=8)
     return {
         "boards": [spine.slug, sarcoma.slug],
@@ -119,4 +122,14 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, Any]:
     }
 
 
-__all__ = ["DEMO_PASSWORD", "place_ready_cases", "seed_demo"]
+def place_ready_cases_seed(*, rng_seed: int = 42) -> dict[str, Any]:
+    """Demo step run after the cases are seeded: place every ready case on an agenda.
+
+    Placement is normally a Celery task enqueued when a case becomes ready; running it here
+    makes the demo agendas complete even before the worker has started. Idempotent: a placed
+    case is no longer ready, so a second run places nothing.
+    """
+    return {"placed": place_ready_cases()}
+
+
+__all__ = ["DEMO_PASSWORD", "place_ready_cases", "place_ready_cases_seed", "seed_demo"]

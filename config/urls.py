@@ -31,3 +31,6 @@ urlpatterns = [
     path("", include("cases.web.urls")),
     path("", include("scheduling.web.urls")),
 ]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

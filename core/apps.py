@@ -12,6 +12,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Authentication events belong in the audit trail (ASVS 7.2.1): sign-ins, failures and
         # lockouts. These are framework signals, not model signals carrying business logic.
+        from core.logging import install_phi_safe_record_factory
+
+        # No patient data in any log line, whichever handler receives it (reliability-bar S9).
+        install_phi_safe_record_factory()
+
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 

@@ -41,3 +41,51 @@ class PhiScrubFilter(logging.Filter):
             record.exc_text = f"{type(exc).__name__}: {scrub(str(exc))}"
             record.exc_info = None
         return True
+
+
+WITHHELD = "[message withheld: may contain patient data]"
+
+
+def _withhold_exception_text(record: logging.LogRecord) -> None:
+    """Keep an exception's type and stack, drop its message (it may echo patient data)."""
+    import traceback
+
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is None:
+        return
+    try:
+        message = record.getMessage()
+    except Exception:
+        message = str(record.msg)
+    for text in {str(exc), repr(exc)}:
+        if text:
+            message = message.replace(text, WITHHELD)
+    record.msg, record.args = scrub(message), None
+    stack = "".join(traceback.format_tb(record.exc_info[2])) if record.exc_info[2] else ""
+    record.exc_text = f"Traceback (most recent call last):\n{stack}{type(exc).__name__}: {WITHHELD}"
+    record.exc_info = None
+
+
+def install_phi_safe_record_factory() -> None:
+    """Scrub every log record where it is made, so no handler (console, Celery's, a test's
+    caplog, an error tracker) ever sees patient data: exception messages are withheld and
+    database detail fragments redacted. Idempotent."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "_boardsvc_phi_safe", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        if record.exc_info:
+            _withhold_exception_text(record)
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:
+            return record
+        if "Key (" in message or "Failing row" in message:
+            record.msg, record.args = scrub(message), None
+        return record
+
+    factory._boardsvc_phi_safe = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

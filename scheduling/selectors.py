@@ -276,7 +276,10 @@ def plan_validation_report(*, plan: TreatmentPlan, now: datetime,
     )
     booked = {v.procedure_id for v in own}
     windows = []
-    horizon = (now, now + timedelta(days=horizon_days))
+    # From now until ``horizon_days`` after the plan's last booking (plans are often booked
+    # weeks ahead, and windows beyond the last booking are what a coordinator needs next).
+    last_end = max((v.end for v in own), default=now)
+    horizon = (now, max(now, last_end) + timedelta(days=horizon_days))
     for procedure in plan.procedures.all().order_by("sequence"):
         if str(procedure.public_id) in booked:
             continue

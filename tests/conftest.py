@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
@@ -69,3 +71,38 @@ def oauth_client_factory(db):
         return client
 
     return make
+
+
+_AUDIT_MIGRATION = importlib.import_module("core.migrations.0002_audit_append_only")
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_audit_triggers_vs_flush(request):
+    """Keep the append-only audit triggers in place, except while Django empties the tables.
+
+    A transactional test on SQLite ends with Django's flush, a DELETE on every table, which the
+    audit table's trigger rightly refuses. The triggers are dropped just before that flush (this
+    fixture tears down before pytest-django's) and created again when the next test starts, with
+    the migration's own SQL. PostgreSQL needs none of this: test connections may TRUNCATE.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for statement in _AUDIT_MIGRATION.SQLITE_FORWARD:
+            cursor.execute(statement)
+    yield
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames or "transactional_db" in request.fixturenames
+    )
+    if transactional:
+        with connection.cursor() as cursor:
+            for statement in _AUDIT_MIGRATION.SQLITE_BACKWARD:
+                cursor.execute(statement)

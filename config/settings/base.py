@@ -193,7 +193,7 @@ REST_FRAMEWORK = {
     ],
     # Deny by default (ASVS V4.1.3): every view must opt in to the principals it serves.
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ProblemAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "core.api.exceptions.problem_exception_handler",

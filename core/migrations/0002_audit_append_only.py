@@ -30,9 +30,9 @@ DROP FUNCTION IF EXISTS core_auditevent_append_only();
 DROP FUNCTION IF EXISTS core_auditevent_no_truncate();
 """
 SQLITE_FORWARD = [
-    "CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent "
+    "CREATE TRIGGER IF NOT EXISTS core_auditevent_no_update BEFORE UPDATE ON core_auditevent "
     "BEGIN SELECT RAISE(ABORT, 'core_auditevent is append-only'); END;",
-    "CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent "
+    "CREATE TRIGGER IF NOT EXISTS core_auditevent_no_delete BEFORE DELETE ON core_auditevent "
     "BEGIN SELECT RAISE(ABORT, 'core_auditevent is append-only'); END;",
 ]
 SQLITE_BACKWARD = [

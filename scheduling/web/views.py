@@ -36,7 +36,7 @@ from scheduling.web import queries
 PAGE_SIZE = 20
 SLOT_DAYS = 7
 SLOT_STEP = timedelta(hours=1)
-SLOTS_PER_RESOURCE = 24
+SLOTS_PER_RESOURCE = 12  # start times offered per room and day
 
 
 def _require_coordinator(request: HttpRequest) -> None:
@@ -118,14 +118,21 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
     zone = ZoneInfo(tz_name)
     window_from = datetime.combine(day, time.min, tzinfo=zone)
     window_to = window_from + timedelta(days=SLOT_DAYS)
-    context["slot_groups"] = [
-        {"resource": resource, "starts": queries.candidate_starts(
+    groups = []
+    for resource in resources:
+        starts = queries.candidate_starts(
             selectors.resource_free_slots(resource=resource,
                                           procedure_type=chosen.procedure_type,
                                           date_from=window_from, date_to=window_to),
-            duration=duration, step=SLOT_STEP, limit=SLOTS_PER_RESOURCE)}
-        for resource in resources
-    ]
+            duration=duration, step=SLOT_STEP, limit=SLOTS_PER_RESOURCE * SLOT_DAYS)
+        by_day: dict[date, list[datetime]] = {}
+        for moment in starts:
+            bucket = by_day.setdefault(moment.astimezone(zone).date(), [])
+            if len(bucket) < SLOTS_PER_RESOURCE:
+                bucket.append(moment)
+        groups.append({"resource": resource,
+                       "days": [{"day": d, "starts": v} for d, v in sorted(by_day.items())]})
+    context["slot_groups"] = groups
     context["tz_name"] = tz_name
     resource = next((r for r in resources if str(r.public_id) == params.get("resource")), None)
     start = parse_datetime(params.get("start", "") or "")
@@ -170,7 +177,7 @@ def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProced
 
 WIDTH = 1100
 GUTTER = 230
-ROW = 64
+ROW = 84
 TOP = 46
 
 
@@ -178,6 +185,22 @@ def _x(moment: datetime, lo: datetime, hi: datetime) -> float:
     span = (hi - lo).total_seconds() or 1.0
     ratio = (moment - lo).total_seconds() / span
     return round(GUTTER + max(0.0, min(1.0, ratio)) * (WIDTH - GUTTER - 20), 1)
+
+
+def _lanes(windows: list[dict[str, Any]], *, y: int, lo: datetime,
+           hi: datetime) -> list[dict[str, Any]]:
+    """One thin lane per rule window inside the procedure's row, so overlapping windows of
+    different rules stay readable (each labelled with its rule id)."""
+    ordered = sorted(windows, key=lambda w: (w["rule_id"], w["severity"], w["start"]))
+    lane = (ROW - 12) / max(1, len(ordered))
+    out = []
+    for index, window in enumerate(ordered):
+        x = _x(window["start"], lo, hi)
+        top = round(y + 6 + index * lane, 1)
+        out.append({**window, "x": x, "w": max(3.0, _x(window["end"], lo, hi) - x),
+                    "y": top, "h": round(max(4.0, lane - 2), 1),
+                    "text_y": round(top + min(lane, 16) - 4, 1)})
+    return out
 
 
 @login_required
@@ -200,9 +223,7 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
         rows.append({
             "y": y, "label_y": y + ROW / 2 + 5,
             "label": code_label("ProcedureType", row["procedure"].procedure_type),
-            "windows": [{**w, "x": _x(w["start"], lo, hi),
-                         "w": max(3.0, _x(w["end"], lo, hi) - _x(w["start"], lo, hi)),
-                         "y": y + 6, "h": ROW - 12} for w in row["windows"]],
+            "windows": _lanes(row["windows"], y=y, lo=lo, hi=hi),
             "bars": [
                 {"booking": b, "x": _x(b.start, lo, hi),
                  "w": max(6.0, _x(b.end, lo, hi) - _x(b.start, lo, hi)),

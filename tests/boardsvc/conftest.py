@@ -65,20 +65,3 @@ def client_for():
 
     return make
 
-
-@pytest.fixture(autouse=True)
-def _eager_tasks_keep_the_test_connection():
-    """config/celery.py closes "old" DB connections before and after every task. Run eagerly
-    inside a test's transaction on PostgreSQL, that closes the test's own connection
-    (close_if_unusable_or_obsolete closes a connection whose autocommit differs from the
-    setting). Until config/celery.py skips eager tasks (reported to the lead), detach it here;
-    SQLite in-memory connections are never closed, so it only matters on PostgreSQL."""
-    from celery.signals import task_postrun, task_prerun
-
-    from config.celery import _close_stale_db_connections
-
-    task_prerun.disconnect(_close_stale_db_connections)
-    task_postrun.disconnect(_close_stale_db_connections)
-    yield
-    task_prerun.connect(_close_stale_db_connections)
-    task_postrun.connect(_close_stale_db_connections)

@@ -57,11 +57,7 @@ def demo(transactional_db: Any) -> Iterator[None]:
     """The demo data, committed (the live server reads it from another thread)."""
     from django.core.management import call_command
 
-    from django.test import override_settings
-    with override_settings(BOARDSVC_DEMO_SEEDERS=["boardsvc.demo.seed_demo", "scheduling.demo.seed_demo", "cases.demo.seed_demo"]):
-        call_command("seed_demo", quiet=True)
-    from boardsvc.services import place_ready_cases
-    place_ready_cases()  # TEMP-DEV
+    call_command("seed_demo", quiet=True)
     yield
     _empty_audit_table_for_flush()
 

@@ -79,6 +79,12 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
     assert decision.override_reason.startswith("Patient declines")
     assert not [e for e in page.csp_errors if "Content Security Policy" in e]
 
+    # The printable agenda, as the print stylesheet lays it out.
+    page.goto(f"/meetings/{meeting.public_id}/print/")
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    shot(page, "member-06-printable-agenda")
+
 
 def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, page):
     from cases.models import Case

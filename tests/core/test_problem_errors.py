@@ -25,3 +25,18 @@ def test_list_errors_keyed_by_index_use_brackets():
     assert flatten_errors(detail) == [
         {"field": "lesions[1].site", "rule": "required", "message": "required"}
     ]
+
+
+def test_an_unmatched_api_path_answers_problem_json(rf):
+    from core.views import not_found
+
+    response = not_found(rf.get("/api/v1/cases/not-a-uuid/"))
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_pages_keep_the_html_404(rf):
+    from core.views import not_found
+
+    response = not_found(rf.get("/meetings/nope/"), Exception("nope"))
+    assert response["Content-Type"].startswith("text/html")

@@ -38,14 +38,17 @@ class World:
 
 
 def _case(board_slug: str, birth_year: int) -> Any:
-    from cases.models import Case, Patient
+    from cases.models import Case, Lesion, Patient
 
     patient = Patient.objects.create(birth_year=birth_year, sex="female")
-    return Case.objects.create(
+    case = Case.objects.create(
         patient=patient, requested_board=board_slug, referring_clinician="Dr Referrer",
         clinical_question="Painful T8 lesion: vertebroplasty or radiotherapy?",
         primary_histology="breast", metastases_count=2, ecog=1, pain_vas=6,
     )
+    Lesion.objects.create(case=case, site="vertebra", vertebral_level="T8", max_diameter_mm=30,
+                          pattern="lytic")
+    return case
 
 
 def _booking(case: Any, resource: Any, start: datetime) -> Any:

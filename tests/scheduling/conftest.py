@@ -36,5 +36,9 @@ def _default_rules(request):
         return
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     from scheduling.demo import seed_rules_and_catalogue
+    from scheduling.domain.catalogue import DEFAULT_PROCEDURES, DEFAULT_RULES
+    from scheduling.models import ProcedureCatalogueEntry, TimingRule
 
-    seed_rules_and_catalogue()
+    if (TimingRule.objects.count() < len(DEFAULT_RULES)
+            or ProcedureCatalogueEntry.objects.count() < len(DEFAULT_PROCEDURES)):
+        seed_rules_and_catalogue()

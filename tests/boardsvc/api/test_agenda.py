@@ -45,6 +45,7 @@ def test_the_agenda_runs_a_fixed_number_of_queries(client_for, world,
     assert response.json()["count"] == 12
 
 
-def test_page_size_over_the_limit_is_capped(client_for, world):
+def test_page_size_over_the_limit_is_a_400_naming_the_parameter(client_for, world):
     response = client_for(world.member).get(agenda_url(world), {"page_size": 10_000})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "page_size"
