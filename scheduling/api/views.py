@@ -51,9 +51,17 @@ def _bad(field: str, rule: str, message: str) -> DomainRuleError:
 
 
 class OpeningHoursOut(serializers.Serializer):
+    """Wall-clock "HH:MM" in the resource's own timezone (not an RFC 3339 time with offset)."""
+
     weekday = serializers.IntegerField()
-    opens = serializers.TimeField()
-    closes = serializers.TimeField()
+    opens = serializers.SerializerMethodField()
+    closes = serializers.SerializerMethodField()
+
+    def get_opens(self, hours: Any) -> str:
+        return hours.opens.strftime("%H:%M")
+
+    def get_closes(self, hours: Any) -> str:
+        return hours.closes.strftime("%H:%M")
 
 
 class ResourceOut(serializers.Serializer):
