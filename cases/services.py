@@ -485,3 +485,31 @@ def site_parameter_set(*, principal: Principal | None, key: str, value: float | 
             parameter.default), "reason": reason[:300], "reset": value is None},
     )
     return result
+
+
+@transaction.atomic
+def planned_procedure_add(
+    *,
+    plan: TreatmentPlan,
+    procedure_type: str,
+    intent: str,
+    target_lesion: Lesion | None = None,
+    notes: str = "",
+) -> PlannedProcedure:
+    """Append one procedure to an existing plan (e.g. an R8 follow-up CT proposed by scheduling).
+
+    Locks the plan row so two appends never take the same sequence number; the unique
+    (plan, sequence) constraint backs that. Raises ValidationError for codes outside the
+    catalogue and ValueError when the lesion belongs to another case.
+    """
+    locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if target_lesion is not None and target_lesion.case_id != locked.case_id:
+        raise ValueError("target_lesion does not belong to this plan's case")
+    last = locked.procedures.order_by("-sequence").values_list("sequence", flat=True).first()
+    procedure = PlannedProcedure(
+        plan=locked, sequence=(last or 0) + 1, procedure_type=procedure_type, intent=intent,
+        target_lesion=target_lesion, notes=notes[:300],
+    )
+    procedure.full_clean(exclude=["plan", "same_session_with", "target_lesion"])
+    procedure.save()
+    return procedure

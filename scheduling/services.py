@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from cases.domain.codes import CaseStatus, Intent, ProcedureType
 from cases.domain.lifecycle import allowed_transitions
 from cases.models import PlannedProcedure, TreatmentPlan
-from cases.services import StaleVersion, case_transition
+from cases.services import StaleVersion, case_transition, planned_procedure_add
 from core.access import GROUP_COORDINATOR, Principal
 from core.audit import audit_record
 from core.history import revision_record
@@ -513,13 +513,9 @@ def follow_up_propose(*, source: Booking, now: datetime) -> list[Booking]:
             )
             continue
         room, fit = placed
-        sequence = (PlannedProcedure.objects.filter(plan=source.plan)
-                    .aggregate(m=Max("sequence"))["m"] or 0) + 1
-        # cases owns PlannedProcedure; there is no cases service for adding one procedure to an
-        # existing plan yet, so the follow-up procedure is created here (see the report).
-        procedure = PlannedProcedure.objects.create(
-            plan=source.plan, sequence=sequence, procedure_type=ProcedureType.FOLLOW_UP_CT,
-            target_lesion_id=source.procedure.target_lesion_id, intent=Intent.FOLLOW_UP,
+        procedure = planned_procedure_add(
+            plan=source.plan, procedure_type=ProcedureType.FOLLOW_UP_CT,
+            intent=Intent.FOLLOW_UP, target_lesion=source.procedure.target_lesion,
             notes=f"R8 follow-up CT at {months} months after embolization",
         )
         outcome = booking_create(procedure=procedure, resource=room, start=fit.start,

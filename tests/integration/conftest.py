@@ -109,3 +109,27 @@ def as_user():
         return client
 
     return make
+
+
+@pytest.fixture
+def board_world(world: World) -> World:
+    """The world plus board A's next meeting: a pending agenda item for case A, and a discussed
+    item carrying a recorded decision (what the boards endpoints of the matrix act on)."""
+    from boardsvc.models import AgendaItem, Decision, Meeting
+
+    starts = datetime(2030, 3, 5, 13, 0, tzinfo=UTC)
+    meeting = Meeting.objects.create(
+        board=world.board_a, starts_at=starts, ends_at=starts + timedelta(minutes=90),
+        cutoff_at=starts - timedelta(hours=24), occurrence_date=starts.date(),
+        capacity_minutes=90,
+    )
+    item = AgendaItem.objects.create(meeting=meeting, case=world.case_a, position=1,
+                                     allotted_minutes=5)
+    done = AgendaItem.objects.create(meeting=meeting, case=world.case_a, position=2,
+                                     allotted_minutes=5, outcome=AgendaItem.Outcome.DISCUSSED)
+    decision = Decision.objects.create(
+        agenda_item=done, meeting=meeting, case=world.case_a,
+        outcome_text="Radiotherapy 8 Gy single fraction to T8.", recorded_at=starts,
+    )
+    world.extra.update(meeting_a=meeting, item_a=item, decided_item_a=done, decision_a=decision)
+    return world

@@ -25,6 +25,8 @@ PRINCIPALS = (
 PEOPLE = frozenset({"coordinator", "member_a", "member_b", "chair_a", "administrator"})
 BOARD_PEOPLE = frozenset({"member_a", "member_b", "chair_a"})
 STAFF = frozenset({"coordinator", "administrator"})
+# Who manages board A's agendas and decisions: its chair, group coordinators, administrators.
+MANAGERS_A = frozenset({"chair_a", "coordinator", "administrator"})
 ADMIN = frozenset({"administrator"})
 
 
@@ -115,6 +117,43 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                            scoped=True),
     ("api/v1/site-parameters/", "GET"): Row(people=ADMIN, scope=None),
     ("api/v1/site-parameters/<slug:key>/", "PUT"): Row(people=ADMIN, scope=None, ok=400),
+    # boards, meetings, agendas, attendance, decisions (boardsvc.api): board B's member gets 404
+    # on board A's objects; plain members get 403 on management operations.
+    ("api/v1/boards/", "GET"): Row(people=PEOPLE, scope="agenda:read"),  # B's member: filtered
+    ("api/v1/boards/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="agenda:read",
+                                                    scoped=True),
+    ("api/v1/meetings/", "GET"): Row(people=PEOPLE, scope="agenda:read"),
+    ("api/v1/meetings/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="agenda:read",
+                                                      scoped=True),
+    ("api/v1/meetings/<uuid:public_id>/agenda/", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", scoped=True),
+    ("api/v1/meetings/<uuid:public_id>/agenda/reorder/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/meetings/<uuid:public_id>/agenda/late-additions/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/meetings/<uuid:public_id>/attendance/", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", scoped=True),
+    ("api/v1/meetings/<uuid:public_id>/attendance/record/", "POST"):
+        Row(people=PEOPLE, scope="decisions:write", ok=400, scoped=True),
+    # A planned meeting starts (200); only a meeting in session can close (409).
+    ("api/v1/meetings/<uuid:public_id>/start/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=200),
+    ("api/v1/meetings/<uuid:public_id>/close/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=409),
+    ("api/v1/agenda-items/<uuid:public_id>/defer/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/agenda-items/<uuid:public_id>/standard-of-care/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/agenda-items/<uuid:public_id>/decision/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/agenda-items/<uuid:public_id>/ratify/", "POST"):  # not a ratification item
+        Row(people=MANAGERS_A, scope="decisions:write", ok=409),
+    ("api/v1/decisions/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="agenda:read",
+                                                       scoped=True),
+    ("api/v1/decisions/<uuid:public_id>/amend/", "PATCH"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/cases/<uuid:public_id>/placement/", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", scoped=True),
     # FHIR R4 facade
     ("fhir/R4/Appointment", "GET"): FHIR_READ,
     ("fhir/R4/Appointment/<uuid:booking_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
@@ -138,6 +177,9 @@ COLLECTIONS: dict[str, Any] = {
     "bookings": lambda w: w.booking_a.public_id,
     "resources": lambda w: w.resource.public_id,
     "boards": lambda w: w.board_a.public_id,
+    "meetings": lambda w: w.extra["meeting_a"].public_id,
+    "agenda-items": lambda w: w.extra["item_a"].public_id,
+    "decisions": lambda w: w.extra["decision_a"].public_id,
 }
 
 # The path parameter values, from the tests' world (board A's objects, so B's member gets 404).
