@@ -9,11 +9,11 @@ decisions:write to write. Agenda reads are audited one row per case shown.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied, ValidationError
@@ -29,6 +29,7 @@ from cases.models import Case
 from core.access import Principal, principal_from_request
 from core.api.concurrency import etag_for, expected_version
 from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
+from core.api.fields import WallClockTimeField
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
 from core.api.permissions import RoleAndScope
@@ -129,7 +130,7 @@ class BoardOutput(serializers.Serializer):
     histologies = serializers.ListField(child=serializers.CharField())
     recurrence_active = serializers.BooleanField()
     recurrence_weekday = serializers.IntegerField()
-    recurrence_time = serializers.TimeField()
+    recurrence_time = WallClockTimeField()
     default_duration_minutes = serializers.IntegerField()
     capacity_minutes = serializers.IntegerField()
     cutoff_hours = serializers.IntegerField()
@@ -263,10 +264,13 @@ class MeetingListApi(BoardsApi):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("board", str, description="Board public id"),
-            OpenApiParameter("starts_from", datetime, description="Start at or after (ISO)"),
-            OpenApiParameter("starts_to", datetime, description="Start before (ISO)"),
-            OpenApiParameter("status", str, many=True),
+            OpenApiParameter("board", OpenApiTypes.UUID, description="Board public id"),
+            OpenApiParameter("starts_from", OpenApiTypes.DATETIME,
+                             description="Start at or after (ISO 8601 with offset)"),
+            OpenApiParameter("starts_to", OpenApiTypes.DATETIME,
+                             description="Start before (ISO 8601 with offset); after starts_from"),
+            OpenApiParameter("status", str, many=True, explode=True,
+                             enum=[value for value, _ in Meeting.Status.choices]),
         ],
         responses=MeetingOutput(many=True),
     )
@@ -604,6 +608,7 @@ class DecisionCreateApi(BoardsApi):
     Takes an optional Idempotency-Key (required for system clients)."""
 
     access = {"POST": MANAGE}
+    idempotency_key = "optional"  # published; required for system clients (core.api.idempotency)
 
     class InputSerializer(serializers.Serializer):
         outcome_text = serializers.CharField(max_length=5000)

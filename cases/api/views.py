@@ -170,6 +170,7 @@ class CaseCreateApi(_CaseObjectApi):
 
     access = {"POST": WRITE}
     audit_action = AuditEvent.Action.CREATE
+    idempotency_key = "optional"  # published; required for system clients (core.api.idempotency)
 
     @extend_schema_serializer(component_name="CaseCreateInput")
     class InputSerializer(CaseFieldsSerializer):
@@ -246,6 +247,7 @@ class CaseTransitionApi(_CaseObjectApi):
 
     access = {"POST": WRITE}
     audit_action = AuditEvent.Action.UPDATE
+    if_match = "optional"  # published in the schema: a stale ETag is 412
 
     @extend_schema_serializer(component_name="CaseTransitionInput")
     class InputSerializer(serializers.Serializer):

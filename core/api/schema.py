@@ -7,7 +7,8 @@
   past the end, so lists document it too), 409 on writes, 412 + 428 on PUT/PATCH/DELETE (If-Match,
   reliability-bar O1), 422 on POSTs that take an Idempotency-Key (O3), 503 when the database is
   down;
-- the ``If-Match`` header (required) on PUT/PATCH/DELETE and the ``Idempotency-Key`` header on
+- the ``If-Match`` header (required) on PUT/PATCH/DELETE, and on POSTs of views that set
+  ``if_match = "required" | "optional"``; the ``Idempotency-Key`` header on
   POSTs of views that set ``idempotency_key = "required" | "optional"``;
 - an ``ETag`` response header on successful reads and writes;
 - the OAuth2 client-credentials scope each method needs, read from the view's ``access`` table
@@ -105,11 +106,24 @@ class ProblemAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if self.method in WRITE_METHODS:
             codes.append("409")
-        if self.method in PRECONDITION_METHODS:
+        mode = self._if_match_mode()
+        if mode == "required":
             codes += ["412", "428"]
+        elif mode == "optional":
+            codes.append("412")
         if self.method == "POST" and getattr(self.view, "idempotency_key", None):
             codes.append("422")
         return sorted(codes)
+
+    def _if_match_mode(self) -> str | None:
+        """PUT/PATCH/DELETE always need If-Match; a POST that changes an existing resource (a
+        state transition such as ``bookings/{id}/move/``) says so with ``if_match = "required"``
+        or ``"optional"`` on its view (optional: a stale ETag is still 412)."""
+        if self.method in PRECONDITION_METHODS:
+            return "required"
+        if self.method == "POST":
+            return getattr(self.view, "if_match", None)
+        return None
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
@@ -136,11 +150,14 @@ class ProblemAutoSchema(AutoSchema):
     def get_override_parameters(self) -> list[Any]:
         params = list(super().get_override_parameters())
         names = {getattr(p, "name", None) for p in params}
-        if self.method in PRECONDITION_METHODS and "If-Match" not in names:
+        if_match = self._if_match_mode()
+        if if_match and "If-Match" not in names:
             params.append(OpenApiParameter(
-                "If-Match", str, OpenApiParameter.HEADER, required=True,
-                description='The ETag from your last read (W/"<version>"). Missing → 428; '
-                            "stale → 412.",
+                "If-Match", {"type": "string", "pattern": r'^(W/)?"[0-9]+"$'},
+                OpenApiParameter.HEADER, required=if_match == "required",
+                description='The ETag from your last read (W/"<version>"). '
+                            + ("Missing → 428; stale → 412." if if_match == "required" else
+                               "Optional; when sent and stale → 412."),
             ))
         mode = getattr(self.view, "idempotency_key", None)
         if self.method == "POST" and mode and "Idempotency-Key" not in names:
@@ -149,7 +166,10 @@ class ProblemAutoSchema(AutoSchema):
                 OpenApiParameter.HEADER, required=mode == "required",
                 description="A UUID chosen by the caller, scoped to the caller and kept at "
                             "least 24 h. Replay → the stored response; same key, other body → "
-                            "422; same key still running → 409.",
+                            "422; same key still running → 409."
+                            + ("" if mode == "required" else
+                               " Required for system clients (OAuth2 client credentials): "
+                               "without it they get 400; optional for people."),
             ))
         return params
 

@@ -102,4 +102,8 @@ def method_router(**views: type[SchedulingApiView]) -> Callable[..., HttpRespons
         return handlers.get(method, fallback)(request, *args, **kwargs)
 
     route.__name__ = "_".join(view.__name__ for view in views.values())
+    # For the OpenAPI schema and the authorisation matrix only: drf-spectacular reads ``cls`` to
+    # find each method's handler (and its extend_schema); requests never use this class.
+    route.cls = type(route.__name__, tuple(views.values()), {})  # type: ignore[attr-defined]
+    route.initkwargs = {}  # type: ignore[attr-defined]
     return route

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +28,7 @@ from core.api.exceptions import DomainRuleError
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
 from core.audit import audit_record, audit_record_many
+from core.history import revision_list
 from core.models import AuditEvent
 from scheduling import selectors, services
 from scheduling.api.base import (
@@ -105,6 +108,34 @@ class StoredViolationOut(serializers.Serializer):
     last_seen_at = serializers.DateTimeField()
 
 
+class ViolationOut(serializers.Serializer):
+    """A timing-rule finding (R1..R18) as computed now, not yet stored."""
+
+    rule = serializers.CharField()
+    rule_code = serializers.CharField()
+    severity = serializers.CharField()
+    bookings = serializers.ListField(child=serializers.CharField())
+    off_by_minutes = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class BookingWriteOut(BookingOut):
+    """A booking after a write, with the soft-rule warnings it raised; ``course`` lists every
+    fraction of a radiotherapy course booked in one request."""
+
+    warnings = ViolationOut(many=True)
+    course = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+
+class BookingRevisionOut(serializers.Serializer):
+    version = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor_type = serializers.CharField()
+    actor_id = serializers.CharField()
+    reason = serializers.CharField()
+    snapshot = serializers.DictField()
+
+
 def _booking_response(booking: Booking, *, status_code: int = 200,
                       extra: dict[str, Any] | None = None) -> Response:
     body = dict(BookingOut(booking).data)
@@ -121,6 +152,21 @@ def _audit(view: SchedulingApiView, booking: Booking, action: str) -> None:
                  path=view.request.path)
 
 
+def _booking_or_404(view: SchedulingApiView, public_id: object, action: str) -> Booking:
+    """A booking the caller may see, or 404; a refused access is itself an audit row (S8),
+    with the patient's pseudonym when the booking exists (another board's booking)."""
+    try:
+        return selectors.booking_get(principal=view.principal, public_id=str(public_id))
+    except Http404:
+        pseudonym = (Booking.objects.filter(public_id=str(public_id))
+                     .values_list("patient__public_id", flat=True).first())
+        audit_record(principal=view.principal, action=action,
+                     outcome=AuditEvent.Outcome.DENIED, object_type="booking",
+                     object_id=public_id, patient_pseudonym=pseudonym or "",
+                     path=view.request.path)
+        raise exceptions.NotFound("No booking with this id is visible to you.") from None
+
+
 # --- resources -----------------------------------------------------------------------------------
 
 
@@ -132,6 +178,8 @@ class ResourceListApi(SchedulingApiView):
     class FilterSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=Resource.Kind.choices, required=False)
 
+    @extend_schema(operation_id="resource_list", parameters=[FilterSerializer],
+                   responses=ResourceOut(many=True))
     def get(self, request: Request) -> Response:
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -144,6 +192,7 @@ class ResourceListApi(SchedulingApiView):
 class ResourceDetailApi(SchedulingApiView):
     access = {"GET": READ}
 
+    @extend_schema(operation_id="resource_read", responses=ResourceOut)
     def get(self, request: Request, public_id: object) -> Response:
         resource = selectors.resource_get(public_id=str(public_id))
         response = Response(ResourceOut(resource).data)
@@ -179,6 +228,24 @@ class ResourceSlotsApi(SchedulingApiView):
         start = serializers.DateTimeField()
         end = serializers.DateTimeField()
 
+    @extend_schema(
+        operation_id="resource_slots",
+        parameters=[
+            OpenApiParameter("procedure_type", str, required=True,
+                             enum=[value for value, _ in ProcedureType.choices()]),
+            OpenApiParameter("from", OpenApiTypes.DATETIME, required=True,
+                             description="Start of the range (ISO 8601 with offset)"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, required=True,
+                             description="End of the range: after 'from', at most 31 days"),
+        ],
+        responses=inline_serializer("ResourceSlotsResult", {
+            "resource": serializers.UUIDField(),
+            "procedure_type": serializers.CharField(),
+            "duration_minutes": serializers.IntegerField(),
+            "timezone": serializers.CharField(),
+            "slots": OutputSerializer(many=True),
+        }),
+    )
     def get(self, request: Request, public_id: object) -> Response:
         resource = selectors.resource_get(public_id=str(public_id))
         params = self.FilterSerializer(data=request.query_params)
@@ -222,6 +289,8 @@ class BookingListApi(SchedulingApiView):
             fields["from"] = serializers.DateTimeField(required=False)
             return fields
 
+    @extend_schema(operation_id="booking_list", parameters=[FilterSerializer],
+                   responses=BookingOut(many=True))
     def get(self, request: Request) -> Response:
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -245,6 +314,7 @@ class BookingCreateApi(SchedulingApiView):
     when the slot is taken or a hard timing rule refuses it (violations in the body)."""
 
     access = {"POST": WRITE}
+    idempotency_key = "optional"  # published; required for system clients (core.api.idempotency)
 
     class InputSerializer(serializers.Serializer):
         procedure = serializers.UUIDField()
@@ -261,6 +331,8 @@ class BookingCreateApi(SchedulingApiView):
                 raise serializers.ValidationError({"end": ["Must be after start."]}, code="order")
             return attrs
 
+    @extend_schema(operation_id="booking_create", request=InputSerializer,
+                   responses={201: BookingWriteOut})
     def post(self, request: Request) -> Response:
         return idempotent(request, endpoint="scheduling.booking_create", handler=self._create)
 
@@ -295,16 +367,36 @@ class BookingCreateApi(SchedulingApiView):
 class BookingDetailApi(SchedulingApiView):
     access = {"GET": READ}
 
+    @extend_schema(operation_id="booking_read", responses=BookingOut)
     def get(self, request: Request, public_id: object) -> Response:
-        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        booking = _booking_or_404(self, public_id, AuditEvent.Action.READ)
         _audit(self, booking, AuditEvent.Action.READ)
         return _booking_response(booking)
+
+
+class BookingHistoryApi(SchedulingApiView):
+    """GET /bookings/{id}/history/: the booking as it was at each version (point in time),
+    oldest first, with who changed it and why. Audited like a read."""
+
+    access = {"GET": READ}
+    paginated = False  # bounded: one revision per write of one booking
+
+    @extend_schema(operation_id="booking_history", responses=inline_serializer(
+        "BookingHistoryOutput", {"id": serializers.UUIDField(),
+                                 "revisions": BookingRevisionOut(many=True)}))
+    def get(self, request: Request, public_id: object) -> Response:
+        booking = _booking_or_404(self, public_id, AuditEvent.Action.READ)
+        _audit(self, booking, AuditEvent.Action.READ)
+        revisions = revision_list(object_type="booking", object_id=booking.public_id)
+        return Response({"id": str(booking.public_id),
+                         "revisions": BookingRevisionOut(revisions, many=True).data})
 
 
 class BookingMoveApi(SchedulingApiView):
     """POST /bookings/{id}/move/ with If-Match: new start (and optionally end and resource)."""
 
     access = {"POST": WRITE}
+    if_match = "required"  # published in the schema: missing → 428, stale → 412
 
     class InputSerializer(serializers.Serializer):
         start = serializers.DateTimeField()
@@ -318,8 +410,10 @@ class BookingMoveApi(SchedulingApiView):
                 raise serializers.ValidationError({"end": ["Must be after start."]}, code="order")
             return attrs
 
+    @extend_schema(operation_id="booking_move", request=InputSerializer,
+                   responses=BookingWriteOut)
     def post(self, request: Request, public_id: object) -> Response:
-        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        booking = _booking_or_404(self, public_id, AuditEvent.Action.UPDATE)
         version = expected_version(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -346,12 +440,14 @@ class BookingCancelApi(SchedulingApiView):
     """POST /bookings/{id}/cancel/ (If-Match optional): frees the slot."""
 
     access = {"POST": WRITE}
+    if_match = "optional"
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
+    @extend_schema(operation_id="booking_cancel", request=InputSerializer, responses=BookingOut)
     def post(self, request: Request, public_id: object) -> Response:
-        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        booking = _booking_or_404(self, public_id, AuditEvent.Action.UPDATE)
         version = expected_version(request) if request.headers.get("If-Match") else None
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -368,9 +464,11 @@ class BookingDoneApi(SchedulingApiView):
     """POST /bookings/{id}/done/: the procedure was performed (embolization → R8 follow-ups)."""
 
     access = {"POST": WRITE}
+    if_match = "optional"
 
+    @extend_schema(operation_id="booking_done", request=None, responses=BookingOut)
     def post(self, request: Request, public_id: object) -> Response:
-        booking = selectors.booking_get(principal=self.principal, public_id=str(public_id))
+        booking = _booking_or_404(self, public_id, AuditEvent.Action.UPDATE)
         version = expected_version(request) if request.headers.get("If-Match") else None
         try:
             services.booking_mark_done(booking=booking, principal=self.principal,
@@ -390,6 +488,26 @@ class PlanValidationApi(SchedulingApiView):
 
     access = {"GET": READ}
 
+    @extend_schema(operation_id="plan_validation", responses=inline_serializer(
+        "PlanValidationOutput", {
+            "plan": serializers.UUIDField(),
+            "valid": serializers.BooleanField(),
+            "violations": ViolationOut(many=True),
+            "stored_violations": StoredViolationOut(many=True),
+            "windows": inline_serializer("PlanProcedureWindows", {
+                "procedure": serializers.UUIDField(),
+                "procedure_type": serializers.CharField(),
+                "hard": inline_serializer("PlanWindow", {
+                    "earliest": serializers.DateTimeField(allow_null=True),
+                    "latest": serializers.DateTimeField(allow_null=True),
+                }, many=True),
+                "preferred": inline_serializer("PlanPreferredWindow", {
+                    "earliest": serializers.DateTimeField(allow_null=True),
+                    "latest": serializers.DateTimeField(allow_null=True),
+                }, many=True),
+                "rules": serializers.ListField(child=serializers.CharField()),
+            }, many=True),
+        }))
     def get(self, request: Request, public_id: object) -> Response:
         plan = selectors.plan_get(principal=self.principal, public_id=str(public_id))
         report = selectors.plan_validation_report(plan=plan, now=timezone.now())
@@ -427,6 +545,22 @@ class PlanProposalCreateApi(SchedulingApiView):
         apply = serializers.BooleanField(default=False)
         time_limit_seconds = serializers.FloatField(min_value=0.5, max_value=20, default=5)
 
+    class OutputSerializer(serializers.Serializer):
+        plan = serializers.UUIDField()
+        status = serializers.CharField()
+        message = serializers.CharField()
+        bookings = inline_serializer("PlanProposalBooking", {
+            "procedure": serializers.UUIDField(),
+            "resource": serializers.UUIDField(),
+            "start": serializers.DateTimeField(),
+            "end": serializers.DateTimeField(),
+            "fraction": serializers.IntegerField(allow_null=True),
+        }, many=True)
+        warnings = ViolationOut(many=True)
+        applied = serializers.ListField(child=serializers.UUIDField())
+
+    @extend_schema(operation_id="plan_proposal_create", request=InputSerializer,
+                   responses={200: OutputSerializer, 201: OutputSerializer})
     def post(self, request: Request, public_id: object) -> Response:
         plan = selectors.plan_get(principal=self.principal, public_id=str(public_id))
         data = self.InputSerializer(data=request.data)
@@ -466,6 +600,8 @@ class ViolationAcknowledgeApi(SchedulingApiView):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=300)
 
+    @extend_schema(operation_id="violation_acknowledge", request=InputSerializer,
+                   responses=StoredViolationOut)
     def post(self, request: Request, public_id: object) -> Response:
         violation = Violation.objects.filter(
             public_id=str(public_id), plan__case__in=selectors.visible_cases(self.principal)
@@ -513,6 +649,7 @@ class TimingRuleOut(serializers.Serializer):
 class TimingRuleListApi(SchedulingApiView):
     access = {"GET": READ}
 
+    @extend_schema(operation_id="timing_rule_list", responses=TimingRuleOut(many=True))
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
         page = paginator.paginate_queryset(selectors.timing_rule_list(), request, view=self)
@@ -534,6 +671,8 @@ class TimingRuleUpdateApi(SchedulingApiView):
         source = serializers.CharField(max_length=300, required=False, allow_blank=True)
         reason = serializers.CharField(max_length=300)
 
+    @extend_schema(operation_id="timing_rule_update", request=InputSerializer,
+                   responses=TimingRuleOut)
     def patch(self, request: Request, code: str) -> Response:
         rule = TimingRule.objects.filter(code=code).first()
         if rule is None:
@@ -568,6 +707,8 @@ class CatalogueEntryOut(serializers.Serializer):
 class ProcedureCatalogueListApi(SchedulingApiView):
     access = {"GET": READ}
 
+    @extend_schema(operation_id="procedure_catalogue_list",
+                   responses=CatalogueEntryOut(many=True))
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
         page = paginator.paginate_queryset(selectors.catalogue_list(), request, view=self)
@@ -587,6 +728,8 @@ class ProcedureCatalogueUpdateApi(SchedulingApiView):
         fraction_options = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=40), required=False)
 
+    @extend_schema(operation_id="procedure_catalogue_update", request=InputSerializer,
+                   responses=CatalogueEntryOut)
     def patch(self, request: Request, procedure_type: str) -> Response:
         entry = ProcedureCatalogueEntry.objects.filter(procedure_type=procedure_type).first()
         if entry is None:

@@ -168,7 +168,10 @@ def _ref_param(name: str, resource_type: str, *, required: bool = False) -> Open
 
 def _date_param(name: str, prefixes: str) -> OpenApiParameter:
     return OpenApiParameter(
-        name, {"type": "string", "pattern": f"^({prefixes})?{_INSTANT}$"}, many=True,
+        # Repeatable (?date=ge...&date=lt...): an exploded array of prefixed instants.
+        name, {"type": "array", "items": {"type": "string",
+                                          "pattern": f"^({prefixes})?{_INSTANT}$"}},
+        style="form", explode=True,
         description=f"An instant with a timezone, optionally prefixed {prefixes}; repeatable.",
     )
 

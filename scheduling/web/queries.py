@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
@@ -105,10 +106,17 @@ def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: d
         plan_id=str(plan.pk), purpose=procedure.embolization_purpose or "",
         planned_fractions=procedure.fractions,
     )
+    return _compare(before=before, after=[*before, proposed], tz=resource.timezone)
+
+
+def _compare(*, before: list[BookingView], after: list[BookingView],
+             tz: str) -> dict[str, Any]:
+    """Evaluate the rules before and after a change, as the booking services do: new hard
+    violations refuse the change, soft ones after it are warnings."""
     specs = selectors.rule_specs()
-    tz = resource.timezone or "Europe/Rome"
+    tz = tz or "Europe/Rome"
     old = rules_engine.evaluate(bookings=before, rules=specs, tz=tz)
-    new = rules_engine.evaluate(bookings=[*before, proposed], rules=specs, tz=tz)
+    new = rules_engine.evaluate(bookings=after, rules=specs, tz=tz)
     refused = rules_engine.new_hard_violations(old, new)
     texts = _rule_texts()
 
@@ -124,6 +132,47 @@ def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: d
         "refused": [describe(v) for v in refused],
         "warnings": [describe(v) for v in new if v.severity == Severity.SOFT],
     }
+
+
+def move_preview(*, booking: Booking, resource: Resource, start: datetime,
+                 end: datetime) -> dict[str, Any]:
+    """What the rules engine will say if ``booking`` moves to ``resource`` at [start, end),
+    before anything is written (the same comparison scheduling.services.booking_move makes).
+    Same shape as booking_preview."""
+    before = selectors.patient_booking_views(patient_id=booking.patient_id)
+    me = str(booking.public_id)
+    after = [dataclasses.replace(v, start=start, end=end, resource_id=str(resource.pk))
+             if v.booking_id == me else v for v in before]
+    return _compare(before=before, after=after, tz=resource.timezone)
+
+
+def violation_get(*, principal: Principal, public_id: Any) -> Violation:
+    """One violation of a plan the principal may see, with plan, case, patient and rule loaded.
+    Raises Violation.DoesNotExist for an unknown id or a case outside the principal's scope."""
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        raise Violation.DoesNotExist from None
+    queryset = Violation.objects.select_related(
+        "plan__case__patient", "timing_rule", "acknowledged_by")
+    scope = _case_scope(principal, "plan__case")
+    if scope is not None:
+        queryset = queryset.filter(**scope)
+    return queryset.get(public_id=public_id)
+
+
+def violation_bookings(*, violation: Violation) -> list[Booking]:
+    """The bookings a violation names (active or not), in time order, rooms and procedures
+    loaded."""
+    ids = [str(i) for i in violation.booking_public_ids]
+    valid = []
+    for value in ids:
+        try:
+            valid.append(UUID(value))
+        except ValueError:
+            continue  # an internal key (never for stored bookings); nothing to show
+    return list(Booking.objects.filter(public_id__in=valid, plan=violation.plan)
+                .select_related("resource", "procedure").order_by("start", "pk"))
 
 
 def timeline(*, plan: TreatmentPlan) -> dict[str, Any]:

@@ -15,12 +15,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import PlannedProcedure, TreatmentPlan
@@ -30,8 +31,9 @@ from core.audit import audit_record
 from core.web.pages import render_page
 from scheduling import selectors, services
 from scheduling.domain.errors import HardRuleViolation, SchedulingError
-from scheduling.models import Resource
+from scheduling.models import Booking, Resource, Violation
 from scheduling.web import queries
+from scheduling.web.forms import BookingCancelForm, BookingMoveForm, ViolationAcknowledgeForm
 
 PAGE_SIZE = 20
 SLOT_DAYS = 7
@@ -253,3 +255,208 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
         "ticks": ticks, "width": WIDTH, "height": height, "gutter": GUTTER, "tz_name": tz_name,
         "violations": violations, "top": TOP,
     }, section="worklist" if principal.is_coordinator else "cases")
+
+
+# --- violations -----------------------------------------------------------------------------------
+
+
+def _violation_context(request: HttpRequest, violation: Violation,
+                       form: ViolationAcknowledgeForm) -> dict[str, Any]:
+    bookings = queries.violation_bookings(violation=violation)
+    return {
+        "violation": violation, "form": form,
+        "pseudonym": str(violation.plan.case.patient.public_id)[:8],
+        "bookings": [{"b": b, "label": code_label("ProcedureType", b.procedure.procedure_type),
+                      "changeable": b.status in CHANGEABLE} for b in bookings],
+        "can_acknowledge": violation.severity == "soft"
+        and violation.status == Violation.Status.OPEN,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def violation_acknowledge(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """One timing-rule violation: what is wrong, why the rule exists, the bookings involved
+    (with move and cancel links) and, for an open soft violation, accepting it with a reason
+    (scheduling.services.violation_acknowledge). A hard violation cannot be accepted: the page
+    says so and offers the moves that resolve it."""
+    _require_coordinator(request)
+    principal = principal_from_request(request)
+    try:
+        violation = queries.violation_get(principal=principal, public_id=public_id)
+    except Violation.DoesNotExist:
+        raise Http404 from None
+    form = ViolationAcknowledgeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.violation_acknowledge(violation=violation, principal=principal,
+                                               reason=form.cleaned_data["reason"])
+            except ValueError:
+                # The service refuses hard and resolved violations (someone else may have
+                # resolved it meanwhile): say so on the page rather than failing.
+                form.add_error(None, _("Only an open soft violation can be accepted. "
+                                       "It may have been resolved in the meantime."))
+                status = 409
+            else:
+                messages.success(request, _("%(rule)s accepted with your reason.")
+                                 % {"rule": violation.rule_id})
+                return redirect(reverse("scheduling_web:worklist"))
+        else:
+            status = 400
+        violation = queries.violation_get(principal=principal, public_id=public_id)
+    audit_record(principal=principal, action="read", object_type="violation",
+                 object_id=violation.public_id,
+                 patient_pseudonym=violation.plan.case.patient.public_id, path=request.path)
+    return render_page(request, "scheduling/violation.html",
+                       _violation_context(request, violation, form), status=status,
+                       section="worklist")
+
+
+# --- moving and cancelling a booking --------------------------------------------------------------
+
+CHANGEABLE = ("proposed", "booked")
+STALE_MESSAGE = _lazy("This booking was changed by someone else while you were looking at it. "
+                      "Its current time is shown below; check it and try again.")
+
+
+def _booking(request: HttpRequest, public_id: Any) -> Booking:
+    # booking_get applies the case scope and answers 404 outside it.
+    return selectors.booking_get(principal=principal_from_request(request), public_id=public_id)
+
+
+def _booking_context(booking: Booking) -> dict[str, Any]:
+    return {
+        "booking": booking, "plan": booking.plan,
+        "pseudonym": str(booking.patient.public_id)[:8],
+        "label": code_label("ProcedureType", booking.procedure.procedure_type),
+        "changeable": booking.status in CHANGEABLE,
+        "tz_name": booking.resource.timezone or "Europe/Rome",
+    }
+
+
+def _move_form(booking: Booking, data: Any = None) -> BookingMoveForm:
+    resources = queries.suitable_resources(procedure_type=booking.procedure.procedure_type)
+    if booking.resource not in resources:
+        resources = [booking.resource, *resources]
+    local = timezone.localtime(booking.start, ZoneInfo(booking.resource.timezone or "Europe/Rome"))
+    initial = {"day": local.date(), "time": local.time().replace(second=0, microsecond=0),
+               "resource": str(booking.resource.public_id), "version": booking.version}
+    return BookingMoveForm(data, resources=resources, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_move(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Move a booking: pick a new date, time and room; "Check the rules" (GET) shows the rule
+    check before anything changes; "Move" (POST) calls scheduling.services.booking_move with the
+    version the page was built from, so a booking changed meanwhile is reported, not
+    overwritten."""
+    _require_coordinator(request)
+    principal = principal_from_request(request)
+    booking = _booking(request, public_id)
+    context = _booking_context(booking)
+    checking = request.method == "GET" and "day" in request.GET
+    form = _move_form(booking, request.POST if request.method == "POST" else
+                      (request.GET if checking else None))
+    context["form"] = form
+    status = 200
+    if (request.method == "POST" or checking) and form.is_valid() and context["changeable"]:
+        resource = form.chosen_resource()
+        start = form.start()
+        end = start + (booking.end - booking.start)
+        context.update(new_start=start, new_end=end, new_resource=resource,
+                       preview=queries.move_preview(booking=booking, resource=resource,
+                                                    start=start, end=end))
+        if request.method == "POST":
+            try:
+                outcome = services.booking_move(
+                    booking=booking, start=start, expected_version=form.cleaned_data["version"],
+                    principal=principal, resource=resource,
+                    override_reason=form.cleaned_data.get("override_reason") or "")
+            except services.StaleVersion:
+                booking = _booking(request, public_id)
+                context.update(_booking_context(booking), stale=STALE_MESSAGE,
+                               form=_move_form(booking), preview=None)
+                status = 409
+            except HardRuleViolation as exc:
+                context["refused"] = [{"rule_id": v.rule_id, "severity": "hard",
+                                       "message": v.message} for v in exc.violations]
+                status = 409
+            except SchedulingError as exc:
+                form.add_error(exc.field if exc.field in form.fields and exc.field != "start"
+                               else None, exc.message)
+                status = 409 if exc.rule in ("slot_taken", "status") else 400
+            else:
+                messages.success(request, _("%(procedure)s moved.") % {"procedure":
+                                                                       context["label"]})
+                for warning in outcome.warnings:
+                    messages.warning(request, f"{warning.rule_id}: {warning.message}")
+                return redirect(reverse("scheduling_web:timeline", args=[booking.plan.public_id]))
+    elif request.method == "POST":
+        status = 409 if not context["changeable"] else 400
+    if context["changeable"]:
+        context["free"] = _free_starts(booking, form)
+    return render_page(request, "scheduling/booking_move.html", context, status=status,
+                       section="worklist")
+
+
+def _free_starts(booking: Booking, form: BookingMoveForm) -> list[datetime]:
+    """Free start times on the chosen day in the chosen room, as shortcuts for the form."""
+    resource = booking.resource
+    day = timezone.localtime(booking.start, ZoneInfo(resource.timezone or "Europe/Rome")).date()
+    if form.is_bound and form.is_valid():
+        resource, day = form.chosen_resource(), form.cleaned_data["day"]
+    zone = ZoneInfo(resource.timezone or "Europe/Rome")
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    periods = selectors.resource_free_slots(
+        resource=resource, procedure_type=booking.procedure.procedure_type, date_from=start,
+        date_to=start + timedelta(days=1))
+    return queries.candidate_starts(periods, duration=booking.end - booking.start,
+                                    step=SLOT_STEP, limit=SLOTS_PER_RESOURCE)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Cancel a booking with a reason (scheduling.services.booking_cancel, with the version the
+    page was built from). The slot is free again at once."""
+    _require_coordinator(request)
+    principal = principal_from_request(request)
+    booking = _booking(request, public_id)
+    context = _booking_context(booking)
+    form = BookingCancelForm(request.POST if request.method == "POST" else None,
+                             initial={"version": booking.version})
+    status = 200
+    if request.method == "POST":
+        if not context["changeable"]:
+            form.add_error(None, _("Only a proposed or booked booking can be cancelled."))
+            status = 409
+        elif not form.is_valid():
+            status = 400
+        else:
+            try:
+                services.booking_cancel(booking=booking, principal=principal,
+                                        reason=form.cleaned_data["reason"],
+                                        expected_version=form.cleaned_data["version"])
+            except services.StaleVersion:
+                booking = _booking(request, public_id)
+                context.update(_booking_context(booking), stale=STALE_MESSAGE)
+                form = BookingCancelForm(initial={"version": booking.version,
+                                                  "reason": form.cleaned_data["reason"]})
+                status = 409
+            except HardRuleViolation as exc:
+                context["refused"] = [{"rule_id": v.rule_id, "severity": "hard",
+                                       "message": v.message} for v in exc.violations]
+                status = 409
+            except SchedulingError as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            else:
+                messages.success(request, _("%(procedure)s cancelled; the slot is free again.")
+                                 % {"procedure": context["label"]})
+                return redirect(reverse("scheduling_web:timeline", args=[booking.plan.public_id]))
+    context["form"] = form
+    return render_page(request, "scheduling/booking_cancel.html", context, status=status,
+                       section="worklist")

@@ -112,10 +112,12 @@ def as_user():
 
 
 @pytest.fixture
-def board_world(world: World) -> World:
-    """The world plus board A's next meeting: a pending agenda item for case A, and a discussed
-    item carrying a recorded decision (what the boards endpoints of the matrix act on)."""
+def api_world(world: World) -> World:
+    """The world plus what the authorisation matrix acts on: board A's next meeting with a
+    pending agenda item for case A and a discussed item carrying a recorded decision, and an
+    open soft timing-rule violation on case A's plan."""
     from boardsvc.models import AgendaItem, Decision, Meeting
+    from scheduling.models import Violation
 
     starts = datetime(2030, 3, 5, 13, 0, tzinfo=UTC)
     meeting = Meeting.objects.create(
@@ -131,5 +133,12 @@ def board_world(world: World) -> World:
         agenda_item=done, meeting=meeting, case=world.case_a,
         outcome_text="Radiotherapy 8 Gy single fraction to T8.", recorded_at=starts,
     )
-    world.extra.update(meeting_a=meeting, item_a=item, decided_item_a=done, decision_a=decision)
+    violation = Violation.objects.create(
+        plan=world.booking_a.plan, rule_code="synthetic-soft", rule_id="R9", severity="soft",
+        bookings_key=str(world.booking_a.public_id),
+        booking_public_ids=[str(world.booking_a.public_id)], message="Synthetic soft finding.",
+        first_seen_at=starts, last_seen_at=starts,
+    )
+    world.extra.update(meeting_a=meeting, item_a=item, decided_item_a=done, decision_a=decision,
+                       violation_a=violation)
     return world

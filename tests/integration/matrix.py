@@ -154,6 +154,35 @@ MATRIX: dict[tuple[str, str], Row] = {
         Row(people=MANAGERS_A, scope="decisions:write", ok=400),
     ("api/v1/cases/<uuid:public_id>/placement/", "GET"):
         Row(people=PEOPLE, scope="agenda:read", scoped=True),
+    # scheduling (scheduling.api): resources are not patient data, so every person reads them;
+    # bookings, plans and violations are scoped by case (board B's member gets 404).
+    ("api/v1/resources/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/resources/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/resources/<uuid:public_id>/slots/", "GET"):  # no procedure_type/from/to
+        Row(people=PEOPLE, scope="bookings:read", ok=400),
+    ("api/v1/bookings/", "GET"): Row(people=PEOPLE, scope="bookings:read"),  # B's: filtered
+    ("api/v1/bookings/", "POST"): Row(people=STAFF, scope="bookings:write", ok=400),
+    ("api/v1/bookings/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="bookings:read",
+                                                      scoped=True),
+    ("api/v1/bookings/<uuid:public_id>/history/", "GET"):
+        Row(people=PEOPLE, scope="bookings:read", scoped=True),
+    ("api/v1/bookings/<uuid:public_id>/move/", "POST"):  # no If-Match: 428, nothing moved
+        Row(people=STAFF, scope="bookings:write", ok=428),
+    ("api/v1/bookings/<uuid:public_id>/cancel/", "POST"):
+        Row(people=STAFF, scope="bookings:write", ok=200),
+    ("api/v1/bookings/<uuid:public_id>/done/", "POST"):  # booked for 2030: not done yet
+        Row(people=STAFF, scope="bookings:write", ok=409),
+    ("api/v1/plans/<uuid:public_id>/validation/", "GET"):
+        Row(people=PEOPLE, scope="bookings:read", scoped=True),
+    ("api/v1/plans/<uuid:public_id>/proposals/", "POST"):  # horizon 0: 400 before the solver
+        Row(people=STAFF, scope="bookings:write", ok=400, body={"horizon_days": 0}),
+    ("api/v1/violations/<uuid:public_id>/acknowledge/", "POST"):
+        Row(people=STAFF, scope=None, ok=400),
+    ("api/v1/timing-rules/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/timing-rules/<slug:code>/", "PATCH"): Row(people=ADMIN, scope=None, ok=400),
+    ("api/v1/procedure-catalogue/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/procedure-catalogue/<slug:procedure_type>/", "PATCH"):
+        Row(people=ADMIN, scope=None, ok=200),  # If-Match W/"1", no change
     # FHIR R4 facade
     ("fhir/R4/Appointment", "GET"): FHIR_READ,
     ("fhir/R4/Appointment/<uuid:booking_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
@@ -171,6 +200,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("ical/resources/<uuid:resource_id>/tokens/", "POST"): Row(people=STAFF, scope=None, ok=201),
 }
 
+def _first_timing_rule_code() -> str:
+    from scheduling.models import TimingRule  # seeded by scheduling's migration 0003
+
+    return TimingRule.objects.order_by("code").values_list("code", flat=True).first()
+
+
 # ``<uuid:public_id>`` is named after the collection before it ("cases/<uuid:public_id>/").
 COLLECTIONS: dict[str, Any] = {
     "cases": lambda w: w.case_a.public_id,
@@ -180,6 +215,8 @@ COLLECTIONS: dict[str, Any] = {
     "meetings": lambda w: w.extra["meeting_a"].public_id,
     "agenda-items": lambda w: w.extra["item_a"].public_id,
     "decisions": lambda w: w.extra["decision_a"].public_id,
+    "plans": lambda w: w.booking_a.plan.public_id,
+    "violations": lambda w: w.extra["violation_a"].public_id,
 }
 
 # The path parameter values, from the tests' world (board A's objects, so B's member gets 404).
@@ -191,4 +228,6 @@ PARAMS: dict[str, Any] = {
     "resource_id": lambda w: w.resource.public_id,
     "board_id": lambda w: w.board_a.public_id,
     "key": lambda w: "small_lesion_mm",
+    "code": lambda w: _first_timing_rule_code(),
+    "procedure_type": lambda w: "embolization",
 }

@@ -70,9 +70,9 @@ def _url(route: str, world) -> str:
 @pytest.mark.parametrize("principal", PRINCIPALS)
 @pytest.mark.parametrize(("route", "method"), sorted(MATRIX),
                          ids=[f"{m} /{r}" for r, m in sorted(MATRIX)])
-def test_each_caller_gets_the_expected_status(route, method, principal, board_world,
+def test_each_caller_gets_the_expected_status(route, method, principal, api_world,
                                               oauth_client_factory):
-    world = board_world
+    world = api_world
     world.extra["foreign_token"], _ = feed_token_create(
         kind="member", target_id="", owner=UserFactory(username="w-outsider"))
     row = MATRIX[(route, method)]
