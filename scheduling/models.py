@@ -280,7 +280,11 @@ class Violation(models.Model):
                 fields=["plan", "rule_code", "bookings_key"], name="violation_plan_rule_bookings_uniq"
             ),
         ]
-        indexes = [models.Index(fields=["plan", "status"], name="violation_plan_status_idx")]
+        indexes = [
+            models.Index(fields=["plan", "status"], name="violation_plan_status_idx"),
+            # The coordinator's worklist lists open violations across every plan.
+            models.Index(fields=["status", "severity"], name="violation_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_code} {self.status}"

@@ -508,7 +508,7 @@ def follow_up_propose(*, source: Booking, now: datetime) -> list[Booking]:
                 subject=f"No CT slot for the {months}-month follow-up (R8)",
                 body=f"Plan {source.plan.public_id}: no free CT slot within ± {tolerance.days} "
                      f"days of the {months}-month follow-up after embolization.",
-                link=f"/api/v1/plans/{source.plan.public_id}/validation/",
+                link=f"/plans/{source.plan.public_id}/timeline/",
                 dedup_key=f"follow-up-blocked:{source.public_id}:{months}",
             )
             continue
@@ -528,7 +528,7 @@ def follow_up_propose(*, source: Booking, now: datetime) -> list[Booking]:
             subject=f"{len(created)} follow-up CT(s) proposed (R8)",
             body=f"Plan {source.plan.public_id}: follow-up CTs proposed after embolization; "
                  "confirm or move them.",
-            link=f"/api/v1/bookings/?plan={source.plan.public_id}",
+            link=f"/plans/{source.plan.public_id}/timeline/",
             dedup_key=f"follow-up-proposed:{source.public_id}",
         )
     return created
@@ -603,7 +603,7 @@ def plan_recheck(*, plan_id: int, now: datetime | None = None) -> dict[str, int]
             subject=f"{row.rule_id} {row.severity} timing rule broken in plan "
                     f"{str(plan.public_id)[:8]}",
             body=row.message,
-            link=f"/api/v1/plans/{plan.public_id}/validation/",
+            link=f"/plans/{plan.public_id}/timeline/",
             dedup_key=f"violation:{row.public_id}:{row.occurrences}",
         )
     return {"open": len(open_rows), "notified": notified}

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -367,7 +367,8 @@ class AgendaReorderApi(BoardsApi):
     class InputSerializer(serializers.Serializer):
         items = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
 
-    @extend_schema(request=InputSerializer, responses=AgendaItemOutput(many=True))
+    @extend_schema(request=InputSerializer, responses=inline_serializer(
+        "AgendaReorderResult", {"results": AgendaItemOutput(many=True)}))
     def post(self, request: Request, public_id: Any) -> Response:
         meeting = self.meeting_or_404(public_id)
         self.require_manager(meeting.board_id)
@@ -714,6 +715,7 @@ class CasePlacementExplanationApi(BoardsApi):
     """Why a case is (or is not) on an agenda: every placement attempt, newest first."""
 
     access = {"GET": READ}
+    paginated = False  # bounded: the 50 newest attempts, in one envelope
 
     class OutputSerializer(serializers.Serializer):
         at = serializers.DateTimeField()
@@ -728,7 +730,12 @@ class CasePlacementExplanationApi(BoardsApi):
         explanation = serializers.ListField(child=serializers.DictField())
         unresolved = serializers.ListField(child=serializers.DictField())
 
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(responses=inline_serializer("CasePlacementHistory", {
+        "case": serializers.UUIDField(),
+        "status": serializers.CharField(),
+        "count": serializers.IntegerField(),
+        "results": OutputSerializer(many=True),
+    }))
     def get(self, request: Request, public_id: Any) -> Response:
         try:
             case, records = selectors.case_placement_history(principal=self.principal,

@@ -91,3 +91,23 @@ class DecisionForm(forms.Form):
                 item["embolization_purpose"] = self.cleaned_data["extra_purpose"]
             out.append(item)
         return out
+
+
+class LateAdditionForm(forms.Form):
+    """A case added to a meeting by hand, with the reason R13 asks for after the cut-off."""
+
+    case = forms.ChoiceField(label=_("Case"))
+    reason = forms.CharField(
+        label=_("Reason (required after the cut-off: why this case cannot wait)"),
+        max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, cases: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = [("", "—"), *cases]
+
+
+class ReorderForm(forms.Form):
+    """Move one agenda item a place up or down."""
+
+    item = forms.UUIDField()
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])

@@ -17,7 +17,8 @@ from django.db.models import Prefetch, QuerySet
 
 from boardsvc import selectors
 from boardsvc.models import AgendaItem, BoardMember, Meeting
-from cases.models import Lesion
+from cases import selectors as case_selectors
+from cases.models import Case, Lesion
 
 
 def agenda_with_lesions(*, meeting: Meeting) -> QuerySet[AgendaItem]:
@@ -60,3 +61,33 @@ def rule_warnings_by_case(*, case_ids: Iterable[int]) -> dict[int, list[dict[str
             "message": row["message"], "status": row["status"],
         })
     return dict(out)
+
+
+def agenda_order(*, meeting: Meeting) -> list[str]:
+    """Public ids of every item of the meeting's agenda, in position order (one query): the
+    complete list boardsvc.services.agenda_reorder expects."""
+    return [str(pid) for pid in AgendaItem.objects.filter(meeting=meeting)
+            .order_by("position", "pk").values_list("public_id", flat=True)]
+
+
+def moved_items(*, meeting: Meeting) -> dict[int, AgendaItem]:
+    """Where this meeting's rolled-forward and deferred items went: the new agenda item (with
+    its meeting and board) keyed by the original item's id (one query). An item missing from
+    the map has not been placed (yet, or for lack of room)."""
+    rows = (AgendaItem.objects.filter(rolled_from__meeting=meeting)
+            .select_related("meeting__board"))
+    return {row.rolled_from_id: row for row in rows if row.rolled_from_id is not None}
+
+
+def late_candidates(*, principal: Any, meeting: Meeting, limit: int = 200) -> list[Case]:
+    """Cases the principal may see that could join this agenda by hand: ready for MDT or listed
+    elsewhere (most urgent first, then oldest submission), patients loaded; at most ``limit``.
+    boardsvc.services.agenda_item_add_late decides whether each one may actually be added."""
+    on_this_agenda = AgendaItem.objects.filter(meeting=meeting, outcome="pending").values(
+        "case_id")
+    queryset = (case_selectors.case_list_filtered(principal=principal,
+                                                  status=["ready_for_mdt", "listed"])
+                .exclude(pk__in=on_this_agenda).select_related("patient"))
+    rank = {"emergency": 0, "urgent": 1, "routine": 2}
+    cases = list(queryset.order_by("submitted_at", "pk")[:limit])
+    return sorted(cases, key=lambda c: rank.get(c.urgency, 3))

@@ -15,6 +15,8 @@ urlpatterns = [
     path("meetings/<uuid:public_id>/live/", views.live, name="live"),
     path("meetings/<uuid:public_id>/state/", views.meeting_state, name="meeting_state"),
     path("meetings/<uuid:public_id>/attendance/", views.attendance, name="attendance"),
+    path("meetings/<uuid:public_id>/reorder/", views.agenda_reorder, name="agenda_reorder"),
+    path("meetings/<uuid:public_id>/add/", views.agenda_add_late, name="agenda_add"),
     path("meetings/<uuid:public_id>/items/<uuid:item_id>/outcome/", views.item_outcome,
          name="item_outcome"),
     path("meetings/<uuid:public_id>/items/<uuid:item_id>/decision/", views.decision_save,

@@ -18,18 +18,25 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from boardsvc import selectors, services
 from boardsvc.models import AgendaItem, Board, Decision, Meeting
 from boardsvc.web import queries
-from boardsvc.web.forms import AttendanceForm, DecisionForm, suggestion_token
+from boardsvc.web.forms import (
+    AttendanceForm,
+    DecisionForm,
+    LateAdditionForm,
+    ReorderForm,
+    suggestion_token,
+)
 from cases import selectors as case_selectors
+from cases.models import Case
 from cases.web.labels import code_label
 from cases.web.present import case_summary
 from core.access import Principal, principal_from_request
@@ -194,18 +201,128 @@ def agenda(request: HttpRequest, public_id: Any) -> HttpResponse:
     q = request.GET.get("q", "")
     urgency = request.GET.get("urgency", "")
     outcome = request.GET.get("outcome", "")
-    cards = _filter_cards(_cards(request, meeting), q=q, urgency=urgency, outcome=outcome)
+    return _render_agenda(request, meeting, q=q, urgency=urgency, outcome=outcome)
+
+
+def _render_agenda(request: HttpRequest, meeting: Meeting, *, q: str = "", urgency: str = "",
+                   outcome: str = "", focus: tuple[str, str] | None = None,
+                   status: int = 200) -> HttpResponse:
+    all_cards = _cards(request, meeting)
+    if focus is not None:
+        # After an htmx swap the focus returns to the button just pressed (or, at the top or
+        # bottom of the list where that button is disabled, to the other one).
+        last = len(all_cards) - 1
+        for index, card in enumerate(all_cards):
+            if str(card["item"].public_id) == focus[0]:
+                direction = focus[1]
+                if (direction == "up" and index == 0) or (direction == "down" and index == last):
+                    direction = "down" if direction == "up" else "up"
+                card["focus"] = direction
+    cards = _filter_cards(all_cards, q=q, urgency=urgency, outcome=outcome)
+    manages = selectors.principal_manages_board(principal=principal_from_request(request),
+                                                board_id=meeting.board_id)
+    editable = meeting.status in (Meeting.Status.PLANNED, Meeting.Status.FROZEN,
+                                  Meeting.Status.IN_SESSION)
+    moved = queries.moved_items(meeting=meeting) if any(
+        c["item"].outcome in _MOVED_OUTCOMES for c in all_cards) else {}
+    for card in all_cards:
+        card["moved_to"] = moved.get(card["item"].pk)
     context = {
         "meeting": meeting, "cards": cards, "q": q, "urgency": urgency, "outcome": outcome,
         "urgency_choices": [(v, code_label("Urgency", v)) for v in ("routine", "urgent",
                                                                      "emergency")],
         "outcome_choices": AgendaItem.Outcome.choices,
-        "manages": selectors.principal_manages_board(
-            principal=principal_from_request(request), board_id=meeting.board_id),
+        "manages": manages, "editable": editable,
+        # Reordering a filtered list would be ambiguous: up/down only on the whole agenda.
+        "reorderable": manages and editable and not (q or urgency or outcome)
+        and len(all_cards) > 1,
+        "last_position": len(all_cards),
+        "moved_cards": [c for c in all_cards if c["item"].outcome in _MOVED_OUTCOMES],
+        "pending_count": sum(1 for c in all_cards if c["item"].outcome == "pending"),
     }
     template = ("boardsvc/_agenda_items.html" if getattr(request, "htmx", False)
                 else "boardsvc/agenda.html")
-    return render_page(request, template, context, section="meetings")
+    return render_page(request, template, context, status=status, section="meetings")
+
+
+_MOVED_OUTCOMES = (AgendaItem.Outcome.ROLLED_FORWARD, AgendaItem.Outcome.DEFERRED)
+
+
+@login_required
+@require_POST
+def agenda_reorder(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Move one case a place up or down (boardsvc.services.agenda_reorder with the complete
+    new order). Plain buttons, so the keyboard works; with htmx only the list is swapped and
+    the focus returns to the button just pressed."""
+    meeting = _meeting(request, public_id)
+    principal = principal_from_request(request)
+    _require_manager(principal, meeting)
+    form = ReorderForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Name an agenda item and a direction (up or down)."))
+    order = queries.agenda_order(meeting=meeting)
+    item = str(form.cleaned_data["item"])
+    if item not in order:
+        raise Http404
+    index = order.index(item)
+    target = index - 1 if form.cleaned_data["direction"] == "up" else index + 1
+    if 0 <= target < len(order):
+        order[index], order[target] = order[target], order[index]
+        try:
+            services.agenda_reorder(meeting=meeting, item_public_ids=order, principal=principal)
+        except services.BoardRuleError as exc:
+            messages.error(request, exc.message)
+    if getattr(request, "htmx", False):
+        return _render_agenda(request, meeting, focus=(item, form.cleaned_data["direction"]))
+    url = reverse("boards_web:agenda", args=[meeting.public_id])
+    return redirect(f"{url}#order-{item}")
+
+
+def _case_choice_label(case: Case) -> str:
+    return " · ".join([str(case.patient.public_id)[:8],
+                       code_label("Histology", case.primary_histology),
+                       code_label("Urgency", case.urgency),
+                       code_label("CaseStatus", case.status)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agenda_add_late(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Add a case to this meeting by hand (boardsvc.services.agenda_item_add_late). After the
+    cut-off (R13) only an urgent or emergency case may join, with a recorded reason, and only
+    while there is room (R14); the service's refusal is shown on the field it names."""
+    meeting = _meeting(request, public_id)
+    principal = principal_from_request(request)
+    _require_manager(principal, meeting)
+    candidates = {str(c.public_id): c for c in
+                  queries.late_candidates(principal=principal, meeting=meeting)}
+    form = LateAdditionForm(request.POST if request.method == "POST" else None,
+                            cases=[(pid, _case_choice_label(c)) for pid, c in candidates.items()])
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            case = candidates[form.cleaned_data["case"]]
+            try:
+                item = services.agenda_item_add_late(meeting=meeting, case=case,
+                                                     reason=form.cleaned_data["reason"],
+                                                     principal=principal)
+            except services.BoardRuleError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status if exc.status in (400, 409) else 400
+            else:
+                messages.success(request, _("Case %(patient)s added to the agenda.")
+                                 % {"patient": str(case.patient.public_id)[:8]})
+                url = reverse("boards_web:agenda", args=[meeting.public_id])
+                return redirect(f"{url}#order-{item.public_id}")
+        else:
+            status = 400
+    now = timezone.now()
+    return render_page(request, "boardsvc/agenda_add.html", {
+        "meeting": meeting, "form": form,
+        "late": now >= meeting.cutoff_at or meeting.status == Meeting.Status.FROZEN,
+        "open": meeting.status in (Meeting.Status.PLANNED, Meeting.Status.FROZEN)
+        and meeting.starts_at > now,
+    }, status=status, section="meetings")
 
 
 @login_required
@@ -274,6 +391,7 @@ def _live_context(request: HttpRequest, meeting: Meeting, item_id: str | None,
         "manages": selectors.principal_manages_board(principal=principal,
                                                      board_id=meeting.board_id),
         "in_session": meeting.status == Meeting.Status.IN_SESSION,
+        "pending_count": sum(1 for c in cards if c["item"].outcome == "pending"),
     }
 
 
@@ -308,10 +426,15 @@ def meeting_state(request: HttpRequest, public_id: Any) -> HttpResponse:
             services.meeting_close(meeting=meeting, principal=principal)
             messages.success(request, _("The meeting is closed; undiscussed cases move to the "
                                         "next meeting."))
+            # The agenda shows where each undiscussed case went.
+            url = reverse("boards_web:agenda", args=[meeting.public_id])
+            return redirect(f"{url}#moved")
         else:
             messages.error(request, _("Unknown action."))
     except services.BoardRuleError as exc:
         messages.error(request, exc.message)
+    if request.POST.get("back") == "agenda":
+        return redirect(reverse("boards_web:agenda", args=[meeting.public_id]))
     return _back_to_live(meeting, request.POST.get("item"))
 
 

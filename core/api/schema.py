@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
@@ -32,6 +33,8 @@ from core.api.permissions import DenyAll, RoleAndScope
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PRECONDITION_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
+BLANK_OR_SLUG_PATTERN = "^[-a-zA-Z0-9_]*$"
 
 _DESCRIPTIONS = {
     "400": "Invalid request: `errors` names each field and the rule it broke.",
@@ -73,6 +76,27 @@ def _is_protected(view: Any) -> bool:
     return any(issubclass(c, (RoleAndScope, DenyAll)) for c in classes if isinstance(c, type))
 
 
+def _read_only_blank_choices(field: Any) -> None:
+    """A read-only ModelSerializer choice or text field loses its model field's ``blank``/``null``
+    (DRF returns early for read-only fields), so the schema would claim ``""`` or null can never
+    be sent back, and every optional code a case leaves empty would violate it. Restore them
+    from the model field, for the schema only (serialisation ignores these on output)."""
+    if not isinstance(field, (serializers.ChoiceField, serializers.CharField)) or \
+            not field.read_only:
+        return
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:  # a property or an annotation: nothing to restore
+        return
+    if getattr(model_field, "blank", False) and "" not in getattr(field, "choices", {}):
+        field.allow_blank = True
+    if getattr(model_field, "null", False):
+        field.allow_null = True
+
+
 class ProblemAutoSchema(AutoSchema):
     """AutoSchema that documents the project-wide error and concurrency contract."""
 
@@ -86,6 +110,19 @@ class ProblemAutoSchema(AutoSchema):
             outer = parts[-2].removesuffix("Api").removesuffix("View")
             return outer + parts[-1].removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+    def _map_serializer_field(self, field: Any, direction: str,
+                              bypass_extensions: bool = False) -> dict[str, Any]:
+        """Publish ``allow_empty=False`` (lists that must not be empty, such as a case's lesions)
+        as ``minItems: 1``; drf-spectacular leaves it out, so clients and schemathesis would
+        believe an empty list is valid and then get a 400."""
+        _read_only_blank_choices(field)
+        meta = super()._map_serializer_field(field, direction, bypass_extensions)
+        if getattr(field, "allow_empty", True) is False and meta.get("type") == "array":
+            meta.setdefault("minItems", 1)
+        if getattr(field, "allow_blank", False) and meta.get("pattern") == SLUG_PATTERN:
+            meta["pattern"] = BLANK_OR_SLUG_PATTERN  # e.g. a case not yet referred to a board
+        return meta
 
     def _get_paginator(self) -> Any:
         """APIViews paginate by hand with StandardPagination (house style), so a GET that

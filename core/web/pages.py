@@ -12,16 +12,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.access import Principal, principal_from_request
+from core.web.inbox import notification_unread_count
 
 
 def page_context(request: HttpRequest) -> dict[str, Any]:
-    """Role flags for templates: is_coordinator (coordinators and administrators) and
-    is_member (holds a role on at least one board)."""
+    """Role flags for templates: is_coordinator (coordinators and administrators),
+    is_member (holds a role on at least one board) and unread_count (the nav's inbox badge)."""
     principal: Principal = principal_from_request(request)
     return {
         "principal": principal,
         "is_coordinator": principal.is_coordinator,
         "is_member": "member" in principal.board_roles,
+        # One COUNT on the inbox index, for the navigation badge.
+        "unread_count": notification_unread_count(user=principal.user)
+        if principal.is_user else 0,
     }
 
 

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.web import inbox
+from core.web.pages import render_page
 
 
 class LoginView(auth_views.LoginView):
@@ -68,3 +75,49 @@ def home(request: HttpRequest) -> HttpResponse:
     """Landing page: "my next meetings" (boardsvc's dashboard, reached by URL name so that core
     imports no other app)."""
     return redirect("boards_web:dashboard")
+
+
+# --- notification inbox ---------------------------------------------------------------------------
+
+INBOX_PAGE_SIZE = 25
+
+
+@login_required
+@require_http_methods(["GET"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notifications (violations, placement problems, agendas), newest
+    first, all or unread only, paginated. Only the recipient ever sees a notification."""
+    unread_only = request.GET.get("show") == "unread"
+    page = Paginator(inbox.notification_list(user=request.user, unread_only=unread_only),
+                     INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"n": n, "link": inbox.page_link(n.link)} for n in page.object_list]
+    return render_page(request, "core/notifications.html", {
+        "page": page, "rows": rows, "unread_only": unread_only,
+    }, section="inbox")
+
+
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    target = reverse("notifications")
+    if request.POST.get("show") == "unread":
+        target += "?show=unread"
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Mark one notification read (someone else's, or an unknown id, is a 404)."""
+    if not inbox.notification_mark_read(user=request.user, public_id=public_id) and not \
+            inbox.notification_list(user=request.user).filter(pk=public_id).exists():
+        raise Http404
+    return _back_to_inbox(request)
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = inbox.notification_mark_all_read(user=request.user)
+    messages.success(request, ngettext("%(n)d notification marked as read.",
+                                       "%(n)d notifications marked as read.", count)
+                     % {"n": count})
+    return _back_to_inbox(request)

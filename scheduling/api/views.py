@@ -181,7 +181,9 @@ class ResourceListApi(SchedulingApiView):
     @extend_schema(operation_id="resource_list", parameters=[FilterSerializer],
                    responses=ResourceOut(many=True))
     def get(self, request: Request) -> Response:
-        params = self.FilterSerializer(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads a blank form value (``?to=``) as "absent",
+        # and a blank filter is a mistake the caller should hear about (400).
+        params = self.FilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         qs = selectors.resource_list(kind=params.validated_data.get("kind"))
         paginator = StandardPagination()
@@ -248,7 +250,7 @@ class ResourceSlotsApi(SchedulingApiView):
     )
     def get(self, request: Request, public_id: object) -> Response:
         resource = selectors.resource_get(public_id=str(public_id))
-        params = self.FilterSerializer(data=request.query_params)
+        params = self.FilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         data = params.validated_data
         entry = selectors.catalogue_entry(data["procedure_type"])
@@ -292,7 +294,9 @@ class BookingListApi(SchedulingApiView):
     @extend_schema(operation_id="booking_list", parameters=[FilterSerializer],
                    responses=BookingOut(many=True))
     def get(self, request: Request) -> Response:
-        params = self.FilterSerializer(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads a blank form value (``?to=``) as "absent",
+        # and a blank filter is a mistake the caller should hear about (400).
+        params = self.FilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         f = params.validated_data
         qs = selectors.booking_list(

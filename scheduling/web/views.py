@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import PlannedProcedure, TreatmentPlan
@@ -317,8 +317,8 @@ def violation_acknowledge(request: HttpRequest, public_id: Any) -> HttpResponse:
 # --- moving and cancelling a booking --------------------------------------------------------------
 
 CHANGEABLE = ("proposed", "booked")
-STALE_MESSAGE = _lazy("This booking was changed by someone else while you were looking at it. "
-                      "Its current time is shown below; check it and try again.")
+STALE_MESSAGE = gettext_lazy("This booking was changed by someone else while you were looking at it. "
+                             "Its current time is shown below; check it and try again.")
 
 
 def _booking(request: HttpRequest, public_id: Any) -> Booking:

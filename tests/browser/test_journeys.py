@@ -39,6 +39,17 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
     page.wait_for_selector("#agenda-items")
     shot(page, "member-02-agenda")
 
+    # Reorder from the keyboard: Enter on "down" moves the first case; htmx swaps the list and
+    # the focus stays on that case's buttons, so the key can be pressed again.
+    down = page.get_by_role("button", name=re.compile(r"^Move case 1 \(.*\) down$"))
+    if down.count():
+        moved = down.get_attribute("aria-label").split("(")[1].split(")")[0]
+        down.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f'button[aria-label^="Move case 2 ({moved})"][data-autofocus]')
+        assert page.evaluate("document.activeElement.hasAttribute('data-autofocus')")
+        shot(page, "member-02b-agenda-reordered")
+
     page.get_by_role("link", name="Open live meeting mode").click()
     start = page.get_by_role("button", name="Start the meeting")
     if start.count():
@@ -171,6 +182,64 @@ def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, pag
     page.wait_for_selector("svg")
     assert page.locator('rect[data-violated="true"]').count() >= 1
     shot(page, "coordinator-06-timeline")
+
+    # The worklist lists the R1 violation with its page; the coordinator moves the surgery back
+    # inside the window instead of accepting it.
+    from scheduling.models import Violation
+
+    violation = Violation.objects.get(plan=plan, rule_id="R1", status="open")
+    page.get_by_role("link", name="Worklist").click()
+    page.locator(f'a[href="/violations/{violation.public_id}/"]').click()
+    page.wait_for_selector("text=Accept with this reason")
+    shot(page, "coordinator-07-violation")
+    page.get_by_role("link", name="Move Surgery").click()
+    tuesday = monday + timedelta(days=1)
+    page.get_by_label("New date").fill(tuesday.isoformat())
+    page.get_by_role("button", name="Check the rules").click()
+    page.wait_for_selector("#check")
+    inside = None
+    for link in page.locator(f'a[data-slot^="{tuesday.isoformat()}"]').all():
+        start = datetime.strptime(link.get_attribute("data-slot"), "%Y-%m-%d %H:%M")
+        if timedelta(0) < start - emb_end <= timedelta(hours=24):
+            inside = link
+            break
+    assert inside is not None, "a theatre slot within 24 hours of the embolization"
+    inside.click()
+    page.wait_for_selector("#check .notice.success")
+    shot(page, "coordinator-08-move-check")
+    page.get_by_role("button", name="Move booking").click()
+    page.wait_for_selector("text=Surgery moved.")
+    assert page.locator('rect[data-violated="true"]').count() == 0
+    assert "No timing rule is broken." in page.locator("#v-h + *").inner_text()
+    shot(page, "coordinator-09-timeline-after-move")
+
+    # Cancel the surgery (a reason is required); its slot is free again.
+    page.get_by_role("link", name="Cancel Surgery").click()
+    page.get_by_role("button", name="Cancel booking").click()
+    page.wait_for_selector("#id_reason-errors")
+    page.get_by_label("Reason for cancelling").fill("Surgeon unavailable; to be rebooked.")
+    shot(page, "coordinator-10-cancel")
+    page.get_by_role("button", name="Cancel booking").click()
+    page.wait_for_selector("text=the slot is free again")
+    assert Booking.objects.get(plan=plan, procedure__procedure_type="surgery").status == \
+        "cancelled"
+
+    # A re-check notice (as scheduling.services.plan_recheck sends it) reaches the inbox; the
+    # nav shows the unread count and the notice opens the plan's timeline.
+    from core.models import Notification
+    from core.notifications import notification_send
+
+    notification_send(recipients=[coordinator], kind=Notification.Kind.RULE_VIOLATION,
+                      subject=f"R1 soft timing rule broken in plan {str(plan.public_id)[:8]}",
+                      body="Surgery starts too long after the embolization.",
+                      link=f"/api/v1/plans/{plan.public_id}/validation/",
+                      dedup_key=f"browser-journey:{plan.public_id}")
+    page.goto("/worklist/")
+    page.get_by_role("link", name=re.compile(r"^Notifications.*1 unread")).click()
+    page.wait_for_selector("h1:has-text('Notifications')")
+    shot(page, "coordinator-11-notifications")
+    page.get_by_role("link", name=re.compile("R1 soft timing rule broken")).click()
+    page.wait_for_url(f"**/plans/{plan.public_id}/timeline/")
 
 
 def test_the_interface_switches_to_italian(demo, page):

@@ -26,12 +26,14 @@ def _pages(world, plan):
         "worklist": "/worklist/",
         "book": f"/plans/{plan.public_id}/book/",
         "timeline": f"/plans/{plan.public_id}/timeline/",
+        "inbox": "/notifications/",
+        "agenda_add": f"/meetings/{m}/add/",
     }
 
 
 @pytest.mark.parametrize("name", ["dashboard", "meetings", "calendar", "agenda", "agenda_print",
                                   "live", "cases", "case", "intake", "worklist", "book",
-                                  "timeline"])
+                                  "timeline", "inbox", "agenda_add"])
 def test_anonymous_is_sent_to_login(client, world, plan_ready, name):
     response = client.get(_pages(world, plan_ready[0])[name])
     assert response.status_code == 302
@@ -39,26 +41,28 @@ def test_anonymous_is_sent_to_login(client, world, plan_ready, name):
 
 
 @pytest.mark.parametrize("name", ["dashboard", "meetings", "calendar", "agenda", "agenda_print",
-                                  "live", "cases", "case"])
+                                  "live", "cases", "case", "inbox"])
 def test_a_member_of_the_board_sees_its_pages(world, plan_ready, name):
     response = login(world.member_a).get(_pages(world, plan_ready[0])[name], follow=True)
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("name", ["dashboard", "meetings", "calendar", "agenda", "live", "cases",
-                                  "case", "intake", "worklist", "book", "timeline"])
+                                  "case", "intake", "worklist", "book", "timeline", "inbox",
+                                  "agenda_add"])
 def test_a_coordinator_sees_every_page(world, plan_ready, coordinator, name):
     response = login(coordinator).get(_pages(world, plan_ready[0])[name], follow=True)
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("name", ["agenda", "agenda_print", "live", "case", "timeline"])
+@pytest.mark.parametrize("name", ["agenda", "agenda_print", "live", "case", "timeline",
+                                  "agenda_add"])
 def test_another_boards_member_gets_404(world, plan_ready, name):
     response = login(world.member_b).get(_pages(world, plan_ready[0])[name])
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("name", ["intake", "worklist", "book"])
+@pytest.mark.parametrize("name", ["intake", "worklist", "book", "agenda_add"])
 def test_members_cannot_use_coordinator_pages(world, plan_ready, name):
     response = login(world.member_a).get(_pages(world, plan_ready[0])[name])
     assert response.status_code == 403
@@ -75,7 +79,8 @@ def test_an_unknown_meeting_is_404(world):
     assert client.get("/meetings/00000000-0000-4000-8000-000000000000/").status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/meetings/{m}/state/", "/meetings/{m}/attendance/"])
+@pytest.mark.parametrize("url", ["/meetings/{m}/state/", "/meetings/{m}/attendance/",
+                                 "/meetings/{m}/reorder/"])
 def test_state_changing_pages_refuse_get(world, url):
     response = login(world.chair_a).get(url.format(m=world.meeting_a.public_id))
     assert response.status_code == 405

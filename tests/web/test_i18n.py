@@ -46,3 +46,25 @@ def test_the_italian_catalogue_is_complete():
     assert untranslated == []
     assert "#, fuzzy" not in po
     assert (Path(settings.BASE_DIR) / "locale/it/LC_MESSAGES/django.mo").exists()
+
+
+def test_the_new_pages_are_translated(world, coordinator, plan_ready):
+    from core.access import principal_for_user
+    from scheduling import services
+
+    _plan, procedures, angio, _theatre = plan_ready
+    from tests.factories.scheduling import at
+
+    booking = services.booking_create(procedure=procedures[0], resource=angio, start=at(0, 9),
+                                      principal=principal_for_user(coordinator)).booking
+    client = login(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    assert "Notifiche" in client.get("/notifications/").content.decode()
+    move = client.get(f"/bookings/{booking.public_id}/move/").content.decode()
+    assert "Verifica le regole" in move
+    assert "Annulla la prenotazione" in client.get(
+        f"/bookings/{booking.public_id}/cancel/").content.decode()
+    agenda = login(world.chair_a)
+    agenda.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    assert "Aggiungi un caso" in agenda.get(
+        f"/meetings/{world.meeting_a.public_id}/").content.decode()

@@ -54,3 +54,12 @@
     document.querySelectorAll("form[data-suggested]").forEach(refreshOverride);
   });
 })();
+
+// After htmx swaps the agenda list (reorder), put the keyboard focus back on the button the
+// person pressed (the server marks it with data-autofocus), so up/down can be pressed again.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var target = event.detail && event.detail.target;
+  var scope = (target && target.isConnected) ? target : document;
+  var el = scope.querySelector("[data-autofocus]") || document.querySelector("[data-autofocus]");
+  if (el) { el.focus(); }
+});
