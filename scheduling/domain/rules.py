@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -125,7 +125,9 @@ def _is_to(rule: TimingRuleSpec, procedure_type: str) -> bool:
     return procedure_type in rule.to_procedures
 
 
-def _ordered_pairs(rule: TimingRuleSpec, occs: Sequence[Occurrence]):
+def _ordered_pairs(
+    rule: TimingRuleSpec, occs: Sequence[Occurrence]
+) -> Iterator[tuple[Occurrence, Occurrence]]:
     """Yield (from, to) pairs the rule constrains.
 
     - symmetric rules (R6): each unordered pair once, the earlier procedure as "from";
@@ -196,8 +198,9 @@ def _follow_up_violations(rule: TimingRuleSpec, occs: Sequence[Occurrence],
                           tz: ZoneInfo) -> list[Violation]:
     """R8: each follow-up examination should sit within ±tolerance of a template offset after
     the latest preceding source procedure (embolization) in scope."""
-    offsets = [int(m) for m in rule.template.get("offsets_months", [])]  # type: ignore[union-attr]
-    tolerance = timedelta(days=int(rule.template.get("tolerance_days", 14)))  # type: ignore[arg-type]
+    raw_offsets = rule.template.get("offsets_months", [])
+    offsets = [int(str(m)) for m in (raw_offsets if isinstance(raw_offsets, (list, tuple)) else [])]
+    tolerance = timedelta(days=int(str(rule.template.get("tolerance_days", 14))))
     out = []
     for b in occs:
         if not _is_to(rule, b.procedure_type):

@@ -21,6 +21,7 @@ import time as _time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
@@ -37,6 +38,10 @@ from .types import (
     TimingRuleSpec,
     Violation,
 )
+
+# A CP-SAT linear expression as this module uses it (the stubs' own alias admits numpy
+# scalars, which makes ordinary arithmetic ambiguous to the type checker).
+Expr: TypeAlias = "cp_model.LinearExpr | cp_model.IntVar | int"
 
 # --- generic RCPSP/max core ----------------------------------------------------------------------
 
@@ -69,36 +74,36 @@ def solve_rcpspmax(problem: RcpspMaxProblem, *, time_limit: float = 2.0, workers
     model = cp_model.CpModel()
     horizon = rcpspmax_horizon(problem)
     n = problem.n_activities
-    starts = [model.NewIntVar(0, horizon, f"s{i}") for i in range(n)]
-    model.Add(starts[0] == 0)
+    starts = [model.new_int_var(0, horizon, f"s{i}") for i in range(n)]
+    model.add(starts[0] == 0)
     intervals = []
     for i in range(n):
         d = problem.durations[i]
-        intervals.append(model.NewFixedSizeIntervalVar(starts[i], d, f"iv{i}") if d > 0 else None)
+        intervals.append(model.new_fixed_size_interval_var(starts[i], d, f"iv{i}") if d > 0 else None)
     for i, j, lag in problem.lags:
-        model.Add(starts[j] >= starts[i] + lag)
+        model.add(starts[j] >= starts[i] + lag)
     for r, cap in enumerate(problem.capacities):
-        items = [(intervals[i], problem.demands[i][r]) for i in range(n)
-                 if intervals[i] is not None and problem.demands[i][r] > 0]
+        items = [(iv, problem.demands[i][r]) for i in range(n)
+                 if (iv := intervals[i]) is not None and problem.demands[i][r] > 0]
         if items:
-            model.AddCumulative([iv for iv, _ in items], [d for _, d in items], cap)
+            model.add_cumulative([iv for iv, _ in items], [d for _, d in items], cap)
     sink = starts[n - 1]
     for i in range(n):
-        model.Add(sink >= starts[i] + problem.durations[i])
-    model.Minimize(sink)
+        model.add(sink >= starts[i] + problem.durations[i])
+    model.minimize(sink)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     began = _time.perf_counter()
-    status = solver.Solve(model)
+    status = solver.solve(model)
     elapsed = _time.perf_counter() - began
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return RcpspMaxResult(
             status="optimal" if status == cp_model.OPTIMAL else "feasible",
-            makespan=int(solver.Value(sink)),
-            lower_bound=int(solver.BestObjectiveBound()),
-            starts=tuple(int(solver.Value(s)) for s in starts),
+            makespan=int(solver.value(sink)),
+            lower_bound=int(solver.best_objective_bound),
+            starts=tuple(int(solver.value(s)) for s in starts),
             wall_time=elapsed,
         )
     return RcpspMaxResult(
@@ -209,7 +214,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
     per_resource: dict[str, list[cp_model.IntervalVar]] = {rid: [] for rid in resources}
     patient_intervals: list[cp_model.IntervalVar] = []
     tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]] = {}
-    objective: list = []
+    objective: list[Expr] = []
 
     # Local day index of each step, for radiotherapy fractions on consecutive working days.
     local_origin = origin_dt.astimezone(zone)
@@ -228,56 +233,65 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
         dur = max(1, _ceil_steps(p.duration, step))
         fraction_vars = []
         for k in range(max(1, p.fractions)):
-            s = model.NewIntVar(0, max(0, horizon - dur), f"s_{p.procedure_id}_{k}")
+            s = model.new_int_var(0, max(0, horizon - dur), f"s_{p.procedure_id}_{k}")
             choices: dict[str, cp_model.IntVar] = {}
             for rid in p.resource_ids:
                 if rid not in resources:
                     continue
-                present = model.NewBoolVar(f"x_{p.procedure_id}_{k}_{rid}")
-                iv = model.NewOptionalFixedSizeIntervalVar(s, dur, present,
+                present = model.new_bool_var(f"x_{p.procedure_id}_{k}_{rid}")
+                iv = model.new_optional_fixed_size_interval_var(s, dur, present,
                                                            f"iv_{p.procedure_id}_{k}_{rid}")
                 per_resource[rid].append(iv)
                 choices[rid] = present
-            model.AddExactlyOne(choices.values())
-            patient_intervals.append(model.NewFixedSizeIntervalVar(s, dur, f"pt_{p.procedure_id}_{k}"))
+            model.add_exactly_one(choices.values())
+            patient_intervals.append(model.new_fixed_size_interval_var(s, dur, f"pt_{p.procedure_id}_{k}"))
             fraction_vars.append((s, dur, choices))
             objective.append(s)
         if len(fraction_vars) > 1:
             days = []
             for k, (s, _dur, _c) in enumerate(fraction_vars):
-                day = model.NewIntVar(0, n_days - 1, f"day_{p.procedure_id}_{k}")
-                minutes = model.NewIntVar(0, horizon * step_minutes + 1440, f"m_{p.procedure_id}_{k}")
-                model.Add(minutes == s * step_minutes + minutes_into_day)
-                model.AddDivisionEquality(day, minutes, 1440)
+                day = model.new_int_var(0, n_days - 1, f"day_{p.procedure_id}_{k}")
+                minutes = model.new_int_var(0, horizon * step_minutes + 1440, f"m_{p.procedure_id}_{k}")
+                model.add(minutes == s * step_minutes + minutes_into_day)
+                model.add_division_equality(day, minutes, 1440)
                 days.append(day)
             for a, b in itertools.pairwise(days):
-                model.AddElement(a, next_working, b)
+                model.add_element(a, next_working, b)
         tasks[p.procedure_id] = fraction_vars
 
     # Rooms: no overlap between proposals, and none with closed or already-booked time.
     for rid, items in per_resource.items():
-        free = [(max(0, _ceil_steps(i.start - origin_dt, step)),
+        free_steps = sorted(
+            (lo, hi)
+            for lo, hi in (
+                (max(0, _ceil_steps(i.start - origin_dt, step)),
                  min(horizon, _floor_steps(i.end - origin_dt, step)))
-                for i in resources[rid].free]
-        free = sorted((a, b) for a, b in free if a < b)
-        blocked, cursor = [], 0
-        for a, b in free:
-            if a > cursor:
-                blocked.append((cursor, a))
-            cursor = max(cursor, b)
+                for i in resources[rid].free
+            )
+            if lo < hi
+        )
+        blocked: list[tuple[int, int]] = []
+        cursor = 0
+        for lo, hi in free_steps:
+            if lo > cursor:
+                blocked.append((cursor, lo))
+            cursor = max(cursor, hi)
         if cursor < horizon:
             blocked.append((cursor, horizon))
-        fixed = [model.NewFixedSizeIntervalVar(a, b - a, f"blk_{rid}_{a}") for a, b in blocked]
+        fixed = [model.new_fixed_size_interval_var(lo, hi - lo, f"blk_{rid}_{lo}")
+                 for lo, hi in blocked]
         if items:
-            model.AddNoOverlap(items + fixed)
+            model.add_no_overlap(items + fixed)
 
     # The patient is in one place at a time, including their existing bookings.
-    for b in problem.fixed:
-        if b.active and b.end > origin_dt:
-            a, e = max(0, to_step(b.start)), max(1, _ceil_steps(b.end - origin_dt, step))
-            if e > a:
-                patient_intervals.append(model.NewFixedSizeIntervalVar(a, e - a, f"fx_{b.booking_id}"))
-    model.AddNoOverlap(patient_intervals)
+    for booking in problem.fixed:
+        if booking.active and booking.end > origin_dt:
+            first = max(0, to_step(booking.start))
+            last = max(1, _ceil_steps(booking.end - origin_dt, step))
+            if last > first:
+                patient_intervals.append(model.new_fixed_size_interval_var(
+                    first, last - first, f"fx_{booking.booking_id}"))
+    model.add_no_overlap(patient_intervals)
 
     # Timing rules between placed procedures and against the patient's existing bookings.
     fixed_occs = occurrences_from_bookings(problem.fixed)
@@ -285,7 +299,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
     fixed_occs = [o for o in fixed_occs if o.procedure_id not in placed_ids]
     placed_occ = {p.procedure_id: _probe(p, origin_dt) for p in problem.procedures}
 
-    def anchor_expr(proc_id: str | None, occ: Occurrence, which: Anchor):
+    def anchor_expr(proc_id: str | None, occ: Occurrence, which: Anchor) -> Expr:
         if proc_id is None:  # a fixed booking: a constant, possibly before the origin
             return to_step(occ.anchor(which)) if which == Anchor.START else _ceil_steps(
                 occ.anchor(which) - origin_dt, step)
@@ -321,23 +335,23 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
                 literals = []
                 for (fp, fo), (tp, to) in directions:
                     lag = anchor_expr(tp, to, rule.to_anchor) - anchor_expr(fp, fo, rule.from_anchor)
-                    lit = model.NewBoolVar(f"dir_{rule.code}_{len(objective)}") if either else None
+                    lit = model.new_bool_var(f"dir_{rule.code}_{len(objective)}") if either else None
                     if lit is not None:
                         literals.append(lit)
                         # The chosen direction means "from" starts no later than "to".
-                        model.Add(anchor_expr(fp, fo, Anchor.START)
-                                  <= anchor_expr(tp, to, Anchor.START)).OnlyEnforceIf(lit)
+                        model.add(anchor_expr(fp, fo, Anchor.START)
+                                  <= anchor_expr(tp, to, Anchor.START)).only_enforce_if(lit)
                     _add_lag(model, rule, lag, lit, step, objective)
                 if literals:
-                    model.AddExactlyOne(literals)
+                    model.add_exactly_one(literals)
 
-    model.Minimize(sum(objective))
+    model.minimize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 0
     began = _time.perf_counter()
-    status = solver.Solve(model)
+    status = solver.solve(model)
     elapsed = _time.perf_counter() - began
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return PlanProposal(
@@ -353,8 +367,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
     for p in problem.procedures:
         fractions = tasks[p.procedure_id]
         for k, (s, _dur, choices) in enumerate(fractions):
-            rid = next(r for r, lit in choices.items() if solver.BooleanValue(lit))
-            start = origin_dt + solver.Value(s) * step
+            rid = next(r for r, lit in choices.items() if solver.boolean_value(lit))
+            start = origin_dt + solver.value(s) * step
             proposed.append(ProposedBooking(
                 procedure_id=p.procedure_id, resource_id=rid, start=start,
                 end=start + p.duration, fraction=(k + 1) if len(fractions) > 1 else None,
@@ -377,7 +391,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
         bookings=tuple(proposed),
         violations=tuple(warnings),
         wall_time=elapsed,
-        details={"objective": solver.ObjectiveValue()},
+        details={"objective": solver.objective_value},
     )
 
 
@@ -393,8 +407,9 @@ def _probe(p: ProcedureToPlace, origin: datetime) -> Occurrence:
     )
 
 
-def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag, lit, step: timedelta,
-             objective: list) -> None:
+def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag: Expr,
+             lit: cp_model.IntVar | None, step: timedelta,
+             objective: list[Expr]) -> None:
     """lag in [min, max] (hard) or with penalised slack (soft); preferred lag as a penalty."""
     enforce = [lit] if lit is not None else []
     lo = None if rule.min_lag is None else _ceil_steps(rule.min_lag, step)
@@ -404,22 +419,22 @@ def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag, lit, step: time
         return
     if rule.severity == Severity.HARD:
         if lo is not None:
-            model.Add(lag >= lo).OnlyEnforceIf(enforce)
+            model.add(lag >= lo).only_enforce_if(enforce)
         if hi is not None:
-            model.Add(lag <= hi).OnlyEnforceIf(enforce)
+            model.add(lag <= hi).only_enforce_if(enforce)
     else:
         if lo is not None:
-            slack = model.NewIntVar(0, 10**6, f"slo_{rule.code}_{len(objective)}")
-            model.Add(lag + slack >= lo).OnlyEnforceIf(enforce)
+            slack = model.new_int_var(0, 10**6, f"slo_{rule.code}_{len(objective)}")
+            model.add(lag + slack >= lo).only_enforce_if(enforce)
             objective.append(_W_SOFT * slack)
         if hi is not None:
-            slack = model.NewIntVar(0, 10**6, f"shi_{rule.code}_{len(objective)}")
-            model.Add(lag - slack <= hi).OnlyEnforceIf(enforce)
+            slack = model.new_int_var(0, 10**6, f"shi_{rule.code}_{len(objective)}")
+            model.add(lag - slack <= hi).only_enforce_if(enforce)
             objective.append(_W_SOFT * slack)
     if rule.preferred_lag is not None:
         pref = _floor_steps(rule.preferred_lag, step)
-        slack = model.NewIntVar(0, 10**6, f"spref_{rule.code}_{len(objective)}")
-        model.Add(lag - slack <= pref).OnlyEnforceIf(enforce)
+        slack = model.new_int_var(0, 10**6, f"spref_{rule.code}_{len(objective)}")
+        model.add(lag - slack <= pref).only_enforce_if(enforce)
         objective.append(_W_PREFERRED * slack)
 
 
