@@ -36,8 +36,12 @@ def agenda_freeze_due() -> int:
 
 @shared_task(name="boardsvc.tasks.meeting_horizon_upkeep", acks_late=True, **_RETRY)
 def meeting_horizon_upkeep() -> int:
-    """Keep BOARDSVC_MEETING_HORIZON_WEEKS of regular meetings ahead (beat, hourly)."""
-    return services.meeting_horizon_upkeep()
+    """Keep BOARDSVC_MEETING_HORIZON_WEEKS of regular meetings ahead (beat, hourly), then retry
+    the ready cases that found no meeting with room: the new meetings may take them (R13/R14).
+    Both steps are idempotent, so a duplicate delivery changes nothing."""
+    created = services.meeting_horizon_upkeep()
+    services.place_ready_cases()
+    return created
 
 
 @shared_task(name="boardsvc.tasks.meeting_roll_forward", acks_late=True, **_RETRY)

@@ -194,3 +194,18 @@ def test_the_placement_task_is_idempotent(board, meetings):
     assert tasks.agenda_place_case(case.pk) == "noop"
     assert AgendaItem.objects.filter(case=case).count() == 1
     assert PlacementRecord.objects.filter(case=case).count() == 1
+
+
+def test_a_case_that_found_no_meeting_is_placed_when_the_horizon_grows(board, clock):
+    # No meetings yet: the ready case waits, as ready, with the reason recorded.
+    case = make_case(requested_board="bone-mets-spine")
+    assert agenda_place_case(case_id=case.pk).outcome == "no_meeting"
+    case.refresh_from_db()
+    assert case.status == "ready_for_mdt"
+
+    # The hourly upkeep creates meetings and retries waiting cases; running it twice is harmless.
+    tasks.meeting_horizon_upkeep()
+    tasks.meeting_horizon_upkeep()
+    case.refresh_from_db()
+    assert case.status == "listed"
+    assert AgendaItem.objects.filter(case=case).count() == 1
