@@ -70,6 +70,21 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_app
                                         config=_config())
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Run every request on the test's own connection and transaction, as Django's test client
+    does: the WSGI handler would otherwise close the connection when a request ends (the
+    request_finished signal), which on PostgreSQL drops the test's transaction and its data."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 def test_the_project_publishes_the_problem_aware_schema():
     assert django_settings.REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] == SCHEMA_CLASS
 
