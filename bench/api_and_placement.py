@@ -61,15 +61,15 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     engine = connection.vendor
-    call_command("flush", verbosity=0, interactive=False) if engine == "postgresql" else None
+    if engine == "postgresql":
+        call_command("flush", verbosity=0, interactive=False)
+    from django.contrib.auth.models import Group
+
     from boardsvc.services import meeting_horizon_upkeep, place_ready_cases
+    from core.access import GROUP_COORDINATOR
     from tests.factories.boardsvc import BoardFactory, make_case
     from tests.factories.cases import submission_payload
     from tests.factories.core import UserFactory
-
-    from django.contrib.auth.models import Group
-
-    from core.access import GROUP_COORDINATOR
 
     coordinator = UserFactory(username="bench-coord")
     coordinator.groups.add(Group.objects.get_or_create(name=GROUP_COORDINATOR)[0])
