@@ -16,23 +16,22 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from boardsvc import selectors, services
 from boardsvc.models import AgendaItem, Board, Decision, Meeting, Specialty
 from cases import selectors as case_selectors
 from cases.domain.codes import EmbolizationPurpose, Intent, ProcedureType
 from cases.models import Case
-from core.access import Principal, principal_from_request
+from core.access import Principal
+from core.api.base import ProjectApiView, validated
 from core.api.concurrency import etag_for, expected_version
 from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
 from core.api.fields import WallClockTimeField
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
-from core.api.permissions import RoleAndScope
 from core.audit import audit_record, audit_record_many
 from core.models import AuditEvent
 
@@ -53,42 +52,8 @@ def rule_error(exc: services.BoardRuleError) -> Exception:
                            extra=exc.extra)
 
 
-def _as_lists(detail: Any) -> Any:
-    """DRF reports errors of a ``many=True`` field as {index: errors}; make them lists so the
-    problem body names fields like ``procedures[1].procedure_type``."""
-    if isinstance(detail, dict):
-        if detail and all(isinstance(key, int) for key in detail):
-            return [_as_lists(detail.get(i, {})) for i in range(max(detail) + 1)]
-        return {key: _as_lists(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [_as_lists(item) for item in detail]
-    return detail
-
-
-def validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    """``is_valid`` raising a 400 whose errors name each field (and list index) and rule."""
-    if not serializer.is_valid():
-        raise ValidationError(_as_lists(serializer.errors))
-    return dict(serializer.validated_data)
-
-
-class BoardsApi(APIView):
-    permission_classes = [RoleAndScope]
+class BoardsApi(ProjectApiView):
     object_type = "meeting"
-
-    @property
-    def principal(self) -> Principal:
-        return principal_from_request(self.request)
-
-    def check_permissions(self, request: Request) -> None:
-        # DRF checks permissions before it looks for a handler, so deny-by-default would
-        # answer 403 to a wrong method; clients deserve 405 (after 401 for anonymous callers).
-        method = request.method.lower()
-        if method not in ("head", "options") and not hasattr(self, method):
-            if not principal_from_request(request).is_authenticated:
-                self.permission_denied(request)
-            raise MethodNotAllowed(request.method)
-        super().check_permissions(request)
 
     def denied(self, object_type: str, public_id: Any, exc: Exception) -> Exception:
         """Audit a refused access (reliability-bar S8) and return the exception to raise."""

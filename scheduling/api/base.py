@@ -3,19 +3,13 @@ scheduling's domain errors to problem+json (409 for conflicts, 400 naming field 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
-from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from cases.services import StaleVersion
-from core.access import Principal, principal_from_request
+from core.api.base import ProjectApiView, method_router
 from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
-from core.api.permissions import RoleAndScope
 from scheduling.domain.errors import (
     BookingNotChangeable,
     HardRuleViolation,
@@ -65,45 +59,9 @@ def api_error(exc: Exception) -> exceptions.APIException:
     raise exc
 
 
-class SchedulingApiView(APIView):
-    permission_classes = [RoleAndScope]
-    access: dict[str, tuple[set[str], str | None]] = {}
-    router_methods: tuple[str, ...] = ()
-
-    def _allowed_methods(self) -> list[str]:
-        own = super()._allowed_methods()
-        return sorted(set(own) | {m.upper() for m in self.router_methods})
-
-    @property
-    def principal(self) -> Principal:
-        return principal_from_request(self.request)
-
-    def check_permissions(self, request: Request) -> None:
-        # A wrong method is 405 (with Allow), not the 403 deny-by-default would give.
-        method = request.method.lower()
-        if method not in ("head", "options") and not hasattr(self, method):
-            if not principal_from_request(request).is_authenticated:
-                self.permission_denied(request)
-            raise exceptions.MethodNotAllowed(request.method)
-        super().check_permissions(request)
+class SchedulingApiView(ProjectApiView):
+    """Scheduling's views; domain errors map to problem+json through ``api_error``."""
 
 
-def method_router(**views: type[SchedulingApiView]) -> Callable[..., HttpResponse]:
-    """One URL, one APIView per HTTP method; other methods get 405 naming every routed one."""
-    methods = tuple(m.upper() for m in views)
-    handlers = {m.upper(): view.as_view(router_methods=methods) for m, view in views.items()}
-    fallback = handlers.get("GET") or next(iter(handlers.values()))
-
-    @csrf_exempt  # DRF's SessionAuthentication enforces CSRF itself, as APIView.as_view does
-    def route(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        method = request.method or "GET"
-        if method in ("HEAD", "OPTIONS"):
-            method = "GET"
-        return handlers.get(method, fallback)(request, *args, **kwargs)
-
-    route.__name__ = "_".join(view.__name__ for view in views.values())
-    # For the OpenAPI schema and the authorisation matrix only: drf-spectacular reads ``cls`` to
-    # find each method's handler (and its extend_schema); requests never use this class.
-    route.cls = type(route.__name__, tuple(views.values()), {})  # type: ignore[attr-defined]
-    route.initkwargs = {}  # type: ignore[attr-defined]
-    return route
+__all__ = ["ADMIN_ONLY", "READ", "WRITE", "SchedulingApiView", "api_error", "method_router",
+           "violation_body"]

@@ -1,0 +1,68 @@
+"""The base of the apps' API views: the ``access`` table, the principal, one view per method.
+
+Deny by default and 405 before 403 come from core.api.permissions.RoleAndScope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers
+from rest_framework.views import APIView
+
+from core.access import Principal, principal_from_request
+from core.api.permissions import RoleAndScope
+
+
+def validated(serializer: serializers.Serializer) -> dict[str, Any]:
+    """``is_valid`` raising a 400 whose problem body names each field, list index and rule
+    (core.api.exceptions.flatten_errors turns {index: errors} into ``lesions[1].site``)."""
+    if not serializer.is_valid():
+        raise exceptions.ValidationError(serializer.errors)
+    return dict(serializer.validated_data)
+
+
+class ProjectApiView(APIView):
+    """Role/scope checks from the view's ``access`` table (core.api.permissions.RoleAndScope)."""
+
+    permission_classes = [RoleAndScope]
+    access: dict[str, tuple[set[str], str | None]] = {}
+    # Methods served by sibling views on the same URL (see method_router), for the Allow header.
+    router_methods: tuple[str, ...] = ()
+
+    def _allowed_methods(self) -> list[str]:
+        own = super()._allowed_methods()
+        return sorted(set(own) | {m.upper() for m in self.router_methods})
+
+    @property
+    def principal(self) -> Principal:
+        return principal_from_request(self.request)
+
+
+
+def method_router(**views: type[APIView]) -> Callable[..., HttpResponse]:
+    """One URL, one APIView per HTTP method (STYLE.md: one view per operation).
+
+    HEAD and OPTIONS go to the GET view; any other method goes to the first view, which answers
+    405 with an Allow header naming every routed method.
+    """
+    methods = tuple(m.upper() for m in views)
+    handlers = {m.upper(): view.as_view(router_methods=methods) for m, view in views.items()}
+    fallback = handlers.get("GET") or next(iter(handlers.values()))
+
+    @csrf_exempt  # DRF's SessionAuthentication enforces CSRF itself, as APIView.as_view does
+    def route(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        method = request.method or "GET"
+        if method in ("HEAD", "OPTIONS"):
+            method = "GET"
+        return handlers.get(method, fallback)(request, *args, **kwargs)
+
+    route.__name__ = "_".join(view.__name__ for view in views.values())
+    # For the OpenAPI schema and the authorisation matrix only: drf-spectacular reads ``cls`` to
+    # find each method's handler (and its extend_schema); requests never use this class.
+    route.cls = type(route.__name__, tuple(views.values()), {})  # type: ignore[attr-defined]
+    route.initkwargs = {}  # type: ignore[attr-defined]
+    return route
