@@ -262,6 +262,7 @@ def _place_emergency(
         "Emergency (suspected MSCC, R9-R12): decided at an ad-hoc meeting within 24 h instead "
         "of waiting for the weekly meeting, then ratified at the next regular meeting.")]
     horizon = now + EMERGENCY_WINDOW
+    starts_at = adhoc_start(now, adhoc_lead)
     for meeting in ordered:
         if not meeting.adhoc or meeting.status not in (PLANNED, FROZEN, IN_SESSION):
             continue
@@ -273,12 +274,15 @@ def _place_emergency(
             reasons.append(Reason("full", f"Ad-hoc meeting on {_fmt(meeting.starts_at)} has "
                                   f"{max(meeting.free_minutes, 0)} minutes free, the case needs "
                                   f"{base.minutes} (R14).", meeting.meeting_id, meeting.starts_at))
+            # The same people are on that call: a further ad-hoc meeting follows it rather
+            # than running at the same time (an ad-hoc meeting lasts its capacity).
+            starts_at = max(starts_at,
+                            meeting.starts_at + timedelta(minutes=meeting.capacity_minutes))
             continue
         reasons.append(Reason("chosen", f"Ad-hoc meeting on {_fmt(meeting.starts_at)}, within "
                               "24 h (R9-R12).", meeting.meeting_id, meeting.starts_at))
         return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
                        ratification_required=True, reasons=tuple(reasons))
-    starts_at = adhoc_start(now, adhoc_lead)
     reasons.append(Reason("create_adhoc", f"No ad-hoc meeting with room within 24 h: a virtual "
                           f"meeting is set up for {_fmt(starts_at)} (R9-R12).", None, starts_at))
     return replace(base, outcome="create_adhoc", ratification_required=True,

@@ -287,8 +287,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "boardsvc@localhost")
 # --- Celery ----------------------------------------------------------------------------------
 # With CELERY_BROKER_URL set: a real broker (Redis). Without it, the embedded default uses
 # kombu's filesystem transport: a real worker and beat with no server to run.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
-BOARDSVC_EMBEDDED_BROKER = CELERY_BROKER_URL == "filesystem://"
+# (An explicit "localhost" only keeps kombu from warning that no hostname was given.)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
+BOARDSVC_EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if BOARDSVC_EMBEDDED_BROKER:
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)

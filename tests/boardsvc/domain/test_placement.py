@@ -157,6 +157,17 @@ def test_an_emergency_does_not_join_an_adhoc_meeting_beyond_24_hours_or_full():
     assert result.outcome == "create_adhoc"
 
 
+def test_a_full_adhoc_meeting_is_followed_by_the_next_one_not_doubled_r9_r12():
+    # The 30-minute ad-hoc call 2 h from now is full: the new one starts when it ends, instead
+    # of a second call at the same time with the same people.
+    full = meeting(8, 2 / 24, adhoc=True, capacity=30, used=30)
+    result = place_case(case=case(emergency=True), now=NOW, meetings=[full])
+    assert result.outcome == "create_adhoc"
+    assert result.adhoc is not None
+    assert result.adhoc.starts_at == NOW + timedelta(hours=2, minutes=30)
+    assert [r.code for r in result.reasons] == ["emergency_adhoc", "full", "create_adhoc"]
+
+
 def test_batch_emergencies_share_one_requested_adhoc_meeting():
     results = place_batch(cases=[case(1, emergency=True), case(2, emergency=True)],
                           meetings=[], now=NOW)
