@@ -24,6 +24,13 @@ class CoreConfig(AppConfig):
         user_login_failed.connect(_audit_login_failed, dispatch_uid="core-audit-login-failed")
         user_locked_out.connect(_audit_lockout, dispatch_uid="core-audit-lockout")
 
+        # A task that fails for the last time leaves a dead letter and an alert (Q7).
+        from celery.signals import task_failure
+
+        from core.deadletters import on_task_failure
+
+        task_failure.connect(on_task_failure, dispatch_uid="core-dead-letter", weak=False)
+
 
 def _audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     from core.access import principal_for_user

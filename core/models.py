@@ -228,3 +228,27 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} feed {str(self.public_id)[:8]}"
+
+
+class DeadLetter(models.Model):
+    """A background task that failed for the last time (reliability-bar Q7: never a silent drop).
+
+    Written from Celery's task_failure signal once retries are exhausted; administrators are
+    notified and can re-run the work from its ids. Keyword arguments are ids only (the outbox
+    enforces that); the exception's message is not stored, because library and database errors
+    echo the values that failed.
+    """
+
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, unique=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    exception_type = models.CharField(max_length=200)
+    retries = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.exception_type}"
