@@ -80,6 +80,15 @@ class RequireOTPMiddleware:
         return self.get_response(request)
 
 
+_MACHINE_PREFIXES = ("/api/", "/fhir/", "/ical/", "/o/", "/healthz", "/readyz")
+_UNAVAILABLE_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>boardsvc is briefly unavailable</title></head><body>
+<h1>boardsvc is briefly unavailable</h1>
+<p>The database cannot be reached. Nothing you submitted was half-saved. Try again in a few
+seconds.</p><p lang="it">Il servizio è momentaneamente non disponibile. Riprova tra qualche
+secondo.</p></body></html>"""
+
+
 class DatabaseUnavailableMiddleware:
     """A database outage is a 503 with Retry-After, never a traceback (reliability-bar R1)."""
 
@@ -92,6 +101,13 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (OperationalError, InterfaceError)):
             logger.warning("database unavailable: %s", type(exception).__name__)
+            if not request.path.startswith(_MACHINE_PREFIXES):
+                # People get a page, built without templates: rendering one would touch the
+                # session and so the database that is down.
+                page = HttpResponse(_UNAVAILABLE_HTML, status=503,
+                                    content_type="text/html; charset=utf-8")
+                page["Retry-After"] = "5"
+                return page
             response = JsonResponse(
                 {
                     "type": "/problems/service-unavailable",
