@@ -15,16 +15,19 @@ class BoardCaseAccessPolicy:
     def case_filter(self, principal: Principal) -> Q | None:
         """Coordinators, administrators and scoped clients see every case; a board member sees
         cases referred to, or listed on a meeting of, a board they belong to."""
+        from .models import AgendaItem
+
+        if principal.is_client and principal.client_boards is not None:
+            # An administrator limited this hospital system to some boards.
+            slugs = sorted(principal.client_boards)
+            listed = AgendaItem.objects.filter(meeting__board__slug__in=slugs).values("case_id")
+            return Q(requested_board__in=slugs) | Q(pk__in=listed)
         if principal.is_client or principal.is_coordinator or principal.is_admin:
             return None
         if not principal.is_user:
             return Q(pk__in=[])
         slugs = BoardMember.objects.filter(user=principal.user, active=True).values("board__slug")
         q = Q(requested_board__in=slugs)
-        try:
-            from .models import AgendaItem  # type: ignore[attr-defined]
-        except ImportError:
-            return q
         board_ids = BoardMember.objects.filter(user=principal.user, active=True).values("board_id")
         listed = AgendaItem.objects.filter(meeting__board_id__in=board_ids).values("case_id")
         return q | Q(pk__in=listed)

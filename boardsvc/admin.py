@@ -1,11 +1,13 @@
-"""Admin for boards. Decisions, revisions and placement records are read-only here: they are
-history, changed only through services (which keep revisions and audit rows)."""
+"""Admin for boards. Boards, members, holidays and meetings are configuration, edited here.
+Agenda items, decisions, revisions and placement records are clinical history: read-only here
+and every view audited (core.admin.AuditedReadOnlyAdmin), changed only through services (which
+keep versions, revisions and audit rows)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+
+from core.admin import AuditedReadOnlyAdmin, ReadOnlyInlineMixin
 
 from .models import (
     AgendaItem,
@@ -40,13 +42,11 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ("board",)
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = AgendaItem
-    extra = 0
     fields = ("position", "case", "allotted_minutes", "priority", "purpose", "standard_of_care",
               "outcome", "late_addition")
     readonly_fields = fields
-    can_delete = False
     show_change_link = True
 
 
@@ -61,7 +61,9 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "agenda_item"
+    audit_patient_path = "case__patient"
     list_display = ("public_id", "meeting", "position", "priority", "outcome", "late_addition")
     list_filter = ("outcome", "priority", "purpose")
     raw_id_fields = ("meeting", "case", "rolled_from", "added_by")
@@ -74,29 +76,15 @@ class AttendanceAdmin(admin.ModelAdmin):
     raw_id_fields = ("meeting", "user", "recorded_by")
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
-class DecisionRevisionInline(admin.TabularInline):
+class DecisionRevisionInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = DecisionRevision
-    extra = 0
     readonly_fields = ("version", "at", "reason", "by_user", "by_client", "snapshot")
-    can_delete = False
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Decision)
-class DecisionAdmin(_ReadOnly):
+class DecisionAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "decision"
+    audit_patient_path = "case__patient"
     list_display = ("public_id", "meeting", "quorum_met", "followed_suggestions", "version",
                     "recorded_at")
     list_filter = ("quorum_met", "followed_suggestions", "ratification_required")
@@ -104,6 +92,10 @@ class DecisionAdmin(_ReadOnly):
 
 
 @admin.register(PlacementRecord)
-class PlacementRecordAdmin(_ReadOnly):
+class PlacementRecordAdmin(AuditedReadOnlyAdmin):
+    # A placement record has no public id of its own: it is audited as a view of its case.
+    audit_object_type = "case"
+    audit_id_path = "case__public_id"
+    audit_patient_path = "case__patient"
     list_display = ("case", "outcome", "board", "meeting", "at")
     list_filter = ("outcome", "board")

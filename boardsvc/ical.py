@@ -31,6 +31,8 @@ from core.access import (
     ROLE_CHAIR,
     ROLE_COORDINATOR,
     ROLE_MEMBER,
+    Principal,
+    principal_for_user,
     principal_from_request,
 )
 from core.api.permissions import RoleAndScope
@@ -99,14 +101,29 @@ def _feed(meetings: QuerySet[Meeting], *, name: str, token: FeedToken, now: date
     calendar = new_calendar(name)
     for meeting in meetings:
         calendar.add_component(meeting_event(meeting, now=now))
-    audit_record(principal=None, action="export", object_type=f"ical_{token.kind}",
-                 object_id=token.public_id, detail={"owner": token.owner_id})
+    # The feed acts for its owner (the principal is cached on the owner: no extra query).
+    audit_record(principal=principal_for_user(token.owner), action="export",
+                 object_type=f"ical_{token.kind}", object_id=token.public_id,
+                 detail={"owner": token.owner_id})
     return calendar_response(calendar, filename=filename)
+
+
+def _board_feed_entitled(token: FeedToken, owner: Principal) -> bool:
+    """A board feed is for the board's current members, coordinators and administrators,
+    the same rule as minting it (BoardFeedTokenCreateApi), checked again on every fetch."""
+    return owner.is_coordinator or BoardMember.objects.filter(
+        board__public_id=token.target_id, user_id=token.owner_id, active=True).exists()
+
+
+def _member_feed_entitled(token: FeedToken, owner: Principal) -> bool:
+    """A member feed is for someone who still holds a role that may mint it (PEOPLE)."""
+    return bool(owner.roles & PEOPLE)
 
 
 def board_feed(request: HttpRequest, token: str) -> HttpResponse:
     """GET /ical/boards/<token>.ics: every meeting of one board."""
-    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.BOARD)
+    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.BOARD,
+                              entitled=_board_feed_entitled)
     board = Board.objects.filter(public_id=feed.target_id).first() if feed else None
     if feed is None or board is None:
         raise Http404
@@ -116,8 +133,10 @@ def board_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def member_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """GET /ical/members/<token>.ics: meetings of every board the token's owner belongs to."""
-    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.MEMBER)
+    """GET /ical/members/<token>.ics: meetings of every board the token's owner belongs to
+    now (active memberships, read on every fetch)."""
+    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.MEMBER,
+                              entitled=_member_feed_entitled)
     if feed is None:
         raise Http404
     now = timezone.now()

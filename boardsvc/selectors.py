@@ -44,6 +44,9 @@ def _valid_uuid(value: object) -> bool:
 
 def principal_board_ids(*, principal: Principal) -> set[int] | None:
     """Board ids the principal may see; None means every board."""
+    if principal.is_client and principal.client_boards is not None:
+        return set(Board.objects.filter(slug__in=sorted(principal.client_boards))
+                   .values_list("id", flat=True))
     if principal.is_client or principal.is_coordinator or principal.is_admin:
         return None
     if not principal.is_user:
@@ -59,7 +62,9 @@ def principal_board_ids(*, principal: Principal) -> set[int] | None:
 def principal_manages_board(*, principal: Principal, board_id: int) -> bool:
     """Whether the principal may change this board's agendas and record its decisions: group
     coordinators and administrators, the board's chair and coordinators, and system clients
-    (the view has checked their decisions:write scope)."""
+    (the view has checked their decisions:write scope) allowed on that board."""
+    if principal.is_client and principal.client_boards is not None:
+        return board_id in (principal_board_ids(principal=principal) or set())
     if principal.is_client or principal.is_coordinator or principal.is_admin:
         return True
     if not principal.is_user:

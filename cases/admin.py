@@ -1,6 +1,9 @@
-"""Admin: staff edit cases and lesions; decision support and readiness are shown read-only.
+"""Admin: cases and plans are shown read-only, with decision support and readiness, and every
+view is audited (core.admin.AuditedReadOnlyAdmin); they change only through the API and the
+pages, whose services keep the version, the revisions and the audit trail (issue 10, item 7).
+Site parameters are changed through the API (range check, reason).
 
-Patient identifiers are not listed or searchable here (no MRNs on screen); the patient appears
+Patients and their identifiers are not registered here (no MRNs on screen); the patient appears
 by pseudonym only.
 """
 
@@ -21,26 +24,23 @@ from cases.models import (
     TreatmentPlan,
 )
 from cases.selectors import case_decision_support, case_readiness
+from core.admin import AuditedReadOnlyAdmin, ReadOnlyInlineMixin
 
 
-class LesionInline(admin.StackedInline):
+class LesionInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = Lesion
-    extra = 0
     exclude = ("public_id",)
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
+    # status moves go through case_transition (history stays truthful)
     model = CaseStatusChange
-    extra = 0
-    can_delete = False
     readonly_fields = ("from_status", "to_status", "reason", "at", "by_user", "by_client")
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False  # status moves go through case_transition (history stays truthful)
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "case"
     list_display = ("short_id", "status", "urgency", "requested_board", "primary_histology",
                     "submitted_at")
     list_filter = ("status", "urgency", "requested_board")
@@ -76,19 +76,17 @@ class CaseAdmin(admin.ModelAdmin):
         return format_html("<pre style='white-space:pre-wrap'>{}</pre>",
                            json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False  # cases come in through case_create (patient matching, idempotency)
 
-
-class PlannedProcedureInline(admin.TabularInline):
+class PlannedProcedureInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = PlannedProcedure
-    extra = 0
     fk_name = "plan"
     exclude = ("public_id",)
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "plan"
+    audit_patient_path = "case__patient"
     list_display = ("public_id", "status", "created_at")
     list_filter = ("status",)
     readonly_fields = ("public_id", "case", "created_at", "created_by")

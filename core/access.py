@@ -38,6 +38,8 @@ class Principal:
     groups: frozenset[str] = field(default_factory=frozenset)
     # Board roles ("member", "chair", "board_coordinator") from the access policy.
     board_roles: frozenset[str] = field(default_factory=frozenset)
+    # A system client's board allow-list (slugs); None means every board.
+    client_boards: frozenset[str] | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -113,11 +115,16 @@ def principal_from_request(request: Any) -> Principal:
     auth = getattr(request, "auth", None)
     principal: Principal
     if auth is not None and hasattr(auth, "application") and hasattr(auth, "scope"):
-        # Client-credentials tokens carry no user (django-oauth-toolkit #470).
+        # Client-credentials tokens carry no user (django-oauth-toolkit #470). What the token
+        # may do is judged against the administrator's allow-list as it is now.
+        from core.oauth import client_policy, effective_scopes
+
+        policy = client_policy(auth.application)
         principal = Principal(
             kind="client",
             client_id=str(auth.application.client_id),
-            scopes=frozenset((auth.scope or "").split()),
+            scopes=effective_scopes(auth),
+            client_boards=policy.board_set if policy is not None else frozenset(),
         )
     else:
         principal = principal_for_user(getattr(request, "user", None))

@@ -1,19 +1,21 @@
 """Secret-URL tokens for iCalendar feeds (stored hashed, revocable).
 
 The feed modules (boardsvc/ical.py, scheduling/ical.py) decide who may create a token for which
-board or resource; this module only mints, resolves and revokes them.
+board or resource, and who may still read it (the ``entitled`` rule passed to
+feed_token_resolve); this module only mints, resolves and revokes them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .access import Principal
+from .access import Principal, principal_for_user
 from .audit import audit_record
 from .models import FeedToken
 
@@ -43,10 +45,21 @@ def feed_token_create(*, kind: str, target_id: object, owner: Any, label: str = 
     return token, raw
 
 
-def feed_token_resolve(*, raw: str, kind: str) -> FeedToken | None:
-    """The live token of this kind for a raw secret, or None (unknown, revoked, other kind).
+def feed_token_resolve(*, raw: str, kind: str,
+                       entitled: Callable[[FeedToken, Principal], bool] | None = None
+                       ) -> FeedToken | None:
+    """The live token of this kind for a raw secret, or None (unknown, revoked, other kind, or
+    an owner no longer entitled to the feed).
 
-    Marks it used; the conditional UPDATE keeps the write cheap on busy calendar polling.
+    A feed acts for its owner, so it is judged by what the owner may do *now*, not when the
+    token was minted (issue 10, item 8): ``entitled(token, owner_principal)`` is the feed
+    module's rule (the coordinator role for a resource, membership for a board). A token whose
+    owner is deactivated or has lost the role answers None, like an unknown token, and leaves a
+    denied audit row (the token's id, never its secret). Unknown tokens leave none: anyone can
+    send those, and the trail must not be floodable without credentials.
+
+    Marks a token that is let through as used; the conditional UPDATE keeps the write cheap on
+    busy calendar polling.
     """
     if not raw or len(raw) > 200:
         return None
@@ -55,7 +68,13 @@ def feed_token_resolve(*, raw: str, kind: str) -> FeedToken | None:
         .filter(token_hash=_hash(raw), kind=kind, revoked_at__isnull=True)
         .first()
     )
-    if token is None or not token.owner.is_active:
+    if token is None:
+        return None
+    owner = principal_for_user(token.owner)
+    if not token.owner.is_active or (entitled is not None and not entitled(token, owner)):
+        audit_record(principal=owner, action="export", outcome="denied",
+                     object_type=f"ical_{token.kind}", object_id=token.public_id,
+                     detail={"owner": token.owner_id, "reason": "not_entitled"})
         return None
     now = timezone.now()
     FeedToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .context import request_id_var
 
@@ -43,16 +45,22 @@ _OTP_EXEMPT_PREFIXES = (
     "/healthz",
     "/readyz",
     "/i18n/",
-    "/o/",
+    # The OAuth2 endpoints judge their callers by client credentials or tokens, not sessions.
+    "/o/token/",
+    "/o/revoke_token/",
+    "/o/introspect/",
     "/api/schema",
     "/api/docs",
+    "/api/redoc",
 )
 
 
 class RequireOTPMiddleware:
     """With BOARDSVC_REQUIRE_2FA, a signed-in person without a verified TOTP device reaches
-    nothing but the sign-in and enrolment pages (reliability-bar S3). System clients, which
-    authenticate with OAuth2 bearer tokens, are not sessions and are not affected."""
+    nothing but the sign-in and enrolment pages (reliability-bar S3), whatever headers the
+    request carries: an Authorization header does not excuse a half-signed-in session (issue 10,
+    item 2). System clients send no session cookie, so request.user is anonymous for them and
+    their bearer token is judged by core.api.authentication alone."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -63,9 +71,8 @@ class RequireOTPMiddleware:
             and request.user.is_authenticated
             and not request.user.is_verified()  # type: ignore[union-attr]
             and not request.path.startswith(_OTP_EXEMPT_PREFIXES)
-            and "HTTP_AUTHORIZATION" not in request.META
         ):
-            if request.path.startswith("/api/"):
+            if request.path.startswith(("/api/", "/fhir/")):
                 return JsonResponse(
                     {
                         "type": "/problems/two-factor-required",
@@ -76,8 +83,91 @@ class RequireOTPMiddleware:
                     status=403,
                     content_type="application/problem+json",
                 )
-            return redirect("two_factor")
+            return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class RequestLimitsMiddleware:
+    """Refuse hostile bodies before anything reads them, and keep patient data out of caches.
+
+    - A body over ``BOARDSVC_MAX_BODY_BYTES`` is 413, a malformed Content-Length 400.
+    - A JSON body nested deeper than ``BOARDSVC_MAX_JSON_DEPTH`` is 400: Python's JSON parser
+      recurses, and a 100 KB ``[[[[...`` would otherwise end in a RecursionError (a 500).
+    - Every response but static files gets ``Cache-Control: no-store`` (issue 10, item 13):
+      pages, API bodies and feeds carry patient data, which no shared or browser cache keeps.
+    Runs before sessions and authentication, so anonymous callers are refused the same way.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._refusal(request) or self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return _limit_problem(request, 400, "invalid-content-length",
+                                  "Content-Length must be a non-negative integer.",
+                                  field="Content-Length", rule="invalid")
+        limit = settings.BOARDSVC_MAX_BODY_BYTES
+        if length > limit:
+            return _limit_problem(request, 413, "body-too-large",
+                                  f"The request body is {length} bytes; the limit is {limit}.",
+                                  field="body", rule="max_bytes", extra={"limit": limit})
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if length and (content_type == "application/json" or content_type.endswith("+json")):
+            depth = json_depth(request.body, stop_at=settings.BOARDSVC_MAX_JSON_DEPTH)
+            if depth > settings.BOARDSVC_MAX_JSON_DEPTH:
+                return _limit_problem(
+                    request, 400, "json-too-deep",
+                    f"JSON nested deeper than {settings.BOARDSVC_MAX_JSON_DEPTH} levels.",
+                    field="body", rule="max_depth",
+                    extra={"limit": settings.BOARDSVC_MAX_JSON_DEPTH})
+        return None
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+
+
+def json_depth(body: bytes, *, stop_at: int) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings ignored); stops
+    counting past ``stop_at``. The regexes run in C, the loop only over brackets."""
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
+    depth = deepest = 0
+    for char in brackets:
+        if char in b"[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_at:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+def _limit_problem(request: HttpRequest, status: int, code: str, detail: str, *, field: str,
+                   rule: str, extra: dict[str, object] | None = None) -> HttpResponse:
+    logger.info("request refused before parsing: %s", code)
+    body: dict[str, object] = {
+        "type": f"/problems/{code}",
+        "title": "Payload too large" if status == 413 else "Invalid request",
+        "status": status,
+        "detail": detail,
+        "errors": [{"field": field, "rule": rule, "message": detail}],
+        "request_id": getattr(request, "request_id", ""),
+    }
+    if extra:
+        body.update(extra)
+    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 _MACHINE_PREFIXES = ("/api/", "/fhir/", "/ical/", "/o/", "/healthz", "/readyz")

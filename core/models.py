@@ -66,6 +66,29 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_type}:{self.actor_id} {self.action} {self.object_type} {self.outcome}"
 
 
+class AuditChainLink(models.Model):
+    """One link of the hash chain over audit rows: tamper evidence that survives the table owner.
+
+    ``hash`` is SHA-256 over ``seq``, ``prev_hash`` and the audit row's canonical content
+    (core.auditchain). Links are appended by the periodic sealer in ``seq`` order, which is not
+    always id order: a row whose transaction committed late is sealed in a later link. Append-only
+    in the database like the audit table (migration 0005); the head is checkpointed outside the
+    database, so a rewritten chain no longer matches a checkpoint.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    audit_event_id = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"link {self.seq} → audit {self.audit_event_id}"
+
+
 class IdempotencyRecord(models.Model):
     """The stored outcome of a POST made with an ``Idempotency-Key`` (reliability-bar O3).
 
@@ -252,3 +275,44 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.exception_type}"
+
+
+class SystemClient(models.Model):
+    """What an administrator allows one hospital system (an OAuth2 client) to do.
+
+    Tokens are granted only the scopes on ``allowed_scopes``; a request is judged by the token's
+    scopes *intersected with the allow-list as it is now*, so removing a scope takes it from
+    tokens already issued, and disabling the client stops every token it holds at once. With
+    ``all_boards`` off, the client sees only the cases of the boards named in ``allowed_boards``.
+    Created and changed by administrators only (admin or ``manage.py system_client``), through
+    core.clients, which audits every change.
+    """
+
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE,
+        related_name="system_client",
+    )
+    allowed_scopes = models.CharField(max_length=500, blank=True,
+                                      help_text="Space-separated OAuth2 scopes the client may hold.")
+    all_boards = models.BooleanField(default=True,
+                                     help_text="Off: only the cases of the boards listed below.")
+    allowed_boards = models.JSONField(default=list, blank=True,
+                                      help_text="Board slugs, used when 'all boards' is off.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "system client"
+
+    def __str__(self) -> str:
+        return f"system client {self.application_id} ({'enabled' if self.enabled else 'disabled'})"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.allowed_scopes.split())
+
+    @property
+    def board_set(self) -> frozenset[str] | None:
+        """The board slugs the client may see; None means every board."""
+        return None if self.all_boards else frozenset(str(s) for s in self.allowed_boards)

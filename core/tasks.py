@@ -1,10 +1,11 @@
-"""Periodic housekeeping: the outbox relay and idempotency-key expiry."""
+"""Periodic housekeeping: the outbox relay, idempotency-key expiry, sealing the audit trail."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
+from .auditchain import audit_chain_seal as _audit_chain_seal
 from .models import IdempotencyRecord
 from .outbox import outbox_relay as _outbox_relay
 
@@ -18,3 +19,9 @@ def outbox_relay() -> int:
 def idempotency_prune() -> int:
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="core.tasks.audit_chain_seal")
+def audit_chain_seal() -> int:
+    """Extend the audit hash chain (issue 10 item 3). Idempotent; the next run catches up."""
+    return _audit_chain_seal().appended

@@ -1,12 +1,12 @@
-"""Admin for scheduling. Bookings are read-only here: every booking write goes through the
-services (locks, rules, audit); rooms, hours and catalogues are edited by administrators."""
+"""Admin for scheduling. Bookings and violations are read-only here and every view of them is
+audited (core.admin.AuditedReadOnlyAdmin): every booking write goes through the services (locks,
+rules, versions, audit). Rooms, hours, timing rules and catalogues are edited by administrators."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
+from core.admin import AuditedReadOnlyAdmin
 from scheduling.models import (
     Booking,
     OpeningHours,
@@ -49,19 +49,9 @@ class TimingRuleAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "updated_at", "updated_by")
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Booking)
-class BookingAdmin(_ReadOnlyAdmin):
+class BookingAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "booking"
     list_display = ("public_id", "resource", "start", "end", "status", "fraction_number")
     list_filter = ("status", "resource")
     list_select_related = ("resource",)
@@ -69,6 +59,8 @@ class BookingAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Violation)
-class ViolationAdmin(_ReadOnlyAdmin):
+class ViolationAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "violation"
+    audit_patient_path = "plan__case__patient"
     list_display = ("rule_code", "severity", "status", "off_by_minutes", "last_seen_at")
     list_filter = ("severity", "status", "rule_id")

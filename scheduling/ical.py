@@ -26,9 +26,15 @@ from boardsvc.ical import (
     new_calendar,
     token_created,
 )
-from core.access import ROLE_ADMIN, ROLE_COORDINATOR, principal_from_request
+from core.access import (
+    ROLE_ADMIN,
+    ROLE_COORDINATOR,
+    Principal,
+    principal_for_user,
+    principal_from_request,
+)
 from core.api.permissions import RoleAndScope
-from core.audit import audit_record
+from core.audit import audit_record, audit_record_many
 from core.feeds import feed_token_create, feed_token_resolve
 from core.models import FeedToken
 
@@ -57,9 +63,19 @@ def booking_event(booking: Booking, *, now: datetime) -> Event:
     return event
 
 
+def _resource_feed_entitled(token: FeedToken, owner: Principal) -> bool:
+    """A resource feed names patients (by pseudonym): only for an owner who is still a
+    coordinator or administrator, the role that may mint it (ResourceFeedTokenCreateApi)."""
+    return owner.is_coordinator
+
+
 def resource_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """GET /ical/resources/<token>.ics: the bookings of one resource."""
-    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.RESOURCE)
+    """GET /ical/resources/<token>.ics: the bookings of one resource.
+
+    Audited like a list (S8): one export row per booking in the feed, with its patient's
+    pseudonym, in one INSERT, plus one row naming the token that was used."""
+    feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.RESOURCE,
+                              entitled=_resource_feed_entitled)
     resource = Resource.objects.filter(public_id=feed.target_id).first() if feed else None
     if feed is None or resource is None:
         raise Http404
@@ -72,8 +88,13 @@ def resource_feed(request: HttpRequest, token: str) -> HttpResponse:
     calendar = new_calendar(f"Bookings: {resource.name}")
     for booking in bookings:
         calendar.add_component(booking_event(booking, now=now))
-    audit_record(principal=None, action="export", object_type="ical_resource",
+    # The feed acts for its owner (the principal is cached on the owner: no extra query). No
+    # path: the URL holds the secret.
+    owner = principal_for_user(feed.owner)
+    audit_record(principal=owner, action="export", object_type="ical_resource",
                  object_id=feed.public_id, detail={"owner": feed.owner_id})
+    audit_record_many(principal=owner, action="export", object_type="booking",
+                      objects=[(b.public_id, b.patient.public_id) for b in bookings])
     return calendar_response(calendar, filename=f"{resource.code}.ics")
 
 

@@ -15,16 +15,39 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.domain.codes import ProcedureType
 from cases.models import Patient, PlannedProcedure, TreatmentPlan
+from scheduling.domain import rule_limits
 from scheduling.domain import types as dt
 from scheduling.domain.catalogue import RESOURCE_KIND_LABELS, ResourceKind
 
 BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap_excl"
+BOOKING_ONE_ACTIVE_CONSTRAINT = "booking_one_active_per_procedure"
+
+
+_LAG_LIMIT = rule_limits.LAG_LIMIT_MINUTES
+_LAG_HELP = _("Minutes (lag = to.anchor - from.anchor). Each rule id has an allowed range "
+              "(clinical-rules.md); never more than a year either way.")
+
+
+def _lag_field() -> models.IntegerField:
+    message = f"A lag is at most one year either way: from {-_LAG_LIMIT} to {_LAG_LIMIT} minutes."
+    return models.IntegerField(
+        null=True, blank=True, help_text=_LAG_HELP,
+        validators=[MinValueValidator(-_LAG_LIMIT, message=message),
+                    MaxValueValidator(_LAG_LIMIT, message=message)],
+    )
+
+
+def _lag_in_range(name: str) -> Q:
+    return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": -_LAG_LIMIT,
+                                                f"{name}__lte": _LAG_LIMIT})
 
 
 def _text_choices(name: str, enum: type, labels: dict[str, str] | None = None) -> type:
@@ -140,6 +163,12 @@ class TimingRule(models.Model):
 
     ``lag = to.anchor - from.anchor``; a LAG rule keeps it within [min_lag, max_lag] (None =
     unbounded); ``preferred_lag`` is the solver's target. Minutes throughout.
+
+    Administrators edit rules (admin, ``PATCH timing-rules/``), so every value is bounded
+    (issue 10 item 12): the database refuses lags beyond a year either way, a preferred lag
+    outside [min, max], and unknown kinds, anchors, scopes and severities; ``clean`` (run by
+    the admin's form) and scheduling.services.timing_rule_update add each rule id's clinical
+    range and the template ranges from scheduling.domain.rule_limits.
     """
 
     Kind = _text_choices("Kind", dt.RuleKind)
@@ -156,9 +185,9 @@ class TimingRule(models.Model):
     to_procedures = models.JSONField(default=list)
     from_anchor = models.CharField(max_length=5, choices=Anchor.choices, default="end")
     to_anchor = models.CharField(max_length=5, choices=Anchor.choices, default="start")
-    min_lag_minutes = models.IntegerField(null=True, blank=True)
-    max_lag_minutes = models.IntegerField(null=True, blank=True)
-    preferred_lag_minutes = models.IntegerField(null=True, blank=True)
+    min_lag_minutes = _lag_field()
+    max_lag_minutes = _lag_field()
+    preferred_lag_minutes = _lag_field()
     symmetric = models.BooleanField(default=False)
     severity = models.CharField(max_length=4, choices=Severity.choices)
     scope = models.CharField(max_length=12, choices=Scope.choices)
@@ -184,14 +213,74 @@ class TimingRule(models.Model):
             models.CheckConstraint(
                 condition=Q(severity__in=["hard", "soft"]), name="timing_rule_severity_valid"
             ),
+            models.CheckConstraint(condition=_lag_in_range("min_lag_minutes"),
+                                   name="timing_rule_min_lag_range"),
+            models.CheckConstraint(condition=_lag_in_range("max_lag_minutes"),
+                                   name="timing_rule_max_lag_range"),
+            models.CheckConstraint(condition=_lag_in_range("preferred_lag_minutes"),
+                                   name="timing_rule_preferred_lag_range"),
+            models.CheckConstraint(
+                condition=Q(preferred_lag_minutes__isnull=True)
+                | ((Q(min_lag_minutes__isnull=True)
+                    | Q(preferred_lag_minutes__gte=F("min_lag_minutes")))
+                   & (Q(max_lag_minutes__isnull=True)
+                      | Q(preferred_lag_minutes__lte=F("max_lag_minutes")))),
+                name="timing_rule_preferred_lag_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in dt.RuleKind]), name="timing_rule_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=[k.value for k in dt.Scope]), name="timing_rule_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_anchor__in=[a.value for a in dt.Anchor])
+                & Q(to_anchor__in=[a.value for a in dt.Anchor]),
+                name="timing_rule_anchor_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.code}"
 
+    def clean(self) -> None:
+        """The rule id's clinical lag range and the template ranges (rule_limits), for the
+        admin's form; the API's service runs the same checks. Validation only: no writes."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        problems = rule_limits.lag_problems(
+            rule_id=self.rule_id, min_lag=self.min_lag_minutes, max_lag=self.max_lag_minutes,
+            preferred_lag=self.preferred_lag_minutes,
+        ) + rule_limits.template_problems(kind=self.kind, template=self.template)
+        for field, _rule, message in problems:
+            errors.setdefault(field, []).append(message)
+        known = {p.value for p in ProcedureType}
+        for field in ("from_procedures", "to_procedures"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not value or any(v not in known for v in value):
+                errors.setdefault(field, []).append(
+                    str(_("A non-empty list of procedure types: %(known)s.")
+                        % {"known": ", ".join(sorted(known))}))
+        if errors:
+            raise ValidationError(errors)
+
 
 class Booking(models.Model):
-    """A planned procedure (or one RT fraction of it) on a resource, [start, end) in UTC."""
+    """A planned procedure (or one RT fraction of it) on a resource, [start, end) in UTC.
+
+    **One active booking per planned procedure** (issue 10 item 6) is a database guarantee:
+    the partial unique index ``booking_one_active_per_procedure`` on ``procedure`` covers every
+    row that is not cancelled (proposed, booked and done are "active", as in
+    scheduling.domain.types.ACTIVE_STATUSES) and has no ``fraction_number``. A radiotherapy
+    course is the one procedure booked several times: each fraction (R17) is a booking of the
+    same PlannedProcedure, and booking_create numbers every RT booking (``fraction_number`` 1,
+    2, ...) and no other. So "no fraction number" is exactly "not an RT fraction", a condition
+    the index can express (a procedure-type condition would need a join, which an index cannot).
+    A repeat of a done procedure (R7, R8) is a new planned procedure, never a second booking.
+
+    ``retrospective_reason`` is set when the start was already past at booking or move time:
+    recording work already done needs a reason (issue 10 item 5).
+    """
 
     Status = _text_choices("Status", dt.BookingStatus)
 
@@ -208,6 +297,10 @@ class Booking(models.Model):
         max_length=300, blank=True,
         help_text=_("Why this booking is outside the resource's opening hours."),
     )
+    retrospective_reason = models.CharField(
+        max_length=300, blank=True, default="",
+        help_text=_("Why a booking that starts in the past was recorded (work already done)."),
+    )
     cancel_reason = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -223,6 +316,13 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="booking_start_before_end"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in dt.BookingStatus]), name="booking_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["procedure"],
+                condition=~Q(status=dt.BookingStatus.CANCELLED.value)
+                & Q(fraction_number__isnull=True),
+                name=BOOKING_ONE_ACTIVE_CONSTRAINT,
+                violation_error_message=_("This planned procedure already has an active booking."),
             ),
         ]
         indexes = [

@@ -32,23 +32,28 @@ from cases.models import PlannedProcedure, TreatmentPlan
 from cases.services import StaleVersion, case_transition, planned_procedure_add
 from core.access import GROUP_COORDINATOR, Principal
 from core.audit import audit_record
+from core.dates import DateLimitError, check_instant
 from core.history import revision_record
 from core.models import AuditEvent, Notification
 from core.notifications import notification_send
 from core.outbox import outbox_enqueue
 from scheduling import selectors
-from scheduling.domain import admission, slots
+from scheduling.domain import admission, rule_limits, slots
 from scheduling.domain import rules as rules_engine
 from scheduling.domain.errors import (
     BookingNotChangeable,
     InvalidBookingTime,
+    OutsideDateWindow,
     OutsideOpeningHours,
+    ProcedureAlreadyBooked,
     ResourceNotSuitable,
+    RetrospectiveReasonRequired,
     SlotTaken,
 )
 from scheduling.domain.types import BookingView, Interval, Severity
 from scheduling.domain.types import Violation as RuleViolation
 from scheduling.models import (
+    BOOKING_ONE_ACTIVE_CONSTRAINT,
     BOOKING_OVERLAP_CONSTRAINT,
     Booking,
     FollowUpProposal,
@@ -105,6 +110,13 @@ def is_overlap_error(exc: IntegrityError) -> bool:
     return "booking_overlap" in text or BOOKING_OVERLAP_CONSTRAINT in text
 
 
+def is_one_active_error(exc: IntegrityError) -> bool:
+    """Whether an IntegrityError is "one active booking per planned procedure" (the partial
+    unique index: PostgreSQL names it; SQLite names the indexed column)."""
+    text = str(exc)
+    return BOOKING_ONE_ACTIVE_CONSTRAINT in text or "scheduling_booking.procedure_id" in text
+
+
 def _lock_resources(*resources: Resource) -> dict[int, Resource]:
     ids = sorted({r.pk for r in resources})
     return {r.pk: r for r in Resource.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
@@ -118,11 +130,47 @@ def _actor_fields(principal: Principal | None) -> dict[str, Any]:
     return {"created_by": principal.user if principal.is_user else None, "created_by_client": ""}
 
 
-def _check_interval(start: datetime, end: datetime) -> None:
-    if timezone.is_naive(start) or timezone.is_naive(end):
+def _check_in_window(moment: datetime, *, now: datetime, field: str = "start") -> None:
+    """The date window (core.dates): callers that skip the API's fields (web pages, tasks,
+    scripts) get the same refusal, before any date arithmetic on ``moment`` can overflow."""
+    if timezone.is_naive(moment):
         raise InvalidBookingTime("Start and end must carry a timezone.")
+    try:
+        check_instant(moment, now=now)
+    except DateLimitError as exc:
+        error = OutsideDateWindow(exc.message)
+        error.field = field
+        raise error from None
+
+
+def _check_interval(start: datetime, end: datetime, *, now: datetime) -> None:
+    _check_in_window(start, now=now)
+    _check_in_window(end, now=now, field="end")
     if not start < end:
         raise InvalidBookingTime("The booking must end after it starts.")
+
+
+def _check_retrospective(start: datetime, *, now: datetime, reason: str) -> str:
+    """A start already past records work done (an emergency out of hours, a procedure booked
+    late): allowed only with a reason, which is stored on the booking, in its history and in
+    the audit row. Returns the reason to store ("" for a future start)."""
+    if start >= now:
+        return ""
+    if not reason.strip():
+        raise RetrospectiveReasonRequired(
+            "The start is in the past: give a retrospective reason (why work already done is "
+            "being recorded), or choose a future time.")
+    return reason.strip()[:300]
+
+
+def _check_not_booked(procedure: PlannedProcedure) -> None:
+    """One active booking per planned procedure (the database's partial unique index is the
+    arbiter; this gives the friendly answer first). Radiotherapy fractions are exempt."""
+    if procedure.procedure_type == ProcedureType.RADIOTHERAPY:
+        return
+    if (Booking.objects.filter(procedure=procedure, fraction_number__isnull=True)
+            .exclude(status=Booking.Status.CANCELLED).exists()):
+        raise ProcedureAlreadyBooked()
 
 
 def _check_slot_free(resource: Resource, interval: Interval, *, exclude_pk: int | None = None) -> None:
@@ -185,13 +233,17 @@ def _snapshot(booking: Booking) -> dict[str, Any]:
         "status": booking.status,
         "fraction_number": booking.fraction_number,
         "override_reason": booking.override_reason,
+        "retrospective_reason": booking.retrospective_reason,
     }
 
 
 def _record(booking: Booking, principal: Principal | None, action: str, reason: str = "") -> None:
+    # A retrospective booking is flagged in the audit row; its reason (free text) stays in the
+    # booking's history, not in the audit detail.
+    detail = {"retrospective": True} if booking.retrospective_reason else None
     audit_record(
         principal=principal, action=action, object_type="booking", object_id=booking.public_id,
-        patient_pseudonym=booking.patient.public_id,
+        patient_pseudonym=booking.patient.public_id, detail=detail,
     )
     revision_record(object_type="booking", object_id=booking.public_id, version=booking.version,
                     snapshot=_snapshot(booking), principal=principal, reason=reason)
@@ -241,13 +293,18 @@ def booking_create(
     status: str = Booking.Status.BOOKED,
     override_reason: str = "",
     fractions: int | None = None,
+    retrospective_reason: str = "",
+    now: datetime | None = None,
 ) -> BookingOutcome:
     """Book ``procedure`` on ``resource`` from ``start`` (end defaults to the catalogue duration).
 
     A radiotherapy procedure with ``fractions`` > 1 (default: its planned fractions) books the
     whole course at the same local time on consecutive working days (R17), all or nothing.
-    Raises InvalidBookingTime, ResourceNotSuitable, BookingNotChangeable (plan not active),
-    SlotTaken, OutsideOpeningHours (unless ``override_reason``), HardRuleViolation.
+    Raises InvalidBookingTime (OutsideDateWindow outside the date window), ResourceNotSuitable,
+    BookingNotChangeable (plan not active), ProcedureAlreadyBooked (one active booking per
+    planned procedure, RT fractions aside), RetrospectiveReasonRequired (a start before ``now``
+    without ``retrospective_reason``), SlotTaken, OutsideOpeningHours (unless
+    ``override_reason``), HardRuleViolation.
     Soft violations are stored and returned as warnings. The first booking of a plan moves its
     case to plan_scheduled when the lifecycle allows it.
     """
@@ -258,9 +315,13 @@ def booking_create(
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise BookingNotChangeable("Only procedures of the active plan can be booked.")
     entry = _check_resource_kind(resource, procedure)
+    now = now or timezone.now()
+    _check_in_window(start, now=now)  # before any arithmetic on start
     if end is None:
         end = start + timedelta(minutes=entry.duration_minutes)
-    _check_interval(start, end)
+    _check_interval(start, end, now=now)
+    retrospective = _check_retrospective(start, now=now, reason=retrospective_reason)
+    _check_not_booked(procedure)
     count = 1
     if procedure.procedure_type == ProcedureType.RADIOTHERAPY:
         count = fractions if fractions is not None else (procedure.fractions or 1)
@@ -302,13 +363,17 @@ def booking_create(
                     start=interval.start, end=interval.end, status=status,
                     fraction_number=(existing_fractions + k + 1)
                     if procedure.procedure_type == ProcedureType.RADIOTHERAPY else None,
-                    override_reason=override_reason.strip()[:300], **_actor_fields(principal),
+                    override_reason=override_reason.strip()[:300],
+                    retrospective_reason=retrospective, **_actor_fields(principal),
                 )
                 booking.save()
                 created.append(booking)
     except IntegrityError as exc:
         if is_overlap_error(exc):
             raise SlotTaken() from None
+        if is_one_active_error(exc):
+            # A concurrent request booked the same procedure on another room first.
+            raise ProcedureAlreadyBooked() from None
         raise
 
     for booking in created:
@@ -330,10 +395,13 @@ def booking_move(
     end: datetime | None = None,
     resource: Resource | None = None,
     override_reason: str = "",
+    retrospective_reason: str = "",
+    now: datetime | None = None,
 ) -> BookingOutcome:
     """Move a proposed or booked booking (and optionally change its room), keeping its length
     unless ``end`` is given. Raises StaleVersion (If-Match), BookingNotChangeable, the same
-    checks as booking_create, and leaves the version bumped by one."""
+    checks as booking_create (a new start before ``now`` needs ``retrospective_reason``), and
+    leaves the version bumped by one."""
     target = resource or booking.resource
     _lock_resources(booking.resource, target)
     current = Booking.objects.select_for_update().select_related(
@@ -345,9 +413,12 @@ def booking_move(
         raise BookingNotChangeable(f"A {current.status} booking cannot be moved.")
     target = Resource.objects.get(pk=target.pk)
     _check_resource_kind(target, current.procedure)
+    now = now or timezone.now()
+    _check_in_window(start, now=now)  # before any arithmetic on start
     if end is None:
         end = start + (current.end - current.start)
-    _check_interval(start, end)
+    _check_interval(start, end, now=now)
+    retrospective = _check_retrospective(start, now=now, reason=retrospective_reason)
     interval = Interval(start, end)
     _check_slot_free(target, interval, exclude_pk=current.pk)
     reason = override_reason.strip() or (current.override_reason if target == current.resource
@@ -366,7 +437,8 @@ def booking_move(
         with transaction.atomic():
             updated = Booking.objects.filter(pk=current.pk, version=expected_version).update(
                 start=start, end=end, resource=target, version=F("version") + 1,
-                override_reason=reason[:300], updated_at=timezone.now(),
+                override_reason=reason[:300], retrospective_reason=retrospective,
+                updated_at=timezone.now(),
             )
     except IntegrityError as exc:
         if is_overlap_error(exc):
@@ -651,12 +723,24 @@ RULE_EDITABLE = ("min_lag_minutes", "max_lag_minutes", "preferred_lag_minutes", 
                  "active", "rationale", "source", "template")
 
 
+class RuleValueError(ValueError):
+    """A timing-rule value outside its allowed range or order; names the field and the rule
+    (``lag_range``, ``lag_order``, ``template_range``), and the message gives the range."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
 @transaction.atomic
 def timing_rule_update(*, rule: TimingRule, principal: Principal, expected_version: int,
                        changes: dict[str, Any], reason: str = "") -> TimingRule:
     """Edit a site's timing rule (administrators). Bumps the version (StaleVersion on mismatch),
-    validates min ≤ preferred and min ≤ max (ValueError naming the field), and enqueues the
-    sweep so every future plan is re-checked against the new rule."""
+    validates each lag against the rule id's allowed range, min ≤ preferred ≤ max and the
+    template's ranges (scheduling.domain.rule_limits; RuleValueError naming the field, rule and
+    range), and enqueues the sweep so every future plan is re-checked against the new rule."""
     locked = TimingRule.objects.select_for_update().get(pk=rule.pk)
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
@@ -665,11 +749,14 @@ def timing_rule_update(*, rule: TimingRule, principal: Principal, expected_versi
         raise ValueError(f"{sorted(unknown)[0]}: this field cannot be edited")
     for name, value in changes.items():
         setattr(locked, name, value)
-    lo, hi = locked.min_lag_minutes, locked.max_lag_minutes
-    if lo is not None and hi is not None and lo > hi:
-        raise ValueError("min_lag_minutes: the minimum lag must not exceed the maximum lag")
-    if lo is not None and locked.preferred_lag_minutes is not None and locked.preferred_lag_minutes < lo:
-        raise ValueError("preferred_lag_minutes: the preferred lag must not be below the minimum")
+    if locked.severity not in {s.value for s in Severity}:
+        raise RuleValueError("severity", "choice", "must be hard or soft")
+    problems = rule_limits.lag_problems(
+        rule_id=locked.rule_id, min_lag=locked.min_lag_minutes, max_lag=locked.max_lag_minutes,
+        preferred_lag=locked.preferred_lag_minutes,
+    ) + rule_limits.template_problems(kind=locked.kind, template=locked.template)
+    if problems:
+        raise RuleValueError(*problems[0])
     locked.version = F("version") + 1
     locked.updated_by = principal.user if principal.is_user else None
     locked.change_reason = reason.strip()[:300]

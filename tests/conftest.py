@@ -51,12 +51,18 @@ def oauth_client_factory(db):
     from django.utils import timezone
     from oauth2_provider.models import AccessToken, Application
 
-    def make(*scopes: str, expired: bool = False, name: str = "his") -> APIClient:
+    from core.models import SystemClient
+
+    def make(*scopes: str, expired: bool = False, name: str = "his",
+             boards: list[str] | None = None) -> APIClient:
         app = Application.objects.create(
             name=name,
             client_type=Application.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
         )
+        # What an administrator allowed this client (core.SystemClient): exactly these scopes.
+        SystemClient.objects.create(application=app, allowed_scopes=" ".join(scopes),
+                                    all_boards=boards is None, allowed_boards=boards or [])
         token = AccessToken.objects.create(
             application=app,
             user=None,
@@ -73,7 +79,42 @@ def oauth_client_factory(db):
     return make
 
 
-_AUDIT_MIGRATION = importlib.import_module("core.migrations.0002_audit_append_only")
+_AUDIT_MIGRATIONS = [
+    importlib.import_module("core.migrations.0002_audit_append_only"),
+    importlib.import_module("core.migrations.0005_audit_chain"),
+]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _postgres_flush_past_the_audit_truncate_triggers():
+    """Let Django's flush empty the append-only tables on PostgreSQL, and nothing else.
+
+    A transactional test ends with one TRUNCATE of every table, which the audit tables' triggers
+    refuse (issue 10 item 3: no setting switches them off). The flush's own transaction disables
+    their triggers first and enables them again after, as the table owner may; the service's
+    runtime role owns nothing and can do neither (tests/security/test_audit_tamper.py).
+    """
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no psycopg: SQLite only
+        yield
+        return
+    from core.dbroles import INSERT_ONLY_TABLES
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        sql = original(self, style, tables, reset_sequences=reset_sequences,
+                       allow_cascade=allow_cascade)
+        guarded = [self.quote_name(t) for t in INSERT_ONLY_TABLES if t in tables]
+        if not sql or not guarded:
+            return sql
+        return [*(f"ALTER TABLE {t} DISABLE TRIGGER USER;" for t in guarded), *sql,
+                *(f"ALTER TABLE {t} ENABLE TRIGGER USER;" for t in guarded)]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +124,7 @@ def _sqlite_audit_triggers_vs_flush(request):
     A transactional test on SQLite ends with Django's flush, a DELETE on every table, which the
     audit table's trigger rightly refuses. The triggers are dropped just before that flush (this
     fixture tears down before pytest-django's) and created again when the next test starts, with
-    the migration's own SQL. PostgreSQL needs none of this: test connections may TRUNCATE.
+    the migrations' own SQL. PostgreSQL flushes with TRUNCATE: see the fixture above.
     """
     marker = request.node.get_closest_marker("django_db")
     if marker is None and "live_server" not in request.fixturenames:
@@ -96,13 +137,15 @@ def _sqlite_audit_triggers_vs_flush(request):
         yield
         return
     with connection.cursor() as cursor:
-        for statement in _AUDIT_MIGRATION.SQLITE_FORWARD:
-            cursor.execute(statement)
+        for migration in _AUDIT_MIGRATIONS:
+            for statement in migration.SQLITE_FORWARD:
+                cursor.execute(statement)
     yield
     transactional = (marker is not None and marker.kwargs.get("transaction")) or (
         "live_server" in request.fixturenames or "transactional_db" in request.fixturenames
     )
     if transactional:
         with connection.cursor() as cursor:
-            for statement in _AUDIT_MIGRATION.SQLITE_BACKWARD:
-                cursor.execute(statement)
+            for migration in _AUDIT_MIGRATIONS:
+                for statement in migration.SQLITE_BACKWARD:
+                    cursor.execute(statement)

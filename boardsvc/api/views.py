@@ -9,6 +9,7 @@ decisions:write to write. Agenda reads are audited one row per case shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -29,7 +30,7 @@ from core.access import Principal
 from core.api.base import ProjectApiView, validated
 from core.api.concurrency import etag_for, expected_version
 from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
-from core.api.fields import WallClockTimeField
+from core.api.fields import AwareDateTimeField, WallClockTimeField
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
 from core.audit import audit_record, audit_record_many
@@ -215,8 +216,8 @@ class MeetingListApi(BoardsApi):
 
     class FilterSerializer(serializers.Serializer):
         board = serializers.UUIDField(required=False)
-        starts_from = serializers.DateTimeField(required=False)
-        starts_to = serializers.DateTimeField(required=False)
+        starts_from = AwareDateTimeField(required=False)
+        starts_to = AwareDateTimeField(required=False)
         status = serializers.MultipleChoiceField(choices=Meeting.Status.choices, required=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -469,7 +470,7 @@ class AttendanceRecordApi(BoardsApi):
         action = serializers.ChoiceField(choices=["arrive", "leave"])
         username = serializers.CharField(max_length=150, required=False)
         specialty = serializers.ChoiceField(choices=Specialty.choices, required=False)
-        at = serializers.DateTimeField(required=False)
+        at = AwareDateTimeField(required=False)
 
     @extend_schema(request=InputSerializer, responses=AttendanceOutput)
     def post(self, request: Request, public_id: Any) -> Response:
@@ -563,9 +564,20 @@ class DecisionOutput(serializers.Serializer):
 
 def _decision_response(principal: Principal, public_id: Any, code: int = 200) -> Response:
     decision = selectors.decision_get_visible(principal=principal, public_id=public_id)
+    return _decision_body(decision, code)
+
+
+def _decision_body(decision: Decision, code: int = 200) -> Response:
     response = Response(DecisionOutput(decision).data, status=code)
     response["ETag"] = etag_for(decision.version)
     return response
+
+
+def _decision_replay_audit(body: Mapping[str, Any]) -> tuple[str, object, object]:
+    """What an Idempotency-Key replay of a decision body discloses (core.api.idempotency).
+    The body names the case, not the patient: the pseudonym is looked up."""
+    return ("decision", body["public_id"],
+            case_selectors.case_pseudonym_for(public_id=str(body["case"])))
 
 
 class DecisionCreateApi(BoardsApi):
@@ -600,7 +612,8 @@ class DecisionCreateApi(BoardsApi):
             response["Location"] = f"/api/v1/decisions/{decision.public_id}/"
             return response
 
-        return idempotent(request, endpoint=f"decision-create:{item.public_id}", handler=handler)
+        return idempotent(request, endpoint=f"decision-create:{item.public_id}", handler=handler,
+                          replay_audit=_decision_replay_audit)
 
 
 class DecisionDetailApi(BoardsApi):
@@ -609,13 +622,15 @@ class DecisionDetailApi(BoardsApi):
     @extend_schema(responses=DecisionOutput)
     def get(self, request: Request, public_id: Any) -> Response:
         try:
-            response = _decision_response(self.principal, public_id)
+            decision = selectors.decision_get_visible(principal=self.principal,
+                                                      public_id=public_id)
         except Decision.DoesNotExist:
             raise self.denied("decision", public_id, NotFound("No such decision.")) from None
+        # The patient's pseudonym, not the case id (issue 10, item 7).
         audit_record(principal=self.principal, action=AuditEvent.Action.READ,
-                     object_type="decision", object_id=public_id,
-                     patient_pseudonym=response.data["case"], path=request.path)
-        return response
+                     object_type="decision", object_id=decision.public_id,
+                     patient_pseudonym=decision.case.patient.public_id, path=request.path)
+        return _decision_body(decision)
 
 
 class DecisionAmendApi(BoardsApi):

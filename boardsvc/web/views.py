@@ -41,6 +41,7 @@ from cases.web.labels import code_label
 from cases.web.present import case_summary
 from core.access import Principal, principal_from_request
 from core.audit import audit_record_many
+from core.dates import DateLimitError, check_date
 from core.web.pages import render_page
 
 PAGE_SIZE = 20
@@ -115,9 +116,12 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
     if board not in {str(b.public_id) for b in boards}:
         board = ""
     today = timezone.localdate()
+    month_error = ""
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
-        first = date(year, month, 1)
+        first = check_date(date(year, month, 1))  # the date window (core.dates)
+    except DateLimitError as exc:
+        first, month_error = today.replace(day=1), exc.message
     except ValueError:
         first = today.replace(day=1)
     last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
@@ -139,8 +143,8 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
     return render_page(request, "boardsvc/meeting_calendar.html", {
         "weeks": weeks, "month": first, "boards": boards, "board": board,
         "previous": previous.strftime("%Y-%m"), "following": following.strftime("%Y-%m"),
-        "weekdays": weekdays,
-    }, section="calendar")
+        "weekdays": weekdays, "month_error": month_error,
+    }, status=400 if month_error else 200, section="calendar")
 
 
 # --- agenda -----------------------------------------------------------------------------------
@@ -316,6 +320,9 @@ def agenda_add_late(request: HttpRequest, public_id: Any) -> HttpResponse:
                 return redirect(f"{url}#order-{item.public_id}")
         else:
             status = 400
+    # The form lists every candidate case (pseudonym, histology, urgency): one row each (S8).
+    audit_record_many(principal=principal, action="list", object_type="case", path=request.path,
+                      objects=[(c.public_id, c.patient.public_id) for c in candidates.values()])
     now = timezone.now()
     return render_page(request, "boardsvc/agenda_add.html", {
         "meeting": meeting, "form": form,

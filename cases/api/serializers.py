@@ -132,7 +132,24 @@ class CaseFieldsSerializer(serializers.Serializer):
         if value and not case_access_policy().board_exists(value):
             raise serializers.ValidationError("There is no board with this slug.",
                                               code="unknown_board")
+        principal = self.context.get("principal")
+        boards = getattr(principal, "client_boards", None)
+        if boards is not None and value not in boards:
+            # A hospital system limited to some boards refers only to those (issue 10, item 1).
+            raise serializers.ValidationError(
+                f"This system client may refer cases only to: {', '.join(sorted(boards))}.",
+                code="board_not_allowed")
         return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        principal = self.context.get("principal")
+        if (getattr(principal, "client_boards", None) is not None and not self.partial
+                and not attrs.get("requested_board")):
+            raise serializers.ValidationError(
+                {"requested_board": serializers.ErrorDetail(
+                    "This system client is limited to some boards: name one.",
+                    code="required")})
+        return attrs
 
 
 class IdentifierSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ access, including a refused one, leaves an audit row with the patient pseudonym.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -47,6 +48,7 @@ from cases.services import (
 from core.access import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER
 from core.api.concurrency import etag_for, expected_version
 from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
+from core.api.fields import WindowDateField
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
 from core.audit import audit_record, audit_record_many
@@ -65,6 +67,11 @@ def _case_body(case: Case) -> dict[str, Any]:
     body["decision_support"] = case_decision_support(case=case)
     body["readiness"] = case_readiness(case=case)
     return body
+
+
+def _case_replay_audit(body: Mapping[str, Any]) -> tuple[str, object, object]:
+    """What an Idempotency-Key replay of a case body discloses (core.api.idempotency)."""
+    return "case", body["id"], body["patient"]["id"]
 
 
 class _CaseObjectApi(CasesApiView):
@@ -105,8 +112,8 @@ class CaseListApi(CasesApiView):
             child=serializers.ChoiceField(choices=Urgency.choices()), required=False
         )
         board = serializers.SlugField(required=False)
-        submitted_from = serializers.DateField(required=False)
-        submitted_to = serializers.DateField(required=False)
+        submitted_from = WindowDateField(required=False)
+        submitted_to = WindowDateField(required=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             start, end = attrs.get("submitted_from"), attrs.get("submitted_to")
@@ -182,10 +189,12 @@ class CaseCreateApi(_CaseObjectApi):
     @extend_schema(operation_id="case_create", request=InputSerializer,
                    responses={201: CaseOutputSerializer, 200: CaseOutputSerializer})
     def post(self, request: Request) -> Response:
-        return idempotent(request, endpoint="cases.case_create", handler=self._create)
+        return idempotent(request, endpoint="cases.case_create", handler=self._create,
+                          replay_audit=_case_replay_audit)
 
     def _create(self) -> Response:
-        data = validated(self.InputSerializer(data=self.request.data))
+        data = validated(self.InputSerializer(data=self.request.data,
+                                             context={"principal": self.principal}))
         try:
             case, created = case_create(principal=self.principal, data=data)
         except CaseDataError as exc:
@@ -225,7 +234,8 @@ class CaseUpdateApi(_CaseObjectApi):
     def patch(self, request: Request, public_id: object) -> Response:
         case = self.get_case(public_id)
         version = expected_version(request)
-        data = validated(self.InputSerializer(data=request.data, partial=True))
+        data = validated(self.InputSerializer(data=request.data, partial=True,
+                                             context={"principal": self.principal}))
         try:
             case = case_update(principal=self.principal, case=case, data=data,
                                expected_version=version)

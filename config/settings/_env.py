@@ -68,6 +68,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (``10.0.0.5,172.16.0.0/12``)."""
+    import ipaddress
+
+    items = env_list(name, [])
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks; {item!r} is neither") from None
+    return items
+
+
 def parse_database_url(url: str) -> dict[str, object]:
     """Turn ``postgres://user:pass@host:5432/name?sslmode=require`` into a DATABASES entry.
 

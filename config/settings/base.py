@@ -6,16 +6,18 @@ the typed helpers in ``_env`` so that a malformed value stops start-up with a cl
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
 from csp.constants import NONCE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from ._env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_secret,
     env_str,
     parse_database_url,
@@ -30,7 +32,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.BoardsvcAdminConfig",  # django.contrib.admin, behind the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
+    # Hostile bodies are refused before anything parses them; no-store on every response.
+    "core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,12 +167,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("BOARDSVC_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# Behind a reverse proxy, the client's address is the right-most X-Forwarded-For hop that is not
+# one of these proxies (addresses or networks). Empty: REMOTE_ADDR, and X-Forwarded-For is ignored.
+BOARDSVC_TRUSTED_PROXIES = env_networks("BOARDSVC_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 
 # Two-factor (reliability-bar S3): enforced for anyone reaching patient data when on.
 BOARDSVC_REQUIRE_2FA = env_bool("BOARDSVC_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = "boardsvc"
 
 # --- OAuth2 for hospital systems (client credentials) ----------------------------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # core.SystemClient points here
 OAUTH2_PROVIDER = {
     "SCOPES": {
         "cases:read": "Read case referrals and their decision support",
@@ -194,13 +203,18 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Administrators decide what each client may hold (core.SystemClient, issue 10 item 1).
+    "OAUTH2_VALIDATOR_CLASS": "core.oauth.Validator",
+    "SCOPES_BACKEND_CLASS": "core.oauth.AllowListScopes",
+    "APPLICATION_ADMIN_CLASS": "core.admin_clients.SystemClientApplicationAdmin",
 }
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # A request with an Authorization header is judged by it alone (core.api.authentication).
+        "core.api.authentication.BearerOnlyAuthentication",
+        "core.api.authentication.SessionOnlyWithoutBearer",
     ],
     # Deny by default (ASVS V4.1.3): every view must opt in to the principals it serves.
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.DenyAll"],
@@ -209,7 +223,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "core.api.exceptions.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
@@ -233,6 +247,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Request size limits (issue 10, item 4): refused with 413/400 before anything parses them --
+BOARDSVC_MAX_BODY_BYTES = env_int("BOARDSVC_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+BOARDSVC_MAX_JSON_DEPTH = env_int("BOARDSVC_MAX_JSON_DEPTH", 32, minimum=4)
+DATA_UPLOAD_MAX_MEMORY_SIZE = BOARDSVC_MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = BOARDSVC_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
 # --- i18n / time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("it", "Italiano")]
@@ -240,6 +261,23 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; each Board carries the hospital's zone as data
+
+# --- Limits on dates and ranges (README "Limits on dates and ranges"; issue 10 item 5) -------
+# Every instant or date the service accepts (API bodies and query parameters, FHIR searches, web
+# forms) lies in [BOARDSVC_EARLIEST_DATE, now + BOARDSVC_MAX_YEARS_AHEAD years] and carries a
+# UTC offset. Free-slot searches and the timeline compute over a bounded number of days.
+_earliest = env_str("BOARDSVC_EARLIEST_DATE", "2000-01-01") or "2000-01-01"
+try:
+    BOARDSVC_EARLIEST_DATE = date.fromisoformat(_earliest)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"BOARDSVC_EARLIEST_DATE={_earliest!r} is not a date (YYYY-MM-DD)") from None
+if BOARDSVC_EARLIEST_DATE.year < 1900:
+    raise ImproperlyConfigured("BOARDSVC_EARLIEST_DATE must not be before 1900-01-01")
+BOARDSVC_MAX_YEARS_AHEAD = env_int("BOARDSVC_MAX_YEARS_AHEAD", 5, minimum=1, maximum=50)
+BOARDSVC_SLOT_SEARCH_MAX_DAYS = env_int("BOARDSVC_SLOT_SEARCH_MAX_DAYS", 31, minimum=1,
+                                        maximum=366)
+BOARDSVC_TIMELINE_MAX_DAYS = env_int("BOARDSVC_TIMELINE_MAX_DAYS", 400, minimum=7, maximum=1100)
 
 # --- Static ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -345,6 +383,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     "idempotency-prune": {"task": "core.tasks.idempotency_prune", "schedule": crontab(minute=17)},
+    # Issue 10 item 3: extend the audit hash chain; the head goes to the log and administrators.
+    "audit-chain-seal": {"task": "core.tasks.audit_chain_seal", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -377,6 +417,12 @@ LOGGING = {
 BOARDSVC_SITE_NAME = env_str("BOARDSVC_SITE_NAME", "boardsvc") or "boardsvc"
 BOARDSVC_MEETING_HORIZON_WEEKS = env_int("BOARDSVC_MEETING_HORIZON_WEEKS", 8, minimum=1, maximum=52)
 BOARDSVC_IDEMPOTENCY_TTL_HOURS = env_int("BOARDSVC_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
+# Audit hash chain (core.auditchain): rows are sealed once this old, so most transactions
+# have committed; administrators receive the chain's head at most once per interval.
+BOARDSVC_AUDIT_SEAL_GRACE_SECONDS = env_int("BOARDSVC_AUDIT_SEAL_GRACE_SECONDS", 10, minimum=0)
+BOARDSVC_AUDIT_CHECKPOINT_ALERT_MINUTES = env_int(
+    "BOARDSVC_AUDIT_CHECKPOINT_ALERT_MINUTES", 60, minimum=1, maximum=24 * 60
+)
 # Which boards a user may see, and so which cases: cases depends on no other app, so the
 # policy is named here and loaded by core.access (dependency inversion).
 BOARDSVC_CASE_ACCESS_POLICY = "boardsvc.access.BoardCaseAccessPolicy"

@@ -6,6 +6,11 @@ stored status and body with ``Idempotent-Replayed: true``; the same key with ano
 the same key while the first request is still running → 409; a missing key on an endpoint that
 requires it → 400. Requests that fail validation or crash are not stored (as Stripe does), so a
 corrected retry may reuse the key.
+
+A replay hands out the stored body again (a case, a booking, a decision), so it is an access to
+patient data and leaves an audit row (reliability-bar S8; issue 10, item 7): action ``read``,
+``detail.replay = true``, with the object and the patient pseudonym the endpoint's
+``replay_audit`` reads from the stored body.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +30,8 @@ from rest_framework.response import Response
 
 from core.access import principal_from_request
 from core.api.exceptions import Conflict, UnprocessableEntity
-from core.models import IdempotencyRecord
+from core.audit import audit_record
+from core.models import AuditEvent, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 _REPLAYED_HEADERS = ("Location", "ETag")
@@ -35,14 +41,23 @@ class IdempotencyKeyMissing(exceptions.ValidationError):
     pass
 
 
+# From a stored response body to what the replay discloses: (object type, public id, patient
+# pseudonym). Supplied by each endpoint, which knows its body's shape.
+ReplayAudit = Callable[[Mapping[str, Any]], tuple[str, object, object]]
+
+
 def _fingerprint(endpoint: str, data: Any) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{endpoint}\n{canonical}".encode()).hexdigest()
 
 
 def idempotent(request: Any, *, endpoint: str, handler: Callable[[], Response],
-               required: bool | None = None) -> Response:
-    """Run ``handler`` at most once per (client, key). ``required`` defaults to: system clients."""
+               required: bool | None = None, replay_audit: ReplayAudit | None = None
+               ) -> Response:
+    """Run ``handler`` at most once per (client, key). ``required`` defaults to: system clients.
+
+    A replay is audited with what ``replay_audit`` reads from the stored body; without it the
+    row still says a replay happened, on which endpoint."""
     principal = principal_from_request(request)
     key = request.headers.get(HEADER)
     if required is None:
@@ -83,6 +98,7 @@ def idempotent(request: Any, *, endpoint: str, handler: Callable[[], Response],
                 "A request with this Idempotency-Key is still in progress; retry later.",
                 code="in_progress",
             ) from None
+        _audit_replay(request, existing, replay_audit)
         response = Response(existing.response_body, status=existing.response_status)
         for name, value in (existing.response_headers or {}).items():
             response[name] = value
@@ -106,3 +122,15 @@ def idempotent(request: Any, *, endpoint: str, handler: Callable[[], Response],
         response_headers=headers,
     )
     return response
+
+
+def _audit_replay(request: Any, record: IdempotencyRecord,
+                  replay_audit: ReplayAudit | None) -> None:
+    object_type, object_id, pseudonym = "", "", ""
+    if replay_audit is not None and isinstance(record.response_body, Mapping):
+        object_type, object_id, pseudonym = replay_audit(record.response_body)
+    audit_record(principal=principal_from_request(request), action=AuditEvent.Action.READ,
+                 object_type=object_type, object_id=object_id, patient_pseudonym=pseudonym,
+                 path=request.path,
+                 detail={"replay": True, "endpoint": record.endpoint,
+                         "status": record.response_status})

@@ -218,7 +218,7 @@ class RoleAndScopeOAuth2Scheme(OpenApiAuthenticationExtension):
     TokenHasScope and would publish an empty flow list.
     """
 
-    target_class = "oauth2_provider.contrib.rest_framework.OAuth2Authentication"
+    target_class = "core.api.authentication.BearerOnlyAuthentication"
     name = "oauth2"
     priority = 1
 
@@ -241,3 +241,14 @@ class RoleAndScopeOAuth2Scheme(OpenApiAuthenticationExtension):
                            "401.",
             "flows": {"clientCredentials": {"tokenUrl": "/o/token/", "scopes": scopes}},
         }
+
+
+class SessionCookieScheme(OpenApiAuthenticationExtension):
+    """People in the browser: the session cookie (requests without an Authorization header)."""
+
+    target_class = "core.api.authentication.SessionOnlyWithoutBearer"
+    name = "cookieAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

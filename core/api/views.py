@@ -20,6 +20,7 @@ from core.access import (
     ROLE_MEMBER,
     principal_from_request,
 )
+from core.api.fields import AwareDateTimeField
 from core.api.pagination import StandardPagination
 from core.api.permissions import RoleAndScope
 from core.feeds import feed_token_revoke
@@ -107,8 +108,8 @@ class AuditEventListApi(APIView):
         object_type = serializers.CharField(required=False)
         object_id = serializers.CharField(required=False)
         patient = serializers.CharField(required=False)
-        since = serializers.DateTimeField(required=False)
-        until = serializers.DateTimeField(required=False)
+        since = AwareDateTimeField(required=False)
+        until = AwareDateTimeField(required=False)
 
     class OutputSerializer(serializers.Serializer):
         at = serializers.DateTimeField()

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -45,6 +46,16 @@ def _qr_svg(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after verification: a path on this site only, never another host (issue 10,
+    item 9: ``next=https://evil.example/`` is ignored)."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
@@ -62,7 +73,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             messages.success(request, _("Two-factor verification succeeded."))
-            return redirect(request.GET.get("next") or "home")
+            return redirect(_safe_next(request))
         messages.error(request, _("That code is not valid. Check your authenticator's clock."))
     context = {"device": device, "enrolling": not device.confirmed}
     if not device.confirmed:

@@ -13,6 +13,7 @@ from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
 from scheduling.domain.errors import (
     BookingNotChangeable,
     HardRuleViolation,
+    ProcedureAlreadyBooked,
     SchedulingError,
     SlotTaken,
 )
@@ -35,8 +36,9 @@ def violation_body(v: Violation) -> dict[str, Any]:
 
 
 def api_error(exc: Exception) -> exceptions.APIException:
-    """Domain error → API error. SlotTaken, hard rules and status conflicts are 409; the rest
-    are 400 with the field and rule named; a stale If-Match is 412."""
+    """Domain error → API error. SlotTaken, hard rules, status conflicts and a procedure
+    already booked are 409; the rest are 400 with the field and rule named; a stale If-Match
+    is 412."""
     if isinstance(exc, StaleVersion):
         return PreconditionFailed(
             f"The booking has changed since you read it; its current ETag is W/\"{exc.current}\"."
@@ -49,7 +51,7 @@ def api_error(exc: Exception) -> exceptions.APIException:
             extra={"violations": [violation_body(v) for v in exc.violations]},
             code="hard-rule",
         )
-    if isinstance(exc, (SlotTaken, BookingNotChangeable)):
+    if isinstance(exc, (SlotTaken, BookingNotChangeable, ProcedureAlreadyBooked)):
         return Conflict(exc.message, errors=[{"field": exc.field, "rule": exc.rule,
                                               "message": exc.message}],
                         code=exc.rule.replace("_", "-"))

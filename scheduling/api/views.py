@@ -9,6 +9,7 @@ administrators. Every booking read and write is audited with the patient's pseud
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -25,9 +26,11 @@ from cases.models import PlannedProcedure
 from cases.services import StaleVersion
 from core.api.concurrency import etag_for, expected_version
 from core.api.exceptions import DomainRuleError
+from core.api.fields import AwareDateTimeField
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
 from core.audit import audit_record, audit_record_many
+from core.dates import slot_search_max_days
 from core.history import revision_list
 from core.models import AuditEvent
 from scheduling import selectors, services
@@ -39,11 +42,10 @@ from scheduling.api.base import (
     api_error,
     violation_body,
 )
+from scheduling.domain import rule_limits
 from scheduling.domain.errors import SchedulingError
 from scheduling.domain.solver import propose_plan
 from scheduling.models import Booking, ProcedureCatalogueEntry, Resource, TimingRule, Violation
-
-MAX_SLOT_RANGE = timedelta(days=31)
 
 
 def _bad(field: str, rule: str, message: str) -> DomainRuleError:
@@ -91,6 +93,7 @@ class BookingOut(serializers.Serializer):
     status = serializers.CharField()
     fraction_number = serializers.IntegerField(allow_null=True)
     override_reason = serializers.CharField()
+    retrospective_reason = serializers.CharField()
     version = serializers.IntegerField()
 
 
@@ -144,6 +147,11 @@ def _booking_response(booking: Booking, *, status_code: int = 200,
     response = Response(body, status=status_code)
     response["ETag"] = etag_for(booking.version)
     return response
+
+
+def _booking_replay_audit(body: Mapping[str, Any]) -> tuple[str, object, object]:
+    """What an Idempotency-Key replay of a booking body discloses (core.api.idempotency)."""
+    return "booking", body["id"], body["patient"]
 
 
 def _audit(view: SchedulingApiView, booking: Booking, action: str) -> None:
@@ -211,19 +219,20 @@ class ResourceSlotsApi(SchedulingApiView):
     class FilterSerializer(serializers.Serializer):
         procedure_type = serializers.ChoiceField(choices=ProcedureType.choices())
         # "from" is a Python keyword: declared below through the fields mapping.
-        to = serializers.DateTimeField()
+        to = AwareDateTimeField()
 
         def get_fields(self) -> dict[str, serializers.Field]:
             fields = super().get_fields()
-            fields["from"] = serializers.DateTimeField()
+            fields["from"] = AwareDateTimeField()
             return fields
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if attrs["to"] <= attrs["from"]:
                 raise serializers.ValidationError({"to": ["Must be after 'from'."]}, code="order")
-            if attrs["to"] - attrs["from"] > MAX_SLOT_RANGE:
+            days = slot_search_max_days()  # BOARDSVC_SLOT_SEARCH_MAX_DAYS (README)
+            if attrs["to"] - attrs["from"] > timedelta(days=days):
                 raise serializers.ValidationError(
-                    {"to": ["The range may span at most 31 days."]}, code="max_range")
+                    {"to": [f"The range may span at most {days} days."]}, code="max_range")
             return attrs
 
     class OutputSerializer(serializers.Serializer):
@@ -236,9 +245,11 @@ class ResourceSlotsApi(SchedulingApiView):
             OpenApiParameter("procedure_type", str, required=True,
                              enum=[value for value, _ in ProcedureType.choices()]),
             OpenApiParameter("from", OpenApiTypes.DATETIME, required=True,
-                             description="Start of the range (ISO 8601 with offset)"),
+                             description="Start of the range (ISO 8601 with offset, inside "
+                                         "the date window)"),
             OpenApiParameter("to", OpenApiTypes.DATETIME, required=True,
-                             description="End of the range: after 'from', at most 31 days"),
+                             description="End of the range: after 'from', at most "
+                                         "BOARDSVC_SLOT_SEARCH_MAX_DAYS (31) days"),
         ],
         responses=inline_serializer("ResourceSlotsResult", {
             "resource": serializers.UUIDField(),
@@ -284,12 +295,17 @@ class BookingListApi(SchedulingApiView):
         patient = serializers.UUIDField(required=False)
         plan = serializers.UUIDField(required=False)
         status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
-        to = serializers.DateTimeField(required=False)
+        to = AwareDateTimeField(required=False)
 
         def get_fields(self) -> dict[str, serializers.Field]:
             fields = super().get_fields()
-            fields["from"] = serializers.DateTimeField(required=False)
+            fields["from"] = AwareDateTimeField(required=False)
             return fields
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if "from" in attrs and "to" in attrs and attrs["to"] <= attrs["from"]:
+                raise serializers.ValidationError({"to": ["Must be after 'from'."]}, code="order")
+            return attrs
 
     @extend_schema(operation_id="booking_list", parameters=[FilterSerializer],
                    responses=BookingOut(many=True))
@@ -323,11 +339,14 @@ class BookingCreateApi(SchedulingApiView):
     class InputSerializer(serializers.Serializer):
         procedure = serializers.UUIDField()
         resource = serializers.UUIDField()
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField(required=False)
+        start = AwareDateTimeField()
+        end = AwareDateTimeField(required=False)
         status = serializers.ChoiceField(choices=["booked", "proposed"], default="booked")
         override_reason = serializers.CharField(max_length=300, required=False, default="",
                                                 allow_blank=True)
+        retrospective_reason = serializers.CharField(
+            max_length=300, required=False, default="", allow_blank=True,
+            help_text="Required when start is in the past: why work already done is recorded.")
         fractions = serializers.IntegerField(min_value=1, max_value=40, required=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -338,7 +357,8 @@ class BookingCreateApi(SchedulingApiView):
     @extend_schema(operation_id="booking_create", request=InputSerializer,
                    responses={201: BookingWriteOut})
     def post(self, request: Request) -> Response:
-        return idempotent(request, endpoint="scheduling.booking_create", handler=self._create)
+        return idempotent(request, endpoint="scheduling.booking_create", handler=self._create,
+                          replay_audit=_booking_replay_audit)
 
     def _create(self) -> Response:
         data = self.InputSerializer(data=self.request.data)
@@ -356,6 +376,7 @@ class BookingCreateApi(SchedulingApiView):
                 procedure=procedure, resource=resource, start=v["start"], end=v.get("end"),
                 principal=self.principal, status=v["status"],
                 override_reason=v["override_reason"], fractions=v.get("fractions"),
+                retrospective_reason=v["retrospective_reason"],
             )
         except SchedulingError as exc:
             raise api_error(exc) from None
@@ -403,11 +424,15 @@ class BookingMoveApi(SchedulingApiView):
     if_match = "required"  # published in the schema: missing → 428, stale → 412
 
     class InputSerializer(serializers.Serializer):
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField(required=False)
+        start = AwareDateTimeField()
+        end = AwareDateTimeField(required=False)
         resource = serializers.UUIDField(required=False)
         override_reason = serializers.CharField(max_length=300, required=False, default="",
                                                 allow_blank=True)
+        retrospective_reason = serializers.CharField(
+            max_length=300, required=False, default="", allow_blank=True,
+            help_text="Required when the new start is in the past: why work already done is "
+                      "recorded.")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "end" in attrs and attrs["end"] <= attrs["start"]:
@@ -432,6 +457,7 @@ class BookingMoveApi(SchedulingApiView):
                 booking=booking, start=v["start"], end=v.get("end"), resource=resource,
                 expected_version=version, principal=self.principal,
                 override_reason=v["override_reason"],
+                retrospective_reason=v["retrospective_reason"],
             )
         except (SchedulingError, StaleVersion) as exc:
             raise api_error(exc) from None
@@ -573,6 +599,12 @@ class PlanProposalCreateApi(SchedulingApiView):
         problem = selectors.plan_problem_build(plan=plan, now=timezone.now(),
                                                horizon_days=v["horizon_days"])
         proposal = propose_plan(problem, time_limit=v["time_limit_seconds"])
+        # A proposal reads the plan (its procedures, bookings and patient's other bookings):
+        # one read row, whether or not it is applied (applying adds one create row per booking).
+        audit_record(principal=self.principal, action=AuditEvent.Action.READ,
+                     object_type="plan_proposal", object_id=plan.public_id,
+                     patient_pseudonym=plan.case.patient.public_id, path=request.path,
+                     detail={"apply": v["apply"], "status": proposal.status})
         body: dict[str, Any] = {
             "plan": str(plan.public_id),
             "status": proposal.status,
@@ -650,6 +682,14 @@ class TimingRuleOut(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+def _lag_field() -> serializers.IntegerField:
+    limit = rule_limits.LAG_LIMIT_MINUTES
+    message = f"A lag is at most one year either way: from {-limit} to {limit} minutes."
+    return serializers.IntegerField(
+        allow_null=True, required=False, min_value=-limit, max_value=limit,
+        error_messages={"min_value": message, "max_value": message})
+
+
 class TimingRuleListApi(SchedulingApiView):
     access = {"GET": READ}
 
@@ -666,9 +706,11 @@ class TimingRuleUpdateApi(SchedulingApiView):
     access = {"PATCH": ADMIN_ONLY}
 
     class InputSerializer(serializers.Serializer):
-        min_lag_minutes = serializers.IntegerField(allow_null=True, required=False)
-        max_lag_minutes = serializers.IntegerField(allow_null=True, required=False)
-        preferred_lag_minutes = serializers.IntegerField(allow_null=True, required=False)
+        # Published bounds: a year either way (the database's own bound); each rule id's
+        # clinical range is checked by the service (rule "lag_range", range in the message).
+        min_lag_minutes = _lag_field()
+        max_lag_minutes = _lag_field()
+        preferred_lag_minutes = _lag_field()
         severity = serializers.ChoiceField(choices=TimingRule.Severity.choices, required=False)
         active = serializers.BooleanField(required=False)
         rationale = serializers.CharField(required=False)
@@ -692,9 +734,8 @@ class TimingRuleUpdateApi(SchedulingApiView):
                                                reason=reason)
         except StaleVersion as exc:
             raise api_error(exc) from None
-        except ValueError as exc:
-            field, _, message = str(exc).partition(": ")
-            raise _bad(field, "lag_order", message or str(exc)) from None
+        except services.RuleValueError as exc:
+            raise _bad(exc.field, exc.rule, exc.message) from None
         response = Response(TimingRuleOut(rule).data)
         response["ETag"] = etag_for(rule.version)
         return response

@@ -47,6 +47,31 @@ class InvalidBookingTime(SchedulingError):
     field = "end"
 
 
+class OutsideDateWindow(InvalidBookingTime):
+    """The start or end lies outside the service's date window (README "Limits on dates")."""
+
+    rule = "date_window"
+    field = "start"
+
+
+class RetrospectiveReasonRequired(SchedulingError):
+    """A booking (or move) whose start is already past records work done: it needs a reason."""
+
+    rule = "retrospective_reason_required"
+    field = "retrospective_reason"
+
+
+class ProcedureAlreadyBooked(SchedulingError):
+    """The planned procedure already has an active booking (→ 409); RT fractions aside."""
+
+    rule = "one_active_booking_per_procedure"
+    field = "procedure"
+
+    def __init__(self, message: str = "This planned procedure already has an active booking: "
+                                      "move or cancel it instead of booking it again.") -> None:
+        super().__init__(message)
+
+
 class BookingNotChangeable(SchedulingError):
     """A done or cancelled booking cannot be moved, cancelled or marked done again."""
 

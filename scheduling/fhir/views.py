@@ -40,6 +40,7 @@ from core.access import (
 from core.api.concurrency import etag_for
 from core.api.permissions import RoleAndScope
 from core.audit import audit_record, audit_record_many
+from core.dates import DateLimitError, check_range, parse_instant, slot_search_max_days
 from core.models import AuditEvent
 from scheduling.domain.slots import free_periods
 from scheduling.domain.types import ACTIVE_STATUSES, AvailabilityException, Interval, WeeklyHours
@@ -48,7 +49,6 @@ from scheduling.models import Booking, Resource
 
 FHIR_JSON = "application/fhir+json"
 FHIR_ACCESS = {"GET": ({ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR}, "fhir:read")}
-MAX_SLOT_WINDOW = timedelta(days=31)
 DEFAULT_SLOT_WINDOW = timedelta(days=7)
 
 
@@ -92,22 +92,25 @@ def _reference_id(value: str, resource_type: str) -> str:
 _PREFIXES = {"ge": "gte", "gt": "gt", "le": "lte", "lt": "lt", "eq": "eq"}
 
 
+def _date_error(field: str, message: str, rule: str) -> serializers.ValidationError:
+    return serializers.ValidationError({field: [serializers.ErrorDetail(message, code=rule)]})
+
+
 def _date_filters(values: list[str], field: str) -> dict[str, datetime]:
-    """FHIR date search (``ge2026-01-01T00:00:00Z``); each value needs a timezone (R4 instant)."""
+    """FHIR date search (``ge2026-01-01T00:00:00Z``): an R4 instant, so a timezone is required,
+    inside the service's date window (core.dates: rules ``date``, ``timezone_required``,
+    ``date_window``)."""
     out: dict[str, datetime] = {}
     for raw in values:
         prefix, text = (raw[:2], raw[2:]) if raw[:2] in _PREFIXES else ("eq", raw)
+        if "T" not in text:
+            raise _date_error(field, "Use an instant with a timezone, optionally prefixed "
+                                     "ge/gt/le/lt.", "date")
         try:
-            parsed: datetime | None = datetime.fromisoformat(text) if "T" in text else None
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            raise serializers.ValidationError(
-                {field: [serializers.ErrorDetail(
-                    "Use an instant with a timezone, optionally prefixed ge/gt/le/lt.",
-                    code="date")]}
-            )
-        out[_PREFIXES[prefix]] = parsed
+            out[_PREFIXES[prefix]] = parse_instant(text)
+        except DateLimitError as exc:
+            rule = "date" if exc.rule == "invalid" else exc.rule
+            raise _date_error(field, exc.message, rule) from None
     return out
 
 
@@ -154,7 +157,7 @@ def _audit_denied(principal: Principal, request: Request, object_type: str, obje
 # generated request that matches the schema is never refused (schemathesis positive checks).
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _INSTANT = (
-    "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]"
+    "20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]"
     ":[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])"
 )
 
@@ -172,7 +175,8 @@ def _date_param(name: str, prefixes: str) -> OpenApiParameter:
         name, {"type": "array", "items": {"type": "string",
                                           "pattern": f"^({prefixes})?{_INSTANT}$"}},
         style="form", explode=True,
-        description=f"An instant with a timezone, optionally prefixed {prefixes}; repeatable.",
+        description=f"An instant with a timezone, optionally prefixed {prefixes}, inside the "
+                    "date window (README: Limits on dates and ranges); repeatable.",
     )
 
 
@@ -390,8 +394,13 @@ class SlotSearchApi(_FhirApi):
         now = timezone.now()
         window_start = bounds.get("gte") or bounds.get("gt") or bounds.get("eq") or now
         window_end = bounds.get("lt") or bounds.get("lte") or window_start + DEFAULT_SLOT_WINDOW
-        # At most 31 days are computed per search (documented); page on with a later ge=.
-        window_end = min(window_end, window_start + MAX_SLOT_WINDOW)
+        # At most BOARDSVC_SLOT_SEARCH_MAX_DAYS (31) are computed per search; a longer range is
+        # a 400 naming "start" (page on with a later ge=).
+        if window_start < window_end:
+            try:
+                check_range(window_start, window_end, max_days=slot_search_max_days())
+            except DateLimitError as exc:
+                raise _date_error("start", exc.message, exc.rule) from None
         resource = Resource.objects.prefetch_related("opening_hours").filter(
             public_id=params["schedule"]).first()
         if resource is None:

@@ -12,9 +12,50 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import (
+    RULE_AMBIGUOUS,
+    DateLimitError,
+    LocalTimeError,
+    check_instant,
+    describe_offset,
+    local_to_aware,
+)
 from scheduling.models import Resource
+
+OCCURRENCES = {"first": 0, "second": 1}
+
+
+def local_time_message(exc: LocalTimeError) -> str:
+    """The page's wording for a local time DST makes missing or ambiguous (core.dates)."""
+    first, second = exc.options
+    values = {"time": f"{exc.local:%H:%M}", "day": f"{exc.local:%Y-%m-%d}",
+              "zone": exc.zone.key, "first": describe_offset(first),
+              "second": describe_offset(second)}
+    if exc.rule == RULE_AMBIGUOUS:
+        return gettext(
+            "%(time)s on %(day)s happens twice in %(zone)s (the clocks go back): choose the "
+            "first occurrence (%(first)s) or the second (%(second)s), or another time."
+        ) % values
+    return gettext(
+        "%(time)s on %(day)s does not exist in %(zone)s: the clocks go forward at that hour "
+        "(%(first)s → %(second)s). Choose another time."
+    ) % values
+
+
+def occurrence_choices(exc: LocalTimeError | None = None) -> list[tuple[str, str]]:
+    """The two occurrences of an ambiguous local time, labelled with their offsets."""
+    if exc is None:
+        return [("first", gettext("First occurrence")), ("second", gettext("Second occurrence"))]
+    first, second = exc.options
+    return [
+        ("first", gettext("First occurrence: %(time)s %(offset)s")
+         % {"time": f"{first:%H:%M}", "offset": describe_offset(first)}),
+        ("second", gettext("Second occurrence: %(time)s %(offset)s")
+         % {"time": f"{second:%H:%M}", "offset": describe_offset(second)}),
+    ]
 
 
 class ViolationAcknowledgeForm(forms.Form):
@@ -28,28 +69,65 @@ class ViolationAcknowledgeForm(forms.Form):
 
 
 class BookingMoveForm(forms.Form):
-    """A new start (date and time in the room's time zone), optionally another room."""
+    """A new start (date and time in the room's time zone), optionally another room.
+
+    The local time is never shifted: one that does not exist in the room's zone (the
+    spring-forward gap) is an error on ``time``; one that happens twice (the fall-back
+    overlap) is an error until ``occurrence`` says which (core.dates.local_to_aware). A date
+    outside the service's window is an error on ``day``.
+    """
 
     day = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("New start time"),
                            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    occurrence = forms.ChoiceField(
+        label=_("This time happens twice that day: which one?"), required=False,
+        choices=[("first", _("First occurrence")), ("second", _("Second occurrence"))],
+        widget=forms.RadioSelect)
     resource = forms.ChoiceField(label=_("Room"))
     override_reason = forms.CharField(
         label=_("Reason, if outside opening hours"), max_length=300, required=False)
+    retrospective_reason = forms.CharField(
+        label=_("Reason, if the new time is in the past (recording work already done)"),
+        max_length=300, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, resources: list[Resource], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.resources = {str(r.public_id): r for r in resources}
         self.fields["resource"].choices = [(str(r.public_id), r.name) for r in resources]
+        self.ambiguous = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        day, at, key = cleaned.get("day"), cleaned.get("time"), cleaned.get("resource")
+        if day is None or at is None or key not in self.resources:
+            return cleaned
+        zone = ZoneInfo(self.resources[key].timezone or "Europe/Rome")
+        try:
+            start = local_to_aware(day, at, zone,
+                                   fold=OCCURRENCES.get(cleaned.get("occurrence") or ""))
+        except LocalTimeError as exc:
+            if exc.rule == RULE_AMBIGUOUS:
+                self.ambiguous = True
+                self.fields["occurrence"].choices = occurrence_choices(exc)
+            self.add_error("time", local_time_message(exc))
+            return cleaned
+        try:
+            check_instant(start)
+        except DateLimitError as exc:
+            self.add_error("day", exc.message)
+            return cleaned
+        cleaned["start"] = start
+        return cleaned
 
     def chosen_resource(self) -> Resource:
         return self.resources[self.cleaned_data["resource"]]
 
     def start(self) -> datetime:
-        """The new start, aware, in the chosen room's time zone."""
-        zone = ZoneInfo(self.chosen_resource().timezone or "Europe/Rome")
-        return datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"], tzinfo=zone)
+        """The new start, aware, in the chosen room's time zone (checked by ``clean``)."""
+        start: datetime = self.cleaned_data["start"]
+        return start
 
 
 class BookingCancelForm(forms.Form):

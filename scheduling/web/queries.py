@@ -10,11 +10,13 @@ Case scoping: plans come from scheduling.selectors.plan_get (core.access case fi
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
 from cases.models import PlannedProcedure, TreatmentPlan
 from core.access import Principal, case_access_policy
@@ -175,10 +177,45 @@ def violation_bookings(*, violation: Violation) -> list[Booking]:
                 .select_related("resource", "procedure").order_by("start", "pk"))
 
 
-def timeline(*, plan: TreatmentPlan) -> dict[str, Any]:
+def _timeline_range(bookings: list[Booking], *, zone: ZoneInfo, first_day: date | None,
+                    last_day: date | None, max_days: int) -> tuple[datetime, datetime, bool]:
+    """The drawn range: the days asked for, else one covering the bookings; never more than
+    ``max_days`` (BOARDSVC_TIMELINE_MAX_DAYS). Every rule window and tick is computed over this
+    range, so a plan with bookings centuries apart (legacy rows) stays a bounded page. Returns
+    (lo, hi, partial): ``partial`` when some booking lies outside the range drawn."""
+    now = timezone.now()
+    if bookings:
+        lo = min(b.start for b in bookings) - timedelta(days=1)
+        hi = max(b.end for b in bookings) + timedelta(days=2)
+    else:
+        lo, hi = now, now + timedelta(days=7)
+    hi = max(hi, lo + timedelta(days=5))
+    longest = timedelta(days=max_days)
+    if first_day is not None:
+        lo = datetime.combine(first_day, time.min, tzinfo=zone)
+        if hi <= lo:
+            hi = lo + timedelta(days=7)
+    elif hi - lo > longest:
+        # Too long to draw at once: start with what is coming (from a day before the first
+        # booking not yet over), the rest is reached with ?from=.
+        upcoming = [b.start for b in bookings if b.end >= now - timedelta(days=1)]
+        if upcoming:
+            lo = max(lo, min(upcoming) - timedelta(days=1))
+    if last_day is not None:
+        hi = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+        if hi <= lo:
+            lo = hi - timedelta(days=7)
+    if hi - lo > longest:
+        hi = lo + longest
+    partial = any(b.start < lo or b.end > hi for b in bookings)
+    return lo, hi, partial
+
+
+def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: date | None = None,
+             max_days: int = 400) -> dict[str, Any]:
     """The plan drawn over time: one row per procedure, its bookings, each LAG rule's allowed
     start window (from the other booked procedures) and the violations, in a time range that
-    covers all of them."""
+    covers all of them, or the days asked for, at most ``max_days`` long."""
     procedures = list(plan.procedures.all().order_by("sequence"))
     bookings = list(Booking.objects.filter(plan=plan, status__in=ACTIVE_STATUSES)
                     .select_related("resource", "procedure").order_by("start"))
@@ -189,15 +226,8 @@ def timeline(*, plan: TreatmentPlan) -> dict[str, Any]:
     computed = rules_engine.evaluate(
         bookings=views, rules=specs,
         history=selectors.patient_booking_views(patient_id=plan.case.patient_id), tz=tz)
-    if bookings:
-        lo = min(b.start for b in bookings) - timedelta(days=1)
-        hi = max(b.end for b in bookings) + timedelta(days=2)
-    else:
-        from django.utils import timezone
-
-        lo = timezone.now()
-        hi = lo + timedelta(days=7)
-    hi = max(hi, lo + timedelta(days=5))
+    lo, hi, clamped = _timeline_range(bookings, zone=ZoneInfo(tz or "Europe/Rome"),
+                                      first_day=first_day, last_day=last_day, max_days=max_days)
     rows: list[dict[str, Any]] = []
     for procedure in procedures:
         own = [b for b in bookings if b.procedure_id == procedure.pk]
@@ -233,4 +263,5 @@ def timeline(*, plan: TreatmentPlan) -> dict[str, Any]:
         }
         rows.append({"procedure": procedure, "bookings": own, "windows": windows,
                      "violated": violated})
-    return {"rows": rows, "lo": lo, "hi": hi, "violations": computed, "texts": texts}
+    return {"rows": rows, "lo": lo, "hi": hi, "clamped": clamped, "violations": computed,
+            "texts": texts}

@@ -19,21 +19,38 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import PlannedProcedure, TreatmentPlan
 from cases.web.labels import code_label
-from core.access import principal_from_request
-from core.audit import audit_record
+from core.access import Principal, principal_from_request
+from core.audit import audit_record, audit_record_many
+from core.dates import (
+    RULE_AMBIGUOUS,
+    RULE_WINDOW,
+    DateLimitError,
+    LocalTimeError,
+    check_instant,
+    check_range,
+    local_to_aware,
+    parse_day,
+    timeline_max_days,
+)
 from core.web.pages import render_page
 from scheduling import selectors, services
 from scheduling.domain.errors import HardRuleViolation, SchedulingError
 from scheduling.models import Booking, Resource, Violation
 from scheduling.web import queries
-from scheduling.web.forms import BookingCancelForm, BookingMoveForm, ViolationAcknowledgeForm
+from scheduling.web.forms import (
+    OCCURRENCES,
+    BookingCancelForm,
+    BookingMoveForm,
+    ViolationAcknowledgeForm,
+    local_time_message,
+    occurrence_choices,
+)
 
 PAGE_SIZE = 20
 SLOT_DAYS = 7
@@ -61,6 +78,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
         request.GET.get("page"))
     violations = Paginator(queries.violations_open(principal=principal), PAGE_SIZE).get_page(
         request.GET.get("vpage"))
+    # One audit row per plan and per violation shown (S8), one INSERT each: no N+1.
+    shown_violations = list(violations)
+    audit_record_many(principal=principal, action="list", object_type="plan", path=request.path,
+                      objects=[(p.public_id, p.case.patient.public_id) for p in plans])
+    audit_record_many(principal=principal, action="list", object_type="violation",
+                      path=request.path,
+                      objects=[(v.public_id, v.plan.case.patient.public_id)
+                               for v in shown_violations])
     rows = []
     for plan in plans.object_list:
         booked = {b.procedure_id for b in plan.bookings.all()}
@@ -76,11 +101,47 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }, section="worklist")
 
 
-def _parse_day(raw: str, default: date) -> date:
+def _parse_day(raw: str, default: date) -> tuple[date, str]:
+    """The week's first day from ``?day=``: the default when absent or malformed, and an error
+    (the default shown instead) when outside the date window (core.dates)."""
+    if not raw:
+        return default, ""
     try:
-        return date.fromisoformat(raw)
+        return parse_day(raw), ""
+    except DateLimitError as exc:
+        if exc.rule == RULE_WINDOW:
+            return default, exc.message
+        return default, ""
+
+
+def _parse_start(raw: str, zone: ZoneInfo, occurrence: str) -> tuple[datetime | None, str,
+                                                                      list[dict[str, str]]]:
+    """The chosen start (``?start=``). The slot buttons send it with its UTC offset; a local
+    time without one is read in the room's zone, but never shifted: one that does not exist
+    (DST gap) or is ambiguous (DST overlap, unless ``occurrence`` says which) is an error, and
+    for an ambiguous one the two instants are offered as choices. Returns (start, error,
+    choices)."""
+    if not raw:
+        return None, "", []
+    try:
+        parsed = datetime.fromisoformat(raw)
     except ValueError:
-        return default
+        return None, _("Not a date and time: %(value)s.") % {"value": raw[:40]}, []
+    if parsed.tzinfo is None:
+        try:
+            parsed = local_to_aware(parsed.date(), parsed.time(), zone,
+                                    fold=OCCURRENCES.get(occurrence))
+        except LocalTimeError as exc:
+            choices = []
+            if exc.rule == RULE_AMBIGUOUS:
+                choices = [{"value": moment.isoformat(), "label": label}
+                           for moment, (_key, label) in zip(exc.options,
+                                                            occurrence_choices(exc), strict=True)]
+            return None, local_time_message(exc), choices
+    try:
+        return check_instant(parsed), "", []
+    except DateLimitError as exc:
+        return None, exc.message, []
 
 
 @login_required
@@ -91,6 +152,9 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
     _require_coordinator(request)
     principal = principal_from_request(request)
     plan = _plan(request, public_id)
+    audit_record(principal=principal, action="read", object_type="plan",
+                 object_id=plan.public_id, patient_pseudonym=plan.case.patient.public_id,
+                 path=request.path)
     procedures = list(plan.procedures.all().order_by("sequence"))
     booked = {b.procedure_id: b for b in selectors.booking_list(principal=principal,
                                                                  plan=plan.public_id)
@@ -100,16 +164,19 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
     if chosen is None:
         chosen = next((p for p in procedures if p.pk not in booked), None)
     tz_name = "Europe/Rome"
-    day = _parse_day(params.get("day", ""), timezone.localdate() + timedelta(days=1))
+    day, day_error = _parse_day(params.get("day", ""), timezone.localdate() + timedelta(days=1))
     context: dict[str, Any] = {
         "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8],
         "procedures": [{"p": p, "label": code_label("ProcedureType", p.procedure_type),
                         "booking": booked.get(p.pk)} for p in procedures],
         "chosen": chosen, "day": day, "prev_day": day - timedelta(days=SLOT_DAYS),
         "next_day": day + timedelta(days=SLOT_DAYS),
+        "date_errors": [{"field": "day", "message": day_error}] if day_error else [],
     }
+    status = 400 if day_error else 200
     if chosen is None:
-        return render_page(request, "scheduling/book.html", context, section="worklist")
+        return render_page(request, "scheduling/book.html", context, status=status,
+                           section="worklist")
     context["chosen_label"] = code_label("ProcedureType", chosen.procedure_type)
     entry = selectors.catalogue_entry(chosen.procedure_type)
     duration = timedelta(minutes=entry.duration_minutes)
@@ -137,19 +204,24 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
     context["slot_groups"] = groups
     context["tz_name"] = tz_name
     resource = next((r for r in resources if str(r.public_id) == params.get("resource")), None)
-    start = parse_datetime(params.get("start", "") or "")
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=zone)
+    start, start_error, occurrences = _parse_start(params.get("start", ""), zone,
+                                                   params.get("occurrence", ""))
+    if start_error:
+        context["date_errors"].append({"field": "start", "message": start_error})
+        context.update(occurrences=occurrences, chosen_resource=resource)
+        status = 400
     if resource is not None and start is not None:
         end = start + duration
         context.update(resource=resource, start=start.astimezone(UTC), end=end,
+                       start_in_past=start < timezone.now(),
                        preview=queries.booking_preview(procedure=chosen, resource=resource,
                                                        start=start, end=end))
-        if request.method == "POST" and params.get("confirm") == "1":
+        if request.method == "POST" and params.get("confirm") == "1" and not day_error:
             return _confirm(request, plan, chosen, resource, start, context)
-    elif request.method == "POST":
+    elif request.method == "POST" and not start_error:
         messages.error(request, _("Choose a resource and a free start time first."))
-    return render_page(request, "scheduling/book.html", context, section="worklist")
+    return render_page(request, "scheduling/book.html", context, status=status,
+                       section="worklist")
 
 
 def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProcedure,
@@ -158,7 +230,8 @@ def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProced
     try:
         outcome = services.booking_create(
             procedure=procedure, resource=resource, start=start, principal=principal,
-            override_reason=request.POST.get("override_reason", ""))
+            override_reason=request.POST.get("override_reason", ""),
+            retrospective_reason=request.POST.get("retrospective_reason", ""))
     except HardRuleViolation as exc:
         context["refused"] = [{"rule_id": v.rule_id, "message": v.message}
                               for v in exc.violations]
@@ -166,8 +239,10 @@ def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProced
                            section="worklist")
     except SchedulingError as exc:
         context["error"] = exc.message
+        context["error_field"] = exc.field
+        conflict = exc.rule in ("slot_taken", "one_active_booking_per_procedure")
         return render_page(request, "scheduling/book.html", context,
-                           status=409 if exc.rule == "slot_taken" else 400, section="worklist")
+                           status=409 if conflict else 400, section="worklist")
     label = code_label("ProcedureType", procedure.procedure_type)
     messages.success(request, _("%(procedure)s booked.") % {"procedure": label})
     for warning in outcome.warnings:
@@ -205,13 +280,43 @@ def _lanes(windows: list[dict[str, Any]], *, y: int, lo: datetime,
     return out
 
 
+MAX_TICKS = 31
+
+
+def _timeline_days(request: HttpRequest) -> tuple[dict[str, date], list[dict[str, str]]]:
+    """``?from=`` / ``?to=`` as dates in the window, at most BOARDSVC_TIMELINE_MAX_DAYS apart;
+    on any error, no days (the default range) and the errors naming each field."""
+    days: dict[str, date] = {}
+    errors: list[dict[str, str]] = []
+    for name in ("from", "to"):
+        raw = request.GET.get(name, "")
+        if not raw:
+            continue
+        try:
+            days[name] = parse_day(raw)
+        except DateLimitError as exc:
+            errors.append({"field": name, "message": exc.message})
+    if not errors and "from" in days and "to" in days:
+        try:
+            check_range(days["from"], days["to"], max_days=timeline_max_days())
+        except DateLimitError as exc:
+            errors.append({"field": "to", "message": exc.message})
+    return ({} if errors else days), errors
+
+
 @login_required
 @require_GET
 def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """The plan's bookings over time as SVG: each rule's allowed window shaded, violations red."""
+    """The plan's bookings over time as SVG: each rule's allowed window shaded, violations red.
+
+    ``?from=`` and ``?to=`` (dates) choose the days drawn, inside the date window and at most
+    BOARDSVC_TIMELINE_MAX_DAYS long; otherwise the error is shown (400) with the default range.
+    """
     principal = principal_from_request(request)
     plan = _plan(request, public_id)
-    data = queries.timeline(plan=plan)
+    days, date_errors = _timeline_days(request)
+    data = queries.timeline(plan=plan, first_day=days.get("from"), last_day=days.get("to"),
+                            max_days=timeline_max_days())
     lo, hi = data["lo"], data["hi"]
     tz_name = "Europe/Rome"
     for row in data["rows"]:
@@ -230,16 +335,18 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
                 {"booking": b, "x": _x(b.start, lo, hi),
                  "w": max(6.0, _x(b.end, lo, hi) - _x(b.start, lo, hi)),
                  "y": y + 16, "h": ROW - 32, "violated": b.public_id in row["violated"],
+                 "visible": b.end > lo and b.start < hi,
                  "resource": b.resource.name} for b in row["bookings"]],
         })
     ticks = []
     day = lo.astimezone(zone).date() + timedelta(days=1)
+    step = timedelta(days=max(1, -(-(hi - lo).days // MAX_TICKS)))  # readable labels
     while True:
         moment = datetime.combine(day, time.min, tzinfo=zone)
         if moment >= hi:
             break
         ticks.append({"x": _x(moment, lo, hi), "day": day})
-        day += timedelta(days=1)
+        day += step
     height = TOP + max(1, len(rows)) * ROW + 10
     violations = [
         {"rule_id": v.rule_id, "severity": str(v.severity), "message": v.message,
@@ -253,8 +360,12 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render_page(request, "scheduling/timeline.html", {
         "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8], "rows": rows,
         "ticks": ticks, "width": WIDTH, "height": height, "gutter": GUTTER, "tz_name": tz_name,
-        "violations": violations, "top": TOP,
-    }, section="worklist" if principal.is_coordinator else "cases")
+        "violations": violations, "top": TOP, "date_errors": date_errors,
+        "range_from": lo.astimezone(zone).date(), "range_to": (hi - timedelta(seconds=1))
+        .astimezone(zone).date(), "clamped": data["clamped"],
+        "max_days": timeline_max_days(),
+    }, status=400 if date_errors else 200,
+        section="worklist" if principal.is_coordinator else "cases")
 
 
 # --- violations -----------------------------------------------------------------------------------
@@ -374,7 +485,8 @@ def booking_move(request: HttpRequest, public_id: Any) -> HttpResponse:
                 outcome = services.booking_move(
                     booking=booking, start=start, expected_version=form.cleaned_data["version"],
                     principal=principal, resource=resource,
-                    override_reason=form.cleaned_data.get("override_reason") or "")
+                    override_reason=form.cleaned_data.get("override_reason") or "",
+                    retrospective_reason=form.cleaned_data.get("retrospective_reason") or "")
             except services.StaleVersion:
                 booking = _booking(request, public_id)
                 context.update(_booking_context(booking), stale=STALE_MESSAGE,
@@ -398,8 +510,16 @@ def booking_move(request: HttpRequest, public_id: Any) -> HttpResponse:
         status = 409 if not context["changeable"] else 400
     if context["changeable"]:
         context["free"] = _free_starts(booking, form)
+    _audit_booking_read(request, principal, context["booking"])
     return render_page(request, "scheduling/booking_move.html", context, status=status,
                        section="worklist")
+
+
+def _audit_booking_read(request: HttpRequest, principal: Principal, booking: Booking) -> None:
+    """The move and cancel pages show a booking and its patient: one read row (S8)."""
+    audit_record(principal=principal, action="read", object_type="booking",
+                 object_id=booking.public_id, patient_pseudonym=booking.patient.public_id,
+                 path=request.path)
 
 
 def _free_starts(booking: Booking, form: BookingMoveForm) -> list[datetime]:
@@ -458,5 +578,6 @@ def booking_cancel(request: HttpRequest, public_id: Any) -> HttpResponse:
                                  % {"procedure": context["label"]})
                 return redirect(reverse("scheduling_web:timeline", args=[booking.plan.public_id]))
     context["form"] = form
+    _audit_booking_read(request, principal, context["booking"])
     return render_page(request, "scheduling/booking_cancel.html", context, status=status,
                        section="worklist")

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from oauth2_provider.models import Application
-
+from core.clients import system_client_create
 from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_client_gets_a_token_with_client_credentials_and_uses_it(client):
-    app = Application.objects.create(
-        name="his", client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-        client_secret="s3cret-his-demo", hash_client_secret=True,
-    )
+    his, secret = system_client_create(name="his", scopes="audit:read cases:read", principal=None)
     token = client.post("/o/token/", {
-        "grant_type": "client_credentials", "client_id": app.client_id,
-        "client_secret": "s3cret-his-demo", "scope": "audit:read",
+        "grant_type": "client_credentials", "client_id": his.application.client_id,
+        "client_secret": secret, "scope": "audit:read",
     })
     assert token.status_code == 200, token.content
     access = token.json()["access_token"]

@@ -94,9 +94,16 @@ def test_slot_search_needs_a_schedule_and_computes_at_most_31_days(world, as_use
     too_long = client.get("/fhir/R4/Slot", {
         "schedule": str(world.resource.public_id),
         "start": ["ge2030-01-01T00:00:00Z", "lt2030-06-01T00:00:00Z"]})
-    assert too_long.status_code == 200
-    last_end = max(e["resource"]["end"] for e in too_long.json()["entry"])
-    assert last_end <= "2030-02-01T00:00:00Z"  # clamped to 31 days
+    # Refused (issue 10 item 5), no longer silently clamped: the caller pages on with ge=.
+    assert too_long.status_code == 400
+    assert too_long.json()["errors"][0]["field"] == "start"
+    assert too_long.json()["errors"][0]["rule"] == "max_range"
+    month = client.get("/fhir/R4/Slot", {
+        "schedule": str(world.resource.public_id),
+        "start": ["ge2030-01-01T00:00:00Z", "lt2030-02-01T00:00:00Z"]})
+    assert month.status_code == 200
+    last_end = max(e["resource"]["end"] for e in month.json()["entry"])
+    assert last_end <= "2030-02-01T00:00:00Z"
 
 
 def test_clients_need_the_fhir_read_scope(world, oauth_client_factory):

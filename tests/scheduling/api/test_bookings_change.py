@@ -88,7 +88,8 @@ def test_cancel_frees_the_slot_and_done_marks_it_performed(coordinator_client, b
     assert again.status_code == 409
     _p, (emb,) = plan_with("embolization")
     past = services.booking_create(procedure=emb, resource=rooms["angio"],
-                                   start=at(0, 8, base=date(2025, 1, 6)), principal=None).booking
+                                   start=at(0, 8, base=date(2025, 1, 6)), principal=None,
+                                   retrospective_reason="Recorded after the procedure").booking
     done = coordinator_client.post(f"{BASE}/bookings/{past.public_id}/done/", {}, format="json")
     assert (done.status_code, done.json()["status"]) == (200, "done")
     assert done["ETag"] == 'W/"2"'
