@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
@@ -72,13 +74,44 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
+        try:
+            response = super().change_view(request, object_id, form_url, extra_context)
+        except PermissionDenied:
+            self._audit_refused(request, "update" if request.method == "POST" else "read",
+                                object_id)
+            raise
         original = (getattr(response, "context_data", None) or {}).get("original")
         for public_id, pseudonym in self.audit_objects([original] if original else []):
             audit_record(principal=principal_from_request(request), action="read",
                          object_type=self.audit_object_type, object_id=public_id,
                          patient_pseudonym=pseudonym, path=request.path)
         return response
+
+    def add_view(self, request: HttpRequest, form_url: str = "",
+                 extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except PermissionDenied:
+            self._audit_refused(request, "create", None)
+            raise
+
+    def delete_view(self, request: HttpRequest, object_id: str,
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except PermissionDenied:
+            self._audit_refused(request, "delete", object_id)
+            raise
+
+    def _audit_refused(self, request: HttpRequest, action: str, object_id: str | None) -> None:
+        """A refused write in the admin is a refused access (S8): one denied row, naming the
+        object and its patient when there is one."""
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        found = self.audit_objects([obj]) if obj is not None else []
+        public_id, pseudonym = found[0] if found else ("", "")
+        audit_record(principal=principal_from_request(request), action=action,
+                     outcome=AuditEvent.Outcome.DENIED, object_type=self.audit_object_type,
+                     object_id=public_id, patient_pseudonym=pseudonym, path=request.path)
 
 
 class ReadOnlyInlineMixin:

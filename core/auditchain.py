@@ -136,7 +136,7 @@ def audit_chain_seal(*, now: datetime | None = None, grace_seconds: int | None =
 
 
 def _alert_bucket(moment: datetime) -> int:
-    return int(moment.timestamp()) // (settings.BOARDSVC_AUDIT_CHECKPOINT_ALERT_MINUTES * 60)
+    return int(moment.timestamp()) // (int(settings.BOARDSVC_AUDIT_CHECKPOINT_ALERT_MINUTES) * 60)
 
 
 def _seal_batch(*, now: datetime, cutoff: datetime, batch_size: int) -> tuple[int, datetime | None]:

@@ -746,7 +746,7 @@ def timing_rule_update(*, rule: TimingRule, principal: Principal, expected_versi
         raise StaleVersion(locked.version)
     unknown = set(changes) - set(RULE_EDITABLE)
     if unknown:
-        raise ValueError(f"{sorted(unknown)[0]}: this field cannot be edited")
+        raise RuleValueError(sorted(unknown)[0], "not_editable", "this field cannot be edited")
     for name, value in changes.items():
         setattr(locked, name, value)
     if locked.severity not in {s.value for s in Severity}:

@@ -11,6 +11,9 @@ from rest_framework.test import APIClient
 from core.access import GROUP_ADMINISTRATOR, GROUP_COORDINATOR
 from tests.factories.core import UserFactory
 
+# The Playwright harness (one Chromium per session) serves tests/browser and tests/security.
+pytest_plugins = ["tests.browser.harness"]
+
 
 @pytest.fixture
 def api_client() -> APIClient:
@@ -41,6 +44,18 @@ def coordinator_client(coordinator) -> APIClient:
     client = APIClient()
     client.force_authenticate(coordinator)
     return client
+
+
+@pytest.fixture
+def axes_on(settings):
+    """Lockouts switched on (they are off in tests), three failures to a lockout."""
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.implementation = None  # rebuild the handler with the new settings
+    yield
+    AxesProxyHandler.implementation = None
 
 
 @pytest.fixture

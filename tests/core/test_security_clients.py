@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from core.clients import system_client_create
 from core.models import AuditEvent
 

@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-demo-12345"
 
 
-@pytest.fixture
-def axes_on(settings):
-    settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 3
-    from axes.handlers.proxy import AxesProxyHandler
-
-    AxesProxyHandler.implementation = None  # rebuild the handler with the new settings
-    yield
-    AxesProxyHandler.implementation = None
 
 
 def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):

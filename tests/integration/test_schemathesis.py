@@ -36,22 +36,33 @@ ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
 
 # (METHOD, path) → the rule beyond the schema that makes a schema-valid request a 400.
 BUSINESS_RULES: dict[tuple[str, str], str] = {
-    ("GET", "/api/v1/cases/"): "submitted_to must not be before submitted_from",
+    # "date window": every date and date-time lies in [2000-01-01, now + 5 years] and carries a
+    # UTC offset (README "Limits on dates and ranges"); OpenAPI's date-time format cannot say so.
+    ("GET", "/api/v1/cases/"): "submitted_to must not be before submitted_from; date window",
     ("POST", "/api/v1/cases/"): "requested_board must exist; clinical data rules (R1..R18)",
     ("PATCH", "/api/v1/cases/{public_id}/"): "clinical data rules (R1..R18); lesion ids exist",
     ("POST", "/api/v1/cases/{public_id}/transition/"): "lifecycle preconditions (reason needed)",
     ("PUT", "/api/v1/site-parameters/{key}/"): "each threshold has its own range",
-    ("GET", "/api/v1/meetings/"): "starts_to must be after starts_from",
+    ("GET", "/api/v1/meetings/"): "starts_to must be after starts_from; date window",
     ("POST", "/api/v1/meetings/{public_id}/agenda/reorder/"): "items must be this agenda's",
     ("POST", "/api/v1/meetings/{public_id}/agenda/late-additions/"): "the case must exist; R13",
-    ("POST", "/api/v1/meetings/{public_id}/attendance/record/"): "the person must exist",
+    ("POST", "/api/v1/meetings/{public_id}/attendance/record/"): "the person must exist; "
+                                                                  "date window",
     ("POST", "/api/v1/agenda-items/{public_id}/decision/"): "procedures must fit the case",
     ("PATCH", "/api/v1/decisions/{public_id}/amend/"): "procedures must fit the case",
-    ("GET", "/api/v1/resources/{public_id}/slots/"): "to after from, at most 31 days; kind",
-    ("POST", "/api/v1/bookings/"): "end after start; procedure and resource must exist",
-    ("POST", "/api/v1/bookings/{public_id}/move/"): "end after start; resource must exist",
-    ("PATCH", "/api/v1/timing-rules/{code}/"): "min lag <= preferred lag <= max lag",
-    ("GET", "/fhir/R4/Slot"): "the schedule reference must name a resource",
+    ("GET", "/api/v1/resources/{public_id}/slots/"): "to after from, at most 31 days; kind; "
+                                                      "date window",
+    ("GET", "/api/v1/bookings/"): "to after from; date window",
+    ("POST", "/api/v1/bookings/"): "end after start; procedure and resource must exist; date "
+                                   "window; a past start needs retrospective_reason",
+    ("POST", "/api/v1/bookings/{public_id}/move/"): "end after start; resource must exist; "
+                                                    "date window; a past start needs a reason",
+    ("PATCH", "/api/v1/timing-rules/{code}/"): "min lag <= preferred lag <= max lag; each "
+                                               "rule id's clinical range",
+    ("GET", "/api/v1/audit-events/"): "date window",
+    ("GET", "/fhir/R4/Appointment"): "date window",
+    ("GET", "/fhir/R4/Slot"): "the schedule reference must name a resource; date window; at "
+                              "most 31 days",
 }
 
 

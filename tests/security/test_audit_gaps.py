@@ -143,7 +143,7 @@ def test_the_admin_case_change_page_writes_one_read_row_and_offers_no_save():
 
 
 def test_an_admin_edit_of_a_case_is_refused_and_its_version_and_etag_stay(coordinator):
-    _user, client = _staff_admin_client()
+    user, client = _staff_admin_client()
     case = CaseFactory()
     api = APIClient()
     api.force_authenticate(coordinator)
@@ -161,6 +161,14 @@ def test_an_admin_edit_of_a_case_is_refused_and_its_version_and_etag_stay(coordi
     assert client.get("/admin/cases/case/add/").status_code == 403
     assert client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Case.objects.filter(pk=case.pk).exists()
+    # Each refusal is itself audited (S8), naming the case and its patient where there is one.
+    pseudonym = str(case.patient.public_id)
+    assert [(r.action, r.object_id, r.patient_pseudonym, r.actor_id)
+            for r in _rows(object_type="case", outcome="denied")] == [
+        ("update", str(case.public_id), pseudonym, str(user.pk)),
+        ("create", "", "", str(user.pk)),
+        ("delete", str(case.public_id), pseudonym, str(user.pk)),
+    ]
 
 
 CLINICAL = [Case, TreatmentPlan, AgendaItem, Decision, Booking, Violation]

@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 PROXY = "10.9.0.2"
 
 
-@pytest.fixture
-def axes_on(settings):
-    settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 3
-    from axes.handlers.proxy import AxesProxyHandler
-
-    AxesProxyHandler.implementation = None
-    yield
-    AxesProxyHandler.implementation = None
 
 
 def _login(username: str, password: str, *, remote: str, forwarded: str | None = None):

@@ -1,4 +1,5 @@
-"""Playwright harness: Debian's Chromium, headless, against pytest-django's live_server with the
+"""Playwright harness, a plugin loaded by tests/conftest.py: Debian's Chromium, headless,
+against pytest-django's live_server with the
 demo data (``manage.py seed_demo``). Screenshots go to artifacts/screenshots/ (CI keeps them)."""
 
 from __future__ import annotations
