@@ -124,10 +124,41 @@ THERMAL_ABLATIONS: frozenset[ProcedureType] = frozenset(
 
 
 class EmbolizationPurpose(_Labelled):
+    """Kept for the transition to ProcedurePurpose ("adjuvant" is now "pre_ablation")."""
+
     PRE_OPERATIVE = "pre_operative"
     PALLIATIVE = "palliative"
     CURATIVE = "curative"
     ADJUVANT = "adjuvant"
+
+
+class ProcedurePurpose(_Labelled):
+    """Why a procedure is done, which decides the timing rules that bind it (issue 11, item 2).
+
+    An embolization is pre-operative (prepares a surgery: R1, R2), pre-ablation (prepares an
+    ablation: R3), palliative, curative or post-operative; an ablation is curative or palliative.
+    Other procedures carry no purpose ("").
+    """
+
+    PRE_OPERATIVE = "pre_operative"
+    PRE_ABLATION = "pre_ablation"
+    PALLIATIVE = "palliative"
+    CURATIVE = "curative"
+    POST_OPERATIVE = "post_operative"
+
+
+# Which purposes each procedure may carry; a procedure not listed carries none.
+PURPOSES_BY_PROCEDURE: dict[str, frozenset[str]] = {
+    "embolization": frozenset(p.value for p in ProcedurePurpose),
+    **{kind: frozenset({ProcedurePurpose.CURATIVE.value, ProcedurePurpose.PALLIATIVE.value})
+       for kind in ("rfa", "mwa", "cryoablation", "ect", "mrgfus")},
+}
+# The procedures a purpose prepares (the ``prepares`` link must point at one of these).
+PREPARED_BY_PURPOSE: dict[str, frozenset[str]] = {
+    ProcedurePurpose.PRE_OPERATIVE.value: frozenset({"surgery", "osteosynthesis"}),
+    ProcedurePurpose.PRE_ABLATION.value: frozenset(
+        {"rfa", "mwa", "cryoablation", "ect", "mrgfus"}),
+}
 
 
 class Intent(_Labelled):

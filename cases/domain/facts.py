@@ -109,7 +109,14 @@ class Finding:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A procedure decision support offers for an MDT to consider (never a decision)."""
+    """A procedure decision support offers for an MDT to consider (never a decision).
+
+    ``key`` names the suggestion within its lesion's list (stable across runs: "surgery",
+    "preop_embolization", ...); ``purpose`` is a codes.ProcedurePurpose value ("" when the
+    procedure carries none); ``prepares`` is the key of the suggestion this one prepares (a
+    pre-operative embolization prepares the surgery) so that a plan recorded as suggested links
+    them and the timing rules (R1-R3) bind the pair.
+    """
 
     procedure_type: str
     intent: str
@@ -117,7 +124,10 @@ class Suggestion:
     rationale: str
     source: str
     evidence: str
-    embolization_purpose: str = ""
+    embolization_purpose: str = ""  # transition alias of ``purpose`` for embolizations
+    key: str = ""
+    purpose: str = ""
+    prepares: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
