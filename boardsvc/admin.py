@@ -44,8 +44,9 @@ class HolidayAdmin(admin.ModelAdmin):
 
 class AgendaItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = AgendaItem
+    fk_name = "meeting"  # not carried_from
     fields = ("position", "case", "allotted_minutes", "priority", "purpose", "standard_of_care",
-              "outcome", "late_addition")
+              "outcome", "late_addition", "carry_count")
     readonly_fields = fields
     show_change_link = True
 
@@ -66,7 +67,7 @@ class AgendaItemAdmin(AuditedReadOnlyAdmin):
     audit_patient_path = "case__patient"
     list_display = ("public_id", "meeting", "position", "priority", "outcome", "late_addition")
     list_filter = ("outcome", "priority", "purpose")
-    raw_id_fields = ("meeting", "case", "rolled_from", "added_by")
+    raw_id_fields = ("meeting", "case", "rolled_from", "carried_from", "added_by")
     readonly_fields = ("public_id", "placement_explanation", "version")
 
 

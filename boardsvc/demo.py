@@ -23,7 +23,7 @@ _PREFIX = {
     "spine_surgeon": "spine", "neurosurgeon": "neuro", "orthopaedic_surgeon": "ortho",
     "radiation_oncologist": "rt", "radiologist": "rad", "interventional_radiologist": "ir",
     "medical_oncologist": "onc", "palliative_care": "pall", "pathologist": "path",
-    "nurse_specialist": "cns", "coordinator": "coord",
+    "nurse_specialist": "cns", "coordinator": "coord", "mscc_coordinator": "mscc",
 }
 SARCOMA_HISTOLOGIES = ["osteosarcoma", "chondrosarcoma", "ewing_sarcoma", "other_sarcoma",
                        "leiomyosarcoma", "haemangiopericytoma", "giant_cell_tumour"]
@@ -44,6 +44,8 @@ _PEOPLE = [
     ("l", "pathologist", None, "member"),
     ("m", "nurse_specialist", None, "member"),
     ("n", "coordinator", None, "coordinator"),
+    # R12: told at once, with the chair and the coordinator, when a suspected MSCC arrives.
+    ("o", "mscc_coordinator", "mscc_coordinator", None),
 ]
 
 

@@ -85,6 +85,18 @@ class Board(models.Model):
         default=default_quorum,
         help_text=_("Groups of specialties; one person of each group must be present (R15)."),
     )
+    # Ad-hoc (emergency) meetings are held inside this local window; the on-call people are
+    # told of an emergency at once whatever the hour (R12). start == end: around the clock.
+    oncall_start = models.TimeField(
+        default=time(8, 0), help_text=_("On-call window for ad-hoc meetings: from (local).")
+    )
+    oncall_end = models.TimeField(
+        default=time(20, 0), help_text=_("On-call window for ad-hoc meetings: until (local).")
+    )
+    start_margin_minutes = models.PositiveSmallIntegerField(
+        default=60,
+        help_text=_("A meeting can be started this many minutes before its scheduled start."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -105,6 +117,9 @@ class Board(models.Model):
                 condition=Q(capacity_minutes__gt=0) & Q(default_duration_minutes__gt=0),
                 name="board_capacity_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(start_margin_minutes__lte=1440), name="board_start_margin_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,13 +131,15 @@ class BoardMember(models.Model):
         CHAIR = "chair", "Chair"
         MEMBER = "member", "Member"
         COORDINATOR = "coordinator", "Coordinator"
+        # R12 / NICE NG234: contacted at once when a suspected MSCC arrives.
+        MSCC_COORDINATOR = "mscc_coordinator", "MSCC coordinator"
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="board_memberships"
     )
     specialty = models.CharField(max_length=32, choices=Specialty.choices)
-    role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -269,6 +286,12 @@ class AgendaItem(models.Model):
     rolled_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_to"
     )
+    # Carried over undiscussed (rolled forward) from this meeting, and how many times in a row
+    # the case has been carried; carried items go ahead of new ones of the same urgency.
+    carried_from = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    carry_count = models.PositiveSmallIntegerField(default=0)
     placement_explanation = models.JSONField(default=list, blank=True)
     discussed_at = models.DateTimeField(null=True, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)

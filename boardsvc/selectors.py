@@ -19,6 +19,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from core.access import Principal
 
+from .domain import clock as clock_rules
 from .domain.quorum import AttendanceSpan, quorum_check
 from .models import (
     AgendaItem,
@@ -135,11 +136,45 @@ def meeting_get_visible(*, principal: Principal, public_id: UUID | str) -> Meeti
     return meeting_list_visible(principal=principal).get(public_id=public_id)
 
 
+def meeting_start_window(*, meeting: Meeting, now: datetime) -> dict[str, Any]:
+    """When the meeting may be started (domain/clock.py): ``opens_at`` (UTC), ``can_start``
+    now, and the board's ``margin_minutes``. Uses the meeting's board (select it related)."""
+    margin = meeting.board.start_margin_minutes
+    opens = clock_rules.start_opens_at(meeting.starts_at, margin)
+    return {"opens_at": opens, "margin_minutes": margin,
+            "can_start": clock_rules.can_start(starts_at=meeting.starts_at, now=now,
+                                               margin_minutes=margin)}
+
+
+def case_agenda_summary(*, case_id: int) -> dict[str, Any]:
+    """Where a case stands on the agendas, for its page (settings.BOARDSVC_CASE_AGENDA_SUMMARY:
+    cases cannot import boardsvc). ``listed``: the pending discussion item's meeting (public id,
+    start, board name and zone, carry count), or None; ``last_placement``: the newest placement
+    record's outcome and the reason people should read, or None. Two queries."""
+    item = (AgendaItem.objects.filter(case_id=case_id, outcome="pending", purpose="discussion")
+            .select_related("meeting__board").order_by("-added_at", "-pk").first())
+    record = (PlacementRecord.objects.filter(case_id=case_id).order_by("-at", "-pk")
+              .only("outcome", "explanation", "at").first())
+    listed = None
+    if item is not None:
+        listed = {"meeting": str(item.meeting.public_id), "starts_at": item.meeting.starts_at,
+                  "board": item.meeting.board.name, "timezone": item.meeting.board.timezone,
+                  "adhoc": item.meeting.kind == Meeting.Kind.ADHOC,
+                  "carry_count": item.carry_count}
+    last = None
+    if record is not None:
+        reasons = [r for r in record.explanation or [] if isinstance(r, dict)]
+        last = {"outcome": record.outcome, "at": record.at,
+                "message": str(reasons[-1].get("message", "")) if reasons else ""}
+    return {"listed": listed, "last_placement": last}
+
+
 def agenda_for_meeting(*, meeting: Meeting) -> QuerySet[AgendaItem]:
-    """The meeting's agenda in order, with each case's summary fields and decision loaded."""
+    """The meeting's agenda in order, with each case's summary fields, decision and the meeting
+    a carried-over item came from loaded."""
     return (
         AgendaItem.objects.filter(meeting=meeting)
-        .select_related("case__patient", "decision", "meeting")
+        .select_related("case__patient", "decision", "meeting", "carried_from")
         .annotate(lesion_count=Count("case__lesions", distinct=True))
         .order_by("position", "pk")
     )

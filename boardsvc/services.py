@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +26,7 @@ from django.utils import timezone
 from cases import selectors as case_selectors
 from cases.domain.codes import CaseStatus
 from cases.domain.lifecycle import IllegalTransition
+from cases.domain.purposes import purpose_from_item
 from cases.models import Case
 from cases.services import case_transition, treatment_plan_create
 from core.access import GROUP_COORDINATOR, Principal
@@ -35,8 +36,10 @@ from core.notifications import notification_send
 from core.outbox import outbox_enqueue
 
 from .domain import agenda as agenda_rules
+from .domain import clock as clock_rules
 from .domain import placement as placement_rules
 from .domain.decisions import plan_adherence
+from .domain.emergency import deadline_lines, mscc_deadlines
 from .domain.quorum import AttendanceSpan, quorum_check, validate_requirements
 from .domain.recurrence import cutoff_for, weekly_occurrences
 from .models import (
@@ -109,6 +112,41 @@ def _coordinators(board: Board | None) -> list[Any]:
     return list(User.objects.filter(q, is_active=True).distinct().order_by("pk"))
 
 
+def _board_people(board: Board, roles: Sequence[str]) -> list[Any]:
+    """Active users holding one of ``roles`` on ``board``."""
+    return list(User.objects.filter(
+        is_active=True, board_memberships__board=board, board_memberships__active=True,
+        board_memberships__role__in=list(roles)).distinct().order_by("pk"))
+
+
+def _oncall_people(board: Board) -> list[Any]:
+    """Who hears of an emergency at once (R12): the board's chair(s), its coordinator(s) and its
+    MSCC coordinator(s) (by role, or by the MSCC coordinator specialty). A board without a
+    coordinator of its own falls back on the site's coordinators, so someone always hears."""
+    people = {u.pk: u for u in _board_people(board, [BoardMember.Role.CHAIR,
+                                                     BoardMember.Role.COORDINATOR,
+                                                     BoardMember.Role.MSCC_COORDINATOR])}
+    for user in User.objects.filter(is_active=True, board_memberships__board=board,
+                                    board_memberships__active=True,
+                                    board_memberships__specialty="mscc_coordinator"):
+        people.setdefault(user.pk, user)
+    if not BoardMember.objects.filter(board=board, active=True,
+                                      role=BoardMember.Role.COORDINATOR).exists():
+        for user in _coordinators(None):
+            people.setdefault(user.pk, user)
+    return [people[pk] for pk in sorted(people)]
+
+
+def _oncall_window(board: Board) -> placement_rules.OncallWindow:
+    return placement_rules.OncallWindow(tz_name=board.timezone, start=board.oncall_start,
+                                        end=board.oncall_end)
+
+
+def _local_label(moment: datetime, board: Board) -> str:
+    local = moment.astimezone(ZoneInfo(board.timezone))
+    return f"{local:%a %d %b %Y %H:%M} {board.timezone}"
+
+
 # --- Boards -----------------------------------------------------------------------------------
 
 
@@ -128,9 +166,14 @@ def board_create(
     standard_case_minutes: int = placement_rules.STANDARD_MINUTES_DEFAULT,
     complex_case_minutes: int = placement_rules.COMPLEX_MINUTES_DEFAULT,
     quorum_requirements: list[list[str]] | None = None,
+    oncall_start: time = placement_rules.ONCALL_START_DEFAULT,
+    oncall_end: time = placement_rules.ONCALL_END_DEFAULT,
+    start_margin_minutes: int = clock_rules.START_MARGIN_DEFAULT_MINUTES,
 ) -> Board:
     """Create a board. Raises django ValidationError for an unknown zone, a cut-off outside
-    24-72 h (R13), minutes per case outside 2-15 (R14) or malformed quorum groups (R15)."""
+    24-72 h (R13), minutes per case outside 2-15 (R14), malformed quorum groups (R15) or a
+    start margin outside 0-1440 minutes. ``oncall_start``/``oncall_end`` bound ad-hoc
+    meetings (local time; equal means around the clock)."""
     try:
         ZoneInfo(timezone_name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -140,7 +183,8 @@ def board_create(
         recurrence_weekday=recurrence_weekday, recurrence_time=recurrence_time,
         default_duration_minutes=default_duration_minutes, capacity_minutes=capacity_minutes,
         cutoff_hours=cutoff_hours, standard_case_minutes=standard_case_minutes,
-        complex_case_minutes=complex_case_minutes,
+        complex_case_minutes=complex_case_minutes, oncall_start=oncall_start,
+        oncall_end=oncall_end, start_margin_minutes=start_margin_minutes,
     )
     if quorum_requirements is not None:
         try:
@@ -154,6 +198,8 @@ def board_create(
                               ("complex_case_minutes", complex_case_minutes)):
         if not 2 <= value <= 15:
             errors[field_name] = ["Minutes per case must be 2-15 (R14)."]
+    if not 0 <= start_margin_minutes <= clock_rules.START_MARGIN_MAX_MINUTES:
+        errors["start_margin_minutes"] = ["The start margin must be 0-1440 minutes."]
     if errors:
         raise ValidationError(errors)
     board.full_clean()
@@ -296,8 +342,24 @@ def meeting_move(
 def meeting_start(
     *, meeting: Meeting, principal: Principal | None, now: datetime | None = None
 ) -> Meeting:
-    """Open a planned or frozen meeting (→ in session). Raises BoardRuleError (409) otherwise."""
+    """Open a planned or frozen meeting (→ in session), no earlier than the board's start
+    margin before its scheduled start (boardsvc/domain/clock.py; decisions can then only be
+    recorded in a meeting that is actually taking place). Raises BoardRuleError (409): rule
+    ``start_margin`` when it is too early, ``state`` in another status."""
     moment = _now(now)
+    locked = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
+    if locked.status in (Meeting.Status.PLANNED, Meeting.Status.FROZEN):
+        margin = locked.board.start_margin_minutes
+        opens = clock_rules.start_opens_at(locked.starts_at, margin)
+        try:
+            clock_rules.check_start(starts_at=locked.starts_at, now=moment,
+                                    margin_minutes=margin,
+                                    local_label=_local_label(opens, locked.board))
+        except clock_rules.MeetingClockError as exc:
+            raise BoardRuleError(exc.message, field="starts_at", rule=exc.rule, status=409,
+                                 extra={"starts_at": locked.starts_at.isoformat(),
+                                        "start_opens_at": opens.isoformat(),
+                                        "start_margin_minutes": margin}) from None
     claimed = Meeting.objects.filter(
         pk=meeting.pk, status__in=[Meeting.Status.PLANNED, Meeting.Status.FROZEN]
     ).update(status=Meeting.Status.IN_SESSION, started_at=moment, version=F("version") + 1)
@@ -317,13 +379,21 @@ def meeting_close(
 
     Pending standard-of-care items end as listed-not-discussed (the case moves to discussed);
     every other pending item is marked "rolled forward" and is placed on a later meeting by
-    ``meeting_roll_forward`` after commit. Raises BoardRuleError (409) unless in session.
+    ``meeting_roll_forward`` after commit. Raises BoardRuleError (409) unless in session: rule
+    ``not_started`` for a meeting that has not started (the meeting clock), else ``state``.
     """
     moment = _now(now)
     claimed = Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.IN_SESSION).update(
         status=Meeting.Status.CLOSED, closed_at=moment, version=F("version") + 1
     )
     if claimed != 1:
+        current = Meeting.objects.get(pk=meeting.pk)
+        if current.status in (Meeting.Status.PLANNED, Meeting.Status.FROZEN):
+            # Closing before starting would roll every case forward from a meeting that never
+            # took place: the meeting clock says start first.
+            raise BoardRuleError("The meeting has not started: start it before closing it.",
+                                 field="status", rule=clock_rules.RULE_NOT_STARTED,
+                                 status=409)
         raise BoardRuleError("Only a meeting in session can be closed.", field="status",
                              rule="state", status=409)
     items = list(AgendaItem.objects.filter(meeting=meeting, outcome=AgendaItem.Outcome.PENDING)
@@ -495,7 +565,8 @@ def _choose(
         _BoardChoice(board, placement_rules.place_case(
             case=info, meetings=infos[board.pk], now=now,
             standard_minutes=board.standard_case_minutes,
-            complex_minutes=board.complex_case_minutes, late_reason=late_reason))
+            complex_minutes=board.complex_case_minutes, late_reason=late_reason,
+            oncall=_oncall_window(board)))
         for board in boards
     ]
     placed = [c for c in choices if c.result.outcome == "placed"]
@@ -505,13 +576,15 @@ def _choose(
     return choices[0]
 
 
-def _next_position(meeting: Meeting, priority: str) -> int:
-    """Insert urgent items before routine ones; shift the rest down by one."""
+def _next_position(meeting: Meeting, priority: str, *, carried: bool = False) -> int:
+    """Insert urgent items before routine ones and carried-over items before new ones of the
+    same urgency (domain/agenda.insert_position); shift the rest down by one."""
     items = [
-        agenda_rules.ItemInfo(item_id=i.pk, position=i.position, priority=i.priority)
+        agenda_rules.ItemInfo(item_id=i.pk, position=i.position, priority=i.priority,
+                              carried=i.carry_count > 0)
         for i in AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk")
     ]
-    index = agenda_rules.insert_position(items, priority)
+    index = agenda_rules.insert_position(items, priority, carried=carried)
     ordered = sorted(items, key=lambda i: (i.position, i.item_id))
     for offset, item in enumerate(ordered[index:], start=index + 1):
         if item.position != offset:
@@ -530,9 +603,15 @@ def _apply(
     purpose: str = AgendaItem.Purpose.DISCUSSION,
     rolled_from: AgendaItem | None = None,
     late_reason: str = "",
+    carry_count: int = 0,
 ) -> PlacementRecord:
     """Persist a placement result: create the ad-hoc meeting if asked, the agenda item and the
-    placement record; move a ready case to "listed" (cases lifecycle)."""
+    placement record; move a ready case to "listed" (cases lifecycle).
+
+    ``carry_count`` > 0 marks an item carried over undiscussed from ``rolled_from``'s meeting:
+    it goes ahead of new items of its urgency, and from the second carry-over the board's chair
+    is told (issue 11, item 8). An emergency placed on an ad-hoc meeting tells the on-call
+    people when and where (R12)."""
     explanation = result.explanation()
     if result.outcome == "no_meeting":
         record = PlacementRecord.objects.create(
@@ -554,15 +633,16 @@ def _apply(
                                          else AgendaItem.Priority.ROUTINE))
     if purpose == AgendaItem.Purpose.RATIFICATION:
         priority = AgendaItem.Priority.URGENT
-    position = _next_position(meeting, priority)
+    carried_from = rolled_from.meeting if rolled_from is not None and carry_count > 0 else None
+    position = _next_position(meeting, priority, carried=carry_count > 0)
     item = AgendaItem.objects.create(
         meeting=meeting, case=case, position=position, allotted_minutes=result.minutes,
         complex_case=result.complex_case, priority=priority, purpose=purpose,
         late_addition=result.late_addition, late_reason=late_reason if result.late_addition else "",
         ratification_required=(result.ratification_required
                                and purpose == AgendaItem.Purpose.DISCUSSION),
-        rolled_from=rolled_from, placement_explanation=explanation,
-        added_by=_user_of(principal),
+        rolled_from=rolled_from, carried_from=carried_from, carry_count=carry_count,
+        placement_explanation=explanation, added_by=_user_of(principal),
     )
     outcome = (PlacementRecord.Outcome.LATE_ADDED if result.late_addition else record_outcome)
     record = PlacementRecord.objects.create(
@@ -573,7 +653,104 @@ def _apply(
                         reason=f"Placed on the agenda of meeting {meeting.public_id}.")
     if result.late_candidate_meeting_id is not None:
         _notify_late_candidate(case=case, board=board, meeting_id=result.late_candidate_meeting_id)
+    if carried_from is not None and carry_count >= 2:
+        _notify_carried_again(case=case, board=board, item=item, carried_from=carried_from)
+    if meeting.kind == Meeting.Kind.ADHOC and purpose == AgendaItem.Purpose.DISCUSSION:
+        _notify_emergency_meeting(case=case, board=board, meeting=meeting)
     return record
+
+
+def _notify_carried_again(*, case: Case, board: Board, item: AgendaItem,
+                          carried_from: Meeting) -> None:
+    """A case carried over a second time (or more) is slipping: the chair hears of it (the
+    coordinators, on a board without a chair)."""
+    notification_send(
+        recipients=_board_people(board, [BoardMember.Role.CHAIR]) or _coordinators(board),
+        kind=Notification.Kind.GENERAL,
+        subject=(f"Case {str(case.public_id)[:8]} carried over {item.carry_count} times "
+                 "without discussion"),
+        body=(f"The case was not reached at the meeting on "
+              f"{_local_label(carried_from.starts_at, board)}: it has now been carried over "
+              f"{item.carry_count} times in a row. It leads the cases of its urgency on the "
+              f"meeting on {_local_label(item.meeting.starts_at, board)}; consider discussing "
+              "it first, or giving it more time."),
+        link=f"/meetings/{item.meeting.public_id}/",
+        dedup_key=f"carried-again:{item.pk}",
+        email=True,
+    )
+
+
+def _emergency_body(*, case: Case, board: Board, meeting: Meeting | None,
+                    neurological: bool) -> str:
+    thresholds = case_selectors.site_thresholds_effective()
+    deadlines = mscc_deadlines(
+        suspected_at=case.submitted_at, mri_hours=thresholds["mscc_mri_hours"],
+        rt_hours=thresholds["mscc_rt_hours"],
+        advice_hours=thresholds["mscc_expert_advice_hours"],
+        meeting_at=meeting.starts_at if meeting is not None else None,
+        neurological=neurological)
+    if meeting is not None:
+        where = (f"Ad-hoc {'virtual ' if meeting.virtual else ''}meeting: "
+                 f"{_local_label(meeting.starts_at, board)}.")
+    elif case.status == CaseStatus.SUBMITTED:
+        where = ("Once the referral is complete and marked ready for MDT, an ad-hoc meeting is "
+                 f"set up in the board's on-call window ({_oncall_window(board).label()}).")
+    else:
+        where = "An ad-hoc meeting is being set up (R9-R12)."
+    return "\n".join([
+        f"Suspected metastatic spinal cord compression, referred at "
+        f"{_local_label(case.submitted_at, board)} (the clocks below start then).",
+        where, "", "Deadlines (clinical-rules.md R9-R12):",
+        *deadline_lines(deadlines, board.timezone),
+    ])
+
+
+def _notify_emergency_meeting(*, case: Case, board: Board, meeting: Meeting) -> None:
+    facts = case_selectors.case_facts(case)
+    notification_send(
+        recipients=_oncall_people(board),
+        kind=Notification.Kind.GENERAL,
+        subject=(f"MSCC case {str(case.public_id)[:8]}: ad-hoc meeting "
+                 f"{_local_label(meeting.starts_at, board)}"),
+        body=_emergency_body(case=case, board=board, meeting=meeting,
+                             neurological=any(les.neurological_deficit for les in facts.lesions)),
+        link=f"/meetings/{meeting.public_id}/",
+        dedup_key=f"mscc-meeting:{case.pk}:{meeting.pk}",
+        email=True,
+    )
+
+
+def emergency_alert(*, case_id: int) -> int:
+    """Tell the on-call people of a suspected MSCC the moment the referral arrives (R12).
+
+    Runs after every intake and update (cases.services enqueues it, with the case id only). A
+    case that is not an emergency (decision support's MSCC flag, or urgency "emergency") is a
+    no-op. Recipients: the chair, coordinator(s) and MSCC coordinator(s) of the board the case
+    goes to, whatever the hour; the message carries the R9-R12 deadlines from the referral
+    time, the pseudonym and a link, never a name. Deduplicated per case and person, so a second
+    run (or a later update) sends nothing new. Returns how many people were newly told.
+    """
+    case = Case.objects.select_related("patient").filter(pk=case_id).first()
+    if case is None or case.status == CaseStatus.CLOSED:
+        return 0
+    support = case_selectors.case_decision_support(case=case)
+    if not (support.get("emergency") or case.urgency == "emergency"):
+        return 0
+    boards = _boards_for_case(case)
+    if not boards:
+        return 0
+    board = boards[0]
+    facts = case_selectors.case_facts(case)
+    return notification_send(
+        recipients=_oncall_people(board),
+        kind=Notification.Kind.GENERAL,
+        subject=f"MSCC emergency: case {str(case.public_id)[:8]} needs the on-call team now",
+        body=_emergency_body(case=case, board=board, meeting=None,
+                             neurological=any(les.neurological_deficit for les in facts.lesions)),
+        link=f"/cases/{case.public_id}/",
+        dedup_key=f"mscc-alert:{case.pk}",
+        email=True,
+    )
 
 
 def _notify_unplaced(*, case: Case, board: Board | None, record: PlacementRecord) -> None:
@@ -607,9 +784,11 @@ def agenda_place_case(*, case_id: int, now: datetime | None = None) -> Placement
     """Place a case that became ready for MDT on the right meeting (domain/placement.py).
 
     Claim: the case row is locked and must still be "ready for MDT" with no pending agenda item,
-    so a second run (or a duplicate delivery) does nothing and returns None. A case with
-    unresolved requirements (cases.selectors.case_readiness) is not placed; the coordinators are
-    told why (deduplicated per case version). Returns the placement record.
+    so a second run (or a duplicate delivery) does nothing and returns None. A case reaches
+    "ready for MDT" only with its readiness met (cases.services.case_transition); if it was
+    changed since and has unresolved requirements again, it is not placed: it goes back to
+    "submitted" (so its status never claims a readiness it lacks) and the coordinators are told
+    why (deduplicated per case version). Returns the placement record.
     """
     moment = _now(now)
     case = Case.objects.select_for_update().filter(pk=case_id).first()
@@ -635,6 +814,9 @@ def agenda_place_case(*, case_id: int, now: datetime | None = None) -> Placement
             link=f"/cases/{case.public_id}/",
             dedup_key=f"placement-blocked:{case.pk}:{case.version}",
         )
+        case_transition(case=case, to_status=CaseStatus.SUBMITTED, principal=None,
+                        reason="Not ready for MDT: "
+                        + ", ".join(str(u.get("code", "")) for u in unresolved))
         return record
     if not boards:
         record = PlacementRecord.objects.create(
@@ -665,23 +847,33 @@ def _replace_item(*, item: AgendaItem, now: datetime, principal: Principal | Non
                   outcome: str) -> PlacementRecord:
     """Place a rolled-forward or deferred item again (placement rules again), after its meeting.
 
-    When nothing fits, the case goes back to "ready for MDT" and the coordinators are told.
+    A rolled-forward item is a carry-over: the new item counts it (``carry_count``, one more
+    than the item it replaces) and keeps the meeting it came from. A deferral is the board's
+    choice, not a slip, and starts the count again. When nothing fits, the case goes back to
+    "ready for MDT" and the coordinators are told.
     """
     case = Case.objects.select_for_update().get(pk=item.case_id)
     board = item.meeting.board
-    info = _case_info(case)
+    carry_count = (item.carry_count + 1 if outcome == PlacementRecord.Outcome.ROLLED_FORWARD
+                   else 0)
+    info = replace(_case_info(case), carry_count=carry_count)
     if item.purpose == AgendaItem.Purpose.RATIFICATION:
         # Ratification is a regular-meeting matter: never an ad-hoc one.
         info = placement_rules.CaseInfo(case_id=case.pk, urgency=placement_rules.URGENT,
-                                        ready_at=info.ready_at, lesion_count=1)
+                                        ready_at=info.ready_at, lesion_count=1,
+                                        carry_count=carry_count)
     choice = _choose(info=info, boards=[board], now=now, exclude_meeting_id=item.meeting_id,
                      after=item.meeting.starts_at)
     record = _apply(case=case, board=board, result=choice.result, now=now, principal=principal,
-                    record_outcome=outcome, purpose=item.purpose, rolled_from=item)
+                    record_outcome=outcome, purpose=item.purpose, rolled_from=item,
+                    carry_count=carry_count)
     if (record.agenda_item_id is None and item.purpose == AgendaItem.Purpose.DISCUSSION
             and case.status == CaseStatus.LISTED):
+        # The case was ready when it was listed; it waits as ready for the next meeting with
+        # room, and agenda_place_case re-checks its readiness then.
         case_transition(case=case, to_status=CaseStatus.READY_FOR_MDT, principal=principal,
-                        reason="Not discussed and no later meeting had room.")
+                        reason="Not discussed and no later meeting had room.",
+                        check_readiness=False)
     return record
 
 
@@ -939,12 +1131,22 @@ def _revision(decision: Decision, *, principal: Principal | None, reason: str,
 
 
 def _clean_procedures(procedures: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plan items as stored on the decision: JSON values, no blanks, and the purpose
+    normalised (issue 11, item 2): ``purpose`` from itself or the deprecated
+    ``embolization_purpose`` ("adjuvant" → "pre_ablation"), which an embolization keeps
+    emitting as an alias of ``purpose`` for integrators."""
     clean: list[dict[str, Any]] = []
     for item in procedures:
         row = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in item.items()
                if v is not None and v != ""}
         if "dose_gy" in row:
             row["dose_gy"] = str(row["dose_gy"])
+        purpose = purpose_from_item(row)
+        row.pop("embolization_purpose", None)
+        if purpose:
+            row["purpose"] = purpose
+            if row.get("procedure_type") == "embolization":
+                row["embolization_purpose"] = purpose
         clean.append(row)
     return clean
 
@@ -1188,6 +1390,7 @@ __all__ = [
     "decision_amend",
     "decision_ratify",
     "decision_record",
+    "emergency_alert",
     "holiday_add",
     "meeting_cancel",
     "meeting_close",

@@ -28,6 +28,13 @@ def agenda_place_case(case_id: int) -> str:
     return "noop" if record is None else record.outcome
 
 
+@shared_task(name="boardsvc.tasks.emergency_alert", acks_late=True, **_RETRY)
+def emergency_alert(case_id: int) -> int:
+    """Tell the on-call people of a suspected MSCC at once (R12); enqueued by
+    cases.services on every intake and update. Deduplicated per case and person."""
+    return services.emergency_alert(case_id=int(case_id))
+
+
 @shared_task(name="boardsvc.tasks.agenda_freeze_due", acks_late=True, **_RETRY)
 def agenda_freeze_due() -> int:
     """Freeze agendas whose cut-off has passed and circulate them (beat, every 5 minutes)."""

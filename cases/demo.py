@@ -14,7 +14,7 @@ from faker import Faker
 
 from cases.domain.codes import CaseStatus
 from cases.models import Case
-from cases.services import case_create, case_transition
+from cases.services import CaseNotReady, case_create, case_transition
 
 SOURCE_SYSTEM = "demo-his"
 SPINE_BOARD = "bone-mets-spine"
@@ -169,8 +169,11 @@ def seed_demo(*, rng_seed: int = 42) -> dict:
         created += 1
         # Two in three become ready for MDT (that enqueues agenda placement via the outbox).
         if index % 3 != 0:
-            case_transition(case=case, to_status=CaseStatus.READY_FOR_MDT, principal=None,
-                            reason="Demo: referral complete.")
+            try:
+                case_transition(case=case, to_status=CaseStatus.READY_FOR_MDT, principal=None,
+                                reason="Demo: referral complete.")
+            except CaseNotReady:
+                continue  # an incomplete referral stays submitted: ready means ready
             ready += 1
     return {
         "created": created,

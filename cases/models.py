@@ -14,16 +14,18 @@ from django.db import models
 from django.db.models import F, Q
 
 from cases.domain.codes import (
+    PREPARED_BY_PURPOSE,
+    PURPOSES_BY_PROCEDURE,
     VERTEBRAL_LEVELS,
     BilskyGrade,
     CaseStatus,
-    EmbolizationPurpose,
     Histology,
     Intent,
     LesionPattern,
     MirelsPain,
     MirelsSite,
     MirelsSize,
+    ProcedurePurpose,
     ProcedureType,
     Sex,
     SinsAlignment,
@@ -262,6 +264,14 @@ class TreatmentPlan(models.Model):
         return f"Plan {str(self.public_id)[:8]} ({self.status})"
 
 
+def _purpose_allowed_condition() -> Q:
+    """A blank purpose, or one PURPOSES_BY_PROCEDURE allows for the procedure type."""
+    condition = Q(purpose="")
+    for procedure_type, purposes in sorted(PURPOSES_BY_PROCEDURE.items()):
+        condition |= Q(procedure_type=procedure_type, purpose__in=sorted(purposes))
+    return condition
+
+
 class PlannedProcedure(models.Model):
     """One procedure of a plan, in order, with its target lesion and intent."""
 
@@ -269,8 +279,15 @@ class PlannedProcedure(models.Model):
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="procedures")
     sequence = models.PositiveSmallIntegerField()
     procedure_type = models.CharField(max_length=20, choices=ProcedureType.choices())
-    embolization_purpose = models.CharField(
-        max_length=16, blank=True, choices=EmbolizationPurpose.choices()
+    purpose = models.CharField(
+        max_length=20, blank=True, choices=ProcedurePurpose.choices(),
+        help_text="Why it is done (cases.domain.codes.PURPOSES_BY_PROCEDURE); it decides the "
+                  "timing rules that bind it (R1-R3).",
+    )
+    prepares = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="prepared_by",
+        help_text="The procedure of the same plan this one prepares (a pre-operative "
+                  "embolization prepares its surgery, a pre-ablation one its ablation).",
     )
     target_lesion = models.ForeignKey(
         Lesion, null=True, blank=True, on_delete=models.SET_NULL, related_name="procedures"
@@ -289,8 +306,15 @@ class PlannedProcedure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "sequence"], name="procedure_plan_seq_uniq"),
             models.CheckConstraint(
-                condition=Q(embolization_purpose="") | Q(procedure_type="embolization"),
-                name="procedure_purpose_only_embolization",
+                condition=_purpose_allowed_condition(), name="procedure_purpose_allowed",
+            ),
+            models.CheckConstraint(
+                condition=Q(prepares__isnull=True) | Q(purpose__in=sorted(PREPARED_BY_PURPOSE)),
+                name="procedure_prepares_needs_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(prepares__isnull=True) | ~Q(prepares=F("id")),
+                name="procedure_not_prepares_self",
             ),
             models.CheckConstraint(
                 condition=Q(same_session_with__isnull=True) | ~Q(same_session_with=F("id")),
@@ -300,6 +324,18 @@ class PlannedProcedure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence}. {self.procedure_type}"
+
+    @property
+    def embolization_purpose(self) -> str:
+        """Deprecated alias of ``purpose`` for embolizations (kept for integrators and old
+        callers; "adjuvant" is now "pre_ablation")."""
+        return self.purpose if self.procedure_type == ProcedureType.EMBOLIZATION else ""
+
+    @embolization_purpose.setter
+    def embolization_purpose(self, value: str) -> None:
+        from cases.domain.purposes import legacy_purpose
+
+        self.purpose = legacy_purpose(value)
 
 
 class SiteParameter(models.Model):

@@ -16,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases.domain.codes import CaseStatus, SkeletalSite
+from cases.domain.codes import CaseStatus
+from cases.domain.intake import lesion_inconsistencies
 from cases.domain.lifecycle import check_transition
+from cases.domain.purposes import prepares_problem, purpose_from_item, purpose_problem
 from cases.domain.thresholds import PARAMETERS
 from cases.models import (
     Case,
@@ -29,6 +31,7 @@ from cases.models import (
     SiteParameter,
     TreatmentPlan,
 )
+from cases.selectors import case_readiness
 from core.access import Principal
 from core.audit import audit_record
 from core.history import revision_record
@@ -41,6 +44,16 @@ class StaleVersion(Exception):
     def __init__(self, current: int) -> None:
         super().__init__(f"current version is {current}")
         self.current = current
+
+
+class CaseNotReady(Exception):
+    """The case cannot become ready for MDT: ``missing`` lists the open readiness requirements
+    ({"code", "message"} and the lesion's public id when one lesion is concerned) (→ 409)."""
+
+    def __init__(self, missing: list[dict[str, str]]) -> None:
+        super().__init__("The case is not ready for MDT: "
+                         + "; ".join(item["message"] for item in missing))
+        self.missing = missing
 
 
 def _actor(principal: Principal | None) -> dict[str, Any]:
@@ -59,19 +72,28 @@ def case_transition(
     principal: Principal | None,
     reason: str = "",
     expected_version: int | None = None,
+    check_readiness: bool = True,
 ) -> Case:
     """Move a case along its lifecycle (cases/domain/lifecycle.py).
 
     Locks the case row, checks the transition (raises IllegalTransition), bumps the version
     (raises StaleVersion when ``expected_version`` is given and stale) and records the change.
-    Becoming ready for MDT enqueues, after commit, the tasks named in
-    settings.BOARDSVC_ON_CASE_READY_TASKS (agenda placement), with the case id only.
+    A case becomes ready for MDT only when its readiness is met (cases/domain/readiness.py):
+    otherwise CaseNotReady lists every open requirement and nothing changes. Only boardsvc's
+    roll-forward passes ``check_readiness=False``, returning a listed case to the queue it was
+    in; its placement re-checks readiness. Becoming ready for MDT enqueues, after commit, the
+    tasks named in settings.BOARDSVC_ON_CASE_READY_TASKS (agenda placement), with the case id
+    only.
     """
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(locked.version)
     check_transition(locked.status, to_status)
     to = CaseStatus(to_status)
+    if to == CaseStatus.READY_FOR_MDT and check_readiness:
+        missing = case_readiness(case=locked)
+        if missing:
+            raise CaseNotReady(missing)
     previous = locked.status
     fields: dict[str, Any] = {"status": to.value, "version": F("version") + 1,
                               "updated_at": timezone.now()}
@@ -110,10 +132,16 @@ def treatment_plan_create(
     """Create the case's active plan from an MDT decision, superseding any previous one.
 
     ``procedures`` is an ordered list of dicts with keys: procedure_type, intent, and optionally
-    embolization_purpose, target_lesion (a Lesion of this case or its public_id), fractions,
-    dose_gy, notes, same_session_with_index (index in this list). Raises ValueError naming the
-    item when a lesion does not belong to the case.
+    purpose (cases.domain.codes.ProcedurePurpose; the deprecated ``embolization_purpose`` is
+    read when ``purpose`` is absent, "adjuvant" as "pre_ablation"), prepares_index (index in
+    this list of the procedure this one prepares: a pre-operative embolization → its surgery,
+    a pre-ablation one → its ablation), target_lesion (a Lesion of this case or its public_id),
+    fractions, dose_gy, notes, same_session_with_index (index in this list). Raises ValueError
+    whose message starts with the item's field (``procedures[1].purpose ...``) when a lesion
+    does not belong to the case, a purpose is not allowed for the procedure type
+    (PURPOSES_BY_PROCEDURE) or a link is not allowed (PREPARED_BY_PURPOSE) or out of range.
     """
+    _check_plan_links(procedures)
     Case.objects.select_for_update().filter(pk=case.pk).first()
     TreatmentPlan.objects.filter(case=case, status=TreatmentPlan.Status.ACTIVE).update(
         status=TreatmentPlan.Status.SUPERSEDED
@@ -140,24 +168,59 @@ def treatment_plan_create(
             plan=plan,
             sequence=index + 1,
             procedure_type=item["procedure_type"],
-            embolization_purpose=item.get("embolization_purpose", "") or "",
+            purpose=purpose_from_item(item),
             target_lesion=lesion,
             intent=item["intent"],
             fractions=item.get("fractions"),
             dose_gy=item.get("dose_gy"),
             notes=item.get("notes", "") or "",
         )
-        procedure.full_clean(exclude=["plan", "same_session_with", "target_lesion"])
+        procedure.full_clean(exclude=["plan", "same_session_with", "target_lesion", "prepares"])
         procedure.save()
         created.append(procedure)
     for index, item in enumerate(procedures):
+        fields = []
         other = item.get("same_session_with_index")
         if other is not None:
-            if not (0 <= int(other) < len(created)) or int(other) == index:
-                raise ValueError(f"procedures[{index}].same_session_with_index is out of range")
             created[index].same_session_with = created[int(other)]
-            created[index].save(update_fields=["same_session_with"])
+            fields.append("same_session_with")
+        prepared = item.get("prepares_index")
+        if prepared is not None:
+            created[index].prepares = created[int(prepared)]
+            fields.append("prepares")
+        if fields:
+            created[index].save(update_fields=fields)
     return plan
+
+
+def _check_plan_links(procedures: Sequence[dict[str, Any]]) -> None:
+    """Each item's purpose is allowed for its type, and its links point at another item of
+    the list (a ``prepares_index`` at a procedure its purpose prepares). Raises ValueError
+    whose message starts with the field, e.g. ``procedures[0].prepares_index``."""
+    count = len(procedures)
+    for index, item in enumerate(procedures):
+        kind = str(item.get("procedure_type", ""))
+        purpose = purpose_from_item(item)
+        problem = purpose_problem(kind, purpose)
+        if problem is not None:
+            raise ValueError(f"procedures[{index}].purpose is not allowed. {problem}")
+        links: dict[str, int] = {}
+        for name in ("same_session_with_index", "prepares_index"):
+            other = item.get(name)
+            if other is None:
+                continue
+            try:
+                links[name] = int(other)
+            except (TypeError, ValueError):
+                links[name] = -1
+            if isinstance(other, bool) or not (0 <= links[name] < count) or links[name] == index:
+                raise ValueError(f"procedures[{index}].{name} is out of range: it must be the "
+                                 "index of another procedure of this plan.")
+        if "prepares_index" in links:
+            prepared_type = str(procedures[links["prepares_index"]].get("procedure_type", ""))
+            problem = prepares_problem(purpose=purpose, prepared_type=prepared_type)
+            if problem is not None:
+                raise ValueError(f"procedures[{index}].prepares_index is not allowed. {problem}")
 
 
 # --- case intake and update ---------------------------------------------------------------------
@@ -206,20 +269,25 @@ def _errors_from(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]
 
 
 def _lesion_errors(lesion: Lesion, prefix: str) -> list[dict[str, Any]]:
-    errors: list[dict[str, Any]] = []
-    if lesion.site == SkeletalSite.VERTEBRA and not lesion.vertebral_level:
-        errors.append({"field": f"{prefix}.vertebral_level", "rule": "required",
-                       "message": "A vertebral lesion needs its vertebral level (C1-S5)."})
-    if lesion.bilsky_grade and not lesion.epidural_extension:
-        errors.append({"field": f"{prefix}.bilsky_grade", "rule": "needs_epidural_extension",
-                       "message": "A Bilsky grade is given only with epidural extension."})
-    if errors:
-        return errors
+    """Every problem of one lesion at once: contradictions (cases/domain/intake.py) and field
+    errors (model validation), each named ``lesions[i].field``."""
+    errors = [issue.as_dict(prefix) for issue in lesion_inconsistencies(
+        {name: getattr(lesion, name) for name in LESION_FIELDS})]
     try:
-        lesion.full_clean(exclude=["case"])
+        # The constraints restate the consistency rules above (one error each is enough).
+        lesion.full_clean(exclude=["case"], validate_constraints=False)
     except ValidationError as exc:
-        errors.extend(_errors_from(exc, prefix))
+        seen = {e["field"] for e in errors}
+        errors.extend(e for e in _errors_from(exc, prefix) if e["field"] not in seen)
     return errors
+
+
+def _enqueue_on_submitted(case: Case) -> None:
+    """After commit, the tasks that look at every new or changed case (a suspected MSCC alerts
+    the on-call people at once, R12), with the case id only; once per case version."""
+    for task_name in getattr(settings, "BOARDSVC_ON_CASE_SUBMITTED_TASKS", []):
+        outbox_enqueue(task_name=task_name, kwargs={"case_id": case.pk},
+                       dedup_key=f"{task_name}:{case.pk}:{case.version}")
 
 
 def case_snapshot(*, case: Case) -> dict[str, Any]:
@@ -328,6 +396,7 @@ def _case_insert(*, principal: Principal | None, data: dict[str, Any],
     Lesion.objects.bulk_create(lesions)
     revision_record(object_type="case", object_id=case.public_id, version=case.version,
                     snapshot=case_snapshot(case=case), principal=principal, reason="submitted")
+    _enqueue_on_submitted(case)
     return case
 
 
@@ -437,6 +506,15 @@ def case_update(*, principal: Principal | None, case: Case, data: dict[str, Any]
     locked.refresh_from_db()
     revision_record(object_type="case", object_id=locked.public_id, version=locked.version,
                     snapshot=case_snapshot(case=locked), principal=principal, reason="updated")
+    _enqueue_on_submitted(locked)
+    if locked.status == CaseStatus.READY_FOR_MDT:
+        missing = case_readiness(case=locked)
+        if missing:
+            # Ready means ready: an edit that reopens a requirement takes the case back to
+            # "submitted" (before placement sees it), with the open items as the reason.
+            locked = case_transition(
+                case=locked, to_status=CaseStatus.SUBMITTED, principal=principal,
+                reason="No longer ready: " + ", ".join(item["code"] for item in missing))
     return locked
 
 
@@ -510,6 +588,6 @@ def planned_procedure_add(
         plan=locked, sequence=(last or 0) + 1, procedure_type=procedure_type, intent=intent,
         target_lesion=target_lesion, notes=notes[:300],
     )
-    procedure.full_clean(exclude=["plan", "same_session_with", "target_lesion"])
+    procedure.full_clean(exclude=["plan", "same_session_with", "target_lesion", "prepares"])
     procedure.save()
     return procedure

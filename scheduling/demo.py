@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from scheduling.domain.catalogue import DEFAULT_PROCEDURES, DEFAULT_RULES
+from scheduling.domain.catalogue import DEFAULT_PROCEDURES, TIMING_RULES
 from scheduling.models import OpeningHours, ProcedureCatalogueEntry, Resource, TimingRule
 
 WEEKDAYS = range(5)
@@ -61,9 +61,9 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, int]:
 
 def seed_rules_and_catalogue() -> dict[str, int]:
     """Create the default timing rules and catalogue entries that are missing (a site's edits
-    are kept). Migration 0003 does the same at install; tests call this after a flush."""
+    are kept). Migrations 0003 and 0009 do the same at install; tests call this after a flush."""
     created = {"timing_rules": 0, "catalogue": 0}
-    for rule in DEFAULT_RULES:
+    for rule in TIMING_RULES:
         _, made = TimingRule.objects.get_or_create(code=rule.code, defaults={
             "rule_id": rule.rule_id, "kind": rule.kind.value,
             "from_procedures": sorted(rule.from_procedures),

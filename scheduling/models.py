@@ -180,7 +180,8 @@ class TimingRule(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     rule_id = models.CharField(max_length=8, db_index=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default="lag")
-    from_procedures = models.JSONField(default=list)
+    # Empty only for a clock (R9-R11), which runs from a case event; ``clean`` checks the rest.
+    from_procedures = models.JSONField(default=list, blank=True)
     from_purposes = models.JSONField(default=list, blank=True)
     to_procedures = models.JSONField(default=list)
     from_anchor = models.CharField(max_length=5, choices=Anchor.choices, default="end")
@@ -257,6 +258,8 @@ class TimingRule(models.Model):
         known = {p.value for p in ProcedureType}
         for field in ("from_procedures", "to_procedures"):
             value = getattr(self, field)
+            if field == "from_procedures" and self.kind == dt.RuleKind.CLOCK and value == []:
+                continue  # a clock (R9-R11) runs from a case event, not from a procedure
             if not isinstance(value, list) or not value or any(v not in known for v in value):
                 errors.setdefault(field, []).append(
                     str(_("A non-empty list of procedure types: %(known)s.")

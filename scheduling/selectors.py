@@ -7,7 +7,7 @@ administrators and scoped system clients see all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -33,6 +33,7 @@ from scheduling.domain.types import (
     TimingRuleSpec,
     WeeklyHours,
 )
+from scheduling.domain.verdicts import PlannedView, RuleVerdict, assess
 from scheduling.models import (
     Booking,
     ProcedureCatalogueEntry,
@@ -81,8 +82,37 @@ def rule_specs() -> list[TimingRuleSpec]:
     return [rule_spec(r) for r in TimingRule.objects.filter(active=True)]
 
 
+PROCEDURE_LINKS = ("procedure__prepares", "procedure__same_session_with")
+
+
+def _public(procedure: PlannedProcedure | None) -> str | None:
+    return str(procedure.public_id) if procedure is not None else None
+
+
+def planned_view(procedure: PlannedProcedure, *, patient_id: int) -> PlannedView:
+    """A planned procedure as the verdicts see it (booked or not). Needs ``prepares`` and
+    ``same_session_with`` loaded (select_related) to avoid a query each."""
+    return PlannedView(
+        procedure_id=str(procedure.public_id),
+        procedure_type=procedure.procedure_type,
+        patient_id=str(patient_id),
+        lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+        plan_id=str(procedure.plan_id),
+        purpose=procedure.purpose or "",
+        prepares_id=_public(procedure.prepares),
+        same_session_with=_public(procedure.same_session_with),
+    )
+
+
+def plan_procedures(plan: TreatmentPlan) -> list[PlannedProcedure]:
+    """The plan's procedures in order, with their links loaded."""
+    return list(plan.procedures.select_related("prepares", "same_session_with")
+                .order_by("sequence"))
+
+
 def booking_view(booking: Booking) -> BookingView:
-    """Needs ``procedure`` (select_related) loaded; ids are public UUID strings."""
+    """Needs ``procedure`` and its links (PROCEDURE_LINKS) loaded (select_related); ids are
+    public UUID strings."""
     procedure = booking.procedure
     return BookingView(
         booking_id=str(booking.public_id),
@@ -95,8 +125,11 @@ def booking_view(booking: Booking) -> BookingView:
         patient_id=str(booking.patient_id),
         lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
         plan_id=str(booking.plan_id),
-        purpose=procedure.embolization_purpose or "",
+        purpose=procedure.purpose or "",
         planned_fractions=procedure.fractions,
+        prepares_id=_public(procedure.prepares),
+        same_session_with=_public(procedure.same_session_with),
+        planned_dose_gy=float(procedure.dose_gy) if procedure.dose_gy is not None else None,
     )
 
 
@@ -104,7 +137,7 @@ def patient_active_bookings(*, patient_id: int) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(patient_id=patient_id)
         .exclude(status=CANCELLED)
-        .select_related("procedure")
+        .select_related("procedure", *PROCEDURE_LINKS)
         .order_by("start", "id")
     )
 
@@ -258,18 +291,37 @@ class ValidationReport:
     violations: list[rules_engine.Violation]
     stored: list[Violation]
     windows: list[dict[str, Any]]
+    verdicts: list[RuleVerdict]
+    # The case clocks running for the plan (R9-R11: scheduling.domain.clocks.Deadline), and the
+    # zone their times are told in.
+    deadlines: list[Any] = field(default_factory=list)
+    tz: str = "Europe/Rome"
 
 
 def plan_validation_report(*, plan: TreatmentPlan, now: datetime,
                            horizon_days: int = 42) -> ValidationReport:
-    """The plan's violations now (computed) and as stored, plus allowed start windows for each
-    procedure not yet booked."""
+    """The plan's violations now (computed) and as stored, a verdict per rule (satisfied,
+    violated, pending or not applicable with the reason: domain/verdicts.py), plus allowed start
+    windows for each procedure not yet booked."""
     patient_id = plan.case.patient_id
     all_views = patient_booking_views(patient_id=patient_id)
     own = [v for v in all_views if v.plan_id == str(plan.pk)]
     specs = rule_specs()
     tz = _plan_tz(plan)
-    violations = rules_engine.evaluate(bookings=own, rules=specs, history=all_views, tz=tz)
+    procedures = plan_procedures(plan)
+    # The clocks (R9-R11), the linac's closed days and the doses (R17) are not bookings: the
+    # engine's context adds them (scheduling/engine_context.py, which reads through this
+    # module, hence the import here). The verdicts are read from the same violations.
+    from scheduling import engine_context
+
+    report = engine_context.plan_engine_report(plan=plan, own=own, views=all_views, rules=specs,
+                                               tz=tz, now=now)
+    violations = report.violations
+    assessment = assess(bookings=own, rules=specs, history=all_views, tz=tz,
+                        planned=[planned_view(p, patient_id=patient_id) for p in procedures],
+                        violations=violations)
+    verdicts = [v for v in assessment.verdicts if v.rule_code not in report.clock_codes]
+    verdicts += report.clock_verdicts
     stored = list(
         Violation.objects.filter(plan=plan).exclude(status=Violation.Status.RESOLVED)
         .order_by("rule_id", "id")
@@ -280,23 +332,43 @@ def plan_validation_report(*, plan: TreatmentPlan, now: datetime,
     # weeks ahead, and windows beyond the last booking are what a coordinator needs next).
     last_end = max((v.end for v in own), default=now)
     horizon = (now, max(now, last_end) + timedelta(days=horizon_days))
-    for procedure in plan.procedures.all().order_by("sequence"):
+    for procedure in procedures:
         if str(procedure.public_id) in booked:
             continue
-        entry = catalogue_entry(procedure.procedure_type)
-        request = rules_engine.PlacementRequest(
-            procedure_id=str(procedure.public_id),
-            procedure_type=procedure.procedure_type,
-            duration=timedelta(minutes=entry.duration_minutes),
-            patient_id=str(patient_id),
-            lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
-            purpose=procedure.embolization_purpose or "",
-        )
         placed = rules_engine.allowed_windows(
-            request=request, bookings=all_views, rules=specs, horizon=horizon
+            request=placement_request(procedure, patient_id=patient_id), bookings=all_views,
+            rules=specs, horizon=horizon,
         )
+        placed = engine_context.clip_windows(placed, procedure_type=procedure.procedure_type,
+                                             plan_id=str(plan.pk), running=report.deadlines,
+                                             now=now)
         windows.append({"procedure": procedure, "windows": placed})
-    return ValidationReport(plan=plan, violations=violations, stored=stored, windows=windows)
+    return ValidationReport(plan=plan, violations=violations, stored=stored, windows=windows,
+                            verdicts=verdicts, deadlines=report.deadlines, tz=tz)
+
+
+def placement_request(procedure: PlannedProcedure, *,
+                      patient_id: int) -> rules_engine.PlacementRequest:
+    """The engine's view of a procedure to place (needs ``prepares`` loaded)."""
+    entry = catalogue_entry(procedure.procedure_type)
+    return rules_engine.PlacementRequest(
+        procedure_id=str(procedure.public_id),
+        procedure_type=procedure.procedure_type,
+        duration=timedelta(minutes=entry.duration_minutes),
+        patient_id=str(patient_id),
+        lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+        purpose=procedure.purpose or "",
+        prepares_id=_public(procedure.prepares),
+    )
+
+
+def _session_partners(procedure: PlannedProcedure) -> list[str]:
+    """Public ids of the procedures planned in the same session as this one (either side of
+    the ``same_session_with`` link)."""
+    out = [str(procedure.same_session_with.public_id)] if procedure.same_session_with else []
+    out += [str(pid) for pid in PlannedProcedure.objects.filter(
+        same_session_with=procedure).values_list("public_id", flat=True)]
+    return out
 
 
 def _plan_tz(plan: TreatmentPlan) -> str:
@@ -316,7 +388,7 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
     window = Interval(now, now + timedelta(days=horizon_days))
     procedures = []
     needed_kinds: set[str] = set()
-    for procedure in plan.procedures.all().order_by("sequence"):
+    for procedure in plan_procedures(plan):
         if str(procedure.public_id) in booked or procedure.procedure_type not in PROCEDURE_DEFAULTS:
             continue
         entry = catalogue_entry(procedure.procedure_type)
@@ -334,21 +406,33 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
                 tz=resource.timezone, window=window,
             )),
         ))
+    # A procedure whose same-session partner is already booked goes in the partner's room.
+    partner_room = {
+        str(b.procedure.public_id): str(b.resource.public_id)
+        for b in Booking.objects.filter(plan=plan).exclude(status=CANCELLED)
+        .select_related("procedure", "resource")
+    }
     to_place = []
     for procedure, entry in procedures:
         fractions = 1
         if procedure.procedure_type == RADIOTHERAPY:
             fractions = procedure.fractions or 1
+        partners = _session_partners(procedure)
+        rooms = tuple(str(r.public_id) for r in resources if r.kind in entry.resource_kinds)
+        fixed_rooms = {partner_room[p] for p in partners if p in partner_room}
+        if fixed_rooms:
+            rooms = tuple(r for r in rooms if r in fixed_rooms)
         to_place.append(ProcedureToPlace(
             procedure_id=str(procedure.public_id),
             procedure_type=procedure.procedure_type,
             duration=timedelta(minutes=entry.duration_minutes),
-            resource_ids=tuple(str(r.public_id) for r in resources
-                               if r.kind in entry.resource_kinds),
+            resource_ids=rooms,
             patient_id=str(patient_id),
             lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
-            purpose=procedure.embolization_purpose or "",
+            purpose=procedure.purpose or "",
             fractions=fractions,
+            prepares_id=_public(procedure.prepares),
+            same_session_with=_public(procedure.same_session_with),
         ))
     tz = resources[0].timezone if resources else "Europe/Rome"
     return PlanProblem(

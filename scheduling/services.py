@@ -37,9 +37,10 @@ from core.history import revision_record
 from core.models import AuditEvent, Notification
 from core.notifications import notification_send
 from core.outbox import outbox_enqueue
-from scheduling import selectors
-from scheduling.domain import admission, rule_limits, slots
+from scheduling import engine_context, selectors
+from scheduling.domain import admission, engine, rule_limits, slots
 from scheduling.domain import rules as rules_engine
+from scheduling.domain.engine import EngineContext
 from scheduling.domain.errors import (
     BookingNotChangeable,
     InvalidBookingTime,
@@ -48,6 +49,7 @@ from scheduling.domain.errors import (
     ProcedureAlreadyBooked,
     ResourceNotSuitable,
     RetrospectiveReasonRequired,
+    SameSessionRequired,
     SlotTaken,
 )
 from scheduling.domain.types import BookingView, Interval, Severity
@@ -173,6 +175,20 @@ def _check_not_booked(procedure: PlannedProcedure) -> None:
         raise ProcedureAlreadyBooked()
 
 
+def _check_course_size(procedure: PlannedProcedure, *, existing: int, adding: int) -> None:
+    """A radiotherapy course gets no more fractions than planned (R17): booking it twice (a
+    double submission, a second tab) is refused like any procedure already booked. Fractions
+    may still be booked one at a time (a solver proposal does) up to the planned count."""
+    if procedure.procedure_type != ProcedureType.RADIOTHERAPY or not existing:
+        return
+    planned = procedure.fractions or 1
+    if existing + adding > planned:
+        raise ProcedureAlreadyBooked(
+            f"This radiotherapy course is planned as {planned} fraction"
+            f"{'s' if planned != 1 else ''} and {existing} {'are' if existing != 1 else 'is'} "
+            "already booked: move or cancel the course instead of booking it again.")
+
+
 def _check_slot_free(resource: Resource, interval: Interval, *, exclude_pk: int | None = None) -> None:
     qs = Booking.objects.filter(resource=resource, start__lt=interval.end, end__gt=interval.start)
     qs = qs.exclude(status=Booking.Status.CANCELLED)
@@ -212,11 +228,35 @@ def _check_resource_kind(resource: Resource, procedure: PlannedProcedure) -> Pro
     return entry
 
 
-def _check_rules(*, before: list[BookingView], after: list[BookingView], tz: str) -> list[RuleViolation]:
+def _check_session_room(resource: Resource, procedure: PlannedProcedure) -> None:
+    """Procedures planned for one session (issue 11, item 11) share a room: refuse a room that
+    cannot host the partner too (embolization + ablation need the hybrid CT-angio room). That
+    both end up back to back in it is admission's check (domain/sessions.py)."""
+    partners = list(PlannedProcedure.objects.filter(same_session_with=procedure))
+    if procedure.same_session_with_id is not None:
+        partners.append(PlannedProcedure.objects.get(pk=procedure.same_session_with_id))
+    for partner in partners:
+        entry = selectors.catalogue_entry(partner.procedure_type)
+        if resource.kind not in entry.resource_kinds:
+            both = sorted(set(entry.resource_kinds) & set(
+                selectors.catalogue_entry(procedure.procedure_type).resource_kinds))
+            where = (", ".join(k.replace("_", " ") for k in both) if both
+                     else "no room kind hosts both")
+            raise SameSessionRequired(
+                f"The {procedure.procedure_type.replace('_', ' ')} is planned for the same "
+                f"session as the {partner.procedure_type.replace('_', ' ')}, which a "
+                f"{resource.get_kind_display().lower()} cannot host; book both in one room "
+                f"that hosts both ({where}).")
+
+
+def _check_rules(*, before: list[BookingView], after: list[BookingView], tz: str,
+                 context: EngineContext | None = None) -> list[RuleViolation]:
     """Refuse new hard violations; return the soft ones the change leaves (warnings). The slot
-    itself is the database's job (no-overlap guard), so resources are not re-checked here."""
+    itself is the database's job (no-overlap guard), so resources are not re-checked here.
+    ``context``: the case clocks (R9-R11), ``now`` and the linac's closed days (R17)
+    (scheduling.engine_context); without it, bookings alone are judged."""
     return admission.admit(before=before, after=after, rules=selectors.rule_specs(), tz=tz,
-                           check_resources=False)
+                           check_resources=False, context=context or EngineContext())
 
 
 def _bookings_key(booking_ids: Iterable[str]) -> str:
@@ -264,19 +304,12 @@ def _plan_tz(resource: Resource) -> str:
     return resource.timezone or "Europe/Rome"
 
 
-def _course_intervals(start: datetime, end: datetime, fractions: int, tz: str) -> list[Interval]:
-    """R17: the same local time on consecutive working days (DST-safe: wall-clock kept)."""
-    zone = ZoneInfo(tz)
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    day = local_start.date()
-    out = []
-    for k in range(fractions):
-        if k:
-            day = rules_engine.next_working_day(day)
-        s = datetime.combine(day, local_start.timetz().replace(tzinfo=None), tzinfo=zone)
-        e = s + (local_end - local_start)
-        out.append(Interval(s.astimezone(UTC), e.astimezone(UTC)))
-    return out
+def _courses() -> Any:
+    """scheduling/courses.py, which builds on this module's helpers (imported when first used,
+    as the two modules depend on each other)."""
+    from scheduling import courses
+
+    return courses
 
 
 # --- bookings ------------------------------------------------------------------------------------
@@ -299,7 +332,11 @@ def booking_create(
     """Book ``procedure`` on ``resource`` from ``start`` (end defaults to the catalogue duration).
 
     A radiotherapy procedure with ``fractions`` > 1 (default: its planned fractions) books the
-    whole course at the same local time on consecutive working days (R17), all or nothing.
+    whole course, all or nothing (R17): fraction 1 at ``start``, then one fraction on each next
+    working day (weekends and the linac's closed days skipped) at the same local time when the
+    linac is free, else at the nearest free time that day (scheduling.engine_context
+    .course_intervals). More fractions than planned are refused (ProcedureAlreadyBooked); moving
+    or cancelling a fraction moves or cancels the course (scheduling/courses.py).
     Raises InvalidBookingTime (OutsideDateWindow outside the date window), ResourceNotSuitable,
     BookingNotChangeable (plan not active), ProcedureAlreadyBooked (one active booking per
     planned procedure, RT fractions aside), RetrospectiveReasonRequired (a start before ``now``
@@ -310,11 +347,13 @@ def booking_create(
     """
     if status not in ACTIVE_CHANGEABLE:
         raise BookingNotChangeable("A new booking is either proposed or booked.")
-    procedure = PlannedProcedure.objects.select_related("plan", "plan__case").get(pk=procedure.pk)
+    procedure = PlannedProcedure.objects.select_related(
+        "plan", "plan__case", "prepares", "same_session_with").get(pk=procedure.pk)
     plan = procedure.plan
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise BookingNotChangeable("Only procedures of the active plan can be booked.")
     entry = _check_resource_kind(resource, procedure)
+    _check_session_room(resource, procedure)
     now = now or timezone.now()
     _check_in_window(start, now=now)  # before any arithmetic on start
     if end is None:
@@ -329,10 +368,14 @@ def booking_create(
             raise InvalidBookingTime("A radiotherapy course has between 1 and 40 fractions.")
     elif fractions not in (None, 1):
         raise InvalidBookingTime("Only radiotherapy is booked as several fractions.")
-    intervals = (_course_intervals(start, end, count, resource.timezone) if count > 1
-                 else [Interval(start, end)])
 
     locked = _lock_resources(resource)[resource.pk]
+    # The course's days and times are read from the linac's free time after the lock, so no
+    # concurrent booking can take them between the plan and the write.
+    intervals = (engine_context.course_intervals(resource=locked, start=start, end=end,
+                                                 fractions=count,
+                                                 override_reason=override_reason)
+                 if count > 1 else [Interval(start, end)])
     for interval in intervals:
         _check_slot_free(locked, interval)
     _check_opening_hours(locked, intervals, override_reason)
@@ -341,18 +384,25 @@ def booking_create(
     before = selectors.patient_booking_views(patient_id=patient_id)
     had_bookings = any(v.plan_id == str(plan.pk) for v in before)
     existing_fractions = sum(1 for v in before if v.procedure_id == str(procedure.public_id))
+    _check_course_size(procedure, existing=existing_fractions, adding=len(intervals))
     new_views = [
         BookingView(
             booking_id=f"new:{k}", procedure_id=str(procedure.public_id),
             procedure_type=procedure.procedure_type, resource_id=str(locked.pk),
             start=i.start, end=i.end, status=status, patient_id=str(patient_id),
             lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
-            plan_id=str(plan.pk), purpose=procedure.embolization_purpose or "",
+            plan_id=str(plan.pk), purpose=procedure.purpose or "",
             planned_fractions=procedure.fractions,
+            prepares_id=str(procedure.prepares.public_id) if procedure.prepares else None,
+            same_session_with=(str(procedure.same_session_with.public_id)
+                               if procedure.same_session_with else None),
+            planned_dose_gy=float(procedure.dose_gy) if procedure.dose_gy is not None else None,
         )
         for k, i in enumerate(intervals)
     ]
-    _check_rules(before=before, after=before + new_views, tz=_plan_tz(locked))
+    context = engine_context.engine_context(patient_id=patient_id,
+                                            bookings=before + new_views, now=now)
+    _check_rules(before=before, after=before + new_views, tz=_plan_tz(locked), context=context)
 
     created = []
     try:
@@ -401,7 +451,13 @@ def booking_move(
     """Move a proposed or booked booking (and optionally change its room), keeping its length
     unless ``end`` is given. Raises StaleVersion (If-Match), BookingNotChangeable, the same
     checks as booking_create (a new start before ``now`` needs ``retrospective_reason``), and
-    leaves the version bumped by one."""
+    leaves the version bumped by one. A radiotherapy fraction moves with the rest of its course
+    (scheduling/courses.py): the outcome then lists every fraction moved."""
+    if booking.fraction_number is not None:
+        return _courses().course_move(
+            booking=booking, start=start, expected_version=expected_version,
+            principal=principal, end=end, resource=resource, override_reason=override_reason,
+            retrospective_reason=retrospective_reason, now=now)
     target = resource or booking.resource
     _lock_resources(booking.resource, target)
     current = Booking.objects.select_for_update().select_related(
@@ -413,6 +469,7 @@ def booking_move(
         raise BookingNotChangeable(f"A {current.status} booking cannot be moved.")
     target = Resource.objects.get(pk=target.pk)
     _check_resource_kind(target, current.procedure)
+    _check_session_room(target, current.procedure)
     now = now or timezone.now()
     _check_in_window(start, now=now)  # before any arithmetic on start
     if end is None:
@@ -431,7 +488,9 @@ def booking_move(
         replace(v, start=start, end=end, resource_id=str(target.pk)) if v.booking_id == me else v
         for v in before
     ]
-    _check_rules(before=before, after=after, tz=_plan_tz(target))
+    context = engine_context.engine_context(patient_id=current.patient_id,
+                                            bookings=[*before, *after], now=now)
+    _check_rules(before=before, after=after, tz=_plan_tz(target), context=context)
 
     try:
         with transaction.atomic():
@@ -462,7 +521,12 @@ def booking_cancel(
     expected_version: int | None = None,
 ) -> Booking:
     """Cancel a proposed or booked booking; its slot is free again at once (the no-overlap guard
-    ignores cancelled rows). Raises StaleVersion, BookingNotChangeable."""
+    ignores cancelled rows). Raises StaleVersion, BookingNotChangeable. A radiotherapy fraction
+    is cancelled with its whole course (scheduling/courses.py); the named fraction is returned."""
+    if booking.fraction_number is not None:
+        cancelled = _courses().course_cancel(booking=booking, principal=principal, reason=reason,
+                                             expected_version=expected_version)
+        return next(b for b in cancelled if b.pk == booking.pk)
     current = Booking.objects.select_for_update().select_related(
         "procedure", "plan", "patient", "resource"
     ).get(pk=booking.pk)
@@ -475,7 +539,9 @@ def booking_cancel(
     before = selectors.patient_booking_views(patient_id=current.patient_id)
     me = str(current.public_id)
     after = [v for v in before if v.booking_id != me]
-    _check_rules(before=before, after=after, tz=_plan_tz(current.resource))
+    context = engine_context.engine_context(patient_id=current.patient_id, bookings=before,
+                                            now=timezone.now())
+    _check_rules(before=before, after=after, tz=_plan_tz(current.resource), context=context)
     Booking.objects.filter(pk=current.pk).update(
         status=Booking.Status.CANCELLED, cancel_reason=reason.strip()[:300],
         version=F("version") + 1, updated_at=timezone.now(),
@@ -620,7 +686,9 @@ def violations_store(*, plan: TreatmentPlan, now: datetime) -> list[RuleViolatio
     views = selectors.patient_booking_views(patient_id=patient_id)
     own = [v for v in views if v.plan_id == str(plan.pk)]
     tz = selectors._plan_tz(plan)
-    current = rules_engine.evaluate(bookings=own, rules=selectors.rule_specs(), history=views, tz=tz)
+    context = engine_context.engine_context(patient_id=patient_id, bookings=views, now=now)
+    current = engine.evaluate(bookings=own, rules=selectors.rule_specs(), history=views, tz=tz,
+                              context=context)
     rules_by_code = {r.code: r for r in TimingRule.objects.filter(
         code__in={v.rule_code for v in current})}
     existing = {(v.rule_code, v.bookings_key): v for v in Violation.objects.filter(plan=plan)}

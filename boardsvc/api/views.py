@@ -24,7 +24,8 @@ from rest_framework.response import Response
 from boardsvc import selectors, services
 from boardsvc.models import AgendaItem, Board, Decision, Meeting, Specialty
 from cases import selectors as case_selectors
-from cases.domain.codes import EmbolizationPurpose, Intent, ProcedureType
+from cases.domain.codes import EmbolizationPurpose, Intent, ProcedurePurpose, ProcedureType
+from cases.domain.purposes import legacy_purpose, purpose_problem
 from cases.models import Case
 from core.access import Principal
 from core.api.base import ProjectApiView, validated
@@ -104,6 +105,9 @@ class BoardOutput(serializers.Serializer):
     complex_case_minutes = serializers.IntegerField()
     quorum_requirements = serializers.ListField(child=serializers.ListField(
         child=serializers.CharField()))
+    oncall_start = WallClockTimeField()
+    oncall_end = WallClockTimeField()
+    start_margin_minutes = serializers.IntegerField()
 
 
 class MeetingOutput(serializers.Serializer):
@@ -116,6 +120,7 @@ class MeetingOutput(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     cutoff_at = serializers.DateTimeField()
     local_start = serializers.SerializerMethodField()
+    start_opens_at = serializers.SerializerMethodField()
     capacity_minutes = serializers.IntegerField()
     minutes_used = serializers.SerializerMethodField()
     item_count = serializers.SerializerMethodField()
@@ -128,6 +133,11 @@ class MeetingOutput(serializers.Serializer):
         from zoneinfo import ZoneInfo
 
         return obj.starts_at.astimezone(ZoneInfo(obj.board.timezone)).isoformat()
+
+    def get_start_opens_at(self, obj: Meeting) -> str:
+        """The earliest moment the meeting may be started (the board's start margin)."""
+        return selectors.meeting_start_window(meeting=obj, now=timezone.now())[
+            "opens_at"].isoformat()
 
     def get_minutes_used(self, obj: Meeting) -> int:
         return int(getattr(obj, "minutes_used", 0) or 0)
@@ -150,8 +160,17 @@ class AgendaItemOutput(serializers.Serializer):
     ratification_required = serializers.BooleanField()
     defer_reason = serializers.CharField()
     discussed_at = serializers.DateTimeField(allow_null=True)
+    carry_count = serializers.IntegerField()
+    carried_from = serializers.SerializerMethodField()
     decision = serializers.SerializerMethodField()
     case = serializers.SerializerMethodField()
+
+    def get_carried_from(self, obj: AgendaItem) -> dict[str, Any] | None:
+        """The meeting this item was carried over from (undiscussed), or None."""
+        meeting = obj.carried_from
+        if meeting is None:
+            return None
+        return {"public_id": str(meeting.public_id), "starts_at": meeting.starts_at.isoformat()}
 
     def get_decision(self, obj: AgendaItem) -> str | None:
         decision = getattr(obj, "decision", None) if hasattr(obj, "decision") else None
@@ -295,6 +314,9 @@ class MeetingAgendaApi(BoardsApi):
 
 
 class MeetingStartApi(BoardsApi):
+    """Open the meeting; from the board's start margin before its start (409 ``start_margin``
+    earlier, with ``start_opens_at``)."""
+
     access = {"POST": MANAGE}
 
     @extend_schema(request=None, responses=MeetingOutput)
@@ -309,7 +331,8 @@ class MeetingStartApi(BoardsApi):
 
 
 class MeetingCloseApi(BoardsApi):
-    """Finish the meeting: undiscussed items roll forward to the next meeting."""
+    """Finish the meeting: undiscussed items roll forward to the next meeting. Only a meeting
+    that has started can close (409 ``not_started``)."""
 
     access = {"POST": MANAGE}
 
@@ -509,10 +532,29 @@ class AttendanceRecordApi(BoardsApi):
 
 
 class ProcedureInput(serializers.Serializer):
+    """One procedure of the plan. ``purpose`` (why it is done: it decides the timing rules
+    that bind it) and ``prepares_index`` (the index, in this list, of the procedure it
+    prepares: a pre-operative embolization → its surgery, a pre-ablation embolization → its
+    ablation) link the plan as decision support suggested it (issue 11, item 2)."""
+
     procedure_type = serializers.ChoiceField(choices=ProcedureType.choices())
     intent = serializers.ChoiceField(choices=Intent.choices())
+    purpose = serializers.ChoiceField(
+        choices=ProcedurePurpose.choices(), required=False, allow_blank=True,
+        help_text="Allowed per procedure type: an embolization is pre_operative, pre_ablation, "
+                  "palliative, curative or post_operative; an ablation curative or palliative; "
+                  "other procedures carry none.")
+    prepares_index = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0,
+        help_text="Index in this list of the procedure this one prepares (needs purpose "
+                  "pre_operative → surgery/osteosynthesis, or pre_ablation → an ablation).")
     embolization_purpose = serializers.ChoiceField(
-        choices=EmbolizationPurpose.choices(), required=False, allow_blank=True)
+        choices=[*EmbolizationPurpose.choices(),
+                 *((c, label) for c, label in ProcedurePurpose.choices()
+                   if c not in {e.value for e in EmbolizationPurpose})],
+        required=False, allow_blank=True,
+        help_text="Deprecated alias of purpose for an embolization (\"adjuvant\" is read as "
+                  "\"pre_ablation\"). Send purpose instead.")
     target_lesion = serializers.UUIDField(required=False, allow_null=True)
     fractions = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                          max_value=50)
@@ -523,9 +565,21 @@ class ProcedureInput(serializers.Serializer):
                                                        min_value=0)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("embolization_purpose") and attrs["procedure_type"] != "embolization":
+        kind = attrs["procedure_type"]
+        legacy = attrs.get("embolization_purpose") or ""
+        if legacy and kind != "embolization":
             raise serializers.ValidationError({"embolization_purpose": serializers.ErrorDetail(
-                "Only an embolization has a purpose.", code="only_embolization")})
+                "Only an embolization has an embolization purpose; send purpose.",
+                code="only_embolization")})
+        purpose = attrs.get("purpose") or ""
+        if legacy and purpose and legacy_purpose(legacy) != purpose:
+            raise serializers.ValidationError({"embolization_purpose": serializers.ErrorDetail(
+                "purpose and the deprecated embolization_purpose disagree; send purpose only.",
+                code="conflict")})
+        problem = purpose_problem(kind, purpose or legacy_purpose(legacy))
+        if problem is not None:
+            raise serializers.ValidationError({"purpose": serializers.ErrorDetail(
+                problem, code="purpose_not_allowed")})
         return attrs
 
 

@@ -3,7 +3,8 @@
 NHS England "Streamlining MDT Meetings" (2020): every patient stays *listed*; cases that meet a
 standard of care (SoC) are listed but not discussed. SmartHealth-style "Finish Meeting": items not
 discussed at close roll forward to the next meeting (the original item keeps the outcome
-"rolled forward" so the history shows it).
+"rolled forward" so the history shows it). A carried-over item goes ahead of new items of the
+same urgency on its new agenda, so a case cannot slip behind newer ones week after week.
 """
 
 from __future__ import annotations
@@ -43,19 +44,28 @@ class ItemInfo:
     outcome: str = PENDING
     standard_of_care: bool = False
     purpose: str = DISCUSSION
+    carried: bool = False  # rolled forward from an earlier meeting
 
 
-def insert_position(items: Sequence[ItemInfo], priority: str) -> int:
-    """Where a new pending item goes: after every item of the same or higher urgency.
+def _order_key(priority: str, carried: bool) -> tuple[int, int]:
+    return _PRIORITY_RANK.get(priority, 2), 0 if carried else 1
 
-    Urgent cases are discussed first (R13: late additions are urgent ones), then first come first
-    served. Returns a 0-based index into the agenda ordered by position.
+
+def insert_position(items: Sequence[ItemInfo], priority: str, *, carried: bool = False) -> int:
+    """Where a new pending item goes: urgency first, then carried-over before new, then the
+    order in which items arrived.
+
+    The item goes after every item of higher urgency, and after every item of the same urgency
+    that is carried over too (or, for a new item, after every item of the same urgency), so
+    urgent cases are discussed first (R13: late additions are urgent ones) and a carried-over
+    case goes ahead of new routine ones. Returns a 0-based index into the agenda ordered by
+    position.
     """
-    rank = _PRIORITY_RANK.get(priority, 2)
+    key = _order_key(priority, carried)
     ordered = sorted(items, key=lambda i: (i.position, i.item_id))
     index = 0
     for i, item in enumerate(ordered):
-        if _PRIORITY_RANK.get(item.priority, 2) <= rank:
+        if _order_key(item.priority, item.carried) <= key:
             index = i + 1
     return index
 

@@ -3,6 +3,9 @@
 clinical-rules.md: "Everything below is decision *support*. The MDT makes the decision ...
 overrides should be allowed with a recorded reason." A decision records the suggestions shown
 (a snapshot) and whether the plan followed them; a plan that departs needs an override reason.
+
+A procedure follows a suggestion when its type, its purpose (issue 11, item 2: a pre-operative
+embolization where a palliative one was suggested departs) and its target lesion match.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from cases.domain.purposes import purpose_from_item
 
 # Work-up and surveillance steps (R8 follow-up imaging, R9 MRI whole spine) support any plan;
 # adding them is never a departure from the suggested treatment.
@@ -34,12 +39,25 @@ class AdherenceResult:
     departures: tuple[Departure, ...]
 
 
-def _suggested(support: Mapping[str, Any]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
+def _suggested(support: Mapping[str, Any]) -> dict[str, dict[str, set[str]]]:
+    """lesion → procedure type → suggested purposes ("" for a suggestion without one)."""
+    out: dict[str, dict[str, set[str]]] = {}
     for lesion in support.get("lesions", []) or []:
         key = str(lesion.get("lesion", ""))
-        out[key] = {str(s.get("procedure_type", "")) for s in lesion.get("suggestions", []) or []}
+        kinds = out.setdefault(key, {})
+        for s in lesion.get("suggestions", []) or []:
+            kinds.setdefault(str(s.get("procedure_type", "")), set()).add(purpose_from_item(s))
     return out
+
+
+def _purpose_follows(purpose: str, suggested: set[str]) -> bool:
+    """A suggestion without a purpose admits any; otherwise the purposes must match (a plan
+    item without a purpose where one was suggested departs: it would escape R1-R3)."""
+    return "" in suggested or purpose in suggested
+
+
+def _purpose_text(purposes: set[str]) -> str:
+    return " or ".join(sorted(p.replace("_", "-") for p in purposes if p)) or "none"
 
 
 def plan_adherence(
@@ -48,22 +66,35 @@ def plan_adherence(
     """Compare a planned procedure list with the decision-support snapshot.
 
     A procedure departs when its type was not suggested for its target lesion (or, with no
-    target, for any lesion). An empty plan departs when anything was suggested. Supporting
-    imaging steps never depart.
+    target, for any lesion), or was suggested with another purpose (purpose given as
+    ``purpose`` or the deprecated ``embolization_purpose``). An empty plan departs when
+    anything was suggested. Supporting imaging steps never depart.
     """
     suggested = _suggested(support)
-    anywhere = set().union(*suggested.values()) if suggested else set()
+    anywhere: dict[str, set[str]] = {}
+    for kinds in suggested.values():
+        for kind, purposes in kinds.items():
+            anywhere.setdefault(kind, set()).update(purposes)
     departures: list[Departure] = []
     for index, item in enumerate(procedures):
         kind = str(item.get("procedure_type", ""))
         if kind in SUPPORTING_PROCEDURES:
             continue
         target = str(item.get("target_lesion") or "")
-        allowed = suggested.get(target, set()) if target else anywhere
+        allowed = suggested.get(target, {}) if target else anywhere
+        where = "for its target lesion" if target else "for any lesion"
+        label = kind.replace("_", " ")
         if kind not in allowed:
-            where = "for its target lesion" if target else "for any lesion"
             departures.append(Departure(index, kind, target,
-                                        f"{kind.replace('_', ' ')} was not suggested {where}."))
+                                        f"{label} was not suggested {where}."))
+            continue
+        purpose = purpose_from_item(item)
+        if not _purpose_follows(purpose, allowed[kind]):
+            given = (f"A {purpose.replace('_', '-')} {label}" if purpose
+                     else f"{'An' if label[:1] in 'aeiou' else 'A'} {label} without a purpose")
+            departures.append(Departure(index, kind, target, (
+                f"{given} was not suggested {where} (suggested purpose: "
+                f"{_purpose_text(allowed[kind])}).")))
     if not procedures and anywhere:
         departures.append(Departure(None, "", "", "The plan contains none of the suggested "
                                     "procedures."))

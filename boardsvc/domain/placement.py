@@ -8,7 +8,13 @@ Rules (clinical-rules.md §1 and §3):
   overrun its capacity.
 - R9-R12: an emergency (suspected MSCC) never waits for the weekly meeting; it goes to an ad-hoc
   or virtual meeting within 24 h (created when none fits) and is ratified at the next regular one.
-- Urgent cases are placed first, then first-come-first-served by the time they became ready.
+  A new ad-hoc meeting is held inside the board's on-call window (local hours, default
+  08:00-20:00): a case arriving at 03:30 is discussed at 08:00, not at 05:30. The on-call people
+  are told at once when the case arrives (R12, boardsvc.services.emergency_alert), so the window
+  only decides when the board meets, never when someone hears of the case.
+- Urgent cases are placed first, then carried-over cases (rolled forward from an earlier
+  meeting) before new ones of the same urgency, then first-come-first-served by the time they
+  became ready.
 
 Every result carries the reasons for the chosen meeting *and* for each earlier meeting that was
 passed over, so a coordinator can see why a case landed where it did. Deterministic: ``now`` is
@@ -20,7 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 EMERGENCY = "emergency"
 URGENT = "urgent"
@@ -43,6 +50,10 @@ IR_PROCEDURES = frozenset(
 EMERGENCY_WINDOW = timedelta(hours=24)
 ADHOC_LEAD_DEFAULT = timedelta(hours=2)
 ADHOC_DURATION_MINUTES_DEFAULT = 30
+# The on-call window for ad-hoc meetings, local wall-clock time in the board's zone [I: a site
+# setting; NICE NG234 asks for immediate contact (R12), not a meeting at night].
+ONCALL_START_DEFAULT = time(8, 0)
+ONCALL_END_DEFAULT = time(20, 0)
 
 # Meeting statuses (mirrors boardsvc.models.Meeting.Status values).
 PLANNED = "planned"
@@ -60,6 +71,7 @@ class CaseInfo:
     lesion_count: int = 1
     ir_candidate: bool = False
     emergency: bool = False  # decision support's MSCC flag, or urgency "emergency"
+    carry_count: int = 0  # times the case was rolled forward undiscussed (0: a new case)
 
     @property
     def is_emergency(self) -> bool:
@@ -101,6 +113,64 @@ class Reason:
             "meeting_id": self.meeting_id,
             "starts_at": self.starts_at.isoformat() if self.starts_at else None,
         }
+
+
+@dataclass(frozen=True)
+class OncallWindow:
+    """The local hours in which a board holds ad-hoc (emergency) meetings.
+
+    ``start == end`` means around the clock; ``start > end`` is a window across midnight (e.g.
+    20:00-08:00 for a night service).
+    """
+
+    tz_name: str
+    start: time = ONCALL_START_DEFAULT
+    end: time = ONCALL_END_DEFAULT
+
+    @property
+    def always(self) -> bool:
+        return self.start == self.end
+
+    def label(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M} {self.tz_name}"
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    # A wall-clock time in the spring-forward gap (02:30 on the DST day) is read with the
+    # offset before the change, i.e. it lands on 03:30: the next moment that exists.
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def oncall_start(earliest: datetime, window: OncallWindow | None,
+                 duration_minutes: int = ADHOC_DURATION_MINUTES_DEFAULT) -> datetime:
+    """The first moment at or after ``earliest`` when a meeting of ``duration_minutes`` fits
+    wholly inside the on-call window (DST-safe: windows are built per local date).
+
+    No window, or an around-the-clock one, returns ``earliest``. A window shorter than the
+    meeting falls back to the start of the next window. Raises ValueError for a naive
+    ``earliest``.
+    """
+    if earliest.tzinfo is None:
+        raise ValueError("earliest must be timezone-aware")
+    if window is None or window.always:
+        return earliest
+    zone = ZoneInfo(window.tz_name)
+    duration = timedelta(minutes=duration_minutes)
+    today = earliest.astimezone(zone).date()
+    first_start: datetime | None = None
+    # Yesterday's window may still be open (a window across midnight); three days ahead is
+    # always enough for a daily window.
+    for offset in range(-1, 4):
+        day = today + timedelta(days=offset)
+        opens = _local(day, window.start, zone)
+        closes = _local(day + timedelta(days=1) if window.end < window.start else day,
+                        window.end, zone)
+        start = max(earliest, opens)
+        if start + duration <= closes:
+            return start
+        if opens >= earliest and first_start is None:
+            first_start = opens
+    return first_start if first_start is not None else earliest
 
 
 @dataclass(frozen=True)
@@ -148,10 +218,12 @@ def case_minutes(
 
 
 def placement_order(cases: Iterable[CaseInfo]) -> list[CaseInfo]:
-    """Emergencies, then urgent cases, then routine ones; first come first served within each."""
+    """Emergencies, then urgent cases, then routine ones; within each urgency carried-over
+    cases before new ones (a rolled-forward case must not slip behind a newer one week after
+    week), then first come first served."""
     return sorted(
         cases, key=lambda c: (_URGENCY_RANK.get(c.urgency, 2) if not c.emergency else 0,
-                              c.ready_at, c.case_id)
+                              0 if c.carry_count > 0 else 1, c.ready_at, c.case_id)
     )
 
 
@@ -176,6 +248,7 @@ def place_case(
     late_reason: str = "",
     adhoc_lead: timedelta = ADHOC_LEAD_DEFAULT,
     adhoc_duration_minutes: int = ADHOC_DURATION_MINUTES_DEFAULT,
+    oncall: OncallWindow | None = None,
 ) -> PlacementResult:
     """Choose the meeting for one case among ``meetings`` of a suitable board.
 
@@ -183,7 +256,8 @@ def place_case(
     frozen, whose cut-off has not passed and whose free minutes fit the case. With a non-empty
     ``late_reason``, an urgent case may also join a meeting whose cut-off has passed (a late
     addition). Emergency path (R9-R12): the earliest open ad-hoc meeting starting within 24 h with
-    room, otherwise a request to create one. Raises ValueError for a naive ``now``.
+    room, otherwise a request to create one inside the ``oncall`` window (None: any hour).
+    Raises ValueError for a naive ``now``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -194,7 +268,7 @@ def place_case(
                            complex_case=complex_case)
     ordered = sorted(meetings, key=lambda m: (m.starts_at, m.meeting_id))
     if case.is_emergency:
-        return _place_emergency(base, ordered, now, adhoc_lead, adhoc_duration_minutes)
+        return _place_emergency(base, ordered, now, adhoc_lead, adhoc_duration_minutes, oncall)
 
     reasons: list[Reason] = []
     late_candidate: int | None = None
@@ -256,6 +330,7 @@ def _place_emergency(
     now: datetime,
     adhoc_lead: timedelta,
     adhoc_duration_minutes: int,
+    oncall: OncallWindow | None = None,
 ) -> PlacementResult:
     reasons: list[Reason] = [Reason(
         "emergency_adhoc",
@@ -283,11 +358,21 @@ def _place_emergency(
                               "24 h (R9-R12).", meeting.meeting_id, meeting.starts_at))
         return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
                        ratification_required=True, reasons=tuple(reasons))
+    duration = max(adhoc_duration_minutes, base.minutes)
+    earliest = starts_at
+    starts_at = oncall_start(earliest, oncall, duration)
+    window = ""
+    if starts_at != earliest and oncall is not None:
+        window = (f" That is the start of the board's on-call window ({oncall.label()}); the "
+                  "on-call team was told when the case arrived (R12).")
+    if starts_at > horizon:
+        window += (" This is more than 24 h after the case became ready: the MSCC pathway "
+                   "(MRI, expert advice, radiotherapy) must go ahead without waiting for it.")
     reasons.append(Reason("create_adhoc", f"No ad-hoc meeting with room within 24 h: a virtual "
-                          f"meeting is set up for {_fmt(starts_at)} (R9-R12).", None, starts_at))
+                          f"meeting is set up for {_fmt(starts_at)} (R9-R12).{window}",
+                          None, starts_at))
     return replace(base, outcome="create_adhoc", ratification_required=True,
-                   adhoc=AdhocRequest(starts_at, max(adhoc_duration_minutes, base.minutes)),
-                   reasons=tuple(reasons))
+                   adhoc=AdhocRequest(starts_at, duration), reasons=tuple(reasons))
 
 
 def place_batch(
@@ -297,8 +382,10 @@ def place_batch(
     now: datetime,
     standard_minutes: int = STANDARD_MINUTES_DEFAULT,
     complex_minutes: int = COMPLEX_MINUTES_DEFAULT,
+    oncall: OncallWindow | None = None,
 ) -> list[PlacementResult]:
-    """Place several cases against shared capacity, urgent first then first come first served.
+    """Place several cases against shared capacity in ``placement_order`` (urgency, carried
+    over before new, first come first served).
 
     Capacity taken by one placement is seen by the next. Emergencies that need a new ad-hoc
     meeting share the one requested by the first of them (a synthetic meeting id of -1).
@@ -307,7 +394,8 @@ def place_batch(
     results: list[PlacementResult] = []
     for case in placement_order(cases):
         result = place_case(case=case, meetings=list(pool.values()), now=now,
-                            standard_minutes=standard_minutes, complex_minutes=complex_minutes)
+                            standard_minutes=standard_minutes, complex_minutes=complex_minutes,
+                            oncall=oncall)
         if result.outcome == "placed" and result.meeting_id is not None:
             chosen = pool[result.meeting_id]
             pool[chosen.meeting_id] = replace(chosen, used_minutes=chosen.used_minutes

@@ -243,6 +243,7 @@ def _render_agenda(request: HttpRequest, meeting: Meeting, *, q: str = "", urgen
         "last_position": len(all_cards),
         "moved_cards": [c for c in all_cards if c["item"].outcome in _MOVED_OUTCOMES],
         "pending_count": sum(1 for c in all_cards if c["item"].outcome == "pending"),
+        "start_window": selectors.meeting_start_window(meeting=meeting, now=timezone.now()),
     }
     template = ("boardsvc/_agenda_items.html" if getattr(request, "htmx", False)
                 else "boardsvc/agenda.html")
@@ -352,8 +353,10 @@ def _decision_form(card: dict[str, Any], data: Any = None,
         for s in row["suggestions"]:
             token = suggestion_token(lesion=row["public_id"], procedure_type=s["procedure_type"],
                                      intent=s.get("intent", ""),
-                                     purpose=s.get("embolization_purpose", ""))
-            label = f"{s['procedure_label']} · {row['label']} ({s['rule_id']})"
+                                     purpose=s.get("purpose") or s.get("embolization_purpose")
+                                     or "", key=s.get("key", ""), prepares=s.get("prepares", ""))
+            purpose = f" ({s['purpose_label'].lower()})" if s.get("purpose_label") else ""
+            label = f"{s['procedure_label']}{purpose} · {row['label']} ({s['rule_id']})"
             if (token, label) not in suggestions:
                 suggestions.append((token, label))
     lesions = [(row["public_id"], row["label"]) for row in card["c"]["lesions"]]
@@ -399,6 +402,7 @@ def _live_context(request: HttpRequest, meeting: Meeting, item_id: str | None,
                                                      board_id=meeting.board_id),
         "in_session": meeting.status == Meeting.Status.IN_SESSION,
         "pending_count": sum(1 for c in cards if c["item"].outcome == "pending"),
+        "start_window": selectors.meeting_start_window(meeting=meeting, now=now),
     }
 
 

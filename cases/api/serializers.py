@@ -30,6 +30,7 @@ from cases.domain.codes import (
     Vascularity,
     VascularityMethod,
 )
+from cases.domain.intake import lesion_inconsistencies
 from cases.domain.lifecycle import allowed_transitions
 from cases.models import Case, Lesion
 
@@ -84,10 +85,19 @@ class LesionInputSerializer(serializers.Serializer):
     mirels_size = _blank_choice(MirelsSize)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Only checkable here when the site is part of the payload (always on create).
-        missing_level = not attrs.get("vertebral_level") and (
-            "vertebral_level" in attrs or not self.root.partial
-        )
+        if not self.root.partial:
+            # A whole lesion (create): every contradiction at once (cases/domain/intake.py).
+            # A PATCH is checked by cases.services.case_update against the merged lesion.
+            issues = lesion_inconsistencies(attrs)
+            if issues:
+                detail: dict[str, list[serializers.ErrorDetail]] = {}
+                for issue in issues:
+                    detail.setdefault(issue.field, []).append(
+                        serializers.ErrorDetail(issue.message, code=issue.rule))
+                raise serializers.ValidationError(detail)
+            return attrs
+        # Only checkable here when the site is part of the payload.
+        missing_level = not attrs.get("vertebral_level") and "vertebral_level" in attrs
         if attrs.get("site") == SkeletalSite.VERTEBRA and missing_level:
             raise serializers.ValidationError(
                 {"vertebral_level": ["A vertebral lesion needs its vertebral level (C1-S5)."]},

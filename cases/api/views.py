@@ -25,6 +25,7 @@ from cases.api.serializers import (
     PatientInputSerializer,
 )
 from cases.domain.codes import CaseStatus, Urgency
+from cases.domain.intake import lesion_inconsistencies
 from cases.domain.lifecycle import IllegalTransition
 from cases.models import Case
 from cases.selectors import (
@@ -39,6 +40,7 @@ from cases.selectors import (
 )
 from cases.services import (
     CaseDataError,
+    CaseNotReady,
     StaleVersion,
     case_create,
     case_transition,
@@ -47,7 +49,7 @@ from cases.services import (
 )
 from core.access import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER
 from core.api.concurrency import etag_for, expected_version
-from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed
+from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed, flatten_errors
 from core.api.fields import WindowDateField
 from core.api.idempotency import idempotent
 from core.api.pagination import StandardPagination
@@ -60,6 +62,36 @@ WRITE = ({ROLE_COORDINATOR}, "cases:write")
 
 def _rule_error(exc: CaseDataError) -> DomainRuleError:
     return DomainRuleError(str(exc) or "Invalid case data.", errors=exc.errors)
+
+
+def _missing_errors(case: Case, missing: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """One error per open readiness requirement, on the lesion it concerns (``lesions[1]``)."""
+    index = {str(lesion.public_id): i for i, lesion in enumerate(
+        sorted(case.lesions.all(), key=lambda lesion: (lesion.position, lesion.pk)))}
+    return [{"field": f"lesions[{index[m['lesion']]}]" if m.get("lesion") in index else "to",
+             "rule": m["code"], "message": m["message"]} for m in missing]
+
+
+def _validated_intake(serializer: serializers.Serializer) -> dict[str, Any]:
+    """Validate a case submission, reporting every problem in one round: the field errors
+    *and* the contradictions within each lesion (cases/domain/intake.py), which DRF would
+    otherwise check only once every field of that lesion is valid."""
+    if serializer.is_valid():
+        return dict(serializer.validated_data)
+    errors = flatten_errors(serializer.errors)
+    seen = {(e["field"], e["rule"]) for e in errors}
+    fields = {e["field"] for e in errors}
+    raw = serializer.initial_data if isinstance(serializer.initial_data, Mapping) else {}
+    lesions = raw.get("lesions")
+    for index, lesion in enumerate(lesions if isinstance(lesions, list) else []):
+        if not isinstance(lesion, Mapping):
+            continue
+        for issue in lesion_inconsistencies(lesion):
+            error = issue.as_dict(f"lesions[{index}]")
+            if (error["field"], error["rule"]) not in seen and error["field"] not in fields:
+                errors.append(error)
+    raise DomainRuleError("Invalid case data: " + "; ".join(
+        f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
 def _case_body(case: Case) -> dict[str, Any]:
@@ -193,8 +225,8 @@ class CaseCreateApi(_CaseObjectApi):
                           replay_audit=_case_replay_audit)
 
     def _create(self) -> Response:
-        data = validated(self.InputSerializer(data=self.request.data,
-                                             context={"principal": self.principal}))
+        data = _validated_intake(self.InputSerializer(data=self.request.data,
+                                                      context={"principal": self.principal}))
         try:
             case, created = case_create(principal=self.principal, data=data)
         except CaseDataError as exc:
@@ -252,7 +284,9 @@ class CaseUpdateApi(_CaseObjectApi):
 class CaseTransitionApi(_CaseObjectApi):
     """POST /api/v1/cases/<id>/transition/ {"to", "reason"} — move along the lifecycle.
 
-    An illegal move is 409 listing the allowed ones; If-Match is optional (412 when stale).
+    An illegal move is 409 listing the allowed ones; "ready_for_mdt" while readiness
+    requirements are open is 409 listing every missing item (``missing``, and one error per
+    item); If-Match is optional (412 when stale).
     """
 
     access = {"POST": WRITE}
@@ -281,6 +315,11 @@ class CaseTransitionApi(_CaseObjectApi):
                 errors=[{"field": "to", "rule": "illegal_transition", "message": str(exc)}],
                 extra={"current": exc.current.value, "allowed": exc.allowed},
                 code="illegal_transition",
+            ) from None
+        except CaseNotReady as exc:
+            raise Conflict(
+                str(exc), errors=_missing_errors(case, exc.missing),
+                extra={"current": case.status, "missing": exc.missing}, code="not_ready",
             ) from None
         except StaleVersion as exc:
             raise PreconditionFailed(

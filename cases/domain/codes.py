@@ -269,5 +269,7 @@ _LABELS: dict[str, str] = {
     "in_treatment": "In treatment",
     "follow_up": "Follow-up",
     "pre_operative": "Pre-operative",
+    "pre_ablation": "Pre-ablation",
+    "post_operative": "Post-operative",
     "not_assessed": "Not assessed",
 }

@@ -94,7 +94,12 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule's result, with the rule id, a plain-English rationale and its source."""
+    """One rule's result, with the rule id, a plain-English rationale and its source.
+
+    ``rule_id`` is a public id of cases/domain/rulebook.py (docs/clinical-rules.md);
+    ``rationale_i18n`` holds the rationale as texts.py messages, so the pages can show it in
+    the reader's language (snapshots stored before it existed lack it: show ``rationale``).
+    """
 
     rule_id: str
     title: str
@@ -102,6 +107,7 @@ class Finding:
     rationale: str
     source: str
     evidence: str
+    rationale_i18n: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +134,7 @@ class Suggestion:
     key: str = ""
     purpose: str = ""
     prepares: str = ""
+    rationale_i18n: tuple[dict[str, Any], ...] = ()  # the rationale as texts.py messages
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,12 +3,15 @@
 ``case_readiness`` returns the unresolved requirements, each with a stable code and a plain-English
 message; an empty list means ready. boardsvc uses it to refuse agenda placement and to tell the
 coordinator why (the MDT standards ask for all imaging to be available at the meeting, R13 and
-clinical-rules.md §3).
+clinical-rules.md §3). cases.services.case_transition refuses "ready for MDT" while any is open
+(issue 11, item 10: ready means ready), and ``next_step`` tells the coordinator what to do next.
 """
 
 from __future__ import annotations
 
-from .codes import Urgency
+from dataclasses import dataclass
+
+from .codes import CaseStatus, Urgency
 from .facts import CaseFacts, Requirement
 from .scores import mirels_missing_components, sins_missing_components
 
@@ -73,3 +76,46 @@ def case_readiness(case: CaseFacts) -> list[Requirement]:
                 lesion.public_id,
             ))
     return out
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the coordinator does next with a case: a stable code and a plain-English message."""
+
+    code: str
+    message: str
+
+
+def next_step(*, status: str, unresolved: int, has_active_plan: bool) -> NextStep:
+    """The coordinator's next step for a case in ``status`` with ``unresolved`` readiness
+    requirements open. Pure; the case page renders it (translated by its code)."""
+    s = CaseStatus(status)
+    if s == CaseStatus.SUBMITTED:
+        if unresolved:
+            return NextStep("complete_referral",
+                            f"Complete the referral ({unresolved} item(s) listed under "
+                            "readiness), then mark it ready for MDT.")
+        return NextStep("mark_ready", "The referral is complete: mark it ready for MDT; it is "
+                        "then placed on the next meeting with room.")
+    if s == CaseStatus.READY_FOR_MDT:
+        return NextStep("await_placement", "Ready for MDT: it goes on the next meeting with "
+                        "room. Nothing to do unless placement reports a problem.")
+    if s == CaseStatus.LISTED:
+        return NextStep("await_meeting", "Listed for discussion: nothing to do before the "
+                        "meeting.")
+    if s == CaseStatus.DISCUSSED:
+        if has_active_plan:
+            return NextStep("book_plan", "Discussed: book the plan's procedures.")
+        return NextStep("no_plan", "Discussed without a treatment plan: move it to follow-up, "
+                        "or close it.")
+    if s == CaseStatus.PLAN_SCHEDULED:
+        return NextStep("start_treatment", "Procedures booked: move it to in treatment when "
+                        "the first one starts.")
+    if s == CaseStatus.IN_TREATMENT:
+        return NextStep("to_follow_up", "In treatment: move it to follow-up when the treatment "
+                        "is complete.")
+    if s == CaseStatus.FOLLOW_UP:
+        return NextStep("follow_up", "In follow-up: refer it to the MDT again (ready for MDT) "
+                        "if needed, or close it.")
+    return NextStep("closed", "Closed. Refer it again (ready for MDT) if the patient needs the "
+                    "board.")

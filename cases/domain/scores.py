@@ -1,7 +1,8 @@
 """Skeletal stability scores: SINS (spine), Mirels (long bones) and the need for consolidation.
 
-Pure functions; each returns a Finding carrying its rule id, rationale and source
-(clinical-rules.md §2.1 and §2.6). Thresholds come from cases/domain/thresholds.py.
+Pure functions; each returns a Finding carrying its rule id (DS-SINS, DS-MIRELS,
+DS-CONSOLIDATION), rationale and source from cases/domain/rulebook.py (docs/clinical-rules.md).
+Thresholds come from cases/domain/thresholds.py.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from .codes import (
     SkeletalSite,
 )
 from .facts import Finding, LesionFacts
+from .rulebook import finding
+from .texts import Message, joined, msg
 from .thresholds import DEFAULTS
-
-SINS_SOURCE = "Fisher et al. Spine 2010;35:E1221; clinical-rules.md §2.6"
-MIRELS_SOURCE = "Mirels, Clin Orthop 1989; clinical-rules.md §2.1"
 
 # Fisher 2010 point values.
 _SINS_LOCATION = {
@@ -100,19 +100,15 @@ def sins_category(score: int, thresholds: Mapping[str, float] = DEFAULTS) -> str
 
 
 def sins_assess(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS) -> Finding:
-    """SINS score and category of a spine lesion (rule 2.6.sins).
+    """SINS score and category of a spine lesion (rule DS-SINS).
 
     ``result`` is {"score": int | None, "category": str, "missing": [component, ...]}; with a
     missing component the score is None and the category 'incomplete'.
     """
     missing = sins_missing_components(lesion)
     if missing:
-        return Finding(
-            rule_id="2.6.sins", title="Spinal instability (SINS)",
-            result={"score": None, "category": "incomplete", "missing": missing},
-            rationale="SINS cannot be scored: record " + ", ".join(missing) + ".",
-            source=SINS_SOURCE, evidence="[I]",
-        )
+        return finding("DS-SINS", {"score": None, "category": "incomplete", "missing": missing},
+                       [msg("sins.incomplete", missing=missing)])
     location = lesion.sins_location or sins_location_for_level(lesion.vertebral_level)
     score = (
         _SINS_LOCATION[SinsLocation(location)]
@@ -125,19 +121,14 @@ def sins_assess(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS)
     category = sins_category(score, thresholds)
     low = int(thresholds["sins_potentially_unstable_min"])
     high = int(thresholds["sins_unstable_min"])
-    rationale = {
-        "stable": f"SINS {score} (below {low}): stable spine.",
-        "potentially_unstable": (
-            f"SINS {score} ({low}-{high - 1}): potentially unstable; surgical opinion and "
-            "consolidation should be considered."
-        ),
-        "unstable": f"SINS {score} ({high} or more): unstable; surgical opinion needed.",
+    message = {
+        "stable": msg("sins.stable", score=score, low=low),
+        "potentially_unstable": msg("sins.potentially_unstable", score=score, low=low,
+                                    high=high - 1),
+        "unstable": msg("sins.unstable", score=score, low=high),
     }[category]
-    return Finding(
-        rule_id="2.6.sins", title="Spinal instability (SINS)",
-        result={"score": score, "category": category, "missing": []},
-        rationale=rationale, source=SINS_SOURCE, evidence="[I]",
-    )
+    return finding("DS-SINS", {"score": score, "category": category, "missing": []},
+                   [message])
 
 
 def mirels_missing_components(lesion: LesionFacts) -> list[str]:
@@ -155,19 +146,15 @@ def mirels_category(score: int, thresholds: Mapping[str, float] = DEFAULTS) -> s
 
 
 def mirels_assess(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS) -> Finding:
-    """Mirels score of a long-bone lesion (rule 2.1.mirels).
+    """Mirels score of a long-bone lesion (rule DS-MIRELS).
 
     ``result`` is {"score", "category", "prophylactic_fixation": bool, "missing": [...]}.
     """
     missing = mirels_missing_components(lesion)
     if missing:
-        return Finding(
-            rule_id="2.1.mirels", title="Fracture risk (Mirels)",
-            result={"score": None, "category": "incomplete", "prophylactic_fixation": False,
-                    "missing": missing},
-            rationale="Mirels cannot be scored: record " + ", ".join(missing) + ".",
-            source=MIRELS_SOURCE, evidence="[I]",
-        )
+        return finding("DS-MIRELS", {"score": None, "category": "incomplete",
+                                     "prophylactic_fixation": False, "missing": missing},
+                       [msg("mirels.incomplete", missing=missing)])
     score = (
         _MIRELS_SITE[MirelsSite(lesion.mirels_site)]
         + _MIRELS_PAIN[MirelsPain(lesion.mirels_pain)]
@@ -176,60 +163,41 @@ def mirels_assess(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULT
     )
     category = mirels_category(score, thresholds)
     threshold = int(thresholds["mirels_fixation_min"])
-    rationale = {
-        "low_risk": f"Mirels {score} (below {threshold}): low fracture risk; "
-        "radiotherapy without fixation is reasonable.",
-        "borderline": f"Mirels {score} (= {threshold}): borderline fracture risk; "
-        "consider prophylactic fixation.",
-        "high_risk": f"Mirels {score} (above {threshold}): high fracture risk; "
-        "prophylactic fixation recommended.",
-    }[category]
-    return Finding(
-        rule_id="2.1.mirels", title="Fracture risk (Mirels)",
-        result={"score": score, "category": category,
-                "prophylactic_fixation": category != "low_risk", "missing": []},
-        rationale=rationale, source=MIRELS_SOURCE, evidence="[I]",
-    )
+    return finding("DS-MIRELS", {"score": score, "category": category,
+                                 "prophylactic_fixation": category != "low_risk", "missing": []},
+                   [msg(f"mirels.{category}", score=score, threshold=threshold)])
 
 
 def consolidation_assess(
     lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS
 ) -> Finding:
-    """Need for consolidation (rule 2.1.consolidation): SINS ≥ 7, Mirels ≥ 8, a lytic lesion
+    """Need for consolidation (rule DS-CONSOLIDATION): SINS ≥ 7, Mirels ≥ 8, a lytic lesion
     in a weight-bearing bone, or an existing pathological fracture.
 
     ``result`` is {"needed": bool, "reasons": [code, ...]}. Reason codes: sins, mirels,
     lytic_weight_bearing, pathological_fracture.
     """
     reasons: list[str] = []
-    texts: list[str] = []
+    texts: list[Message] = []
     if lesion.is_spine and not sins_missing_components(lesion):
         sins = sins_assess(lesion, thresholds).result["score"]
         if sins >= thresholds["sins_potentially_unstable_min"]:
             reasons.append("sins")
-            texts.append(f"SINS {sins} ≥ {int(thresholds['sins_potentially_unstable_min'])}")
+            texts.append(msg("reason.sins", score=sins,
+                             min=int(thresholds["sins_potentially_unstable_min"])))
     if lesion.is_long_bone and not mirels_missing_components(lesion):
         mirels = mirels_assess(lesion, thresholds).result["score"]
         if mirels >= thresholds["mirels_fixation_min"]:
             reasons.append("mirels")
-            texts.append(f"Mirels {mirels} ≥ {int(thresholds['mirels_fixation_min'])}")
+            texts.append(msg("reason.mirels", score=mirels,
+                             min=int(thresholds["mirels_fixation_min"])))
     weight_bearing = lesion.weight_bearing or lesion.site in WEIGHT_BEARING_SITES
     if lesion.pattern == LesionPattern.LYTIC and weight_bearing:
         reasons.append("lytic_weight_bearing")
-        texts.append("lytic lesion in a weight-bearing bone")
+        texts.append(msg("reason.lytic_weight_bearing"))
     if lesion.pathological_fracture:
         reasons.append("pathological_fracture")
-        texts.append("pathological fracture")
+        texts.append(msg("reason.pathological_fracture"))
     needed = bool(reasons)
-    rationale = (
-        "Consolidation needed: " + "; ".join(texts) + "."
-        if needed
-        else "No sign of a need for consolidation (SINS, Mirels, weight-bearing lytic lesion, "
-        "fracture)."
-    )
-    return Finding(
-        rule_id="2.1.consolidation", title="Need for consolidation",
-        result={"needed": needed, "reasons": reasons},
-        rationale=rationale,
-        source="clinical-rules.md §2.1 (Fisher 2010; Mirels 1989)", evidence="[I]",
-    )
+    message = msg("consolidation.needed", reasons=joined(texts, "; ")) if needed else msg("consolidation.none")
+    return finding("DS-CONSOLIDATION", {"needed": needed, "reasons": reasons}, [message])

@@ -1,8 +1,10 @@
-"""Vertebroplasty safety (§2.6) and the MSCC emergency pathway (R9-R12).
+"""Vertebroplasty safety (DS-VERTEBROPLASTY) and the MSCC emergency pathway (DS-MSCC).
 
 High-risk features (vertebra plana, posterior-wall interruption) are flags that call for an
-experienced operator and CT guidance; they are not exclusions (seed 003). Cord compression or
-myelopathy is an absolute contraindication: that patient belongs on the surgical/RT pathway.
+experienced operator and CT guidance; they are not exclusions. Cord compression or myelopathy is
+an absolute contraindication (Tsoumakidou G et al. CVIR 2017, CIRSE): that patient belongs on the
+surgical/RT pathway. The MSCC pathway follows NICE NG234 (2023) and QS56; its timing rules keep
+their ids R9, R10 and R12. See docs/clinical-rules.md.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Mapping
 
 from .codes import LesionPattern, Urgency
 from .facts import CaseFacts, Finding, LesionFacts
+from .rulebook import finding
+from .texts import Message, msg, render
 from .thresholds import DEFAULTS
 
 _BILSKY_LEVEL = {"0": 0, "1a": 1, "1b": 1, "1c": 1, "2": 2, "3": 3}
@@ -27,24 +31,22 @@ def cord_compression(lesion: LesionFacts) -> bool:
     return lesion.neurological_deficit or (level is not None and level >= 2)
 
 
-_ABSOLUTE_TEXT = {
-    "active_infection": "local or systemic infection",
-    "uncorrectable_coagulopathy": "uncorrectable coagulopathy",
-    "pmma_allergy": "PMMA allergy",
-    "asymptomatic": "asymptomatic lesion",
-    "cord_compression": "cord compression or myelopathy (surgical/RT pathway)",
-}
-_RELATIVE_TEXT = {
-    "epidural_extension": "epidural extension without neurology",
-    "posterior_wall": "posterior-wall involvement",
-    "radicular_pain": "radicular pain",
-    "vertebra_plana": "vertebra plana",
-    "blastic": "purely blastic lesion",
-}
+def in_spinal_canal(lesion: LesionFacts) -> bool:
+    """The tumour reaches into the spinal canal: epidural extension or any Bilsky grade from 1a.
+
+    Such a lesion lies against the thecal sac whatever distance was recorded, so every
+    proximity rule treats it as 0 mm from a neural structure.
+    """
+    level = bilsky_level(lesion.bilsky_grade)
+    return lesion.is_spine and (lesion.epidural_extension or (level is not None and level >= 1))
+
+
+_ABSOLUTE = ("active_infection", "uncorrectable_coagulopathy", "pmma_allergy", "asymptomatic",
+             "cord_compression")
 
 
 def vertebroplasty_assess(lesion: LesionFacts, case: CaseFacts) -> Finding:
-    """Vertebroplasty contraindications and high-risk features (rule 2.6.vertebroplasty).
+    """Vertebroplasty contraindications and high-risk features (rule DS-VERTEBROPLASTY).
 
     ``result`` is {"allowed": bool, "absolute": [...], "relative": [...], "high_risk": [...],
     "pathway": "surgery_or_rt" | ""}. ``allowed`` is False only for an absolute contraindication.
@@ -78,28 +80,37 @@ def vertebroplasty_assess(lesion: LesionFacts, case: CaseFacts) -> Finding:
             ("posterior_wall", lesion.posterior_wall_involved),
         ) if present
     ]
-    parts: list[str] = []
+    parts: list[Message] = []
     if absolute:
-        parts.append("Vertebroplasty contraindicated: " + ", ".join(
-            _ABSOLUTE_TEXT[a] for a in absolute) + ".")
+        parts.append(msg("vp.contraindicated", reasons=[msg(f"vp.abs.{a}") for a in absolute]))
         if compression:
-            parts.append("Refer to the surgical / radiotherapy pathway.")
+            parts.append(msg("vp.refer"))
     else:
-        parts.append("No absolute contraindication to vertebroplasty.")
+        parts.append(msg("vp.no_absolute"))
     if relative:
-        parts.append("Relative contraindications: " + ", ".join(
-            _RELATIVE_TEXT[r] for r in relative) + ".")
+        parts.append(msg("vp.relative", reasons=[msg(f"vp.rel.{r}") for r in relative]))
     if high_risk:
-        parts.append("High risk of cement leakage: needs an experienced operator, CT guidance, "
-                     "a longer slot and MDT confirmation (not an exclusion).")
-    return Finding(
-        rule_id="2.6.vertebroplasty", title="Vertebroplasty safety",
-        result={"allowed": not absolute, "absolute": absolute, "relative": relative,
-                "high_risk": high_risk, "pathway": "surgery_or_rt" if compression else ""},
-        rationale=" ".join(parts),
-        source="Seed 003; CIRSE 2017 (Tsoumakidou CVIR 40:331); clinical-rules.md §2.6",
-        evidence="[seed]" if high_risk and not absolute else "[I]",
+        parts.append(msg("vp.high_risk"))
+    return finding(
+        "DS-VERTEBROPLASTY",
+        {"allowed": not absolute, "absolute": absolute, "relative": relative,
+         "high_risk": high_risk, "pathway": "surgery_or_rt" if compression else ""},
+        parts,
     )
+
+
+def high_grade_compression(lesion: LesionFacts,
+                           thresholds: Mapping[str, float] = DEFAULTS) -> bool:
+    """Bilsky grade at or above ``mscc_bilsky_min`` (2 by default: the cord is deformed)."""
+    level = bilsky_level(lesion.bilsky_grade)
+    return level is not None and level >= thresholds["mscc_bilsky_min"]
+
+
+def mscc_suspected(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS) -> bool:
+    """This lesion makes MSCC suspected: a neurological deficit, or epidural extension with a
+    high-grade Bilsky compression."""
+    return lesion.neurological_deficit or (
+        lesion.epidural_extension and high_grade_compression(lesion, thresholds))
 
 
 def mscc_triggers(case: CaseFacts, thresholds: Mapping[str, float] = DEFAULTS) -> list[str]:
@@ -110,50 +121,38 @@ def mscc_triggers(case: CaseFacts, thresholds: Mapping[str, float] = DEFAULTS) -
         triggers.append("urgency_emergency")
     if any(lesion.neurological_deficit for lesion in case.lesions):
         triggers.append("neurological_deficit")
-    minimum = thresholds["mscc_bilsky_min"]
-    for lesion in case.lesions:
-        level = bilsky_level(lesion.bilsky_grade)
-        if lesion.epidural_extension and level is not None and level >= minimum:
-            triggers.append("high_grade_epidural")
-            break
+    if any(lesion.epidural_extension and high_grade_compression(lesion, thresholds)
+           for lesion in case.lesions):
+        triggers.append("high_grade_epidural")
     return triggers
 
 
-def mscc_assess(case: CaseFacts, thresholds: Mapping[str, float] = DEFAULTS) -> Finding:
-    """MSCC emergency pathway flag (rule R9-R12).
+def mscc_actions(thresholds: Mapping[str, float] = DEFAULTS) -> list[Message]:
+    """The R9, R10 and R12 actions of the MSCC pathway, with the site's hours."""
+    return [
+        msg("mscc.action.mri", hours=int(thresholds["mscc_mri_hours"])),
+        msg("mscc.action.rt", hours=int(thresholds["mscc_rt_hours"])),
+        msg("mscc.action.advice", hours=int(thresholds["mscc_expert_advice_hours"])),
+    ]
 
-    ``result`` is {"emergency": bool, "triggers": [...], "actions": [...]}. The case must not
-    wait for the weekly MDT when the flag is set.
+
+def mscc_assess(case: CaseFacts, thresholds: Mapping[str, float] = DEFAULTS) -> Finding:
+    """MSCC emergency pathway flag (rule DS-MSCC; timing rules R9, R10, R12).
+
+    ``result`` is {"emergency": bool, "triggers": [...], "actions": [...]} (actions in English,
+    for machines; the rationale carries them translated). The case must not wait for the weekly
+    MDT when the flag is set.
     """
     triggers = mscc_triggers(case, thresholds)
     if not triggers:
-        return Finding(
-            rule_id="R9-R12", title="MSCC emergency pathway",
-            result={"emergency": False, "triggers": [], "actions": []},
-            rationale="No sign of metastatic spinal cord compression (no neurological deficit, "
-            "no high-grade epidural compression, not flagged as an emergency).",
-            source="NICE NG234; QS56 (clinical-rules.md R9-R12)", evidence="[G]",
-        )
-    mri = int(thresholds["mscc_mri_hours"])
-    rt = int(thresholds["mscc_rt_hours"])
-    advice = int(thresholds["mscc_expert_advice_hours"])
-    actions = [
-        f"Whole-spine MRI within {mri} h of suspicion (R9).",
-        f"If not for surgery, start radiotherapy within {rt} h of the decision to treat (R10).",
-        f"Contact the MSCC coordinator now; expert advice within {advice} h (R12).",
+        return finding("DS-MSCC", {"emergency": False, "triggers": [], "actions": []},
+                       [msg("mscc.none")])
+    actions = mscc_actions(thresholds)
+    reasons = [
+        msg("mscc.reason.high_grade_epidural", grade=int(thresholds["mscc_bilsky_min"]))
+        if t == "high_grade_epidural" else msg(f"mscc.reason.{t}")
+        for t in triggers
     ]
-    reasons = {
-        "urgency_emergency": "referred as an emergency",
-        "neurological_deficit": "neurological deficit",
-        "high_grade_epidural": (
-            f"epidural extension with Bilsky grade ≥ {int(thresholds['mscc_bilsky_min'])}"
-        ),
-    }
-    return Finding(
-        rule_id="R9-R12", title="MSCC emergency pathway",
-        result={"emergency": True, "triggers": triggers, "actions": actions},
-        rationale="Suspected metastatic spinal cord compression ("
-        + ", ".join(reasons[t] for t in triggers) + "): " + " ".join(actions)
-        + " Do not wait for the weekly MDT.",
-        source="NICE NG234; QS56 statement 6; BMJ 2023;383:p1973", evidence="[G]",
-    )
+    parts = [msg("mscc.suspected", reasons=reasons), *actions, msg("mscc.no_wait")]
+    return finding("DS-MSCC", {"emergency": True, "triggers": triggers,
+                               "actions": [render(action) for action in actions]}, parts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .cazzato import cazzato_assess, disease_extent
+from .cazzato import disease_extent, lesion_suggestions
 from .facts import CaseFacts, CaseSupport, Finding, LesionFacts, LesionSupport
 from .scores import consolidation_assess, mirels_assess, sins_assess
 from .spine import mscc_assess, vertebroplasty_assess
@@ -20,8 +20,10 @@ from .vascularity import embolization_assess, hypervascular_assess
 def lesion_support(
     lesion: LesionFacts, case: CaseFacts, thresholds: Mapping[str, float] = DEFAULTS
 ) -> LesionSupport:
-    """Findings and suggestions for one lesion (SINS or Mirels where they apply,
-    consolidation, vascularity, embolization, vertebroplasty for spine lesions, Cazzato)."""
+    """Findings and suggestions for one lesion: SINS or Mirels where they apply,
+    consolidation, vascularity, embolization, vertebroplasty for spine lesions, then the
+    exclusions that removed suggestions (DS-HEAT-NEAR, DS-MSCC-NO-ABLATION) and the flowchart
+    summary (DS-CAZZATO)."""
     findings: list[Finding] = []
     if lesion.is_spine:
         findings.append(sins_assess(lesion, thresholds))
@@ -33,8 +35,8 @@ def lesion_support(
     findings.append(embolization_assess(lesion, hypervascular=hyper.result["hypervascular"]))
     if lesion.is_spine:
         findings.append(vertebroplasty_assess(lesion, case))
-    cazzato, suggestions = cazzato_assess(lesion, case, thresholds)
-    findings.append(cazzato)
+    walked, suggestions = lesion_suggestions(lesion, case, thresholds)
+    findings.extend(walked)
     return LesionSupport(lesion=lesion, findings=tuple(findings), suggestions=tuple(suggestions))
 
 

@@ -1,20 +1,11 @@
 """The registry of configurable clinical thresholds used by decision support.
 
-Every number the decision-support rules compare against lives here, with its default from
-../shared/domain/clinical-rules.md, the range a site may choose from, the unit, the rule it feeds,
-the rationale and the source (with its evidence tag). A site's override is stored in
-cases.models.SiteParameter; ``effective_thresholds`` merges overrides onto the defaults and
-ignores anything out of range, so a bad row can never silently change a recommendation.
-
-Rule ids used by decision support (clinical-rules.md):
-- ``2.1.cazzato``       §2.1 Cazzato et al. 2019 management flowchart
-- ``2.1.consolidation`` §2.1 "need for consolidation" inputs
-- ``2.1.mirels``        §2.1 Mirels score (long bones)
-- ``2.6.sins``          §2.6 SINS (spine stability)
-- ``2.4.hypervascular`` §2.4 hypervascular assessment (imaging first)
-- ``2.5.embolization``  §2.5 embolization candidacy and predictors; §2.3 pre-operative use
-- ``2.6.vertebroplasty``§2.6 vertebroplasty high-risk features and contraindications
-- ``R9-R12``            MSCC emergency pathway
+Every number the decision-support rules compare against lives here, with its default, the
+range a site may choose from, the unit, the rule it feeds (an id of cases/domain/rulebook.py, or
+a timing rule R9-R12), the rationale and the source (with its evidence tag). The same table is
+in docs/clinical-rules.md. A site's override is stored in cases.models.SiteParameter;
+``effective_thresholds`` merges overrides onto the defaults and ignores anything out of range,
+so a bad row can never silently change a recommendation.
 """
 
 from __future__ import annotations
@@ -55,64 +46,71 @@ def _fmt(value: float) -> str:
 _PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         key="oligo_max",
-        default=5, min=1, max=10, unit="metastases", rule_id="2.1.cazzato",
+        default=5, min=1, max=10, unit="metastases", rule_id="DS-EXTENT",
         rationale="At most this many known metastases counts as oligometastatic disease, "
         "for which the Cazzato flowchart proposes local treatment with curative intent.",
-        source="ESTRO/ASTRO oligometastasis consensus (1-5 lesions) [I]; Cazzato 2019 [seed]",
+        source="Lievens Y et al. Radiother Oncol 2020;148:157-66 (ESTRO-ASTRO, 1-5 lesions) "
+        "[G]; Cazzato RL et al. Radiol Med 2019;124:34-49 [G]; value: local consensus [I]",
     ),
     Parameter(
         key="small_lesion_mm",
-        default=30, min=10, max=60, unit="mm", rule_id="2.1.cazzato",
+        default=30, min=10, max=60, unit="mm", rule_id="DS-CAZZATO-CURATIVE-SMALL",
         rationale="A lesion up to this diameter is 'small': radiofrequency ablation can be "
         "curative; bigger lesions need microwave ablation or cryoablation.",
-        source="Filippiadis review PMC4035489 (ablation curative up to about 3 cm) [I]",
+        source="Filippiadis DK et al. Insights Imaging 2014;5:339-46 (ablation curative up to "
+        "about 3 cm) [S]; value: local consensus [I]",
     ),
     Parameter(
         key="near_structure_mm",
-        default=10, min=1, max=30, unit="mm", rule_id="2.1.cazzato",
+        default=10, min=1, max=30, unit="mm", rule_id="DS-HEAT-NEAR",
         rationale="A lesion this close (or closer) to a neural or vascular structure is 'very "
-        "close': electrochemotherapy or cryoablation instead of heat-based ablation.",
-        source="Cazzato et al. Radiol Med 2019 [seed]; threshold [I]",
+        "close': heat-based ablation (RFA, MWA, MRgFUS) is excluded in every branch; "
+        "electrochemotherapy, cryoablation with thermal protection or radiotherapy instead "
+        "(also DS-CAZZATO-CURATIVE-NEAR).",
+        source="Cazzato RL et al. Radiol Med 2019 [G]; Filippiadis DK et al. Insights Imaging "
+        "2014 [S]; value: local consensus [I]",
     ),
     Parameter(
         key="sins_potentially_unstable_min",
-        default=7, min=5, max=10, unit="points", rule_id="2.6.sins",
-        rationale="A SINS score from this value is 'potentially unstable': surgical opinion and "
-        "consolidation should be considered.",
-        source="Fisher et al. Spine 2010;35:E1221 [I]",
+        default=7, min=5, max=10, unit="points", rule_id="DS-SINS",
+        rationale="A SINS score from this value is 'potentially unstable': a surgical opinion is "
+        "suggested (DS-SINS-POTENTIAL) and consolidation should be considered.",
+        source="Fisher CG et al. Spine 2010;35:E1221-9 [G]",
     ),
     Parameter(
         key="sins_unstable_min",
-        default=13, min=11, max=18, unit="points", rule_id="2.6.sins",
-        rationale="A SINS score from this value is 'unstable'.",
-        source="Fisher et al. Spine 2010;35:E1221 [I]",
+        default=13, min=11, max=18, unit="points", rule_id="DS-SINS",
+        rationale="A SINS score from this value is 'unstable': stabilisation surgery is "
+        "suggested (DS-SINS-UNSTABLE).",
+        source="Fisher CG et al. Spine 2010;35:E1221-9 [G]",
     ),
     Parameter(
         key="mirels_fixation_min",
-        default=8, min=7, max=10, unit="points", rule_id="2.1.mirels",
-        rationale="A Mirels score from this value suggests prophylactic fixation "
-        "(the threshold value itself is borderline).",
-        source="Mirels, Clin Orthop 1989 [I]; clinical-rules.md §2.1 (Mirels ≥ 8) [I]",
+        default=8, min=7, max=10, unit="points", rule_id="DS-MIRELS",
+        rationale="A Mirels score from this value calls for consolidation; the value itself is "
+        "borderline, and above it prophylactic fixation is suggested (DS-MIRELS-FIXATION).",
+        source="Mirels H. Clin Orthop Relat Res 1989;(249):256-64 [S]",
     ),
     Parameter(
         key="pain_vas_min",
-        default=4, min=1, max=10, unit="VAS points", rule_id="2.1.cazzato",
+        default=4, min=1, max=10, unit="VAS points", rule_id="DS-CAZZATO-PAIN",
         rationale="Pain from this VAS score on a painful lesion counts as a 'need for pain "
         "management' in the palliative branch.",
-        source="Moderate pain threshold [I]",
+        source="Moderate pain threshold: local consensus [I]",
     ),
     Parameter(
         key="mscc_bilsky_min",
-        default=2, min=1, max=3, unit="Bilsky grade", rule_id="R9-R12",
+        default=2, min=1, max=3, unit="Bilsky grade", rule_id="DS-MSCC",
         rationale="Epidural extension of this Bilsky (ESCC) grade or higher is high-grade "
-        "compression and triggers the MSCC emergency pathway.",
-        source="Bilsky/ESCC scale; clinical-rules.md §2.6 [I]; NICE NG234 [G]",
+        "compression: it triggers the MSCC emergency pathway and a surgical opinion on "
+        "decompression (DS-BILSKY-HIGH).",
+        source="Bilsky MH et al. J Neurosurg Spine 2010;13:324-8 [G]; NICE NG234 2023 [G]",
     ),
     Parameter(
         key="mscc_mri_hours",
         default=24, min=1, max=24, unit="hours", rule_id="R9",
         rationale="Suspected MSCC: whole-spine MRI within this many hours of suspicion.",
-        source="NICE CG75/NG234; QS56 [G]",
+        source="NICE NG234 2023; NICE QS56 [G]",
     ),
     Parameter(
         key="mscc_rt_hours",
@@ -126,7 +124,7 @@ _PARAMETERS: tuple[Parameter, ...] = (
         default=24, min=1, max=24, unit="hours", rule_id="R12",
         rationale="MSCC: contact the MSCC coordinator at once; expert advice within this many "
         "hours.",
-        source="NICE NG234; BMJ 2023 summary [G]",
+        source="NICE NG234 2023 [G]",
     ),
 )
 

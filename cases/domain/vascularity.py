@@ -1,17 +1,21 @@
-"""Hypervascular assessment (§2.4) and embolization candidacy (§2.3, §2.5).
+"""Hypervascular assessment (DS-HYPERVASCULAR) and embolization candidacy (DS-EMBOLIZATION).
 
 Imaging first, histology second: hypervascular = imaging_confirmed OR (histology in HYPER_LIST
-AND not imaging_refuted). Embolization is never 'not feasible' because of size (no size limit
-for palliative use); it is not feasible when the artery of Adamkiewicz arises in the target
-field (Rossi, 454 cases [S]). TACE is never offered by default (seed).
+AND not imaging_refuted); the benefit of embolization before surgery is shown where the lesion
+is hypervascular, best where angiography confirms it (Gong Y et al. Front Oncol 2021; Clausen C
+et al. JVIR 2015). Embolization is never 'not feasible' because of size (no size limit for
+palliative use); it is not feasible when the artery of Adamkiewicz arises in the target field
+(Rossi G et al. Radiol Med 2011). TACE is never offered by default. See docs/clinical-rules.md.
 """
 
 from __future__ import annotations
 
 from .codes import Histology, LesionPattern, Vascularity
 from .facts import Finding, LesionFacts
+from .rulebook import finding
+from .texts import Message, code, msg
 
-# §2.4 left column: typically hypervascular histologies (embolization candidates).
+# Typically hypervascular histologies (embolization candidates); docs/clinical-rules.md.
 HYPER_LIST: frozenset[str] = frozenset(
     {
         Histology.RENAL_CELL,
@@ -37,64 +41,44 @@ VARIABLE_LIST: frozenset[str] = frozenset(
     }
 )
 
-HYPER_SOURCE = (
-    "clinical-rules.md §2.4 (seed 000: DCE-MRI over histology; Clausen JVIR 2015; "
-    "Gong Front Oncol 2021)"
-)
-
 
 def hypervascular_assess(lesion: LesionFacts, histology: str) -> Finding:
-    """Is the lesion hypervascular (rule 2.4.hypervascular)?
+    """Is the lesion hypervascular (rule DS-HYPERVASCULAR)?
 
     ``result`` is {"hypervascular": bool, "basis": "imaging" | "histology" | "none",
     "imaging_advised": bool}. Imaging (DCE-MRI, angiography) overrides histology both ways.
     """
-    histology_label = Histology(histology).label
+    histology_code = code("Histology", histology)
     if lesion.vascularity == Vascularity.HYPER:
-        return Finding(
-            rule_id="2.4.hypervascular", title="Hypervascular lesion",
-            result={"hypervascular": True, "basis": "imaging", "imaging_advised": False},
-            rationale="Hypervascular on imaging (DCE-MRI or angiography), whatever the "
-            "histology.",
-            source=HYPER_SOURCE, evidence="[S]",
-        )
+        return finding("DS-HYPERVASCULAR",
+                       {"hypervascular": True, "basis": "imaging", "imaging_advised": False},
+                       [msg("hyper.imaging")])
     if lesion.vascularity == Vascularity.HYPO:
-        note = (
-            f" Imaging overrides the usually hypervascular histology ({histology_label})."
-            if histology in HYPER_LIST
-            else ""
-        )
-        return Finding(
-            rule_id="2.4.hypervascular", title="Hypervascular lesion",
-            result={"hypervascular": False, "basis": "imaging", "imaging_advised": False},
-            rationale="Not hypervascular on imaging (DCE-MRI or angiography)." + note,
-            source=HYPER_SOURCE, evidence="[S]",
-        )
+        parts = [msg("hyper.imaging_refuted")]
+        if histology in HYPER_LIST:
+            parts.append(msg("hyper.imaging_overrides", histology=histology_code))
+        return finding("DS-HYPERVASCULAR",
+                       {"hypervascular": False, "basis": "imaging", "imaging_advised": False},
+                       parts)
     if histology in HYPER_LIST:
-        variable = " Vascularity of this histology varies." if histology in VARIABLE_LIST else ""
-        return Finding(
-            rule_id="2.4.hypervascular", title="Hypervascular lesion",
-            result={"hypervascular": True, "basis": "histology", "imaging_advised": True},
-            rationale=f"Presumed hypervascular from the histology ({histology_label}); "
-            f"vascularity not assessed on imaging.{variable} Confirm with DCE-MRI perfusion "
-            "or angiography.",
-            source=HYPER_SOURCE, evidence="[S]" if histology not in VARIABLE_LIST else "[seed]",
-        )
+        parts = [msg("hyper.histology", histology=histology_code)]
+        if histology in VARIABLE_LIST:
+            parts.append(msg("hyper.variable"))
+        parts.append(msg("hyper.confirm"))
+        return finding("DS-HYPERVASCULAR",
+                       {"hypervascular": True, "basis": "histology", "imaging_advised": True},
+                       parts)
     advised = histology in VARIABLE_LIST
-    return Finding(
-        rule_id="2.4.hypervascular", title="Hypervascular lesion",
-        result={"hypervascular": False, "basis": "none", "imaging_advised": advised},
-        rationale=(
-            f"Not presumed hypervascular: the histology ({histology_label}) is not typically "
-            "hypervascular and vascularity was not assessed on imaging."
-            + (" Its vascularity varies: DCE-MRI is advised." if advised else "")
-        ),
-        source=HYPER_SOURCE, evidence="[S]",
-    )
+    parts = [msg("hyper.none", histology=histology_code)]
+    if advised:
+        parts.append(msg("hyper.dce_advised"))
+    return finding("DS-HYPERVASCULAR",
+                   {"hypervascular": False, "basis": "none", "imaging_advised": advised}, parts)
 
 
 def embolization_predictors(lesion: LesionFacts) -> list[str]:
-    """Predictors of a successful embolization present on the lesion (§2.5, seed)."""
+    """Predictors of a successful embolization present on the lesion (lytic, rapid growth,
+    pathological fracture, intense enhancement)."""
     predictors = []
     if lesion.pattern == LesionPattern.LYTIC:
         predictors.append("lytic")
@@ -107,23 +91,8 @@ def embolization_predictors(lesion: LesionFacts) -> list[str]:
     return predictors
 
 
-_PREDICTOR_TEXT = {
-    "lytic": "lytic lesion",
-    "rapid_growth": "rapid growth",
-    "pathological_fracture": "pathological fracture",
-    "intense_enhancement": "intense contrast enhancement",
-}
-
-
-def embolization_assess(lesion: LesionFacts, *, hypervascular: bool) -> Finding:
-    """Embolization candidacy (rule 2.5.embolization).
-
-    ``result`` is {"feasible", "candidate", "preop_recommended", "indications": [...],
-    "predictors": [...]}. Not feasible when the artery of Adamkiewicz is in the field (re-discuss).
-    Pre-operative embolization is recommended only for a hypervascular lesion (§2.3).
-    Candidate = feasible and (hypervascular, canal extension or soft-tissue extension).
-    """
-    predictors = embolization_predictors(lesion)
+def embolization_indications(lesion: LesionFacts, *, hypervascular: bool) -> list[str]:
+    """Why the lesion could be embolized: hypervascular, canal or soft-tissue extension."""
     indications: list[str] = []
     if hypervascular:
         indications.append("hypervascular")
@@ -131,39 +100,38 @@ def embolization_assess(lesion: LesionFacts, *, hypervascular: bool) -> Finding:
         indications.append("canal_extension")
     if lesion.soft_tissue_extension:
         indications.append("soft_tissue_extension")
+    return indications
+
+
+def embolization_assess(lesion: LesionFacts, *, hypervascular: bool) -> Finding:
+    """Embolization candidacy (rule DS-EMBOLIZATION).
+
+    ``result`` is {"feasible", "candidate", "preop_recommended", "indications": [...],
+    "predictors": [...]}. Not feasible when the artery of Adamkiewicz is in the field (re-discuss).
+    Pre-operative embolization is recommended only for a hypervascular lesion (DS-PREOP-EMBO
+    then links it to the surgery suggested or chosen).
+    Candidate = feasible and (hypervascular, canal extension or soft-tissue extension).
+    """
+    predictors = embolization_predictors(lesion)
+    indications = embolization_indications(lesion, hypervascular=hypervascular)
     if lesion.adamkiewicz_in_field:
-        return Finding(
-            rule_id="2.5.embolization", title="Arterial embolization",
-            result={"feasible": False, "candidate": False, "preop_recommended": False,
-                    "indications": indications, "predictors": predictors},
-            rationale="Not feasible: the artery of Adamkiewicz arises in the target field. "
-            "Re-discuss at the MDT.",
-            source="Rossi et al. Radiol Med (454 embolizations); clinical-rules.md §2.5",
-            evidence="[S]",
-        )
+        return finding("DS-EMBOLIZATION",
+                       {"feasible": False, "candidate": False, "preop_recommended": False,
+                        "indications": indications, "predictors": predictors},
+                       [msg("embo.not_feasible")])
     candidate = bool(indications)
-    parts = []
+    parts: list[Message] = []
     if candidate:
-        parts.append("Candidate for embolization (" + ", ".join(
-            i.replace("_", " ") for i in indications) + ").")
+        parts.append(msg("embo.candidate",
+                         indications=[msg(f"indication.{i}") for i in indications]))
     else:
-        parts.append("No indication for embolization (not hypervascular, no canal or "
-                     "soft-tissue extension).")
-    if hypervascular:
-        parts.append("Pre-operative embolization recommended before surgery on this lesion.")
-    else:
-        parts.append("Pre-operative embolization not recommended: the lesion is not "
-                     "hypervascular (no blood-loss benefit shown).")
+        parts.append(msg("embo.no_indication"))
+    parts.append(msg("embo.preop_recommended" if hypervascular
+                     else "embo.preop_not_recommended"))
     if predictors:
-        parts.append("Predictors of success: " + ", ".join(
-            _PREDICTOR_TEXT[p] for p in predictors) + ".")
-    parts.append("No size limit for palliative use; repeatable (R7). TACE is not a default "
-                 "option.")
-    return Finding(
-        rule_id="2.5.embolization", title="Arterial embolization",
-        result={"feasible": True, "candidate": candidate, "preop_recommended": hypervascular,
-                "indications": indications, "predictors": predictors},
-        rationale=" ".join(parts),
-        source="clinical-rules.md §2.3 and §2.5 (seed 000; Clausen JVIR 2015; Gong 2021)",
-        evidence="[seed]",
-    )
+        parts.append(msg("embo.predictors",
+                         predictors=[msg(f"predictor.{p}") for p in predictors]))
+    parts.append(msg("embo.no_size_limit"))
+    return finding("DS-EMBOLIZATION",
+                   {"feasible": True, "candidate": candidate, "preop_recommended": hypervascular,
+                    "indications": indications, "predictors": predictors}, parts)

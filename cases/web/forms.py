@@ -14,6 +14,7 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from cases.domain.intake import lesion_inconsistencies
 from cases.models import Case, Lesion, Patient
 from cases.services import CASE_FIELDS, LESION_FIELDS
 from cases.web.labels import choices
@@ -167,6 +168,16 @@ class LesionForm(forms.Form):
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in LESION_GROUPS]
+
+    def add_consistency_errors(self) -> None:
+        """Put this lesion's contradictions (cases/domain/intake.py, the rules the service
+        applies) beside their fields even when another field failed, so the page shows every
+        problem in one round. Call after ``is_valid``."""
+        cleaned = getattr(self, "cleaned_data", {})
+        values = {name: cleaned.get(name, self[name].value()) for name in LESION_FIELDS}
+        for issue in lesion_inconsistencies(values):
+            if issue.field in self.fields and issue.field not in self.errors:
+                self.add_error(issue.field, issue.message)
 
     def service_data(self) -> dict[str, Any]:
         return {name: value for name, value in self.cleaned_data.items()

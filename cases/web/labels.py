@@ -7,10 +7,14 @@ a code added later, so a missing translation never breaks a page.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.domain import codes
+from cases.domain.texts import render_all
 
 LABELS: dict[str, dict[str, Promise]] = {
     "Urgency": {
@@ -94,6 +98,13 @@ LABELS: dict[str, dict[str, Promise]] = {
         'palliative': _('Palliative'),
         'curative': _('Curative'),
         'adjuvant': _('Adjuvant'),
+    },
+    "ProcedurePurpose": {
+        'pre_operative': _('Pre-operative'),
+        'pre_ablation': _('Pre-ablation'),
+        'palliative': _('Palliative'),
+        'curative': _('Curative'),
+        'post_operative': _('Post-operative'),
     },
     "Intent": {
         'curative': _('Curative'),
@@ -182,3 +193,78 @@ def choices(vocabulary: str, *, blank: str | None = None) -> list[tuple[str, str
     """Translated (value, label) choices, optionally preceded by a blank option."""
     items: list[tuple[str, str]] = [(v, str(label)) for v, label in LABELS[vocabulary].items()]
     return ([("", blank)] if blank is not None else []) + items
+
+
+# Titles of the decision-support rules (cases/domain/rulebook.py), by rule id. The rationales
+# are translated from their message keys (cases/domain/texts.py), not here.
+RULE_TITLES: dict[str, Promise] = {
+    "DS-EXTENT": _("Disease extent"),
+    "DS-SINS": _("Spinal instability (SINS)"),
+    "DS-MIRELS": _("Fracture risk (Mirels)"),
+    "DS-CONSOLIDATION": _("Need for consolidation"),
+    "DS-HYPERVASCULAR": _("Hypervascular lesion"),
+    "DS-EMBOLIZATION": _("Arterial embolization"),
+    "DS-VERTEBROPLASTY": _("Vertebroplasty safety"),
+    "DS-MSCC": _("MSCC emergency pathway"),
+    "DS-MSCC-SURGERY": _("Surgery for cord compression"),
+    "DS-MSCC-NO-ABLATION": _("No ablation or cement with cord compression and deficit"),
+    "DS-BILSKY-HIGH": _("High-grade epidural compression"),
+    "DS-SINS-UNSTABLE": _("Unstable spine (SINS)"),
+    "DS-SINS-POTENTIAL": _("Potentially unstable spine (SINS)"),
+    "DS-MIRELS-FIXATION": _("Prophylactic fixation (Mirels)"),
+    "DS-PREOP-EMBO": _("Pre-operative embolization"),
+    "DS-PREABLATION-EMBO": _("Embolization before thermal ablation"),
+    "DS-HEAT-NEAR": _("Heat-based ablation near neural or vascular structures"),
+    "DS-CAZZATO": _("Management flowchart (Cazzato 2019)"),
+    "DS-CAZZATO-CURATIVE-NEAR": _("Curative ablation near a structure"),
+    "DS-CAZZATO-CURATIVE-SMALL": _("Curative ablation, small lesion"),
+    "DS-CAZZATO-CURATIVE-BIG": _("Curative ablation, big lesion"),
+    "DS-ABLATION-CEMENT": _("Ablation with cementoplasty"),
+    "DS-CAZZATO-CONSOLIDATION": _("Palliative consolidation"),
+    "DS-CAZZATO-PAIN": _("Palliative pain management"),
+    "DS-CAZZATO-SIZE-REDUCTION": _("Palliative embolization"),
+    "DS-CAZZATO-RT": _("Radiotherapy"),
+}
+
+
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def _localized(item: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A copy of one finding or suggestion with its title and rationale in ``lang``.
+
+    Items stored before rationales carried message keys (old decision snapshots) keep their
+    English rationale; a title with no translation keeps the English one.
+    """
+    out = dict(item)
+    title = RULE_TITLES.get(str(item.get("rule_id", "")))
+    if "title" in item and title is not None:
+        out["title"] = str(title)
+    messages = item.get("rationale_i18n")
+    if lang != "en" and messages:
+        text = render_all(messages, lang, code_label)
+        if text:
+            out["rationale"] = text
+    return out
+
+
+def support_localized(support: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Decision support (cases.selectors.case_decision_support) with every finding title and
+    every finding and suggestion rationale in the active language (or ``lang``).
+
+    The API and the stored snapshots stay in English; only what a page shows is translated.
+    """
+    lang = lang or _language()
+    return {
+        **support,
+        "case": [_localized(f, lang) for f in support.get("case", []) or []],
+        "lesions": [
+            {
+                **item,
+                "findings": [_localized(f, lang) for f in item.get("findings", []) or []],
+                "suggestions": [_localized(s, lang) for s in item.get("suggestions", []) or []],
+            }
+            for item in support.get("lesions", []) or []
+        ],
+    }

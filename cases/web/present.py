@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cases.domain.purposes import legacy_purpose
 from cases.models import Case, Lesion
-from cases.web.labels import code_label
+from cases.web.labels import code_label, support_localized
 
 # Findings shown as "scores" beside each lesion (rule ids in clinical-rules.md §2).
 _SCORE_KEYS = ("score", "category")
@@ -72,7 +73,9 @@ def lesion_rows(case: Case, support: dict[str, Any]) -> list[dict[str, Any]]:
                     "procedure_label": code_label("ProcedureType", suggestion["procedure_type"]),
                     "intent_label": code_label("Intent", suggestion.get("intent", "")),
                     "purpose_label": code_label(
-                        "EmbolizationPurpose", suggestion.get("embolization_purpose", "")
+                        "ProcedurePurpose", legacy_purpose(
+                            suggestion.get("purpose") or suggestion.get("embolization_purpose")
+                            or "")
                     ),
                 }
                 for suggestion in item.get("suggestions", [])
@@ -82,7 +85,9 @@ def lesion_rows(case: Case, support: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def case_summary(case: Case, support: dict[str, Any], *, today: date) -> dict[str, Any]:
-    """Everything a case card shows. No identifier values: only the pseudonym."""
+    """Everything a case card shows. No identifier values: only the pseudonym. Finding titles
+    and rationales are in the active language (``support_localized``)."""
+    support = support_localized(support)
     return {
         "case": case,
         "public_id": str(case.public_id),

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors, services
+from cases.domain.codes import CaseStatus
 from cases.domain.lifecycle import IllegalTransition, allowed_transitions
-from cases.models import Case
+from cases.domain.readiness import next_step
+from cases.models import Case, PlannedProcedure
 from cases.web.forms import CaseForm, LesionFormSet, PatientForm, attach_service_errors
 from cases.web.labels import choices, code_label
 from cases.web.present import case_summary
@@ -101,6 +107,8 @@ def case_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Case submitted for patient %(pseudonym)s.")
                              % {"pseudonym": str(case.patient.public_id)[:8]})
             return redirect("cases_web:case_detail", public_id=case.public_id)
+        for form in lesions.forms:
+            form.add_consistency_errors()
         return _intake(request, patient_form, case_form, lesions, status=400)
     patient_form = PatientForm(prefix="patient")
     case_form = CaseForm(prefix="case", initial={"requested_board": "bone-mets-spine"})
@@ -145,6 +153,11 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         except services.StaleVersion:
             messages.error(request, _("This case was changed by someone else. Review the "
                                       "current version and try again."))
+        except services.CaseNotReady as exc:
+            # Ready means ready: say every missing item (also listed under readiness).
+            messages.error(request, _("The case is not ready for MDT yet. Missing: %(items)s")
+                           % {"items": " ".join(f"({n}) {item['message']}" for n, item
+                                                in enumerate(exc.missing, start=1))})
         except (IllegalTransition, ValueError) as exc:
             messages.error(request, _("This status change is not allowed: %(reason)s")
                            % {"reason": str(exc)})
@@ -155,12 +168,47 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     readiness = selectors.case_readiness(case=case)
     audit_record(principal=principal, action="read", object_type="case",
                  object_id=case.public_id, patient_pseudonym=case.patient.public_id)
-    plan = case.plans.filter(status="active").prefetch_related("procedures").first()
+    plan = case.plans.filter(status="active").prefetch_related(Prefetch(
+        "procedures", queryset=PlannedProcedure.objects.select_related(
+            "prepares", "same_session_with"))).first()
     return render_page(request, "cases/case_detail.html", {
         "c": case_summary(case, support, today=timezone.localdate()),
         "case": case, "support": support, "readiness": readiness, "plan": plan,
         "next_statuses": _next_statuses(case.status),
+        "next_step": _next_step(case, readiness=readiness, has_plan=plan is not None),
     }, section="cases")
+
+
+_NEXT_STEP_TEXT = {
+    "complete_referral": _lazy("Complete the referral: resolve the items listed under "
+                               "readiness, then mark it ready for MDT."),
+    "mark_ready": _lazy("The referral is complete: mark it ready for MDT. It is then placed on "
+                        "the next meeting with room."),
+    "await_placement": _lazy("Ready for MDT: it goes on the next meeting with room. Nothing to "
+                             "do unless placement reports a problem."),
+    "await_meeting": _lazy("Listed for discussion: nothing to do before the meeting."),
+    "book_plan": _lazy("Discussed: book the plan's procedures."),
+    "no_plan": _lazy("Discussed without a treatment plan: move it to follow-up, or close it."),
+    "start_treatment": _lazy("Procedures booked: move it to in treatment when the first one "
+                             "starts."),
+    "to_follow_up": _lazy("In treatment: move it to follow-up when the treatment is complete."),
+    "follow_up": _lazy("In follow-up: refer it to the MDT again (ready for MDT) if needed, or "
+                       "close it."),
+    "closed": _lazy("Closed. Refer it again (ready for MDT) if the patient needs the board."),
+}
+
+
+def _next_step(case: Case, *, readiness: list[dict[str, str]], has_plan: bool
+               ) -> dict[str, Any]:
+    """The coordinator's next step (cases/domain/readiness.next_step), with where the case
+    stands on the agendas (boardsvc, through settings.BOARDSVC_CASE_AGENDA_SUMMARY)."""
+    step = next_step(status=case.status, unresolved=len(readiness), has_active_plan=has_plan)
+    agenda: dict[str, Any] = {}
+    path = getattr(settings, "BOARDSVC_CASE_AGENDA_SUMMARY", "")
+    if path and case.status in (CaseStatus.READY_FOR_MDT, CaseStatus.LISTED):
+        agenda = import_string(path)(case_id=case.pk)
+    return {"code": step.code, "message": _NEXT_STEP_TEXT.get(step.code, step.message),
+            "listed": agenda.get("listed"), "last_placement": agenda.get("last_placement")}
 
 
 def _next_statuses(status: str) -> list[tuple[str, str]]:

@@ -321,6 +321,10 @@ if env_bool("DJANGO_BEHIND_PROXY", False):
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "boardsvc@localhost")
+# The operations mailbox(es) that receive audit-chain checkpoints and dead-letter alerts by
+# e-mail (mail_admins), besides the in-app notifications to administrator accounts.
+ADMINS = [(address, address) for address in env_list("DJANGO_ADMINS", [])]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ----------------------------------------------------------------------------------
 # With CELERY_BROKER_URL set: a real broker (Redis). Without it, the embedded default uses
@@ -429,6 +433,14 @@ BOARDSVC_CASE_ACCESS_POLICY = "boardsvc.access.BoardCaseAccessPolicy"
 # Tasks enqueued (after commit, through the outbox) when a case becomes ready for MDT. Named
 # here so cases need not import boardsvc.
 BOARDSVC_ON_CASE_READY_TASKS = ["boardsvc.tasks.agenda_place_case"]
+# Tasks enqueued the same way when a case arrives or changes: a suspected MSCC reaches the
+# board's on-call people at once (R12), whatever its readiness.
+BOARDSVC_ON_CASE_SUBMITTED_TASKS = ["boardsvc.tasks.emergency_alert"]
+# Where a case stands on the agendas (for the coordinator's "next step" on the case page).
+BOARDSVC_CASE_AGENDA_SUMMARY = "boardsvc.selectors.case_agenda_summary"
+# When the MDT decision behind a plan was recorded (R10's clock starts there): scheduling asks
+# this function by name, so it need not import boardsvc.
+BOARDSVC_DECISION_CLOCK = "boardsvc.clocks.decision_times"
 # Demo seeders run in order by `manage.py seed_demo` (boards and members, then resources, then
 # cases, which are placed on agendas as they become ready).
 BOARDSVC_DEMO_SEEDERS = [

@@ -14,10 +14,12 @@ from scheduling.domain.errors import (
     BookingNotChangeable,
     HardRuleViolation,
     ProcedureAlreadyBooked,
+    SameSessionRequired,
     SchedulingError,
     SlotTaken,
 )
 from scheduling.domain.types import Violation
+from scheduling.domain.verdicts import RuleVerdict
 
 READ = ({"coordinator", "member"}, "bookings:read")
 WRITE = ({"coordinator"}, "bookings:write")
@@ -32,12 +34,28 @@ def violation_body(v: Violation) -> dict[str, Any]:
         "bookings": list(v.booking_ids),
         "off_by_minutes": int(v.off_by.total_seconds() // 60),
         "message": v.message,
+        "scope_note": v.scope_note,
+    }
+
+
+def verdict_body(v: RuleVerdict) -> dict[str, Any]:
+    """One rule's verdict on a pair of procedures (issue 11, item 3): satisfied, violated,
+    pending (one not booked yet) or not_applicable, with the reason; never silent."""
+    return {
+        "rule": v.rule_id,
+        "rule_code": v.rule_code,
+        "severity": v.severity,
+        "status": v.status.value,
+        "procedures": list(v.procedure_ids),
+        "reason": v.reason,
+        "scope_note": v.scope_note,
+        "basis": v.basis,
     }
 
 
 def api_error(exc: Exception) -> exceptions.APIException:
-    """Domain error → API error. SlotTaken, hard rules, status conflicts and a procedure
-    already booked are 409; the rest are 400 with the field and rule named; a stale If-Match
+    """Domain error → API error. SlotTaken, hard rules, status conflicts, a procedure
+    already booked and a same-session pair split (rule ``same_session``) are 409; the rest are 400 with the field and rule named; a stale If-Match
     is 412."""
     if isinstance(exc, StaleVersion):
         return PreconditionFailed(
@@ -51,7 +69,8 @@ def api_error(exc: Exception) -> exceptions.APIException:
             extra={"violations": [violation_body(v) for v in exc.violations]},
             code="hard-rule",
         )
-    if isinstance(exc, (SlotTaken, BookingNotChangeable, ProcedureAlreadyBooked)):
+    if isinstance(exc, (SlotTaken, BookingNotChangeable, ProcedureAlreadyBooked,
+                        SameSessionRequired)):
         return Conflict(exc.message, errors=[{"field": exc.field, "rule": exc.rule,
                                               "message": exc.message}],
                         code=exc.rule.replace("_", "-"))
@@ -66,4 +85,4 @@ class SchedulingApiView(ProjectApiView):
 
 
 __all__ = ["ADMIN_ONLY", "READ", "WRITE", "SchedulingApiView", "api_error", "method_router",
-           "violation_body"]
+           "verdict_body", "violation_body"]

@@ -33,13 +33,14 @@ from core.audit import audit_record, audit_record_many
 from core.dates import slot_search_max_days
 from core.history import revision_list
 from core.models import AuditEvent
-from scheduling import selectors, services
+from scheduling import courses, selectors, services
 from scheduling.api.base import (
     ADMIN_ONLY,
     READ,
     WRITE,
     SchedulingApiView,
     api_error,
+    verdict_body,
     violation_body,
 )
 from scheduling.domain import rule_limits
@@ -120,14 +121,96 @@ class ViolationOut(serializers.Serializer):
     bookings = serializers.ListField(child=serializers.CharField())
     off_by_minutes = serializers.IntegerField()
     message = serializers.CharField()
+    scope_note = serializers.CharField(
+        help_text="Set when the rule was applied at patient scope because a target lesion is "
+                  "missing (e.g. \"applied at patient scope: the surgery has no target "
+                  "lesion\"); empty otherwise.")
+
+
+class VerdictOut(serializers.Serializer):
+    """One rule's verdict on the plan (issue 11, item 3): a rule is never skipped in silence."""
+
+    rule = serializers.CharField(help_text="R1..R18, or same_session.")
+    rule_code = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["satisfied", "violated", "pending", "not_applicable"],
+        help_text="pending: the rule binds the pair but a procedure is not booked yet; "
+                  "not_applicable: the rule does not bind them (reason says why).")
+    procedures = serializers.ListField(child=serializers.UUIDField())
+    reason = serializers.CharField()
+    scope_note = serializers.CharField()
+    basis = serializers.CharField(
+        help_text="Why the rule binds the pair: linked (one prepares the other), same_lesion, "
+                  "same_patient, patient_fallback (a target lesion is missing) or "
+                  "same_session.")
+
+
+class FractionOut(serializers.Serializer):
+    """One fraction of a radiotherapy course (R17)."""
+
+    id = serializers.UUIDField(source="public_id")
+    fraction_number = serializers.IntegerField(allow_null=True)
+    resource = serializers.UUIDField(source="resource.public_id")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
 
 
 class BookingWriteOut(BookingOut):
-    """A booking after a write, with the soft-rule warnings it raised; ``course`` lists every
-    fraction of a radiotherapy course booked in one request."""
+    """A booking after a write, with the soft-rule warnings it raised. For a radiotherapy
+    course (R17), which is booked, moved and cancelled as one: ``course`` lists the ids of the
+    fractions the request wrote and ``fractions`` the fractions themselves, in time order (the
+    booking itself is the first of them)."""
 
     warnings = ViolationOut(many=True)
     course = serializers.ListField(child=serializers.UUIDField(), required=False)
+    fractions = FractionOut(many=True, required=False)
+
+
+class BookingCourseOut(BookingOut):
+    """A booking after a cancellation; for a radiotherapy fraction, ``fractions`` lists every
+    fraction the request cancelled with it (the whole course not yet done)."""
+
+    fractions = FractionOut(many=True, required=False)
+
+
+class DeadlineOut(serializers.Serializer):
+    """A clock running for the plan from a case event (R9-R11): the suspicion of MSCC or of
+    spinal metastases, or the decision to treat."""
+
+    rule = serializers.CharField(source="rule_id")
+    rule_code = serializers.CharField()
+    severity = serializers.CharField(help_text="The rule's severity while the deadline can be "
+                                               "met; a missed deadline is reported as soft.")
+    event = serializers.ChoiceField(choices=["suspicion", "decision_to_treat"])
+    event_at = serializers.DateTimeField()
+    due = serializers.DateTimeField(help_text="The measured procedure must start by then.")
+    procedure_types = serializers.ListField(child=serializers.CharField())
+    missed = serializers.BooleanField(help_text="The deadline has passed: book the earliest "
+                                                "slot.")
+    message = serializers.CharField()
+
+
+def _course_extra(bookings: tuple[Booking, ...] | list[Booking]) -> dict[str, Any]:
+    """The course part of a write's response: empty unless radiotherapy fractions were written."""
+    if not bookings or bookings[0].fraction_number is None:
+        return {}
+    ordered = sorted(bookings, key=lambda b: (b.start, b.pk))
+    return {"course": [str(b.public_id) for b in ordered],
+            "fractions": FractionOut(ordered, many=True).data}
+
+
+def _deadline_body(deadline: Any, *, tz: str, now: Any) -> dict[str, Any]:
+    return {
+        "rule": deadline.rule_id, "rule_code": deadline.rule_code,
+        "severity": deadline.severity_at(now).value, "event": deadline.event,
+        "event_at": deadline.event_at, "due": deadline.due,
+        "procedure_types": sorted(deadline.procedure_types),
+        "missed": deadline.missed(now),
+        "message": f"{deadline.rule_id}: {deadline.describe(tz)}.",
+    }
 
 
 class BookingRevisionOut(serializers.Serializer):
@@ -382,8 +465,7 @@ class BookingCreateApi(SchedulingApiView):
             raise api_error(exc) from None
         first = selectors.booking_list(principal=self.principal).get(pk=outcome.booking.pk)
         extra = {"warnings": [violation_body(w) for w in outcome.warnings]}
-        if len(outcome.bookings) > 1:
-            extra["course"] = [str(b.public_id) for b in outcome.bookings]
+        extra.update(_course_extra(outcome.bookings))
         response = _booking_response(first, status_code=status.HTTP_201_CREATED, extra=extra)
         response["Location"] = f"/api/v1/bookings/{first.public_id}/"
         return response
@@ -418,7 +500,9 @@ class BookingHistoryApi(SchedulingApiView):
 
 
 class BookingMoveApi(SchedulingApiView):
-    """POST /bookings/{id}/move/ with If-Match: new start (and optionally end and resource)."""
+    """POST /bookings/{id}/move/ with If-Match: new start (and optionally end and resource).
+    A radiotherapy fraction moves with the rest of its course (R17): the later fractions not yet
+    done follow on the next working days (``course`` / ``fractions`` in the response)."""
 
     access = {"POST": WRITE}
     if_match = "required"  # published in the schema: missing → 428, stale → 412
@@ -463,11 +547,13 @@ class BookingMoveApi(SchedulingApiView):
             raise api_error(exc) from None
         moved = selectors.booking_get(principal=self.principal, public_id=str(public_id))
         return _booking_response(moved, extra={
-            "warnings": [violation_body(w) for w in outcome.warnings]})
+            "warnings": [violation_body(w) for w in outcome.warnings],
+            **_course_extra(outcome.bookings)})
 
 
 class BookingCancelApi(SchedulingApiView):
-    """POST /bookings/{id}/cancel/ (If-Match optional): frees the slot."""
+    """POST /bookings/{id}/cancel/ (If-Match optional): frees the slot. A radiotherapy fraction
+    is cancelled with its whole course not yet done (R17; ``fractions`` in the response)."""
 
     access = {"POST": WRITE}
     if_match = "optional"
@@ -475,19 +561,25 @@ class BookingCancelApi(SchedulingApiView):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
-    @extend_schema(operation_id="booking_cancel", request=InputSerializer, responses=BookingOut)
+    @extend_schema(operation_id="booking_cancel", request=InputSerializer,
+                   responses=BookingCourseOut)
     def post(self, request: Request, public_id: object) -> Response:
         booking = _booking_or_404(self, public_id, AuditEvent.Action.UPDATE)
         version = expected_version(request) if request.headers.get("If-Match") else None
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The fractions the cancellation takes with it (the course not yet done).
+        course = [b.pk for b in courses.course_fractions(booking)
+                  if b.fraction_number is not None and b.status in courses.CHANGEABLE]
         try:
             services.booking_cancel(booking=booking, principal=self.principal,
                                     reason=data.validated_data["reason"], expected_version=version)
         except (SchedulingError, StaleVersion) as exc:
             raise api_error(exc) from None
+        cancelled = list(Booking.objects.filter(pk__in=course).select_related("resource"))
         return _booking_response(
-            selectors.booking_get(principal=self.principal, public_id=str(public_id)))
+            selectors.booking_get(principal=self.principal, public_id=str(public_id)),
+            extra={"fractions": _course_extra(cancelled)["fractions"]} if cancelled else None)
 
 
 class BookingDoneApi(SchedulingApiView):
@@ -513,8 +605,11 @@ class BookingDoneApi(SchedulingApiView):
 
 
 class PlanValidationApi(SchedulingApiView):
-    """GET /plans/{id}/validation/: current violations, stored ones (with acknowledgements), and
-    allowed start windows for each procedure not yet booked."""
+    """GET /plans/{id}/validation/: current violations, stored ones (with acknowledgements), a
+    verdict per rule and pair of procedures (satisfied, violated, pending, not_applicable with
+    the reason), the case clocks running for the plan (R9-R11: ``deadlines``, from the MSCC
+    suspicion or the decision to treat) and allowed start windows for each procedure not yet
+    booked (narrowed to those deadlines)."""
 
     access = {"GET": READ}
 
@@ -524,6 +619,8 @@ class PlanValidationApi(SchedulingApiView):
             "valid": serializers.BooleanField(),
             "violations": ViolationOut(many=True),
             "stored_violations": StoredViolationOut(many=True),
+            "verdicts": VerdictOut(many=True),
+            "deadlines": DeadlineOut(many=True),
             "windows": inline_serializer("PlanProcedureWindows", {
                 "procedure": serializers.UUIDField(),
                 "procedure_type": serializers.CharField(),
@@ -540,15 +637,19 @@ class PlanValidationApi(SchedulingApiView):
         }))
     def get(self, request: Request, public_id: object) -> Response:
         plan = selectors.plan_get(principal=self.principal, public_id=str(public_id))
-        report = selectors.plan_validation_report(plan=plan, now=timezone.now())
+        now = timezone.now()
+        report = selectors.plan_validation_report(plan=plan, now=now)
         audit_record(principal=self.principal, action=AuditEvent.Action.READ,
                      object_type="plan_validation", object_id=plan.public_id,
                      patient_pseudonym=plan.case.patient.public_id, path=request.path)
         return Response({
             "plan": str(plan.public_id),
-            "valid": not any(v.severity == "hard" for v in report.violations),
+            "valid": not any(v.severity == "hard" for v in report.violations) and not any(
+                v.status == "violated" and v.severity == "hard" for v in report.verdicts),
             "violations": [violation_body(v) for v in report.violations],
             "stored_violations": StoredViolationOut(report.stored, many=True).data,
+            "verdicts": [verdict_body(v) for v in report.verdicts],
+            "deadlines": [_deadline_body(d, tz=report.tz, now=now) for d in report.deadlines],
             "windows": [
                 {
                     "procedure": str(item["procedure"].public_id),

@@ -1,7 +1,8 @@
 """Whether a change to a patient's bookings may be accepted: the one gate every booking write
 passes (services call it inside their transaction; the property tests drive it directly).
 
-A change is refused when it makes two active bookings overlap on one resource (SlotTaken) or
+A change is refused when it makes two active bookings overlap on one resource (SlotTaken),
+splits two procedures planned for one session (SameSessionRequired, domain/sessions.py) or
 adds a hard timing-rule violation (HardRuleViolation). Soft violations are returned as warnings.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from .errors import HardRuleViolation, SlotTaken
-from .rules import evaluate, new_hard_violations
+from .engine import EMPTY, EngineContext, evaluate
+from .errors import HardRuleViolation, SameSessionRequired, SlotTaken
+from .rules import new_hard_violations
+from .sessions import new_session_problems
 from .types import BookingView, Severity, TimingRuleSpec, Violation
 
 
@@ -39,18 +42,24 @@ def admit(
     rules: Sequence[TimingRuleSpec],
     tz: str,
     check_resources: bool = True,
+    context: EngineContext = EMPTY,
 ) -> list[Violation]:
     """Accept ``before → after`` or raise. Returns the soft violations ``after`` leaves.
 
     ``check_resources=False`` when the caller relies on the database's no-overlap guard.
-    Raises SlotTaken, HardRuleViolation.
+    ``context``: the case clocks (R9-R11), ``now`` and the linac's closed days (R17) the rules
+    are judged with (domain/engine.py).
+    Raises SlotTaken, SameSessionRequired, HardRuleViolation.
     """
     if check_resources:
         old = set(resource_overlaps(before))
         if any(pair not in old for pair in resource_overlaps(after)):
             raise SlotTaken()
-    previous = evaluate(bookings=before, rules=rules, tz=tz)
-    current = evaluate(bookings=after, rules=rules, tz=tz)
+    split = new_session_problems(before, after)
+    if split:
+        raise SameSessionRequired(" ".join(p.message for p in split), problems=split)
+    previous = evaluate(bookings=before, rules=rules, tz=tz, context=context)
+    current = evaluate(bookings=after, rules=rules, tz=tz, context=context)
     blocking = new_hard_violations(previous, current)
     if blocking:
         raise HardRuleViolation(blocking)

@@ -1,4 +1,4 @@
-"""Domain defaults: resource kinds, the procedure catalogue and the timing rules R1-R8, R17, R18.
+"""Domain defaults: resource kinds, the procedure catalogue and the timing rules R1-R11, R17, R18.
 
 Numbers come from ../shared/domain/clinical-rules.md (§1 summary table, §4 durations). Values
 tagged [I] there are inference: they are seeded as site-editable defaults, never hard-coded in the
@@ -35,9 +35,14 @@ RESOURCE_KIND_LABELS: dict[str, str] = {
 # cases.domain.codes.ProcedureType values, spelled out so this module stays importable alone.
 EMBOLIZATION = "embolization"
 SURGERY = "surgery"
+OSTEOSYNTHESIS = "osteosynthesis"
+# What a pre-operative embolization prepares (cases.domain.codes.PREPARED_BY_PURPOSE): R1 and R2
+# bind it to either operation, so a plan linked as suggested never escapes them (issue 11).
+OPERATIONS = frozenset({SURGERY, OSTEOSYNTHESIS})
 RADIOTHERAPY = "radiotherapy"
 VERTEBROPLASTY = "vertebroplasty"
 FOLLOW_UP_CT = "follow_up_ct"
+MRI_WHOLE_SPINE = "mri_whole_spine"
 THERMAL_ABLATIONS = frozenset({"rfa", "mwa", "cryoablation"})
 
 # R17: palliative RT schedules (8 Gy x1, 20/5, 24/6, 30/10) and spine SBRT 24 Gy/2.
@@ -84,7 +89,7 @@ DEFAULT_RULES: tuple[TimingRuleSpec, ...] = (
     TimingRuleSpec(
         code="R1-window-soft", rule_id="R1", kind=RuleKind.LAG,
         from_procedures=frozenset({EMBOLIZATION}), from_purposes=frozenset({"pre_operative"}),
-        to_procedures=frozenset({SURGERY}), from_anchor=Anchor.END, to_anchor=Anchor.START,
+        to_procedures=OPERATIONS, from_anchor=Anchor.END, to_anchor=Anchor.START,
         # The ordering itself is R2 (hard); this row only bounds the delay.
         max_lag=48 * H, preferred_lag=24 * H,
         severity=Severity.SOFT, scope=Scope.SAME_LESION,
@@ -98,7 +103,7 @@ DEFAULT_RULES: tuple[TimingRuleSpec, ...] = (
     TimingRuleSpec(
         code="R1-window-hard", rule_id="R1", kind=RuleKind.LAG,
         from_procedures=frozenset({EMBOLIZATION}), from_purposes=frozenset({"pre_operative"}),
-        to_procedures=frozenset({SURGERY}), from_anchor=Anchor.END, to_anchor=Anchor.START,
+        to_procedures=OPERATIONS, from_anchor=Anchor.END, to_anchor=Anchor.START,
         max_lag=72 * H, severity=Severity.HARD, scope=Scope.SAME_LESION,
         rationale=(
             "Surgery more than 72 hours after pre-operative embolization is refused: the "
@@ -109,7 +114,7 @@ DEFAULT_RULES: tuple[TimingRuleSpec, ...] = (
     TimingRuleSpec(
         code="R2-order", rule_id="R2", kind=RuleKind.LAG,
         from_procedures=frozenset({EMBOLIZATION}), from_purposes=frozenset({"pre_operative"}),
-        to_procedures=frozenset({SURGERY}), from_anchor=Anchor.END, to_anchor=Anchor.START,
+        to_procedures=OPERATIONS, from_anchor=Anchor.END, to_anchor=Anchor.START,
         min_lag=timedelta(0), severity=Severity.HARD, scope=Scope.SAME_LESION,
         rationale=(
             "A pre-operative embolization must be finished before the surgery it prepares "
@@ -221,3 +226,48 @@ DEFAULT_RULES: tuple[TimingRuleSpec, ...] = (
         source="ASTRO 2017 update (Lutz et al.) [G]",
     ),
 )
+
+# R9-R11: clocks from a case event (domain/clocks.py), not from another booking. Kept apart from
+# DEFAULT_RULES because migration 0003 seeds DEFAULT_RULES before the "clock" kind exists;
+# migration 0009 seeds these.
+CLOCK_RULES: tuple[TimingRuleSpec, ...] = (
+    TimingRuleSpec(
+        code="R9-mscc-mri", rule_id="R9", kind=RuleKind.CLOCK,
+        from_procedures=frozenset(), to_procedures=frozenset({MRI_WHOLE_SPINE}),
+        to_anchor=Anchor.START, max_lag=24 * H,
+        severity=Severity.HARD, scope=Scope.SAME_PATIENT,
+        template={"event": "suspicion", "pathway": "mscc"},
+        rationale=(
+            "Suspected metastatic spinal cord compression is an oncological emergency: the "
+            "whole-spine MRI is done as soon as possible and within 24 hours of the suspicion."
+        ),
+        source="NICE CG75/NG234; QS56 [G]",
+    ),
+    TimingRuleSpec(
+        code="R10-mscc-rt", rule_id="R10", kind=RuleKind.CLOCK,
+        from_procedures=frozenset(), to_procedures=frozenset({RADIOTHERAPY}),
+        to_anchor=Anchor.START, max_lag=24 * H,
+        severity=Severity.HARD, scope=Scope.SAME_PATIENT,
+        template={"event": "decision_to_treat", "pathway": "mscc",
+                  "unless_plan_has": [SURGERY]},
+        rationale=(
+            "MSCC not for surgery: radiotherapy starts within 24 hours of the decision to treat, "
+            "to preserve neurological function."
+        ),
+        source="NICE QS56 statement 6 [G]",
+    ),
+    TimingRuleSpec(
+        code="R11-spinal-mri", rule_id="R11", kind=RuleKind.CLOCK,
+        from_procedures=frozenset(), to_procedures=frozenset({MRI_WHOLE_SPINE}),
+        to_anchor=Anchor.START, max_lag=7 * D,
+        severity=Severity.SOFT, scope=Scope.SAME_PATIENT,
+        template={"event": "suspicion", "pathway": "spinal_without_neurology"},
+        rationale=(
+            "Suspected spinal metastases without neurological signs: MRI within one week."
+        ),
+        source="NICE NG234 [G, exact wording not read: verify]",
+    ),
+)
+
+# Every default rule of a site (the demo seed and the tests' reseed after a flush).
+TIMING_RULES: tuple[TimingRuleSpec, ...] = DEFAULT_RULES + CLOCK_RULES

@@ -89,3 +89,15 @@ class HardRuleViolation(SchedulingError):
         self.violations = tuple(violations)
         message = " ".join(v.message for v in self.violations) or "A hard timing rule is broken."
         super().__init__(message)
+
+
+class SameSessionRequired(SchedulingError):
+    """Two procedures planned for one session would not be booked as one session: another
+    room, not back to back, or a room that cannot host both (→ 409, rule ``same_session``)."""
+
+    rule = "same_session"
+    field = "start"
+
+    def __init__(self, message: str, *, problems: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)

@@ -9,7 +9,7 @@ Two layers:
   it is a clinical decision that belongs in that document first. Rules without an entry (a
   site's own rule ids) get the sane bound only.
 
-Templates of FOLLOW_UP (R8) and FRACTIONATION (R17) rules are bounded too. Every check returns
+Templates of FOLLOW_UP (R8), FRACTIONATION (R17) and CLOCK (R9-R11) rules are bounded too. Every check returns
 ``(field, message)`` pairs naming the allowed range; callers (the service behind the API, the
 model's ``clean`` behind the admin) turn them into 400s / form errors.
 """
@@ -31,6 +31,9 @@ RULE_TEMPLATE = "template_range"
 FOLLOW_UP_MONTHS = (1, 24)  # R8: CT at 3, 6, 12 months; nothing beyond two years
 FOLLOW_UP_TOLERANCE_DAYS = (0, 31)  # R8: ± 2 weeks by default
 FRACTIONS = (1, 40)  # R17: 1-10 palliative; 40 is the course limit booking_create applies
+DOSE_GY = (1, 100)  # R17 schemes: total dose of a palliative course (8-30 Gy, SBRT 24 Gy)
+CLOCK_EVENTS = ("suspicion", "decision_to_treat")  # domain/clocks.py ClockEvent
+CLOCK_PATHWAYS = ("mscc", "spinal_without_neurology")  # domain/clocks.py Pathway
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ RULE_LAG_RANGES: dict[str, LagRange] = {
     "R5": LagRange(0, 24 * H, "clinical-rules.md R5: same day"),
     "R6": LagRange(0, 28 * D, "clinical-rules.md R6: 0-28 days"),
     "R7": LagRange(28 * D, 92 * D, "clinical-rules.md R7: 1-3 months"),
+    # Clocks from a case event (kind "clock", domain/clocks.py).
+    "R9": LagRange(0, 24 * H, "clinical-rules.md R9: whole-spine MRI 0-24 h from suspicion"),
+    "R10": LagRange(0, 24 * H, "clinical-rules.md R10: RT 0-24 h from the decision to treat"),
+    "R11": LagRange(0, 7 * D, "clinical-rules.md R11: MRI within 1 week"),
     "R18": LagRange(28 * D, 366 * D, "clinical-rules.md R18: at least 4 weeks"),
 }
 
@@ -121,8 +128,27 @@ def _whole_numbers_in(values: object, low: int, high: int) -> bool:
     return True
 
 
+def _schemes_valid(value: object) -> bool:
+    """A list of [dose, fractions] pairs within DOSE_GY and FRACTIONS (empty: no dose check)."""
+    if not isinstance(value, list):
+        return False
+    for item in value:
+        if not isinstance(item, list) or len(item) != 2:
+            return False
+        dose, count = item
+        if isinstance(dose, bool) or not isinstance(dose, (int, float)):
+            return False
+        if not DOSE_GY[0] <= dose <= DOSE_GY[1]:
+            return False
+        number = _whole(count)
+        if number is None or not FRACTIONS[0] <= number <= FRACTIONS[1]:
+            return False
+    return True
+
+
 def template_problems(*, kind: str, template: Mapping[str, object]) -> list[tuple[str, str, str]]:
-    """(field, rule, message) for a FOLLOW_UP or FRACTIONATION template out of its ranges."""
+    """(field, rule, message) for a FOLLOW_UP, FRACTIONATION or CLOCK template out of its
+    ranges."""
     if not isinstance(template, Mapping):
         return [("template", RULE_TEMPLATE, "The template must be a JSON object.")]
     problems: list[str] = []
@@ -140,4 +166,15 @@ def template_problems(*, kind: str, template: Mapping[str, object]) -> list[tupl
         if not _whole_numbers_in(template.get("fraction_options", []), low, high):
             problems.append(f"fraction_options must be a non-empty list of fraction counts from "
                             f"{low} to {high}")
+        if "schemes" in template and not _schemes_valid(template["schemes"]):
+            problems.append(f"schemes must be a list of [total dose in Gy ({DOSE_GY[0]}-"
+                            f"{DOSE_GY[1]}), fractions ({low}-{high})] pairs")
+    elif kind == "clock":
+        if template.get("event") not in CLOCK_EVENTS:
+            problems.append(f"event must be one of {', '.join(CLOCK_EVENTS)}")
+        if template.get("pathway") not in CLOCK_PATHWAYS:
+            problems.append(f"pathway must be one of {', '.join(CLOCK_PATHWAYS)}")
+        unless = template.get("unless_plan_has", [])
+        if not isinstance(unless, list) or not all(isinstance(v, str) for v in unless):
+            problems.append("unless_plan_has must be a list of procedure types")
     return [("template", RULE_TEMPLATE, "; ".join(problems) + ".")] if problems else []

@@ -14,19 +14,19 @@ bookings of one planned procedure, and "RT ends" means the end of its last fract
 from __future__ import annotations
 
 import calendar
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .courses import course_violations
+from .scope import pair_scope
 from .types import (
     Anchor,
     BookingView,
     Occurrence,
     RuleKind,
-    Scope,
     Severity,
     TimingRuleSpec,
     Violation,
@@ -102,6 +102,7 @@ def occurrences_from_bookings(bookings: Iterable[BookingView]) -> list[Occurrenc
                 purpose=first.purpose,
                 planned_fractions=first.planned_fractions,
                 fraction_starts=tuple(b.start for b in items),
+                prepares_id=first.prepares_id,
             )
         )
     result.sort(key=lambda o: (o.start, o.procedure_id))
@@ -109,10 +110,15 @@ def occurrences_from_bookings(bookings: Iterable[BookingView]) -> list[Occurrenc
 
 
 def in_scope(rule: TimingRuleSpec, a: Occurrence, b: Occurrence) -> bool:
-    """Same-lesion rules need both procedures on one (known) lesion; same-patient rules one patient."""
-    if rule.scope == Scope.SAME_LESION:
-        return a.lesion_id is not None and a.lesion_id == b.lesion_id
-    return a.patient_id == b.patient_id
+    """Whether the rule binds the two procedures (domain/scope.py): a linked pair (one prepares
+    the other) always; otherwise same-lesion rules need one lesion, or apply at patient scope
+    when a target lesion is missing; same-patient rules one patient."""
+    return pair_scope(rule, a, b).applies
+
+
+def scope_note(rule: TimingRuleSpec, a: Occurrence, b: Occurrence) -> str:
+    """The visible note of a pair bound at patient scope for want of a target ("" otherwise)."""
+    return pair_scope(rule, a, b).note
 
 
 def _is_from(rule: TimingRuleSpec, procedure_type: str, purpose: str) -> bool:
@@ -183,6 +189,7 @@ def _lag_violations(rule: TimingRuleSpec, occs: Sequence[Occurrence]) -> list[Vi
 
 def _violation(rule: TimingRuleSpec, a: Occurrence, b: Occurrence, involved: tuple[str, ...],
                off: timedelta, what: str) -> Violation:
+    note = scope_note(rule, a, b)
     return Violation(
         rule_code=rule.code,
         rule_id=rule.rule_id,
@@ -190,7 +197,9 @@ def _violation(rule: TimingRuleSpec, a: Occurrence, b: Occurrence, involved: tup
         booking_ids=tuple(dict.fromkeys(involved)),
         procedure_ids=(a.procedure_id, b.procedure_id),
         off_by=off,
-        message=f"{rule.rule_id} ({rule.severity.value}): {what} {rule.rationale}",
+        message=(f"{rule.rule_id} ({rule.severity.value}): {what} {rule.rationale}"
+                 + (f" ({note[0].upper()}{note[1:]}.)" if note else "")),
+        scope_note=note,
     )
 
 
@@ -235,37 +244,10 @@ def _follow_up_violations(rule: TimingRuleSpec, occs: Sequence[Occurrence],
 
 def _fractionation_violations(rule: TimingRuleSpec, occs: Sequence[Occurrence],
                               tz: ZoneInfo) -> list[Violation]:
-    """R17: one fraction a day on consecutive working days, no more than the planned count."""
-    out = []
-    for occ in occs:
-        if not _is_from(rule, occ.procedure_type, occ.purpose) or len(occ.booking_ids) < 1:
-            continue
-        days = [s.astimezone(tz).date() for s in occ.fraction_starts]
-        problems: list[str] = []
-        off = timedelta(0)
-        for prev, cur in itertools.pairwise(days):
-            expected = next_working_day(prev)
-            if cur == prev:
-                problems.append(f"two fractions on {cur.isoformat()}")
-                off += timedelta(days=1)
-            elif cur != expected:
-                problems.append(
-                    f"a fraction on {cur.isoformat()} instead of the next working day "
-                    f"{expected.isoformat()}"
-                )
-                off += abs(cur - expected)
-        if occ.planned_fractions and len(days) > occ.planned_fractions:
-            problems.append(
-                f"{len(days)} fractions booked for a course planned as {occ.planned_fractions}"
-            )
-        if problems:
-            out.append(Violation(
-                rule_code=rule.code, rule_id=rule.rule_id, severity=rule.severity,
-                booking_ids=occ.booking_ids, procedure_ids=(occ.procedure_id,), off_by=off,
-                message=(f"{rule.rule_id} ({rule.severity.value}): radiotherapy course has "
-                         f"{'; '.join(problems)}. {rule.rationale}"),
-            ))
-    return out
+    """R17: one fraction a day on consecutive working days, no more than the planned count, a
+    scheme of the site (domain/courses.py; without resource closures here, which the booking
+    services pass through domain/engine.py)."""
+    return course_violations(rule=rule, occurrences=occs, tz=str(tz))
 
 
 def evaluate(
@@ -347,6 +329,7 @@ class PlacementRequest:
     patient_id: str = ""
     lesion_id: str | None = None
     purpose: str = ""
+    prepares_id: str | None = None
 
 
 Windows = list[tuple[datetime, datetime]]
@@ -388,6 +371,7 @@ def _rule_windows(rule: TimingRuleSpec, new: PlacementRequest, other: Occurrence
         procedure_id=new.procedure_id, procedure_type=new.procedure_type, start=horizon[0],
         end=horizon[0] + new.duration, first_booking_id="", last_booking_id="", booking_ids=(),
         patient_id=new.patient_id, lesion_id=new.lesion_id, purpose=new.purpose,
+        prepares_id=new.prepares_id,
     )
     if not in_scope(rule, probe, other):
         return None

@@ -6,8 +6,9 @@ Two layers:
   renewable resources, minimise the makespan). bench/solver_rcpspmax.py measures it on PSPLIB.
 - ``propose_plan``: a treatment plan's procedures as tasks on candidate rooms, with the rooms'
   free time (opening hours minus bookings), hard timing rules as constraints, soft rules and
-  preferred lags as penalties, the patient in one place at a time, and radiotherapy fractions on
-  consecutive working days (R17). Objective: earliest feasible, then preferred lags.
+  preferred lags as penalties, the patient in one place at a time, radiotherapy fractions on
+  consecutive working days (R17) and procedures planned for one session placed together (same
+  room, back to back; domain/sessions.py). Objective: earliest feasible, then preferred lags.
 
 Time is discretised in ``granularity`` steps counted from ``origin`` (``now`` rounded up), so the
 result is deterministic for a given input when a single worker is used.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeAlias
@@ -127,6 +128,8 @@ class ProcedureToPlace:
     lesion_id: str | None = None
     purpose: str = ""
     fractions: int = 1
+    prepares_id: str | None = None  # the procedure this one prepares (R1-R3 bind the pair)
+    same_session_with: str | None = None  # placed together with it (same room, back to back)
 
 
 @dataclass(frozen=True)
@@ -345,6 +348,11 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
                 if literals:
                     model.add_exactly_one(literals)
 
+    problem_text = _add_same_session(model, problem, tasks, fixed_occs, to_step,
+                                     lambda t: _ceil_steps(t - origin_dt, step))
+    if problem_text:
+        return PlanProposal(status="infeasible", message=problem_text)
+
     model.minimize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
@@ -382,6 +390,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
             lesion_id=_by_id(problem, b.procedure_id).lesion_id,
             purpose=_by_id(problem, b.procedure_id).purpose,
             planned_fractions=_by_id(problem, b.procedure_id).fractions,
+            prepares_id=_by_id(problem, b.procedure_id).prepares_id,
+            same_session_with=_by_id(problem, b.procedure_id).same_session_with,
         )
         for b in proposed
     ]
@@ -404,7 +414,63 @@ def _probe(p: ProcedureToPlace, origin: datetime) -> Occurrence:
         procedure_id=p.procedure_id, procedure_type=p.procedure_type, start=origin,
         end=origin + p.duration, first_booking_id="", last_booking_id="", booking_ids=(),
         patient_id=p.patient_id, lesion_id=p.lesion_id, purpose=p.purpose,
+        prepares_id=p.prepares_id,
     )
+
+
+def _add_same_session(
+    model: cp_model.CpModel, problem: PlanProblem,
+    tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]],
+    fixed_occs: Sequence[Occurrence], start_step: Callable[[datetime], int],
+    end_step: Callable[[datetime], int],
+) -> str:
+    """Procedures planned for one session: same room, one starting when the other ends (either
+    order; the timing rules' lags choose). Against an already-booked partner, the placed one
+    goes right before or right after it, in its room when that room is a candidate. Returns a
+    message when the pair cannot share a room at all ("" otherwise)."""
+    pairs: set[tuple[str, str]] = set()
+    for p in problem.procedures:
+        if p.same_session_with:
+            pairs.add((p.procedure_id, p.same_session_with))
+    for booking in problem.fixed:
+        if booking.same_session_with and booking.same_session_with in tasks:
+            pairs.add((booking.same_session_with, booking.procedure_id))
+    fixed_by_id = {o.procedure_id: o for o in fixed_occs}
+    resource_of = {b.procedure_id: b.resource_id for b in problem.fixed if b.active}
+    for first, second in sorted(pairs):
+        if first not in tasks:
+            first, second = second, first
+        s1, d1, rooms1 = tasks[first][0]
+        label = _by_id(problem, first).procedure_type.replace("_", " ")
+        if second in tasks:
+            if (first, second) > (second, first) and (second, first) in pairs:
+                continue  # the same pair named from both sides: constrain it once
+            s2, d2, rooms2 = tasks[second][0]
+            common = sorted(set(rooms1) & set(rooms2))
+            if not common:
+                other = _by_id(problem, second).procedure_type.replace("_", " ")
+                return (f"The {label} and the {other} are planned for the same session, but no "
+                        "room can host both.")
+            for rid in set(rooms1) - set(common):
+                model.add(rooms1[rid] == 0)
+            for rid in set(rooms2) - set(common):
+                model.add(rooms2[rid] == 0)
+            for rid in common:
+                model.add(rooms1[rid] == rooms2[rid])
+            after = model.new_bool_var(f"session_{first}_{second}")
+            model.add(s2 == s1 + d1).only_enforce_if(after)
+            model.add(s1 == s2 + d2).only_enforce_if(~after)
+        elif second in fixed_by_id:
+            occ = fixed_by_id[second]
+            room = resource_of.get(second)
+            if room in rooms1:
+                for rid, lit in rooms1.items():
+                    if rid != room:
+                        model.add(lit == 0)
+            after = model.new_bool_var(f"session_{first}_{second}")
+            model.add(s1 == end_step(occ.end)).only_enforce_if(after)
+            model.add(s1 + d1 == start_step(occ.start)).only_enforce_if(~after)
+    return ""
 
 
 def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag: Expr,

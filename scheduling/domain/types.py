@@ -30,6 +30,7 @@ class RuleKind(StrEnum):
     LAG = "lag"  # a minimum / maximum time lag between two procedures
     FOLLOW_UP = "follow_up"  # a template of follow-up examinations after a procedure (R8)
     FRACTIONATION = "fractionation"  # a course of fractions on consecutive working days (R17)
+    CLOCK = "clock"  # a deadline from a case event: suspicion, decision to treat (R9-R11)
 
 
 class BookingStatus(StrEnum):
@@ -88,8 +89,11 @@ class BookingView:
     patient_id: str = ""
     lesion_id: str | None = None
     plan_id: str = ""
-    purpose: str = ""  # embolization purpose (pre_operative, palliative, ...)
+    purpose: str = ""  # the procedure's purpose (pre_operative, pre_ablation, palliative, ...)
     planned_fractions: int | None = None  # for a radiotherapy course (R17)
+    prepares_id: str | None = None  # the procedure this one prepares (R1-R3 bind the pair)
+    same_session_with: str | None = None  # the procedure to do in the same session (item 11)
+    planned_dose_gy: float | None = None  # total dose of a radiotherapy course (R17 schemes)
 
     @property
     def active(self) -> bool:
@@ -117,6 +121,7 @@ class Occurrence:
     purpose: str = ""
     planned_fractions: int | None = None
     fraction_starts: tuple[datetime, ...] = ()
+    prepares_id: str | None = None
 
     def anchor(self, which: Anchor | str) -> datetime:
         return self.start if Anchor(which) == Anchor.START else self.end
@@ -133,7 +138,7 @@ class TimingRuleSpec:
     - ``min_lag`` / ``max_lag``: bounds (None = unbounded) that a LAG rule enforces.
     - ``preferred_lag``: the lag the solver aims to stay within (an upper target).
     - ``symmetric``: either order is allowed (R6); the earlier procedure plays "from".
-    - ``from_purposes``: restricts the from-procedure by embolization purpose (R1, R2).
+    - ``from_purposes``: restricts the from-procedure by its purpose (R1, R2: pre_operative).
     - ``template``: parameters of FOLLOW_UP and FRACTIONATION rules.
     """
 
@@ -168,6 +173,9 @@ class Violation:
     procedure_ids: tuple[str, ...]
     off_by: timedelta
     message: str
+    # Set when the rule was applied more widely than its scope because a target lesion is
+    # missing ("applied at patient scope: the surgery has no target lesion"), never silently.
+    scope_note: str = ""
 
     @property
     def key(self) -> str:

@@ -17,13 +17,18 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cases.models import PlannedProcedure, TreatmentPlan
+from cases.web.labels import code_label
 from core.access import Principal, case_access_policy
-from scheduling import selectors
+from scheduling import engine_context, selectors
 from scheduling.domain import rules as rules_engine
+from scheduling.domain.sessions import SAME_SESSION, new_session_problems
 from scheduling.domain.types import ACTIVE_STATUSES, BookingView, Severity
+from scheduling.domain.verdicts import RuleVerdict, VerdictStatus, assess
 from scheduling.models import Booking, Resource, TimingRule, Violation
+from scheduling.web import course_queries
 
 
 def _case_scope(principal: Principal, prefix: str) -> dict[str, Any] | None:
@@ -93,33 +98,54 @@ def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: d
                     end: datetime) -> dict[str, Any]:
     """What the rules engine will say about this booking, before it is made.
 
-    Returns {"refused": [...], "warnings": [...]} where each item has rule_id, severity,
-    message, rationale and source. "refused" lists new hard violations (the service will refuse
-    the booking); "warnings" the soft ones it would accept and record.
+    Returns {"refused": [...], "warnings": [...], "verdicts": [...], "not_applicable": [...]}.
+    "refused" and "warnings" items have rule_id, severity, message, rationale and source:
+    "refused" lists new hard violations and split same-session pairs (the service will refuse
+    the booking); "warnings" the soft ones it would accept and record. "verdicts" are the
+    rules that bind the plan's procedures after the booking (satisfied, violated, pending)
+    and "not_applicable" those that do not, each with its reason (issue 11, item 3).
     """
     plan = procedure.plan
     patient_id = plan.case.patient_id
     before = selectors.patient_booking_views(patient_id=patient_id)
-    proposed = BookingView(
-        booking_id="preview", procedure_id=str(procedure.public_id),
-        procedure_type=procedure.procedure_type, resource_id=str(resource.pk), start=start,
-        end=end, status="booked", patient_id=str(patient_id),
+    links = PlannedProcedure.objects.select_related("prepares", "same_session_with").get(
+        pk=procedure.pk)
+    # A radiotherapy course is previewed as the fractions booking_create would write (R17).
+    intervals, course_error = course_queries.booking_intervals(
+        procedure=procedure, resource=resource, start=start, end=end)
+    proposed = [BookingView(
+        booking_id=f"preview:{k}", procedure_id=str(procedure.public_id),
+        procedure_type=procedure.procedure_type, resource_id=str(resource.pk),
+        start=interval.start, end=interval.end, status="booked", patient_id=str(patient_id),
         lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
-        plan_id=str(plan.pk), purpose=procedure.embolization_purpose or "",
+        plan_id=str(plan.pk), purpose=procedure.purpose or "",
         planned_fractions=procedure.fractions,
-    )
-    return _compare(before=before, after=[*before, proposed], tz=resource.timezone)
+        prepares_id=str(links.prepares.public_id) if links.prepares else None,
+        same_session_with=(str(links.same_session_with.public_id)
+                           if links.same_session_with else None),
+        planned_dose_gy=float(procedure.dose_gy) if procedure.dose_gy is not None else None,
+    ) for k, interval in enumerate(intervals)]
+    result = _compare(before=before, after=[*before, *proposed], tz=resource.timezone, plan=plan)
+    result["course"] = intervals if len(intervals) > 1 else []
+    result["course_error"] = course_error
+    # The clocks this booking must meet (R9-R11), with their deadline.
+    result["deadlines"] = course_queries.deadline_rows(
+        plan=plan, procedure_type=procedure.procedure_type, start=start,
+        tz=resource.timezone or "Europe/Rome")
+    return result
 
 
 def _compare(*, before: list[BookingView], after: list[BookingView],
-             tz: str) -> dict[str, Any]:
+             tz: str, plan: TreatmentPlan) -> dict[str, Any]:
     """Evaluate the rules before and after a change, as the booking services do: new hard
-    violations refuse the change, soft ones after it are warnings."""
+    violations and split same-session pairs refuse the change, soft ones after it are
+    warnings; the plan's verdicts after the change say which rules bind it at all."""
     specs = selectors.rule_specs()
     tz = tz or "Europe/Rome"
-    old = rules_engine.evaluate(bookings=before, rules=specs, tz=tz)
-    new = rules_engine.evaluate(bookings=after, rules=specs, tz=tz)
+    old, new = course_queries.evaluate_change(before=before, after=after, plan=plan, rules=specs,
+                                              tz=tz)
     refused = rules_engine.new_hard_violations(old, new)
+    split = new_session_problems(before, after)
     texts = _rule_texts()
 
     def describe(violation: Any) -> dict[str, Any]:
@@ -130,10 +156,47 @@ def _compare(*, before: list[BookingView], after: list[BookingView],
             "rationale": rule.rationale if rule else "", "source": rule.source if rule else "",
         }
 
+    own = [v for v in after if v.plan_id == str(plan.pk)]
+    procedures = selectors.plan_procedures(plan)
+    labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
+              for p in procedures}
+    assessment = assess(
+        bookings=own, rules=specs, history=after, tz=tz,
+        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures])
+    verdicts = [verdict_row(v, labels) for v in course_queries.clock_verdicts(
+        plan=plan, after=after, rules=specs, tz=tz, verdicts=assessment.verdicts)]
+    not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     return {
-        "refused": [describe(v) for v in refused],
+        "refused": [{"rule_id": SAME_SESSION, "severity": "hard", "message": p.message,
+                     "rationale": "", "source": ""} for p in split]
+        + [describe(v) for v in refused],
         "warnings": [describe(v) for v in new if v.severity == Severity.SOFT],
+        "verdicts": [v for v in verdicts if v["status"] != VerdictStatus.NOT_APPLICABLE],
+        "not_applicable": not_applicable,
+        # Rules that could bind a pair of these procedures but do not (the reason says why):
+        # with any, the page never says plainly "no rule is broken".
+        "skipped": [v for v in not_applicable if v["pair"]],
     }
+
+
+def verdict_row(verdict: RuleVerdict, labels: dict[str, str]) -> dict[str, Any]:
+    """A verdict for the pages: rule, status, the procedures by name, reason and scope note."""
+    return {
+        "rule_id": verdict.rule_id, "severity": verdict.severity,
+        "status": verdict.status.value, "status_label": VERDICT_LABELS[verdict.status],
+        "procedures": " → ".join(str(labels[pid]) for pid in verdict.procedure_ids
+                                 if pid in labels),
+        "pair": len(verdict.procedure_ids) > 1,
+        "reason": verdict.reason, "scope_note": verdict.scope_note,
+    }
+
+
+VERDICT_LABELS = {
+    VerdictStatus.SATISFIED: gettext_lazy("kept"),
+    VerdictStatus.VIOLATED: gettext_lazy("broken"),
+    VerdictStatus.PENDING: gettext_lazy("waiting for a booking"),
+    VerdictStatus.NOT_APPLICABLE: gettext_lazy("not applicable"),
+}
 
 
 def move_preview(*, booking: Booking, resource: Resource, start: datetime,
@@ -142,10 +205,18 @@ def move_preview(*, booking: Booking, resource: Resource, start: datetime,
     before anything is written (the same comparison scheduling.services.booking_move makes).
     Same shape as booking_preview."""
     before = selectors.patient_booking_views(patient_id=booking.patient_id)
-    me = str(booking.public_id)
-    after = [dataclasses.replace(v, start=start, end=end, resource_id=str(resource.pk))
-             if v.booking_id == me else v for v in before]
-    return _compare(before=before, after=after, tz=resource.timezone)
+    # A radiotherapy fraction moves with the rest of its course (scheduling.courses).
+    moves, course_error = course_queries.move_intervals(booking=booking, resource=resource,
+                                                        start=start, end=end)
+    after = course_queries.moved_views(before, moves, resource)
+    result = _compare(before=before, after=after, tz=resource.timezone, plan=booking.plan)
+    result["course"] = [{"booking": b, "start": i.start, "end": i.end} for b, i in moves
+                        ] if booking.fraction_number is not None else []
+    result["course_error"] = course_error
+    result["deadlines"] = course_queries.deadline_rows(
+        plan=booking.plan, procedure_type=booking.procedure.procedure_type, start=start,
+        tz=resource.timezone or "Europe/Rome")
+    return result
 
 
 def violation_get(*, principal: Principal, public_id: Any) -> Violation:
@@ -216,16 +287,29 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
     """The plan drawn over time: one row per procedure, its bookings, each LAG rule's allowed
     start window (from the other booked procedures) and the violations, in a time range that
     covers all of them, or the days asked for, at most ``max_days`` long."""
-    procedures = list(plan.procedures.all().order_by("sequence"))
+    procedures = selectors.plan_procedures(plan)
     bookings = list(Booking.objects.filter(plan=plan, status__in=ACTIVE_STATUSES)
-                    .select_related("resource", "procedure").order_by("start"))
+                    .select_related("resource", "procedure", *selectors.PROCEDURE_LINKS)
+                    .order_by("start"))
     views = [selectors.booking_view(b) for b in bookings]
     specs = selectors.rule_specs()
     texts = _rule_texts()
     tz = bookings[0].resource.timezone if bookings else "Europe/Rome"
-    computed = rules_engine.evaluate(
+    assessment = assess(
         bookings=views, rules=specs,
-        history=selectors.patient_booking_views(patient_id=plan.case.patient_id), tz=tz)
+        history=selectors.patient_booking_views(patient_id=plan.case.patient_id), tz=tz,
+        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures])
+    # The engine with the clocks (R9-R11) and the linac's closed days (R17).
+    history = selectors.patient_booking_views(patient_id=plan.case.patient_id)
+    report = engine_context.plan_engine_report(plan=plan, own=views, views=history, rules=specs,
+                                               tz=tz, now=timezone.now())
+    computed = report.violations
+    labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
+              for p in procedures}
+    verdicts = [verdict_row(v, labels) for v in assessment.verdicts
+                if v.rule_code not in report.clock_codes]
+    verdicts += [verdict_row(v, labels) for v in report.clock_verdicts]
+    not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     lo, hi, clamped = _timeline_range(bookings, zone=ZoneInfo(tz or "Europe/Rome"),
                                       first_day=first_day, last_day=last_day, max_days=max_days)
     rows: list[dict[str, Any]] = []
@@ -233,14 +317,7 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
         own = [b for b in bookings if b.procedure_id == procedure.pk]
         others = [v for v in views if v.procedure_id != str(procedure.public_id)]
         windows: list[dict[str, Any]] = []
-        request = rules_engine.PlacementRequest(
-            procedure_id=str(procedure.public_id), procedure_type=procedure.procedure_type,
-            duration=timedelta(minutes=selectors.catalogue_entry(
-                procedure.procedure_type).duration_minutes),
-            patient_id=str(plan.case.patient_id),
-            lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
-            purpose=procedure.embolization_purpose or "",
-        )
+        request = selectors.placement_request(procedure, patient_id=plan.case.patient_id)
         for spec in specs:
             if not spec.active or spec.kind != "lag":
                 continue
@@ -256,6 +333,13 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
                                 "start": window.earliest, "end": window.latest,
                                 "rationale": texts[spec.code].rationale if spec.code in texts
                                 else spec.rationale})
+        # A running clock (R9-R11) shades the time from its event to its deadline.
+        for deadline in report.deadlines:
+            if (procedure.procedure_type in deadline.procedure_types
+                    and deadline.event_at < hi and deadline.due > lo):
+                windows.append({"rule_id": deadline.rule_id, "severity": str(deadline.severity),
+                                "start": max(deadline.event_at, lo),
+                                "end": min(deadline.due, hi), "rationale": deadline.rationale})
         violated = {
             booking.public_id for booking in own
             if any(str(booking.public_id) in v.booking_ids or str(booking.pk) in v.booking_ids
@@ -264,4 +348,7 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
         rows.append({"procedure": procedure, "bookings": own, "windows": windows,
                      "violated": violated})
     return {"rows": rows, "lo": lo, "hi": hi, "clamped": clamped, "violations": computed,
-            "texts": texts}
+            "texts": texts,
+            "verdicts": [v for v in verdicts if v["status"] != VerdictStatus.NOT_APPLICABLE],
+            "not_applicable": not_applicable,
+            "skipped": [v for v in not_applicable if v["pair"]]}

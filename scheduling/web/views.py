@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.domain.codes import ProcedureType
 from cases.models import PlannedProcedure, TreatmentPlan
 from cases.web.labels import code_label
 from core.access import Principal, principal_from_request
@@ -39,10 +40,10 @@ from core.dates import (
     timeline_max_days,
 )
 from core.web.pages import render_page
-from scheduling import selectors, services
+from scheduling import courses, selectors, services
 from scheduling.domain.errors import HardRuleViolation, SchedulingError
 from scheduling.models import Booking, Resource, Violation
-from scheduling.web import queries
+from scheduling.web import course_queries, queries
 from scheduling.web.forms import (
     OCCURRENCES,
     BookingCancelForm,
@@ -156,19 +157,30 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
                  object_id=plan.public_id, patient_pseudonym=plan.case.patient.public_id,
                  path=request.path)
     procedures = list(plan.procedures.all().order_by("sequence"))
-    booked = {b.procedure_id: b for b in selectors.booking_list(principal=principal,
-                                                                 plan=plan.public_id)
-              if b.status != "cancelled"}
+    # A radiotherapy course is shown by its first fraction (moving or cancelling it acts on the
+    # course) and how many fractions are booked.
+    booked: dict[int, Booking] = {}
+    fractions: dict[int, int] = {}
+    for b in selectors.booking_list(principal=principal, plan=plan.public_id):
+        if b.status != "cancelled":
+            booked.setdefault(b.procedure_id, b)
+            fractions[b.procedure_id] = fractions.get(b.procedure_id, 0) + 1
     params = request.POST if request.method == "POST" else request.GET
     chosen = next((p for p in procedures if str(p.public_id) == params.get("procedure")), None)
     if chosen is None:
         chosen = next((p for p in procedures if p.pk not in booked), None)
     tz_name = "Europe/Rome"
-    day, day_error = _parse_day(params.get("day", ""), timezone.localdate() + timedelta(days=1))
+    # A running clock (R9-R11) or an MSCC emergency: open on today, earliest slots first.
+    urgent = (course_queries.urgency(plan=plan, procedure=chosen, tz=tz_name)
+              if chosen is not None else None)
+    first_day = timezone.localdate() + (timedelta(0) if urgent else timedelta(days=1))
+    day, day_error = _parse_day(params.get("day", ""), first_day)
     context: dict[str, Any] = {
         "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8],
         "procedures": [{"p": p, "label": code_label("ProcedureType", p.procedure_type),
-                        "booking": booked.get(p.pk)} for p in procedures],
+                        "booking": booked.get(p.pk),
+                        "fractions": fractions.get(p.pk, 0) if p.fractions else 0}
+                       for p in procedures],
         "chosen": chosen, "day": day, "prev_day": day - timedelta(days=SLOT_DAYS),
         "next_day": day + timedelta(days=SLOT_DAYS),
         "date_errors": [{"field": "day", "message": day_error}] if day_error else [],
@@ -178,6 +190,8 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
         return render_page(request, "scheduling/book.html", context, status=status,
                            section="worklist")
     context["chosen_label"] = code_label("ProcedureType", chosen.procedure_type)
+    context["course_size"] = (course_queries.course_size(chosen)
+                              if chosen.procedure_type == ProcedureType.RADIOTHERAPY else 0)
     entry = selectors.catalogue_entry(chosen.procedure_type)
     duration = timedelta(minutes=entry.duration_minutes)
     context["duration_minutes"] = entry.duration_minutes
@@ -187,13 +201,16 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
     zone = ZoneInfo(tz_name)
     window_from = datetime.combine(day, time.min, tzinfo=zone)
     window_to = window_from + timedelta(days=SLOT_DAYS)
+    # Today's slots start from now: a start already past would be a retrospective booking.
+    window_from = max(window_from, course_queries.first_start_today(timezone.now()))
     groups = []
     for resource in resources:
         starts = queries.candidate_starts(
             selectors.resource_free_slots(resource=resource,
                                           procedure_type=chosen.procedure_type,
                                           date_from=window_from, date_to=window_to),
-            duration=duration, step=SLOT_STEP, limit=SLOTS_PER_RESOURCE * SLOT_DAYS)
+            duration=duration, step=SLOT_STEP, limit=SLOTS_PER_RESOURCE * SLOT_DAYS,
+        ) if window_from < window_to else []
         by_day: dict[date, list[datetime]] = {}
         for moment in starts:
             bucket = by_day.setdefault(moment.astimezone(zone).date(), [])
@@ -203,6 +220,10 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
                        "days": [{"day": d, "starts": v} for d, v in sorted(by_day.items())]})
     context["slot_groups"] = groups
     context["tz_name"] = tz_name
+    if urgent is not None:
+        urgent["starts"] = course_queries.earliest_starts(groups=groups, due=urgent["due"],
+                                                          tz=tz_name)
+        context["urgent"] = urgent
     resource = next((r for r in resources if str(r.public_id) == params.get("resource")), None)
     start, start_error, occurrences = _parse_start(params.get("start", ""), zone,
                                                    params.get("occurrence", ""))
@@ -240,7 +261,8 @@ def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProced
     except SchedulingError as exc:
         context["error"] = exc.message
         context["error_field"] = exc.field
-        conflict = exc.rule in ("slot_taken", "one_active_booking_per_procedure")
+        conflict = exc.rule in ("slot_taken", "one_active_booking_per_procedure",
+                                "same_session")
         return render_page(request, "scheduling/book.html", context,
                            status=409 if conflict else 400, section="worklist")
     label = code_label("ProcedureType", procedure.procedure_type)
@@ -361,6 +383,8 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
         "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8], "rows": rows,
         "ticks": ticks, "width": WIDTH, "height": height, "gutter": GUTTER, "tz_name": tz_name,
         "violations": violations, "top": TOP, "date_errors": date_errors,
+        "verdicts": data["verdicts"], "not_applicable": data["not_applicable"],
+        "skipped": data["skipped"],
         "range_from": lo.astimezone(zone).date(), "range_to": (hi - timedelta(seconds=1))
         .astimezone(zone).date(), "clamped": data["clamped"],
         "max_days": timeline_max_days(),
@@ -438,8 +462,12 @@ def _booking(request: HttpRequest, public_id: Any) -> Booking:
 
 
 def _booking_context(booking: Booking) -> dict[str, Any]:
+    # A radiotherapy fraction is moved and cancelled with its course (scheduling.courses): the
+    # pages list the fractions not yet done.
+    course = ([b for b in courses.course_fractions(booking) if b.status in courses.CHANGEABLE]
+              if booking.fraction_number is not None else [])
     return {
-        "booking": booking, "plan": booking.plan,
+        "booking": booking, "plan": booking.plan, "course": course,
         "pseudonym": str(booking.patient.public_id)[:8],
         "label": code_label("ProcedureType", booking.procedure.procedure_type),
         "changeable": booking.status in CHANGEABLE,
@@ -499,7 +527,7 @@ def booking_move(request: HttpRequest, public_id: Any) -> HttpResponse:
             except SchedulingError as exc:
                 form.add_error(exc.field if exc.field in form.fields and exc.field != "start"
                                else None, exc.message)
-                status = 409 if exc.rule in ("slot_taken", "status") else 400
+                status = 409 if exc.rule in ("slot_taken", "status", "same_session") else 400
             else:
                 messages.success(request, _("%(procedure)s moved.") % {"procedure":
                                                                        context["label"]})

@@ -33,6 +33,10 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
     meeting = _next_meeting_with_cases("bone-mets-spine")
     assert chair is not None, "the demo seeds a chair"
     assert meeting is not None, "the demo places cases on the next meetings"
+    # A meeting can be started only from its start margin (issue 11, item 9): hold it now.
+    from tests.boardsvc.clock_helpers import due_soon
+
+    due_soon(meeting)
 
     sign_in(page, chair.user.username)
     shot(page, "member-01-my-meetings")
@@ -125,9 +129,12 @@ def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, pag
     page.locator("#id_lesions-0-vascularity").select_option("hyper")
     page.get_by_role("button", name="Submit case").click()
     page.wait_for_selector("#id_lesions-0-vertebral_level-errors")
+    # Every problem in one round (issue 11, item 10): "hypervascular" needs its imaging method.
+    assert page.locator("#id_lesions-0-vascularity_method-errors").count() == 1
     shot(page, "coordinator-01-intake-error")
 
     page.locator("#id_lesions-0-vertebral_level").select_option("T12")
+    page.locator("#id_lesions-0-vascularity_method").select_option("dce_mri")
     page.get_by_role("button", name="Submit case").click()
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
     shot(page, "coordinator-02-case-page")
@@ -139,7 +146,7 @@ def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, pag
     coordinator = get_user_model().objects.get(username="coordinator")
     lesion = case.lesions.first()
     plan = treatment_plan_create(case=case, principal=principal_for_user(coordinator), procedures=[
-        {"procedure_type": "embolization", "embolization_purpose": "pre_operative",
+        {"procedure_type": "embolization", "purpose": "pre_operative",
          "intent": "palliative", "target_lesion": lesion},
         {"procedure_type": "surgery", "intent": "palliative", "target_lesion": lesion},
     ])

@@ -122,6 +122,7 @@ def suggested_procedure(case: Case) -> dict[str, Any]:
         for suggestion in lesion["suggestions"]:
             return {"procedure_type": suggestion["procedure_type"],
                     "intent": suggestion["intent"],
-                    "embolization_purpose": suggestion.get("embolization_purpose", ""),
+                    "purpose": suggestion.get("purpose")
+                    or suggestion.get("embolization_purpose", ""),
                     "target_lesion": str(lesion["lesion"])}
     raise AssertionError("the synthetic case should get at least one suggestion")

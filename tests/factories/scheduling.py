@@ -99,7 +99,7 @@ def plan_with(*procedures: str | dict[str, Any], case=None, lesion=None,
 
     Each item is a procedure type, or a dict of PlannedProcedure fields (``lesion=None`` for no
     target lesion). Example: ``plan_with({"procedure_type": "embolization",
-    "embolization_purpose": "pre_operative"}, "surgery")``.
+    "purpose": "pre_operative"}, "surgery")``.
     """
     case = case or CaseFactory()
     if status:

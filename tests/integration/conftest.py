@@ -58,7 +58,7 @@ def _booking(case: Any, resource: Any, start: datetime) -> Any:
     plan = TreatmentPlan.objects.create(case=case)
     procedure = PlannedProcedure.objects.create(
         plan=plan, sequence=1, procedure_type="embolization", intent="palliative",
-        embolization_purpose="",
+        purpose="",
     )
     return Booking.objects.create(
         procedure=procedure, plan=plan, patient=case.patient, resource=resource,

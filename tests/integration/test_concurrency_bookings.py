@@ -68,7 +68,7 @@ def unbooked(world):
     """A second embolization on case A's plan, not yet booked."""
     return PlannedProcedure.objects.create(
         plan=world.booking_a.plan, sequence=2, procedure_type="embolization",
-        intent="palliative", embolization_purpose="",
+        intent="palliative", purpose="",
     )
 
 

@@ -52,7 +52,7 @@ def test_every_booking_write_is_a_revision_and_the_history_shows_them(world, as_
     coordinator = as_user(world.users["coordinator"])
     procedure = PlannedProcedure.objects.create(
         plan=world.booking_a.plan, sequence=2, procedure_type="embolization",
-        intent="palliative", embolization_purpose="")
+        intent="palliative", purpose="")
     created = coordinator.post("/api/v1/bookings/", {
         "procedure": str(procedure.public_id), "resource": str(world.resource.public_id),
         "start": datetime(2030, 3, 6, 9, 0, tzinfo=UTC).isoformat()},

@@ -36,9 +36,9 @@ def _default_rules(request):
         return
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     from scheduling.demo import seed_rules_and_catalogue
-    from scheduling.domain.catalogue import DEFAULT_PROCEDURES, DEFAULT_RULES
+    from scheduling.domain.catalogue import DEFAULT_PROCEDURES, TIMING_RULES
     from scheduling.models import ProcedureCatalogueEntry, TimingRule
 
-    if (TimingRule.objects.count() < len(DEFAULT_RULES)
+    if (TimingRule.objects.count() < len(TIMING_RULES)
             or ProcedureCatalogueEntry.objects.count() < len(DEFAULT_PROCEDURES)):
         seed_rules_and_catalogue()

@@ -32,7 +32,7 @@ from tests.web.conftest import login
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-PREOP = {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}
+PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 @pytest.fixture(autouse=True)

@@ -63,7 +63,7 @@ def login(user: Any) -> Client:
 def plan_ready(db):
     """An active plan (pre-operative embolization then surgery) and a room for each."""
     plan, procedures = plan_with(
-        {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}, "surgery")
+        {"procedure_type": "embolization", "purpose": "pre_operative"}, "surgery")
     angio = ResourceFactory(code="angio-1", name="Angio suite 1", kind="angio_suite")
     theatre = ResourceFactory(code="or-1", name="Theatre 1", kind="operating_room")
     return plan, procedures, angio, theatre

@@ -8,6 +8,7 @@ import pytest
 
 from boardsvc.models import Attendance, Decision, Meeting
 from core.models import AuditEvent
+from tests.boardsvc.clock_helpers import due_soon
 from tests.web.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,7 @@ def _live(world):
 
 
 def _start(world):
+    due_soon(world.meeting_a)  # a meeting starts from its start margin (issue 11, item 9)
     client = login(world.chair_a)
     response = client.post(f"/meetings/{world.meeting_a.public_id}/state/", {"action": "start"})
     assert response.status_code == 302

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from boardsvc.models import AgendaItem, Attendance
+from tests.boardsvc.clock_helpers import due_soon
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,7 @@ def url(name, world):
 
 
 def test_start_attend_and_close(client_for, world, django_capture_on_commit_callbacks):
+    due_soon(world.meeting)
     chair = client_for(world.team["chair"])
     assert chair.post(url("meeting-start", world), {}, format="json").json()["status"] == \
         "in_session"
@@ -66,6 +68,7 @@ def test_attendance_rejects_a_bad_payload(client_for, world, payload, field, rul
 
 
 def test_starting_twice_is_a_conflict(client_for, world):
+    due_soon(world.meeting)
     chair = client_for(world.team["chair"])
     chair.post(url("meeting-start", world), {}, format="json")
     assert chair.post(url("meeting-start", world), {}, format="json").status_code == 409

@@ -54,6 +54,9 @@ def test_a_case_with_unresolved_requirements_is_not_placed_and_coordinators_are_
     note = Notification.objects.get(recipient=coordinator_user)
     assert note.kind == "placement_blocked"
     assert "imaging" in note.body
+    # Ready means ready: a case changed after it became ready goes back to "submitted".
+    case.refresh_from_db()
+    assert case.status == "submitted"
     agenda_place_case(case_id=case.pk)  # a re-run does not notify twice
     assert Notification.objects.filter(recipient=coordinator_user).count() == 1
 

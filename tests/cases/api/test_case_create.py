@@ -56,7 +56,7 @@ def test_it_creates_the_case_with_patient_and_lesions(coordinator_client):
     # decision support comes back with the case
     support = body["decision_support"]
     assert support["lesions"][0]["label"].startswith("L2 vertebra")
-    assert {f["rule_id"] for f in support["lesions"][1]["findings"]} >= {"2.1.mirels"}
+    assert {f["rule_id"] for f in support["lesions"][1]["findings"]} >= {"DS-MIRELS"}
     assert body["readiness"] == []
     assert AuditEvent.objects.filter(action="create", object_id=str(case.public_id),
                                      patient_pseudonym=str(case.patient.public_id)).exists()

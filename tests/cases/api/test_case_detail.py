@@ -62,7 +62,7 @@ def test_a_member_of_the_board_reads_the_case_with_decision_support(spine_member
     assert body["allowed_transitions"] == ["closed", "ready_for_mdt"]
     support = body["decision_support"]
     [lesion] = support["lesions"]
-    sins = next(f for f in lesion["findings"] if f["rule_id"] == "2.6.sins")
+    sins = next(f for f in lesion["findings"] if f["rule_id"] == "DS-SINS")
     assert sins["result"]["score"] == 10
     assert sins["result"]["category"] == "potentially_unstable"
     assert support["emergency"] is False
@@ -82,6 +82,6 @@ def test_site_thresholds_change_the_decision_support(coordinator_client, spine_c
     SiteParameterFactory(key="sins_unstable_min", value=11)
     body = coordinator_client.get(url(spine_case)).json()
     sins = next(f for f in body["decision_support"]["lesions"][0]["findings"]
-                if f["rule_id"] == "2.6.sins")
+                if f["rule_id"] == "DS-SINS")
     assert sins["result"]["category"] == "potentially_unstable"
     assert "(10-10)" in sins["rationale"]

@@ -45,7 +45,7 @@ def test_it_lists_every_parameter_with_default_range_and_source(admin_client):
     rows = {row["key"]: row for row in response.json()["results"]}
     oligo = rows["oligo_max"]
     assert (oligo["value"], oligo["default"], oligo["min"], oligo["max"]) == (5, 5, 1, 10)
-    assert oligo["rule_id"] == "2.1.cazzato"
+    assert oligo["rule_id"] == "DS-EXTENT"
     assert oligo["source"]
     assert oligo["rationale"]
     assert oligo["overridden"] is False

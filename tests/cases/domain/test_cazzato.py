@@ -1,4 +1,4 @@
-"""The Cazzato et al. 2019 flowchart (rule 2.1.cazzato): at least one case per branch."""
+"""The Cazzato et al. 2019 flowchart (rules DS-EXTENT, DS-CAZZATO-*): one case per branch."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ RIB = {"site": "rib", "pattern": "blastic", **FAR}
 def test_oligometastatic_up_to_five_lesions_means_curative_intent(count, oligo, intent):
     finding = disease_extent(CaseFacts(metastases_count=count))
     assert finding.result == {"oligometastatic": oligo, "intent": intent}
-    assert finding.rule_id == "2.1.cazzato"
+    assert finding.rule_id == "DS-EXTENT"
 
 
 def test_oligo_max_is_configurable():
@@ -64,9 +64,9 @@ def test_curative_branch(lesion, leaf, expected):
     assert "embolization" not in {p for p, _, _ in procedures}
 
 
-def test_curative_branch_adds_adjuvant_embolization_for_a_hypervascular_lesion():
+def test_curative_branch_adds_a_pre_ablation_embolization_for_a_hypervascular_lesion():
     _, procedures = run(LesionFacts(max_diameter_mm=20, vascularity="hyper", **RIB))
-    assert ("embolization", "curative", "adjuvant") in procedures
+    assert ("embolization", "curative", "pre_ablation") in procedures
 
 
 def test_curative_branch_warns_when_distance_is_unknown():
@@ -149,7 +149,8 @@ def test_every_suggestion_carries_rule_rationale_and_source():
     case = CaseFacts(metastases_count=9, pain_vas=8, lesions=(lesion,))
     _, suggestions = cazzato_assess(lesion, case)
     for suggestion in suggestions:
-        assert suggestion.rule_id in {"2.1.cazzato", "R9-R12"}
+        assert suggestion.rule_id.startswith("DS-")
+        assert suggestion.key
         assert suggestion.rationale
         assert suggestion.source
         assert suggestion.evidence

@@ -89,15 +89,16 @@ def test_case_support_renders_the_contract_shape():
                      urgency="emergency", lesions=(COMPLETE_SPINE,))
     data = support_as_dict(case_support(case))
     assert data["emergency"] is True
-    assert {f["rule_id"] for f in data["case"]} == {"2.1.cazzato", "R9-R12"}
+    assert {f["rule_id"] for f in data["case"]} == {"DS-EXTENT", "DS-MSCC"}
     [lesion] = data["lesions"]
     assert lesion["lesion"] == "l1"
     assert lesion["label"] == "L2 vertebra, 20 mm"
     rules = [f["rule_id"] for f in lesion["findings"]]
-    assert rules == ["2.6.sins", "2.1.consolidation", "2.4.hypervascular",
-                     "2.5.embolization", "2.6.vertebroplasty", "2.1.cazzato"]
+    assert rules == ["DS-SINS", "DS-CONSOLIDATION", "DS-HYPERVASCULAR",
+                     "DS-EMBOLIZATION", "DS-VERTEBROPLASTY", "DS-CAZZATO"]
     for finding in lesion["findings"]:
-        assert set(finding) == {"rule_id", "title", "result", "rationale", "source", "evidence"}
+        assert set(finding) == {"rule_id", "title", "result", "rationale", "source", "evidence",
+                                "rationale_i18n"}
     for suggestion in lesion["suggestions"]:
         assert {"procedure_type", "intent", "embolization_purpose", "rule_id", "rationale",
-                "source"} <= set(suggestion)
+                "source", "key", "purpose", "prepares", "rationale_i18n"} <= set(suggestion)

@@ -1,4 +1,4 @@
-"""SINS, Mirels and need-for-consolidation (rules 2.6.sins, 2.1.mirels, 2.1.consolidation)."""
+"""SINS, Mirels and need-for-consolidation (rules DS-SINS, DS-MIRELS, DS-CONSOLIDATION)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_sins_location_follows_the_vertebral_level(level, expected):
 )
 def test_sins_score_and_band(lesion, score, category):
     finding = sins_assess(lesion)
-    assert finding.rule_id == "2.6.sins"
+    assert finding.rule_id == "DS-SINS"
     assert finding.result["score"] == score
     assert finding.result["category"] == category
     assert f"SINS {score}" in finding.rationale
@@ -107,7 +107,7 @@ def test_sins_bands_follow_site_thresholds():
 )
 def test_mirels_score_and_band(lesion, score, category, fixation):
     finding = mirels_assess(lesion)
-    assert finding.rule_id == "2.1.mirels"
+    assert finding.rule_id == "DS-MIRELS"
     assert finding.result["score"] == score
     assert finding.result["category"] == category
     assert finding.result["prophylactic_fixation"] is fixation
@@ -141,5 +141,5 @@ def test_mirels_is_incomplete_without_components():
 )
 def test_need_for_consolidation(lesion, needed, reasons):
     finding = consolidation_assess(lesion)
-    assert finding.rule_id == "2.1.consolidation"
+    assert finding.rule_id == "DS-CONSOLIDATION"
     assert finding.result == {"needed": needed, "reasons": reasons}

@@ -1,4 +1,4 @@
-"""Vertebroplasty safety (2.6.vertebroplasty) and the MSCC emergency flag (R9-R12)."""
+"""Vertebroplasty safety (DS-VERTEBROPLASTY) and the MSCC emergency flag (DS-MSCC)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ L = LesionFacts(site="vertebra", vertebral_level="L3", pattern="lytic")
 def test_vertebroplasty_contraindications_and_flags(lesion, case, allowed, absolute, relative,
                                                     high_risk):
     finding = vertebroplasty_assess(lesion, case)
-    assert finding.rule_id == "2.6.vertebroplasty"
+    assert finding.rule_id == "DS-VERTEBROPLASTY"
     assert finding.result["allowed"] is allowed
     assert finding.result["absolute"] == absolute
     assert finding.result["relative"] == relative
@@ -83,7 +83,7 @@ def test_cord_compression_points_to_the_surgical_or_rt_pathway():
 )
 def test_mscc_emergency_flag(case, emergency, triggers):
     finding = mscc_assess(case)
-    assert finding.rule_id == "R9-R12"
+    assert finding.rule_id == "DS-MSCC"
     assert finding.result["emergency"] is emergency
     assert finding.result["triggers"] == triggers
 

@@ -1,4 +1,4 @@
-"""Hypervascular assessment (2.4.hypervascular) and embolization candidacy (2.5.embolization)."""
+"""Hypervascular assessment (DS-HYPERVASCULAR) and embolization candidacy (DS-EMBOLIZATION)."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from cases.domain.vascularity import embolization_assess, hypervascular_assess
 def test_hypervascular_is_imaging_first_then_histology(vascularity, histology, hyper, basis,
                                                        advised):
     finding = hypervascular_assess(LesionFacts(vascularity=vascularity), histology)
-    assert finding.rule_id == "2.4.hypervascular"
+    assert finding.rule_id == "DS-HYPERVASCULAR"
     assert finding.result == {"hypervascular": hyper, "basis": basis, "imaging_advised": advised}
     assert finding.rationale
-    assert "§2.4" in finding.source
+    assert "Gong Y et al. Front Oncol 2021" in finding.source
 
 
 def test_refuting_imaging_says_it_overrides_histology():
@@ -58,7 +58,7 @@ def test_refuting_imaging_says_it_overrides_histology():
 )
 def test_embolization_candidacy(lesion, hyper, feasible, candidate, preop, indications):
     finding = embolization_assess(lesion, hypervascular=hyper)
-    assert finding.rule_id == "2.5.embolization"
+    assert finding.rule_id == "DS-EMBOLIZATION"
     assert finding.result["feasible"] is feasible
     assert finding.result["candidate"] is candidate
     assert finding.result["preop_recommended"] is preop

@@ -13,7 +13,7 @@ from tests.scheduling.api.conftest import BASE
 
 pytestmark = pytest.mark.django_db
 URL = f"{BASE}/bookings/"
-PREOP = {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}
+PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 def payload(procedure, room, start, **extra):

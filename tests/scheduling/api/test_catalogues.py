@@ -80,7 +80,7 @@ def test_the_procedure_catalogue_lists_and_administrators_edit(spine_client, adm
 def test_a_coordinator_acknowledges_a_soft_violation(coordinator_client, spine_client, api_client,
                                                      rooms):
     plan, (emb, surgery) = plan_with(
-        {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}, "surgery")
+        {"procedure_type": "embolization", "purpose": "pre_operative"}, "surgery")
     services.booking_create(procedure=emb, resource=rooms["angio"], start=at(0, 8), principal=None)
     services.booking_create(procedure=surgery, resource=rooms["or1"], start=at(2, 15),
                             principal=None)

@@ -15,7 +15,7 @@ from tests.factories.scheduling import at, plan_with
 from tests.scheduling.api.conftest import BASE
 
 pytestmark = pytest.mark.django_db
-PREOP = {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}
+PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 def spine_plan(*procedures):

@@ -248,13 +248,24 @@ def test_r17_gaps_duplicates_and_extra_fractions_are_flagged(day_offsets, planne
 # --- scoping, anchors, statuses -------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    ("lesion_a", "lesion_b", "broken"),
-    [("L1", "L1", True), ("L1", "L2", False), (None, None, False), ("L1", None, False)],
+    ("lesion_a", "lesion_b", "broken", "note"),
+    [
+        ("L1", "L1", True, ""),
+        ("L1", "L2", False, ""),
+        # A missing target never hides the rule: it applies at patient scope, and says so
+        # (issue 11, item 3; domain/scope.py and tests/scheduling/domain/test_scope.py).
+        (None, None, True, "neither the embolization nor the surgery has a target lesion"),
+        ("L1", None, True, "the surgery has no target lesion"),
+    ],
 )
-def test_same_lesion_rules_need_the_same_known_lesion(lesion_a, lesion_b, broken):
+def test_same_lesion_rules_need_the_same_lesion_or_apply_at_patient_scope(
+        lesion_a, lesion_b, broken, note):
     emb = bk("emb", "embolization", T0, lesion=lesion_a, purpose="pre_operative")
     surgery = bk("surg", "surgery", EMB_END + 60 * H, lesion=lesion_b)
-    assert (codes([emb, surgery]) != []) is broken
+    found = evaluate(bookings=[emb, surgery], rules=DEFAULT_RULES)
+    assert (found != []) is broken
+    assert all(v.scope_note == (f"applied at patient scope: {note}" if note else "")
+               for v in found)
 
 
 def test_rules_never_relate_two_patients():

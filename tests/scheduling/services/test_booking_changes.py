@@ -16,7 +16,7 @@ from scheduling.models import Booking, FollowUpProposal, Violation
 from tests.factories.scheduling import ROME, at, plan_with
 
 pytestmark = pytest.mark.django_db
-PREOP = {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}
+PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 def book(procedure, room, start, principal, **kw):

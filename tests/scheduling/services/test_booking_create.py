@@ -17,11 +17,11 @@ from scheduling.domain.errors import (
     SlotTaken,
 )
 from scheduling.models import Booking, Violation
-from tests.factories.scheduling import at, plan_with
+from tests.factories.scheduling import BookingFactory, at, plan_with
 
 pytestmark = pytest.mark.django_db
 
-PREOP = {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}
+PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 def test_it_books_with_the_catalogue_duration_and_records_audit_and_history(
@@ -150,15 +150,27 @@ def test_a_radiotherapy_course_is_booked_on_consecutive_working_days(rooms, coor
     assert outcome.warnings == ()
 
 
-def test_a_course_is_all_or_nothing_when_one_fraction_clashes(rooms, coordinator_principal):
+def test_a_fraction_whose_time_is_taken_goes_to_the_nearest_free_time_that_day(
+        rooms, coordinator_principal):
     _p1, (other,) = plan_with({"procedure_type": "radiotherapy", "fractions": 1})
     services.booking_create(procedure=other, resource=rooms["linac"], start=at(2, 9),
                             principal=coordinator_principal)
     _p2, (rt,) = plan_with({"procedure_type": "radiotherapy", "fractions": 5})
-    with pytest.raises(SlotTaken):
+    outcome = services.booking_create(procedure=rt, resource=rooms["linac"], start=at(0, 9),
+                                      principal=coordinator_principal)
+    times = [b.start.astimezone(at(0).tzinfo).strftime("%a %H:%M") for b in outcome.bookings]
+    # Wednesday 09:00-09:15 is taken: 08:45 and 09:15 are as near; the earlier one is taken,
+    # never another day.
+    assert times == ["Mon 09:00", "Tue 09:00", "Wed 08:45", "Thu 09:00", "Fri 09:00"]
+
+
+def test_a_course_is_all_or_nothing_when_a_day_has_no_free_time(rooms, coordinator_principal):
+    BookingFactory(resource=rooms["linac"], start=at(2, 7), end=at(2, 20))  # Wednesday, full
+    _p, (rt,) = plan_with({"procedure_type": "radiotherapy", "fractions": 5})
+    with pytest.raises(SlotTaken, match="fraction 3"):
         services.booking_create(procedure=rt, resource=rooms["linac"], start=at(0, 9),
                                 principal=coordinator_principal)
-    assert Booking.objects.count() == 1
+    assert Booking.objects.filter(procedure=rt).count() == 0
 
 
 def test_procedures_of_a_superseded_plan_cannot_be_booked(rooms, coordinator_principal):

@@ -34,7 +34,7 @@ def _poll(predicate, timeout: float = 30.0) -> bool:
 def test_a_worker_stores_the_violation_and_notifies_after_an_embolization_is_moved(
         rooms, coordinator, coordinator_principal):
     plan, (emb, surgery) = plan_with(
-        {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}, "surgery")
+        {"procedure_type": "embolization", "purpose": "pre_operative"}, "surgery")
     e = services.booking_create(procedure=emb, resource=rooms["angio"], start=at(2, 8),
                                 principal=coordinator_principal).booking
     services.booking_create(procedure=surgery, resource=rooms["or1"], start=at(3, 9),

@@ -14,7 +14,7 @@ from scheduling.models import Violation
 from tests.factories.scheduling import at, plan_with
 
 pytestmark = pytest.mark.django_db
-PREOP = {"procedure_type": "embolization", "embolization_purpose": "pre_operative"}
+PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 @pytest.fixture

@@ -1,0 +1,24 @@
+"""What boardsvc tells scheduling about MDT decisions (a port: scheduling never imports boardsvc).
+
+``settings.BOARDSVC_DECISION_CLOCK`` names ``decision_times``; scheduling.selectors calls it to
+learn when the decision to treat behind a plan was recorded, which starts R10's clock
+(clinical-rules.md R10: radiotherapy within 24 h of the decision to treat, MSCC not for surgery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
+from boardsvc.models import Decision
+
+
+def decision_times(*, decision_public_ids: Iterable[UUID | str]) -> dict[str, datetime]:
+    """``recorded_at`` of each decision, by public id (str); unknown ids are left out. An
+    amendment keeps the original time: the decision to treat was taken when it was recorded."""
+    ids = {str(value) for value in decision_public_ids}
+    if not ids:
+        return {}
+    rows = Decision.objects.filter(public_id__in=ids).values_list("public_id", "recorded_at")
+    return {str(public_id): recorded_at for public_id, recorded_at in rows}
