@@ -1,5 +1,5 @@
 """Benchmark the scheduling solver core (scheduling.domain.solver.solve_rcpspmax) on PSPLIB
-RCPSP/max UBO10 (../shared/bench-data/rcpspmax). Not a test: run it by hand and record the
+RCPSP/max UBO10 (the PSPLIB set named in docs/benchmarks.md; pass its folder with --data). Not a test: run it by hand and record the
 figures in docs/benchmarks.md.
 
     .venv/bin/python bench/solver_rcpspmax.py [--time-limit 2] [--workers 2] [--data DIR]

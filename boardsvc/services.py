@@ -1,4 +1,4 @@
-"""Every write to boards, meetings, agendas, attendance and decisions (STYLE.md §3).
+"""Every write to boards, meetings, agendas, attendance and decisions (README, "Architecture").
 
 Services are keyword-only, typed and atomic. They map rows to domain values, let
 boardsvc/domain decide, and persist. Background work is claimed with a conditional UPDATE (the
@@ -700,7 +700,7 @@ def _emergency_body(*, case: Case, board: Board, meeting: Meeting | None,
     return "\n".join([
         f"Suspected metastatic spinal cord compression, referred at "
         f"{_local_label(case.submitted_at, board)} (the clocks below start then).",
-        where, "", "Deadlines (clinical-rules.md R9-R12):",
+        where, "", "Deadlines (R9-R12, docs/clinical-rules.md):",
         *deadline_lines(deadlines, board.timezone),
     ])
 

@@ -1,6 +1,6 @@
 """REST API for boards, meetings, agendas, attendance and decisions (one APIView per operation).
 
-Each view parses, authorises, calls one service or selector and serialises (STYLE.md §3.5).
+Each view parses, authorises, calls one service or selector and serialises (README, "Architecture").
 Access: members see only their boards (another board's meeting is 404); chairs, board
 coordinators, group coordinators and administrators manage agendas and record decisions (a
 member of the board without that role gets 403); system clients need agenda:read to read and
@@ -58,7 +58,7 @@ class BoardsApi(ProjectApiView):
     object_type = "meeting"
 
     def denied(self, object_type: str, public_id: Any, exc: Exception) -> Exception:
-        """Audit a refused access (reliability-bar S8) and return the exception to raise."""
+        """Audit a refused access (docs/security.md, row S8) and return the exception to raise."""
         audit_record(principal=self.principal, action=AuditEvent.Action.READ,
                      outcome=AuditEvent.Outcome.DENIED, object_type=object_type,
                      object_id=public_id, path=self.request.path)

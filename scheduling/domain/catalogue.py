@@ -1,6 +1,6 @@
 """Domain defaults: resource kinds, the procedure catalogue and the timing rules R1-R11, R17, R18.
 
-Numbers come from ../shared/domain/clinical-rules.md (§1 summary table, §4 durations). Values
+Numbers come from docs/clinical-rules.md (the rule table and procedure durations). Values
 tagged [I] there are inference: they are seeded as site-editable defaults, never hard-coded in the
 engine. The data migration copies ``DEFAULT_RULES`` and ``DEFAULT_PROCEDURES`` into the tables.
 """

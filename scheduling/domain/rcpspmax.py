@@ -1,6 +1,6 @@
 """Reader for the ProGen/max ``.sch`` format (RCPSP/max instances of PSPLIB).
 
-Layout (see ../shared/bench-data/rcpspmax/README.md): a header ``n R 0 0``; one line per activity
+Layout (the PSPLIB RCPSP/max format, docs/benchmarks.md): a header ``n R 0 0``; one line per activity
 0..n+1 with its successors and bracketed start-to-start lags (a negative lag on j→i encodes a
 maximum lag); one line per activity with its duration and demands; the capacities last.
 """

@@ -5,7 +5,7 @@ Two layers:
   spans more than a year, and the database refuses anything beyond it (CheckConstraints on
   scheduling.TimingRule), so a value like -10^12 minutes can never reach the engine;
 - **the clinical range of each rule** (``RULE_LAG_RANGES``), from the "Allowed range" column
-  of ../shared/domain/clinical-rules.md §1. A site tunes a rule inside its range; going beyond
+  of docs/clinical-rules.md. A site tunes a rule inside its range; going beyond
   it is a clinical decision that belongs in that document first. Rules without an entry (a
   site's own rule ids) get the sane bound only.
 

@@ -9,7 +9,7 @@
 - R9  suspected MSCC: whole-spine MRI within 24 h of the suspicion (hard);
 - R10 MSCC not for surgery: radiotherapy within 24 h of the decision to treat (hard);
 - R11 suspected spinal metastases without neurology: MRI within 1 week (soft).
-(../shared/domain/clinical-rules.md §1; ranges in scheduling.domain.rule_limits.)
+(docs/clinical-rules.md; ranges in scheduling.domain.rule_limits.)
 """
 
 from django.db import migrations, models
