@@ -51,7 +51,7 @@ def clean_boards(boards: Iterable[str]) -> list[str]:
     return slugs
 
 
-def _snapshot(client: SystemClient) -> dict[str, Any]:
+def system_client_snapshot(client: SystemClient) -> dict[str, Any]:
     return {"scopes": sorted(client.scope_set), "all_boards": client.all_boards,
             "boards": sorted(client.allowed_boards), "enabled": client.enabled,
             "name": client.application.name}
@@ -95,7 +95,7 @@ def system_client_create(*, name: str, scopes: Iterable[str] | str,
         all_boards=boards is None, allowed_boards=board_list,
     )
     audit_record(principal=principal, action="create", object_type="system_client",
-                 object_id=application.client_id, detail=_snapshot(client))
+                 object_id=application.client_id, detail=system_client_snapshot(client))
     return client, secret
 
 
@@ -107,7 +107,7 @@ def system_client_update(*, client: SystemClient, principal: Principal | None,
     """Change a client's allow-list, boards or state; tokens already issued follow at once."""
     client = SystemClient.objects.select_for_update().select_related("application").get(
         pk=client.pk)
-    before = _snapshot(client)
+    before = system_client_snapshot(client)
     if scopes is not None:
         client.allowed_scopes = clean_scopes(scopes)
     if boards is not None:
@@ -119,7 +119,7 @@ def system_client_update(*, client: SystemClient, principal: Principal | None,
         client.enabled = enabled
     client.save()
     _narrow_tokens(client)
-    after = _snapshot(client)
+    after = system_client_snapshot(client)
     audit_record(principal=principal, action="update", object_type="system_client",
                  object_id=client.application.client_id,
                  detail={"before": before, "after": after})
@@ -130,7 +130,7 @@ def system_client_audit_admin_change(*, client: SystemClient, before: dict[str, 
                                      principal: Principal | None) -> None:
     """The admin saved a client through its form (already validated): audit, narrow tokens."""
     _narrow_tokens(client)
-    after = _snapshot(client)
+    after = system_client_snapshot(client)
     if before is None:
         audit_record(principal=principal, action="create", object_type="system_client",
                      object_id=client.application.client_id, detail=after)
@@ -138,10 +138,6 @@ def system_client_audit_admin_change(*, client: SystemClient, before: dict[str, 
         audit_record(principal=principal, action="update", object_type="system_client",
                      object_id=client.application.client_id,
                      detail={"before": before, "after": after})
-
-
-def system_client_snapshot(client: SystemClient) -> dict[str, Any]:
-    return _snapshot(client)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from typing import Any
 from urllib.parse import unquote_plus
@@ -81,8 +82,6 @@ class Validator(OAuth2Validator):
         return True
 
     def _load_access_token(self, token: str) -> Any:
-        import hashlib
-
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
         return (AccessToken.objects
                 .select_related("application", "application__system_client", "user")
