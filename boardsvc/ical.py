@@ -19,8 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from icalendar import Calendar, Event
-from rest_framework import serializers
+from icalendar import Event
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +37,7 @@ from core.access import (
 from core.api.permissions import RoleAndScope
 from core.audit import audit_record
 from core.feeds import feed_token_create, feed_token_resolve
+from core.ical import FeedTokenOutputSerializer, calendar_response, new_calendar, token_created
 from core.models import FeedToken
 
 from .models import Board, BoardMember, Meeting
@@ -45,27 +45,7 @@ from .models import Board, BoardMember, Meeting
 PAST = timedelta(days=30)
 FUTURE = timedelta(days=400)
 MAX_EVENTS = 1000
-PRODID = "-//boardsvc//MDT meetings//EN"
 PEOPLE = {ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR, "board_coordinator"}
-
-
-def calendar_response(calendar: Calendar, *, filename: str) -> HttpResponse:
-    """text/calendar, private and briefly cacheable (clients poll every few minutes)."""
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def new_calendar(name: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    return calendar
 
 
 def meeting_event(meeting: Meeting, *, now: datetime) -> Event:
@@ -143,20 +123,6 @@ def member_feed(request: HttpRequest, token: str) -> HttpResponse:
     board_ids = BoardMember.objects.filter(user_id=feed.owner_id, active=True).values("board_id")
     return _feed(_meetings(board_ids, now=now), name="My MDT meetings", token=feed, now=now,
                  filename="my-mdt-meetings.ics")
-
-
-class FeedTokenOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    kind = serializers.CharField()
-    url = serializers.CharField(help_text="The secret feed URL; shown once, never again.")
-
-
-def token_created(request: Request, token: FeedToken, raw: str, prefix: str) -> Response:
-    url = request.build_absolute_uri(f"/ical/{prefix}/{raw}.ics")
-    data = FeedTokenOutputSerializer({"id": token.public_id, "kind": token.kind, "url": url}).data
-    response = Response(data, status=201)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class BoardFeedTokenCreateApi(APIView):

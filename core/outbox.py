@@ -12,7 +12,9 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from celery import current_app
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import OutboxMessage
@@ -42,8 +44,17 @@ def outbox_enqueue(*, task_name: str, kwargs: dict[str, Any], dedup_key: str | N
 
 
 def outbox_publish(*, message_id: UUID) -> bool:
-    """Publish one pending message; claimed with a conditional UPDATE so it is sent once."""
-    from config.celery import app
+    """Publish one pending message and mark it sent.
+
+    It publishes first and then marks the row sent with a conditional UPDATE (only a pending
+    row changes), so a publish the broker accepted is never lost; the price is that two
+    publishers racing on one row may both send it, which is why tasks must be idempotent. If
+    the broker refuses, ``attempts`` is incremented in the database (``F() + 1``, not
+    read-modify-write) and the relay tries again later. In eager mode (tests) the row is
+    claimed before the task runs in-process. The Celery app is the process's current one
+    (config.celery makes itself current), so core never imports the project's config.
+    """
+    app = current_app
 
     message = OutboxMessage.objects.filter(id=message_id, status=OutboxMessage.Status.PENDING).first()
     if message is None:
@@ -64,7 +75,7 @@ def outbox_publish(*, message_id: UUID) -> bool:
             task.apply_async(kwargs=message.kwargs)
     except Exception as exc:  # broker down: leave it for the relay
         OutboxMessage.objects.filter(id=message.id).update(
-            attempts=message.attempts + 1, last_error=type(exc).__name__[:300]
+            attempts=F("attempts") + 1, last_error=type(exc).__name__[:300]
         )
         logger.warning("outbox publish deferred for %s: %s", message.task_name, type(exc).__name__)
         return False

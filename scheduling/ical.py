@@ -20,12 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from boardsvc.ical import (
-    FeedTokenOutputSerializer,
-    calendar_response,
-    new_calendar,
-    token_created,
-)
 from core.access import (
     ROLE_ADMIN,
     ROLE_COORDINATOR,
@@ -36,6 +30,7 @@ from core.access import (
 from core.api.permissions import RoleAndScope
 from core.audit import audit_record, audit_record_many
 from core.feeds import feed_token_create, feed_token_resolve
+from core.ical import FeedTokenOutputSerializer, calendar_response, new_calendar, token_created
 from core.models import FeedToken
 
 from .models import Booking, Resource

@@ -7,6 +7,8 @@ administrators and scoped system clients see all.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -178,6 +180,29 @@ def catalogue_entry(procedure_type: str) -> ProcedureCatalogueEntry:
         resource_kinds=sorted(default.resource_kinds),
         fraction_options=list(default.fraction_options),
     )
+
+
+# --- what other apps read (boards show a case's timing problems before deciding) --------------
+
+
+def open_violations_by_case(case_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open or acknowledged timing-rule violations of the cases' plans, by case id, in one
+    query: ``{case_id: [{"rule_id", "severity", "message", "status"}]}``."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = (
+        Violation.objects.filter(plan__case_id__in=ids, status__in=["open", "acknowledged"])
+        .values("plan__case_id", "rule_id", "severity", "message", "status")
+        .order_by("plan__case_id", "rule_id", "pk")
+    )
+    for row in rows:
+        out[row["plan__case_id"]].append({
+            "rule_id": row["rule_id"], "severity": row["severity"],
+            "message": row["message"], "status": row["status"],
+        })
+    return dict(out)
 
 
 # --- scoped querysets ------------------------------------------------------------------------------

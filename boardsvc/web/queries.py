@@ -1,7 +1,7 @@
 """Page-only reads the boardsvc selectors do not offer (reads only; no writes).
 
 - the agenda with each case's lesions prefetched (decision support reads them; no N+1);
-- open scheduling-rule warnings (scheduling.models.Violation) for the cases on an agenda;
+- open scheduling-rule warnings for the cases on an agenda (read through scheduling.selectors);
 - a board's active members with their users, for taking attendance at the door.
 Scoping: callers pass a meeting already obtained through boardsvc.selectors.meeting_get_visible,
 so every row read here belongs to a board the principal may see.
@@ -9,7 +9,6 @@ so every row read here belongs to a board the principal may see.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +18,7 @@ from boardsvc import selectors
 from boardsvc.models import AgendaItem, BoardMember, Meeting
 from cases import selectors as case_selectors
 from cases.models import Case, Lesion
+from scheduling.selectors import open_violations_by_case
 
 
 def agenda_with_lesions(*, meeting: Meeting) -> QuerySet[AgendaItem]:
@@ -42,25 +42,7 @@ def rule_warnings_by_case(*, case_ids: Iterable[int]) -> dict[int, list[dict[str
     The scheduling app stores them (R1-R8 re-check); an agenda shows them so the board sees a
     timing problem before it decides.
     """
-    ids = list(case_ids)
-    if not ids:
-        return {}
-    try:
-        from scheduling.models import Violation
-    except ImportError:  # pragma: no cover - scheduling not installed
-        return {}
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = (
-        Violation.objects.filter(plan__case_id__in=ids, status__in=["open", "acknowledged"])
-        .values("plan__case_id", "rule_id", "severity", "message", "status")
-        .order_by("plan__case_id", "rule_id", "pk")
-    )
-    for row in rows:
-        out[row["plan__case_id"]].append({
-            "rule_id": row["rule_id"], "severity": row["severity"],
-            "message": row["message"], "status": row["status"],
-        })
-    return dict(out)
+    return open_violations_by_case(case_ids)
 
 
 def agenda_order(*, meeting: Meeting) -> list[str]:

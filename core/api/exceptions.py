@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.context import request_id_var
+from core.errors import RuleError
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,18 @@ def _audit_denied(request: Any) -> None:
                  outcome="denied", object_id=object_id, path=request.path)
 
 
+def rule_error_response(exc: RuleError) -> Response:
+    """A service's rule error as problem+json: the one place its status, errors and extra
+    members become HTTP (core/errors.py)."""
+    if exc.status == 404:
+        return problem_response(404, exc.message, errors=exc.errors, code="not-found")
+    return problem_response(exc.status, exc.message, errors=exc.errors, extra=exc.extra,
+                            code=exc.problem_code.replace("_", "-"))
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RuleError):
+        return rule_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
