@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.domain.facts import CaseFacts, LesionFacts
@@ -30,6 +30,22 @@ def _scoped(queryset: QuerySet[Case], principal: Principal) -> QuerySet[Case]:
         return queryset.none()
     condition = case_access_policy().case_filter(principal)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def cases_in_scope(principal: Principal) -> QuerySet[Case]:
+    """The one definition of "the cases this principal may see", unordered and without joins,
+    for every app's reads (core.access policy; anonymous principals see none)."""
+    return _scoped(Case.objects.all(), principal)
+
+
+def case_scope_q(principal: Principal, path: str = "case") -> Q:
+    """The same scope as a filter on a related model: ``path`` leads from it to its case
+    (``plan__case`` from a booking). Empty (matches all) when the principal sees every case."""
+    if not principal.is_authenticated:
+        return Q(pk__in=[])
+    if case_access_policy().case_filter(principal) is None:
+        return Q()
+    return Q(**{f"{path}__in": cases_in_scope(principal).values("pk")})
 
 
 def _base() -> QuerySet[Case]:

@@ -13,6 +13,7 @@ not import boardsvc, so the policy is named in settings and loaded here (depende
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from typing import Any, Protocol
 
@@ -23,10 +24,24 @@ from django.utils.module_loading import import_string
 GROUP_COORDINATOR = "coordinator"
 GROUP_ADMINISTRATOR = "administrator"
 
-ROLE_ADMIN = "administrator"
-ROLE_COORDINATOR = "coordinator"
-ROLE_MEMBER = "member"
-ROLE_CHAIR = "chair"
+
+
+class Role(StrEnum):
+    """Every role a person can hold. Site-wide roles come from groups (administrator,
+    coordinator); board roles from a board membership (member, chair, board_coordinator)."""
+
+    ADMIN = "administrator"
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+    CHAIR = "chair"
+    BOARD_COORDINATOR = "board_coordinator"
+
+
+ROLE_ADMIN = Role.ADMIN
+ROLE_COORDINATOR = Role.COORDINATOR
+ROLE_MEMBER = Role.MEMBER
+ROLE_CHAIR = Role.CHAIR
+ROLE_BOARD_COORDINATOR = Role.BOARD_COORDINATOR
 
 
 @dataclass(frozen=True)
@@ -150,3 +165,16 @@ class CaseAccessPolicy(Protocol):
 def case_access_policy() -> CaseAccessPolicy:
     policy_cls = import_string(settings.BOARDSVC_CASE_ACCESS_POLICY)
     return policy_cls()
+
+
+def actor_fields(principal: Principal | None, *, user: str = "by_user",
+                 client: str = "by_client") -> dict[str, Any]:
+    """Who did it, as a model's actor columns: the user for a person, the client id for a
+    hospital system, neither for the service itself (``principal`` None). ``user`` and
+    ``client`` name the model's two fields."""
+    if principal is None:
+        return {user: None, client: ""}
+    if principal.is_client:
+        return {user: None, client: principal.client_id[:100]}
+    return {user: principal.user if principal.is_user else None, client: ""}
+

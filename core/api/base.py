@@ -6,15 +6,19 @@ Deny by default and 405 before 403 come from core.api.permissions.RoleAndScope.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from core.access import Principal, principal_from_request
 from core.api.permissions import RoleAndScope
+from core.audit import audit_record
+
+T = TypeVar("T")
 
 
 def validated(serializer: serializers.Serializer) -> dict[str, Any]:
@@ -40,6 +44,24 @@ class ProjectApiView(APIView):
     @property
     def principal(self) -> Principal:
         return principal_from_request(self.request)
+
+    def visible_or_404(self, lookup: Callable[..., T], public_id: object, *, object_type: str,
+                       label: str, action: str = "read",
+                       pseudonym: Callable[[str], object] | None = None) -> T:
+        """The object ``lookup(principal=..., public_id=...)`` returns, or 404.
+
+        The one shape of "visible or 404, audited": an object that does not exist and one
+        outside the caller's scope answer the same 404 (existence is not leaked), and the
+        refusal is an audit row with the patient's pseudonym when ``pseudonym`` finds one.
+        """
+        try:
+            return lookup(principal=self.principal, public_id=public_id)
+        except (ObjectDoesNotExist, Http404, ValueError):
+            audit_record(principal=self.principal, action=action, outcome="denied",
+                         object_type=object_type, object_id=str(public_id),
+                         patient_pseudonym=str(pseudonym(str(public_id)) or "")
+                         if pseudonym else "", path=self.request.path)
+            raise exceptions.NotFound(f"No {label} with this id is visible to you.") from None
 
 
 
