@@ -15,7 +15,7 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cases.domain.facts import CaseFacts, LesionFacts
+from cases.domain.facts import CaseFacts, CaseSupport, LesionFacts
 from cases.domain.readiness import case_readiness as _case_readiness
 from cases.domain.spine import mscc_triggers
 from cases.domain.support import case_support, support_as_dict
@@ -222,14 +222,21 @@ def case_facts(case: Case) -> CaseFacts:
     )
 
 
+def case_support_get(*, case: Case, thresholds: dict[str, float] | None = None) -> CaseSupport:
+    """Decision support as typed values (cases.domain.facts.CaseSupport): the contract other
+    apps read (boards record decisions against its suggestions). Pass ``thresholds`` to avoid
+    re-reading the site's parameters per case."""
+    effective = thresholds if thresholds is not None else site_thresholds_effective()
+    return case_support(case_facts(case), effective)
+
+
 def case_decision_support(
     *, case: Case, thresholds: dict[str, float] | None = None
 ) -> dict[str, Any]:
-    """JSON-able decision support: {"case": [findings], "lesions": [{"lesion", "label",
-    "findings", "suggestions"}], "emergency": bool}. Each finding has rule_id, title, result,
-    rationale, source, evidence. Pass ``thresholds`` to avoid re-reading them per case."""
-    effective = thresholds if thresholds is not None else site_thresholds_effective()
-    return support_as_dict(case_support(case_facts(case), effective))
+    """Decision support as JSON (the API's and the pages' shape): {"case": [findings],
+    "lesions": [{"lesion", "label", "findings", "suggestions"}], "emergency": bool}. Each
+    finding has rule_id, title, result, rationale, source, evidence."""
+    return support_as_dict(case_support_get(case=case, thresholds=thresholds))
 
 
 def case_is_emergency(*, case: Case, thresholds: dict[str, float]) -> bool:
