@@ -13,6 +13,7 @@ from django.db import transaction
 from faker import Faker
 
 from core.access import GROUP_COORDINATOR
+from core.timezones import site_timezone
 
 from .models import Board, BoardMember
 from .services import board_create, board_member_add, meeting_horizon_upkeep, place_ready_cases
@@ -57,12 +58,12 @@ def _ascii(text: str) -> str:
 def _boards() -> tuple[Board, Board]:
     spine = Board.objects.filter(slug="bone-mets-spine").first() or board_create(
         slug="bone-mets-spine", name="Bone metastases / spine MDT",
-        focus="Bone metastases, spine and pelvis: IR, RT, surgery", timezone_name="Europe/Rome",
+        focus="Bone metastases, spine and pelvis: IR, RT, surgery", timezone_name=site_timezone(),
         recurrence_weekday=1, recurrence_time=time(14, 0), default_duration_minutes=90,
         capacity_minutes=90)
     sarcoma = Board.objects.filter(slug="sarcoma").first() or board_create(
         slug="sarcoma", name="Sarcoma MDT", focus="Bone and soft-tissue sarcoma",
-        timezone_name="Europe/Rome", histologies=SARCOMA_HISTOLOGIES, recurrence_weekday=3,
+        timezone_name=site_timezone(), histologies=SARCOMA_HISTOLOGIES, recurrence_weekday=3,
         recurrence_time=time(15, 0), default_duration_minutes=90, capacity_minutes=90,
         quorum_requirements=[["orthopaedic_surgeon"], ["radiation_oncologist"], ["radiologist"],
                              ["medical_oncologist"], ["pathologist"]])

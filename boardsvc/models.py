@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.timezones import site_timezone
+
 
 class Specialty(models.TextChoices):
     SPINE_SURGEON = "spine_surgeon", "Spine surgeon"
@@ -60,7 +62,7 @@ class Board(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
     focus = models.CharField(max_length=200, blank=True)
-    timezone = models.CharField(max_length=64, default="Europe/Rome")
+    timezone = models.CharField(max_length=64, default=site_timezone)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
     # Which referrals fit this board when a case names no board: primary histology codes

@@ -34,6 +34,7 @@ from core.audit import audit_record
 from core.models import AuditEvent, Notification
 from core.notifications import notification_send
 from core.outbox import outbox_enqueue
+from core.timezones import zone_name
 
 from .domain import agenda as agenda_rules
 from .domain import clock as clock_rules
@@ -156,7 +157,7 @@ def board_create(
     slug: str,
     name: str,
     focus: str = "",
-    timezone_name: str = "Europe/Rome",
+    timezone_name: str = "",
     histologies: Sequence[str] = (),
     recurrence_weekday: int = 1,
     recurrence_time: time = time(14, 0),
@@ -174,6 +175,7 @@ def board_create(
     24-72 h (R13), minutes per case outside 2-15 (R14), malformed quorum groups (R15) or a
     start margin outside 0-1440 minutes. ``oncall_start``/``oncall_end`` bound ad-hoc
     meetings (local time; equal means around the clock)."""
+    timezone_name = zone_name(timezone_name)
     try:
         ZoneInfo(timezone_name)
     except (ZoneInfoNotFoundError, ValueError):

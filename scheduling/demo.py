@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.timezones import site_timezone
 from scheduling.domain.catalogue import DEFAULT_PROCEDURES, TIMING_RULES
 from scheduling.models import OpeningHours, ProcedureCatalogueEntry, Resource, TimingRule
 
@@ -46,7 +47,7 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, int]:
     for room in ROOMS:
         resource, made = Resource.objects.get_or_create(
             code=room["code"],
-            defaults={"name": room["name"], "kind": room["kind"], "timezone": "Europe/Rome"},
+            defaults={"name": room["name"], "kind": room["kind"], "timezone": site_timezone()},
         )
         created["resources"] += int(made)
         opens, closes = room["hours"]

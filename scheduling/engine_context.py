@@ -33,6 +33,7 @@ from django.utils.module_loading import import_string
 from cases.domain.codes import ProcedureType, SkeletalSite
 from cases.models import Lesion, PlannedProcedure, TreatmentPlan
 from cases.selectors import case_is_emergency, site_thresholds_effective
+from core.timezones import zone_info, zone_name
 from scheduling import selectors
 from scheduling.domain import engine, slots
 from scheduling.domain import rules as rules_engine
@@ -113,13 +114,13 @@ def resource_closed_days(*, resources: Iterable[Resource], first: date,
     """Local dates in [first, last] on which any of ``resources`` has no open time."""
     out: set[date] = set()
     for resource in resources:
-        zone = ZoneInfo(resource.timezone or "Europe/Rome")
+        zone = zone_info(resource.timezone)
         window = Interval(datetime.combine(first, datetime.min.time(), tzinfo=zone),
                           datetime.combine(last + timedelta(days=1), datetime.min.time(),
                                            tzinfo=zone))
         out |= closed_days(hours=selectors.resource_hours(resource),
                            exceptions=selectors.resource_exceptions(resource, window),
-                           tz=resource.timezone or "Europe/Rome", first=first, last=last)
+                           tz=zone_name(resource.timezone), first=first, last=last)
     return frozenset(out)
 
 
@@ -132,7 +133,7 @@ def _course_closed_days(bookings: Sequence[BookingView]) -> frozenset[date]:
                      .prefetch_related("opening_hours"))
     if not resources:
         return frozenset()
-    zone = ZoneInfo(resources[0].timezone or "Europe/Rome")
+    zone = zone_info(resources[0].timezone)
     first = min(b.start for b in courses).astimezone(zone).date()
     last = max(b.end for b in courses).astimezone(zone).date()
     return resource_closed_days(resources=resources, first=first, last=last)
@@ -156,7 +157,7 @@ def course_intervals(*, resource: Resource, start: datetime, end: datetime, frac
     ``override_reason`` the opening hours do not bound the times, only other bookings do.
     ``exclude_pks``: bookings that do not count as busy (the course's own, when it moves).
     Raises SlotTaken naming the fraction and day that has no free time."""
-    tz = resource.timezone or "Europe/Rome"
+    tz = zone_name(resource.timezone)
     zone = ZoneInfo(tz)
     first = start.astimezone(zone).date()
     last = first + timedelta(days=course_span_days(first, fractions))

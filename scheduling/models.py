@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.domain.codes import ProcedureType
 from cases.models import Patient, PlannedProcedure, TreatmentPlan
+from core.timezones import site_timezone
 from scheduling.domain import rule_limits
 from scheduling.domain import types as dt
 from scheduling.domain.catalogue import RESOURCE_KIND_LABELS, ResourceKind
@@ -73,7 +74,7 @@ class Resource(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     capacity = models.PositiveSmallIntegerField(default=1)
-    timezone = models.CharField(max_length=64, default="Europe/Rome")
+    timezone = models.CharField(max_length=64, default=site_timezone)
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from cases.models import Case, PlannedProcedure, TreatmentPlan
 from core.access import Principal, case_access_policy
+from core.timezones import zone_name
 from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
 from scheduling.domain.catalogue import PROCEDURE_DEFAULTS
@@ -320,7 +321,7 @@ class ValidationReport:
     # The case clocks running for the plan (R9-R11: scheduling.domain.clocks.Deadline), and the
     # zone their times are told in.
     deadlines: list[Any] = field(default_factory=list)
-    tz: str = "Europe/Rome"
+    tz: str = ""  # empty: the site's zone (core.timezones)
 
 
 def plan_validation_report(*, plan: TreatmentPlan, now: datetime,
@@ -397,11 +398,11 @@ def _session_partners(procedure: PlannedProcedure) -> list[str]:
 
 
 def _plan_tz(plan: TreatmentPlan) -> str:
-    # The zone of the rooms the plan uses; Europe/Rome (the model default) otherwise.
+    # The zone of the rooms the plan uses; the site's zone otherwise.
     tz = (
         Booking.objects.filter(plan=plan).values_list("resource__timezone", flat=True).first()
     )
-    return tz or "Europe/Rome"
+    return zone_name(tz)
 
 
 def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
@@ -459,7 +460,7 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
             prepares_id=_public(procedure.prepares),
             same_session_with=_public(procedure.same_session_with),
         ))
-    tz = resources[0].timezone if resources else "Europe/Rome"
+    tz = zone_name(resources[0].timezone if resources else "")
     return PlanProblem(
         now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
         rules=tuple(rule_specs()), fixed=tuple(views), tz=tz,

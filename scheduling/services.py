@@ -37,6 +37,7 @@ from core.history import revision_record
 from core.models import AuditEvent, Notification
 from core.notifications import notification_send
 from core.outbox import outbox_enqueue
+from core.timezones import zone_name
 from scheduling import engine_context, selectors
 from scheduling.domain import admission, engine, rule_limits, slots
 from scheduling.domain import rules as rules_engine
@@ -301,7 +302,7 @@ def _enqueue_rechecks(patient_id: int) -> None:
 
 
 def _plan_tz(resource: Resource) -> str:
-    return resource.timezone or "Europe/Rome"
+    return zone_name(resource.timezone)
 
 
 def _courses() -> Any:

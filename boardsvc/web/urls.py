@@ -4,7 +4,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "boards_web"
+app_name = "boardsvc_web"
 
 urlpatterns = [
     path("boards/", views.dashboard, name="dashboard"),

@@ -279,7 +279,7 @@ def agenda_reorder(request: HttpRequest, public_id: Any) -> HttpResponse:
             messages.error(request, exc.message)
     if getattr(request, "htmx", False):
         return _render_agenda(request, meeting, focus=(item, form.cleaned_data["direction"]))
-    url = reverse("boards_web:agenda", args=[meeting.public_id])
+    url = reverse("boardsvc_web:agenda", args=[meeting.public_id])
     return redirect(f"{url}#order-{item}")
 
 
@@ -317,7 +317,7 @@ def agenda_add_late(request: HttpRequest, public_id: Any) -> HttpResponse:
             else:
                 messages.success(request, _("Case %(patient)s added to the agenda.")
                                  % {"patient": str(case.patient.public_id)[:8]})
-                url = reverse("boards_web:agenda", args=[meeting.public_id])
+                url = reverse("boardsvc_web:agenda", args=[meeting.public_id])
                 return redirect(f"{url}#order-{item.public_id}")
         else:
             status = 400
@@ -417,7 +417,7 @@ def live(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _back_to_live(meeting: Meeting, item: str | None = None) -> HttpResponse:
-    url = reverse("boards_web:live", args=[meeting.public_id])
+    url = reverse("boardsvc_web:live", args=[meeting.public_id])
     return redirect(f"{url}?item={item}#current" if item else url)
 
 
@@ -438,14 +438,14 @@ def meeting_state(request: HttpRequest, public_id: Any) -> HttpResponse:
             messages.success(request, _("The meeting is closed; undiscussed cases move to the "
                                         "next meeting."))
             # The agenda shows where each undiscussed case went.
-            url = reverse("boards_web:agenda", args=[meeting.public_id])
+            url = reverse("boardsvc_web:agenda", args=[meeting.public_id])
             return redirect(f"{url}#moved")
         else:
             messages.error(request, _("Unknown action."))
     except services.BoardRuleError as exc:
         messages.error(request, exc.message)
     if request.POST.get("back") == "agenda":
-        return redirect(reverse("boards_web:agenda", args=[meeting.public_id]))
+        return redirect(reverse("boardsvc_web:agenda", args=[meeting.public_id]))
     return _back_to_live(meeting, request.POST.get("item"))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from celery.schedules import crontab
 from csp.constants import NONCE, SELF
@@ -261,6 +262,14 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; each Board carries the hospital's zone as data
+# The hospital's zone: the default for new boards and rooms, and for times shown where no
+# board or room names one. Must be an IANA name (validated at start-up).
+BOARDSVC_SITE_TIMEZONE = env_str("BOARDSVC_SITE_TIMEZONE", "Europe/Rome") or "Europe/Rome"
+try:
+    ZoneInfo(BOARDSVC_SITE_TIMEZONE)
+except (ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        f"BOARDSVC_SITE_TIMEZONE={BOARDSVC_SITE_TIMEZONE!r} is not an IANA time zone") from exc
 
 # --- Limits on dates and ranges (README "Limits on dates and ranges"; issue 10 item 5) -------
 # Every instant or date the service accepts (API bodies and query parameters, FHIR searches, web

@@ -85,7 +85,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: "my next meetings" (boardsvc's dashboard, reached by URL name so that core
     imports no other app)."""
-    return redirect("boards_web:dashboard")
+    return redirect("boardsvc_web:dashboard")
 
 
 # --- notification inbox ---------------------------------------------------------------------------

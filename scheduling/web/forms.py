@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext
@@ -23,6 +22,7 @@ from core.dates import (
     describe_offset,
     local_to_aware,
 )
+from core.timezones import zone_info
 from scheduling.models import Resource
 
 OCCURRENCES = {"first": 0, "second": 1}
@@ -103,7 +103,7 @@ class BookingMoveForm(forms.Form):
         day, at, key = cleaned.get("day"), cleaned.get("time"), cleaned.get("resource")
         if day is None or at is None or key not in self.resources:
             return cleaned
-        zone = ZoneInfo(self.resources[key].timezone or "Europe/Rome")
+        zone = zone_info(self.resources[key].timezone)
         try:
             start = local_to_aware(day, at, zone,
                                    fold=OCCURRENCES.get(cleaned.get("occurrence") or ""))

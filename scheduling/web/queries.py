@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import PlannedProcedure, TreatmentPlan
 from cases.web.labels import code_label
 from core.access import Principal, case_access_policy
+from core.timezones import zone_info, zone_name
 from scheduling import engine_context, selectors
 from scheduling.domain import rules as rules_engine
 from scheduling.domain.sessions import SAME_SESSION, new_session_problems
@@ -131,7 +132,7 @@ def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: d
     # The clocks this booking must meet (R9-R11), with their deadline.
     result["deadlines"] = course_queries.deadline_rows(
         plan=plan, procedure_type=procedure.procedure_type, start=start,
-        tz=resource.timezone or "Europe/Rome")
+        tz=zone_name(resource.timezone))
     return result
 
 
@@ -141,7 +142,7 @@ def _compare(*, before: list[BookingView], after: list[BookingView],
     violations and split same-session pairs refuse the change, soft ones after it are
     warnings; the plan's verdicts after the change say which rules bind it at all."""
     specs = selectors.rule_specs()
-    tz = tz or "Europe/Rome"
+    tz = zone_name(tz)
     old, new = course_queries.evaluate_change(before=before, after=after, plan=plan, rules=specs,
                                               tz=tz)
     refused = rules_engine.new_hard_violations(old, new)
@@ -215,7 +216,7 @@ def move_preview(*, booking: Booking, resource: Resource, start: datetime,
     result["course_error"] = course_error
     result["deadlines"] = course_queries.deadline_rows(
         plan=booking.plan, procedure_type=booking.procedure.procedure_type, start=start,
-        tz=resource.timezone or "Europe/Rome")
+        tz=zone_name(resource.timezone))
     return result
 
 
@@ -294,7 +295,7 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
     views = [selectors.booking_view(b) for b in bookings]
     specs = selectors.rule_specs()
     texts = _rule_texts()
-    tz = bookings[0].resource.timezone if bookings else "Europe/Rome"
+    tz = zone_name(bookings[0].resource.timezone if bookings else "")
     assessment = assess(
         bookings=views, rules=specs,
         history=selectors.patient_booking_views(patient_id=plan.case.patient_id), tz=tz,
@@ -310,7 +311,7 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
                 if v.rule_code not in report.clock_codes]
     verdicts += [verdict_row(v, labels) for v in report.clock_verdicts]
     not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
-    lo, hi, clamped = _timeline_range(bookings, zone=ZoneInfo(tz or "Europe/Rome"),
+    lo, hi, clamped = _timeline_range(bookings, zone=zone_info(tz),
                                       first_day=first_day, last_day=last_day, max_days=max_days)
     rows: list[dict[str, Any]] = []
     for procedure in procedures:

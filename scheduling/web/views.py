@@ -39,6 +39,7 @@ from core.dates import (
     parse_day,
     timeline_max_days,
 )
+from core.timezones import site_timezone, zone_info, zone_name
 from core.web.pages import render_page
 from scheduling import courses, selectors, services
 from scheduling.domain.errors import HardRuleViolation, SchedulingError
@@ -169,7 +170,7 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
     chosen = next((p for p in procedures if str(p.public_id) == params.get("procedure")), None)
     if chosen is None:
         chosen = next((p for p in procedures if p.pk not in booked), None)
-    tz_name = "Europe/Rome"
+    tz_name = site_timezone()
     # A running clock (R9-R11) or an MSCC emergency: open on today, earliest slots first.
     urgent = (course_queries.urgency(plan=plan, procedure=chosen, tz=tz_name)
               if chosen is not None else None)
@@ -340,7 +341,7 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
     data = queries.timeline(plan=plan, first_day=days.get("from"), last_day=days.get("to"),
                             max_days=timeline_max_days())
     lo, hi = data["lo"], data["hi"]
-    tz_name = "Europe/Rome"
+    tz_name = site_timezone()
     for row in data["rows"]:
         if row["bookings"]:
             tz_name = row["bookings"][0].resource.timezone
@@ -471,7 +472,7 @@ def _booking_context(booking: Booking) -> dict[str, Any]:
         "pseudonym": str(booking.patient.public_id)[:8],
         "label": code_label("ProcedureType", booking.procedure.procedure_type),
         "changeable": booking.status in CHANGEABLE,
-        "tz_name": booking.resource.timezone or "Europe/Rome",
+        "tz_name": zone_name(booking.resource.timezone),
     }
 
 
@@ -479,7 +480,7 @@ def _move_form(booking: Booking, data: Any = None) -> BookingMoveForm:
     resources = queries.suitable_resources(procedure_type=booking.procedure.procedure_type)
     if booking.resource not in resources:
         resources = [booking.resource, *resources]
-    local = timezone.localtime(booking.start, ZoneInfo(booking.resource.timezone or "Europe/Rome"))
+    local = timezone.localtime(booking.start, zone_info(booking.resource.timezone))
     initial = {"day": local.date(), "time": local.time().replace(second=0, microsecond=0),
                "resource": str(booking.resource.public_id), "version": booking.version}
     return BookingMoveForm(data, resources=resources, initial=initial)
@@ -553,10 +554,10 @@ def _audit_booking_read(request: HttpRequest, principal: Principal, booking: Boo
 def _free_starts(booking: Booking, form: BookingMoveForm) -> list[datetime]:
     """Free start times on the chosen day in the chosen room, as shortcuts for the form."""
     resource = booking.resource
-    day = timezone.localtime(booking.start, ZoneInfo(resource.timezone or "Europe/Rome")).date()
+    day = timezone.localtime(booking.start, zone_info(resource.timezone)).date()
     if form.is_bound and form.is_valid():
         resource, day = form.chosen_resource(), form.cleaned_data["day"]
-    zone = ZoneInfo(resource.timezone or "Europe/Rome")
+    zone = zone_info(resource.timezone)
     start = datetime.combine(day, time.min, tzinfo=zone)
     periods = selectors.resource_free_slots(
         resource=resource, procedure_type=booking.procedure.procedure_type, date_from=start,
