@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import platform
 import statistics
 import sys
@@ -26,8 +27,6 @@ sys.path.insert(0, str(ROOT))
 
 from scheduling.domain.rcpspmax import check_schedule, read_sch  # noqa: E402
 from scheduling.domain.solver import solve_rcpspmax  # noqa: E402
-
-DEFAULT_DATA = ROOT.parent / "shared" / "bench-data" / "rcpspmax"
 
 
 def load_bounds(path: Path) -> dict[str, str]:
@@ -62,11 +61,15 @@ def judge(bound: str, status: str, makespan: int | None) -> tuple[str, float | N
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=os.environ.get("BOARDSVC_BENCH_DATA"),
+                        help="folder holding ubo10/*.sch and bounds/ (or BOARDSVC_BENCH_DATA)")
     parser.add_argument("--time-limit", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
+    if args.data is None:
+        parser.error("--data DIR is required: the PSPLIB folder (see docs/benchmarks.md)")
+    args.data = Path(args.data)
 
     bounds = load_bounds(args.data / "bounds" / "testset_ubo10.csv")
     files = sorted((args.data / "ubo10").glob("*.sch"),

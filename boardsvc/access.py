@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from core.access import Principal
+from core.access import Principal, Role
 
 from .models import Board, BoardMember
 
@@ -38,9 +38,9 @@ class BoardCaseAccessPolicy:
     def board_roles(self, user: Any) -> set[str]:
         roles: set[str] = set()
         for role in BoardMember.objects.filter(user=user, active=True).values_list("role", flat=True):
-            roles.add("member")
+            roles.add(Role.MEMBER)
             if role == BoardMember.Role.CHAIR:
-                roles.add("chair")
+                roles.add(Role.CHAIR)
             elif role == BoardMember.Role.COORDINATOR:
-                roles.add("board_coordinator")
+                roles.add(Role.BOARD_COORDINATOR)
         return roles

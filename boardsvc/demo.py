@@ -15,7 +15,7 @@ from faker import Faker
 from core.access import GROUP_COORDINATOR
 from core.timezones import site_timezone
 
-from .models import Board, BoardMember
+from .models import Board, BoardMember, Specialty
 from .services import board_create, board_member_add, meeting_horizon_upkeep, place_ready_cases
 
 DEMO_PASSWORD = "boardsvc-demo"  # noqa: S105 - synthetic demo logins, printed by the README
@@ -30,23 +30,25 @@ SARCOMA_HISTOLOGIES = ["osteosarcoma", "chondrosarcoma", "ewing_sarcoma", "other
                        "leiomyosarcoma", "haemangiopericytoma", "giant_cell_tumour"]
 
 # (key, specialty, role on bone-mets-spine, role on sarcoma); None = not on that board.
+_CHAIR, _MEMBER = BoardMember.Role.CHAIR, BoardMember.Role.MEMBER
+_COORD, _MSCC = BoardMember.Role.COORDINATOR, BoardMember.Role.MSCC_COORDINATOR
 _PEOPLE = [
-    ("a", "spine_surgeon", "chair", None),
-    ("b", "neurosurgeon", "member", None),
-    ("c", "orthopaedic_surgeon", "member", "chair"),
-    ("d", "radiation_oncologist", "member", "member"),
-    ("e", "radiologist", "member", None),
-    ("f", "interventional_radiologist", "member", "member"),
-    ("g", "medical_oncologist", "member", None),
-    ("h", "palliative_care", "member", None),
-    ("i", "coordinator", "coordinator", None),
-    ("j", "radiologist", None, "member"),
-    ("k", "medical_oncologist", None, "member"),
-    ("l", "pathologist", None, "member"),
-    ("m", "nurse_specialist", None, "member"),
-    ("n", "coordinator", None, "coordinator"),
+    ("a", "spine_surgeon", _CHAIR, None),
+    ("b", "neurosurgeon", _MEMBER, None),
+    ("c", "orthopaedic_surgeon", _MEMBER, _CHAIR),
+    ("d", "radiation_oncologist", _MEMBER, _MEMBER),
+    ("e", "radiologist", _MEMBER, None),
+    ("f", "interventional_radiologist", _MEMBER, _MEMBER),
+    ("g", "medical_oncologist", _MEMBER, None),
+    ("h", "palliative_care", _MEMBER, None),
+    ("i", "coordinator", _COORD, None),
+    ("j", "radiologist", None, _MEMBER),
+    ("k", "medical_oncologist", None, _MEMBER),
+    ("l", "pathologist", None, _MEMBER),
+    ("m", "nurse_specialist", None, _MEMBER),
+    ("n", "coordinator", None, _COORD),
     # R12: told at once, with the chair and the coordinator, when a suspected MSCC arrives.
-    ("o", "mscc_coordinator", "mscc_coordinator", None),
+    ("o", "mscc_coordinator", _MSCC, None),
 ]
 
 
@@ -106,14 +108,14 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, Any]:
                 continue
             board_member_add(board=board, user=user, specialty=specialty, role=role)
             boards.append(board.slug)
-        if specialty == "coordinator":
+        if specialty == Specialty.COORDINATOR:
             user.groups.add(coordinators)
         logins.append({"username": username, "password": DEMO_PASSWORD,
                        "name": f"{user.first_name} {user.last_name}", "specialty": specialty,
                        "boards": boards,
-                       "roles": sorted({r for r in (spine_role, sarcoma_role) if r}),
+                       "roles": sorted({str(r) for r in (spine_role, sarcoma_role) if r}),
                        "role": "{} ({}) on {}".format(
-                           "/".join(sorted({r for r in (spine_role, sarcoma_role) if r})),
+                           "/".join(sorted({str(r) for r in (spine_role, sarcoma_role) if r})),
                            specialty.replace("_", " "), ", ".join(boards))})
     meetings = meeting_horizon_upkeep(weeks=8)
     return {
@@ -135,4 +137,4 @@ def place_ready_cases_seed(*, rng_seed: int = 42) -> dict[str, Any]:
     return {"placed": place_ready_cases()}
 
 
-__all__ = ["DEMO_PASSWORD", "place_ready_cases", "place_ready_cases_seed", "seed_demo"]
+__all__ = ["DEMO_PASSWORD", "place_ready_cases_seed", "seed_demo"]

@@ -11,6 +11,7 @@ feed with STATUS:CANCELLED so subscribed calendars remove it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,27 +26,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import (
-    ROLE_ADMIN,
-    ROLE_CHAIR,
-    ROLE_COORDINATOR,
-    ROLE_MEMBER,
-    Principal,
-    principal_for_user,
-    principal_from_request,
-)
+from core.access import Principal, Role, principal_for_user, principal_from_request
 from core.api.permissions import RoleAndScope
 from core.audit import audit_record
 from core.feeds import feed_token_create, feed_token_resolve
 from core.ical import FeedTokenOutputSerializer, calendar_response, new_calendar, token_created
 from core.models import FeedToken
 
-from .models import Board, BoardMember, Meeting
+from . import selectors
+from .models import Meeting
 
 PAST = timedelta(days=30)
 FUTURE = timedelta(days=400)
 MAX_EVENTS = 1000
-PEOPLE = {ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR, "board_coordinator"}
+PEOPLE = {Role.ADMIN, Role.COORDINATOR, Role.MEMBER, Role.CHAIR, Role.BOARD_COORDINATOR}
 
 
 def meeting_event(meeting: Meeting, *, now: datetime) -> Event:
@@ -68,12 +62,9 @@ def meeting_event(meeting: Meeting, *, now: datetime) -> Event:
     return event
 
 
-def _meetings(board_ids: QuerySet[Any] | list[int], *, now: datetime) -> QuerySet[Meeting]:
-    return (
-        Meeting.objects.select_related("board")
-        .filter(board_id__in=board_ids, starts_at__gte=now - PAST, starts_at__lt=now + FUTURE)
-        .order_by("starts_at", "id")[:MAX_EVENTS]
-    )
+def _meetings(board_ids: QuerySet[Any] | Iterable[int], *, now: datetime) -> QuerySet[Meeting]:
+    return selectors.feed_meetings(board_ids=board_ids, now=now, past=PAST, future=FUTURE,
+                                   limit=MAX_EVENTS)
 
 
 def _feed(meetings: QuerySet[Meeting], *, name: str, token: FeedToken, now: datetime,
@@ -91,8 +82,8 @@ def _feed(meetings: QuerySet[Meeting], *, name: str, token: FeedToken, now: date
 def _board_feed_entitled(token: FeedToken, owner: Principal) -> bool:
     """A board feed is for the board's current members, coordinators and administrators,
     the same rule as minting it (BoardFeedTokenCreateApi), checked again on every fetch."""
-    return owner.is_coordinator or BoardMember.objects.filter(
-        board__public_id=token.target_id, user_id=token.owner_id, active=True).exists()
+    return owner.is_coordinator or selectors.is_active_member(board_public_id=token.target_id,
+                                                              user_id=token.owner_id)
 
 
 def _member_feed_entitled(token: FeedToken, owner: Principal) -> bool:
@@ -104,7 +95,7 @@ def board_feed(request: HttpRequest, token: str) -> HttpResponse:
     """GET /ical/boards/<token>.ics: every meeting of one board."""
     feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.BOARD,
                               entitled=_board_feed_entitled)
-    board = Board.objects.filter(public_id=feed.target_id).first() if feed else None
+    board = selectors.board_by_public_id(public_id=feed.target_id) if feed else None
     if feed is None or board is None:
         raise Http404
     now = timezone.now()
@@ -120,7 +111,7 @@ def member_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         raise Http404
     now = timezone.now()
-    board_ids = BoardMember.objects.filter(user_id=feed.owner_id, active=True).values("board_id")
+    board_ids = selectors.member_board_ids(user_id=feed.owner_id)
     return _feed(_meetings(board_ids, now=now), name="My MDT meetings", token=feed, now=now,
                  filename="my-mdt-meetings.ics")
 
@@ -134,10 +125,11 @@ class BoardFeedTokenCreateApi(APIView):
     @extend_schema(request=None, responses={201: FeedTokenOutputSerializer}, tags=["ical"])
     def post(self, request: Request, board_id: UUID) -> Response:
         principal = principal_from_request(request)
-        board = Board.objects.filter(public_id=board_id).first()
+        board = selectors.board_by_public_id(public_id=board_id)
         allowed = board is not None and (
             principal.is_coordinator
-            or BoardMember.objects.filter(board=board, user=principal.user, active=True).exists()
+            or selectors.is_active_member(board_public_id=board.public_id,
+                                          user_id=principal.user.pk)
         )
         if board is None or not allowed:
             raise NotFound()

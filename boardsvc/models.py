@@ -1,6 +1,6 @@
 """MDT boards, members, meetings, agendas, attendance, decisions and placement records.
 
-Fields, constraints and simple properties only; every write goes through boardsvc/services.py.
+Fields, constraints and simple properties only; every write goes through boardsvc/services/.
 Public identifiers are random UUIDs (``public_id``); sequential keys never leave the database.
 Every instant is stored in UTC; a board's own zone (``Board.timezone``) is data, applied by
 boardsvc/domain/recurrence.py.
@@ -16,7 +16,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.domain.codes import Urgency
 from core.timezones import site_timezone
+
+from .domain.codes import ItemOutcome, ItemPurpose, MeetingStatus
 
 
 class Specialty(models.TextChoices):
@@ -188,11 +191,13 @@ class Meeting(models.Model):
     """
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        FROZEN = "frozen", _("Agenda frozen")
-        IN_SESSION = "in_session", _("In session")
-        CLOSED = "closed", _("Closed")
-        CANCELLED = "cancelled", _("Cancelled")
+        """Values: boardsvc.domain.codes.MeetingStatus."""
+
+        PLANNED = MeetingStatus.PLANNED.value, _("Planned")
+        FROZEN = MeetingStatus.FROZEN.value, _("Agenda frozen")
+        IN_SESSION = MeetingStatus.IN_SESSION.value, _("In session")
+        CLOSED = MeetingStatus.CLOSED.value, _("Closed")
+        CANCELLED = MeetingStatus.CANCELLED.value, _("Cancelled")
 
     class Kind(models.TextChoices):
         REGULAR = "regular", _("Regular")
@@ -233,7 +238,7 @@ class Meeting(models.Model):
             models.CheckConstraint(condition=Q(capacity_minutes__gt=0),
                                    name="meeting_capacity_positive"),
             models.CheckConstraint(
-                condition=Q(status__in=["planned", "frozen", "in_session", "closed", "cancelled"]),
+                condition=Q(status__in=[status.value for status in MeetingStatus]),
                 name="meeting_status_valid",
             ),
             models.CheckConstraint(
@@ -255,21 +260,28 @@ class AgendaItem(models.Model):
     """A case on a meeting's agenda, with its allotted minutes and what became of it."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DISCUSSED = "discussed", _("Discussed")
-        STANDARD_OF_CARE = "standard_of_care", _("Standard of care (listed, not discussed)")
-        DEFERRED = "deferred", _("Deferred")
-        ROLLED_FORWARD = "rolled_forward", _("Rolled forward")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        """Values: boardsvc.domain.codes.ItemOutcome."""
+
+        PENDING = ItemOutcome.PENDING.value, _("Pending")
+        DISCUSSED = ItemOutcome.DISCUSSED.value, _("Discussed")
+        STANDARD_OF_CARE = (ItemOutcome.STANDARD_OF_CARE.value,
+                            _("Standard of care (listed, not discussed)"))
+        DEFERRED = ItemOutcome.DEFERRED.value, _("Deferred")
+        ROLLED_FORWARD = ItemOutcome.ROLLED_FORWARD.value, _("Rolled forward")
+        WITHDRAWN = ItemOutcome.WITHDRAWN.value, _("Withdrawn")
 
     class Purpose(models.TextChoices):
-        DISCUSSION = "discussion", _("Discussion")
-        RATIFICATION = "ratification", _("Ratification of an emergency decision")
+        """Values: boardsvc.domain.codes.ItemPurpose."""
+
+        DISCUSSION = ItemPurpose.DISCUSSION.value, _("Discussion")
+        RATIFICATION = ItemPurpose.RATIFICATION.value, _("Ratification of an emergency decision")
 
     class Priority(models.TextChoices):
-        ROUTINE = "routine", _("Routine")
-        URGENT = "urgent", _("Urgent")
-        EMERGENCY = "emergency", _("Emergency")
+        """The case's urgency (cases.domain.codes.Urgency)."""
+
+        ROUTINE = Urgency.ROUTINE.value, _("Routine")
+        URGENT = Urgency.URGENT.value, _("Urgent")
+        EMERGENCY = Urgency.EMERGENCY.value, _("Emergency")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
@@ -308,7 +320,9 @@ class AgendaItem(models.Model):
         constraints = [
             # A case waits on one agenda at a time: placement twice is a no-op, not a duplicate.
             models.UniqueConstraint(
-                fields=["case"], condition=Q(outcome="pending") & Q(purpose="discussion"),
+                fields=["case"],
+                condition=Q(outcome=ItemOutcome.PENDING.value)
+                & Q(purpose=ItemPurpose.DISCUSSION.value),
                 name="agenda_item_one_pending_per_case",
             ),
             models.UniqueConstraint(

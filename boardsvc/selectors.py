@@ -9,10 +9,11 @@ prefetch_related applied, so list endpoints run a fixed number of queries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from cases import selectors as case_selectors
@@ -20,6 +21,7 @@ from cases.models import Case
 from core.access import Principal
 
 from .domain import clock as clock_rules
+from .domain.codes import COUNTING_OUTCOMES
 from .domain.quorum import AttendanceSpan, quorum_check
 from .models import (
     AgendaItem,
@@ -31,8 +33,6 @@ from .models import (
     Meeting,
     PlacementRecord,
 )
-
-_COUNTING = ("pending", "discussed", "standard_of_care")
 
 
 def _valid_uuid(value: object) -> bool:
@@ -124,8 +124,8 @@ def meeting_list_visible(
     if statuses:
         queryset = queryset.filter(status__in=statuses)
     return queryset.annotate(
-        item_count=Count("items", filter=Q(items__outcome__in=_COUNTING)),
-        minutes_used=Sum("items__allotted_minutes", filter=Q(items__outcome__in=_COUNTING)),
+        item_count=Count("items", filter=Q(items__outcome__in=COUNTING_OUTCOMES)),
+        minutes_used=Sum("items__allotted_minutes", filter=Q(items__outcome__in=COUNTING_OUTCOMES)),
     ).order_by("starts_at", "pk")
 
 
@@ -151,7 +151,8 @@ def case_agenda_summary(*, case_id: int) -> dict[str, Any]:
     cases cannot import boardsvc). ``listed``: the pending discussion item's meeting (public id,
     start, board name and zone, carry count), or None; ``last_placement``: the newest placement
     record's outcome and the reason people should read, or None. Two queries."""
-    item = (AgendaItem.objects.filter(case_id=case_id, outcome="pending", purpose="discussion")
+    item = (AgendaItem.objects.filter(case_id=case_id, outcome=AgendaItem.Outcome.PENDING,
+                                      purpose=AgendaItem.Purpose.DISCUSSION)
             .select_related("meeting__board").order_by("-added_at", "-pk").first())
     record = (PlacementRecord.objects.filter(case_id=case_id).order_by("-at", "-pk")
               .only("outcome", "explanation", "at").first())
@@ -180,6 +181,11 @@ def agenda_for_meeting(*, meeting: Meeting) -> QuerySet[AgendaItem]:
     )
 
 
+def agenda_entry(*, item: AgendaItem) -> AgendaItem:
+    """One item as agenda_for_meeting shows it (case summary, decision, carried-from loaded)."""
+    return agenda_for_meeting(meeting=item.meeting).get(pk=item.pk)
+
+
 def agenda_item_get_visible(*, principal: Principal, public_id: UUID | str) -> AgendaItem:
     """Raises AgendaItem.DoesNotExist when unknown or on another board's meeting."""
     if not _valid_uuid(public_id):
@@ -190,7 +196,17 @@ def agenda_item_get_visible(*, principal: Principal, public_id: UUID | str) -> A
     ).get(public_id=public_id)
 
 
+def agenda_item_on_meeting(*, meeting: Meeting, public_id: UUID | str) -> AgendaItem:
+    """An item of this (visible) meeting's agenda, its case, patient and board loaded. Raises
+    AgendaItem.DoesNotExist when the meeting has no such item."""
+    if not _valid_uuid(public_id):
+        raise AgendaItem.DoesNotExist
+    return AgendaItem.objects.select_related("case__patient", "meeting__board").get(
+        meeting=meeting, public_id=public_id)
+
+
 def attendance_for_meeting(*, meeting: Meeting) -> QuerySet[Attendance]:
+    """Who came to the meeting, in order of arrival, users loaded."""
     return Attendance.objects.filter(meeting=meeting).select_related("user").order_by(
         "arrived_at", "pk")
 
@@ -219,15 +235,55 @@ def decision_get_visible(*, principal: Principal, public_id: UUID | str) -> Deci
     ).get(public_id=public_id)
 
 
-def case_placement_history(*, principal: Principal, case_public_id: UUID | str
+def case_placement_history(*, principal: Principal, public_id: UUID | str
                            ) -> tuple[Case, list[PlacementRecord]]:
-    """A visible case and its placement records (newest first) with their explanations.
+    """A visible case (by its public id) and its placement records (newest first) with their
+    explanations.
 
     Raises Case.DoesNotExist when the case is unknown or outside the principal's scope.
     """
-    case = case_selectors.case_get_visible(principal=principal, public_id=case_public_id)
+    case = case_selectors.case_get_visible(principal=principal, public_id=public_id)
     records = list(
         PlacementRecord.objects.filter(case=case)
         .select_related("meeting", "board", "agenda_item").order_by("-at", "-pk")[:50]
     )
     return case, records
+
+
+def active_user(*, username: str) -> Any:
+    """The active user with this username, or None (taking attendance names people)."""
+    return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+# --- iCalendar feeds (boardsvc/ical.py) -----------------------------------------------------------
+
+
+def board_by_public_id(*, public_id: UUID | str) -> Board | None:
+    """The board with this public id, or None (the feed's token decides who may read it)."""
+    if not _valid_uuid(public_id):
+        return None
+    return Board.objects.filter(public_id=public_id).first()
+
+
+def is_active_member(*, board_public_id: UUID | str, user_id: int) -> bool:
+    """Whether the user is an active member of the board (any role)."""
+    if not _valid_uuid(board_public_id):
+        return False
+    return BoardMember.objects.filter(board__public_id=board_public_id, user_id=user_id,
+                                      active=True).exists()
+
+
+def feed_meetings(*, board_ids: QuerySet[Any] | Iterable[int], now: datetime, past: timedelta,
+                  future: timedelta, limit: int) -> QuerySet[Meeting]:
+    """Meetings of the boards from ``past`` before ``now`` to ``future`` after it, by start, at
+    most ``limit``, boards loaded (cancelled ones included: calendars remove them)."""
+    return (
+        Meeting.objects.select_related("board")
+        .filter(board_id__in=board_ids, starts_at__gte=now - past, starts_at__lt=now + future)
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def member_board_ids(*, user_id: int) -> QuerySet[Any]:
+    """The ids of the boards the user is an active member of now (a subquery)."""
+    return BoardMember.objects.filter(user_id=user_id, active=True).values("board_id")

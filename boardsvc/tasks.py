@@ -1,4 +1,4 @@
-"""Celery tasks for boards: thin wrappers over services, ids only (STYLE.md §3.6, §4).
+"""Celery tasks for boards: thin wrappers over services that take ids only (docs/architecture.md).
 
 Every task is safe to run twice: the service it calls claims its work with a conditional UPDATE
 or a row lock and a state check (see each service's docstring). Retries cover transient database

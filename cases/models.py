@@ -1,6 +1,6 @@
 """Patients, case referrals, lesions and treatment plans.
 
-Fields, constraints and simple properties only; every write goes through cases/services.py.
+Fields, constraints and simple properties only; every write goes through cases/services/.
 Public identifiers are random UUIDs (``public_id``); sequential keys never leave the database.
 """
 

@@ -1,4 +1,4 @@
-"""Reads of cases, with permission scoping and decision support (STYLE.md §3).
+"""Reads of cases, with permission scoping and decision support (for views and other apps).
 
 Scoping is done in the query (``core.access.case_access_policy().case_filter``), so a member never
 receives another board's case, even in a list. Decision support is computed on read from the
@@ -20,22 +20,25 @@ from cases.domain.readiness import case_readiness as _case_readiness
 from cases.domain.spine import mscc_triggers
 from cases.domain.support import case_support, support_as_dict
 from cases.domain.thresholds import PARAMETERS, effective_thresholds
-from cases.models import Case, CaseStatusChange, Lesion, SiteParameter
+from cases.models import (
+    Case,
+    CaseStatusChange,
+    Lesion,
+    PlannedProcedure,
+    SiteParameter,
+    TreatmentPlan,
+)
 from core.access import Principal, case_access_policy
 from core.history import revision_list
-
-
-def _scoped(queryset: QuerySet[Case], principal: Principal) -> QuerySet[Case]:
-    if not principal.is_authenticated:
-        return queryset.none()
-    condition = case_access_policy().case_filter(principal)
-    return queryset if condition is None else queryset.filter(condition)
 
 
 def cases_in_scope(principal: Principal) -> QuerySet[Case]:
     """The one definition of "the cases this principal may see", unordered and without joins,
     for every app's reads (core.access policy; anonymous principals see none)."""
-    return _scoped(Case.objects.all(), principal)
+    if not principal.is_authenticated:
+        return Case.objects.none()
+    condition = case_access_policy().case_filter(principal)
+    return Case.objects.all() if condition is None else Case.objects.filter(condition)
 
 
 def case_scope_q(principal: Principal, path: str = "case") -> Q:
@@ -48,16 +51,12 @@ def case_scope_q(principal: Principal, path: str = "case") -> Q:
     return Q(**{f"{path}__in": cases_in_scope(principal).values("pk")})
 
 
-def _base() -> QuerySet[Case]:
-    return Case.objects.select_related("patient").prefetch_related(
-        Prefetch("lesions", queryset=Lesion.objects.order_by("position", "id"))
-    )
-
-
 def case_list_visible(*, principal: Principal) -> QuerySet[Case]:
     """Cases the principal may see, newest first, with patient and lesions loaded
     (select_related patient, prefetch lesions). Anonymous principals see none."""
-    return _scoped(_base(), principal).order_by("-submitted_at", "-id")
+    return cases_in_scope(principal).select_related("patient").prefetch_related(
+        Prefetch("lesions", queryset=Lesion.objects.order_by("position", "id"))
+    ).order_by("-submitted_at", "-id")
 
 
 def case_get_visible(*, principal: Principal, public_id: UUID | str) -> Case:
@@ -119,6 +118,14 @@ def case_list_filtered(
             submitted_at__lte=datetime.combine(submitted_to, time.max, tzinfo=tz)
         )
     return queryset
+
+
+def case_active_plan(*, case: Case) -> TreatmentPlan | None:
+    """The case's active treatment plan with its procedures (and what each prepares or shares
+    a session with) loaded, or None."""
+    return case.plans.filter(status=TreatmentPlan.Status.ACTIVE).prefetch_related(Prefetch(
+        "procedures", queryset=PlannedProcedure.objects.select_related(
+            "prepares", "same_session_with"))).first()
 
 
 # --- thresholds ---------------------------------------------------------------------------------

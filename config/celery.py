@@ -17,7 +17,7 @@ app.autodiscover_tasks()
 @task_prerun.connect
 @task_postrun.connect
 def _close_stale_db_connections(task: object = None, **_kwargs: object) -> None:
-    # A worker outlives database restarts (reliability-bar R1): drop broken connections between
+    # A worker outlives database restarts (docs/security.md, R1): drop broken connections between
     # tasks so the next task reconnects instead of failing on a dead socket. An eager task runs
     # inside the caller's request or test and must keep the caller's connection.
     request = getattr(task, "request", None)

@@ -21,10 +21,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
-GROUP_COORDINATOR = "coordinator"
-GROUP_ADMINISTRATOR = "administrator"
-
-
 
 class Role(StrEnum):
     """Every role a person can hold. Site-wide roles come from groups (administrator,
@@ -36,6 +32,10 @@ class Role(StrEnum):
     CHAIR = "chair"
     BOARD_COORDINATOR = "board_coordinator"
 
+
+# The site-wide roles are Django groups of the same name.
+GROUP_COORDINATOR: str = Role.COORDINATOR.value
+GROUP_ADMINISTRATOR: str = Role.ADMIN.value
 
 ROLE_ADMIN = Role.ADMIN
 ROLE_COORDINATOR = Role.COORDINATOR
@@ -51,7 +51,7 @@ class Principal:
     client_id: str = ""
     scopes: frozenset[str] = field(default_factory=frozenset)
     groups: frozenset[str] = field(default_factory=frozenset)
-    # Board roles ("member", "chair", "board_coordinator") from the access policy.
+    # Board roles (Role.MEMBER, CHAIR, BOARD_COORDINATOR values) from the access policy.
     board_roles: frozenset[str] = field(default_factory=frozenset)
     # A system client's board allow-list (slugs); None means every board.
     client_boards: frozenset[str] | None = None

@@ -30,7 +30,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class AuditedReadOnlyAdmin(ReadOnlyAdmin):
     """Clinical objects (cases, plans, decisions, bookings...): shown, never changed here, and
-    every view of them audited (reliability-bar S8; issue 10, item 7).
+    every view of them audited (docs/security.md, S8; issue 10, item 7).
 
     An admin edit would bypass the services: no audit row, no revision and no version bump, so
     a client holding the old ETag could then overwrite it. Clinical writes go through the API

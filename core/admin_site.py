@@ -1,4 +1,4 @@
-"""The admin site: staff who hold a verified TOTP device (issue 10, item 2; reliability-bar S3).
+"""The admin site: staff who hold a verified TOTP device (issue 10, item 2; docs/security.md, S3).
 
 With BOARDSVC_REQUIRE_2FA the two-factor middleware already sends unverified sessions to the
 enrolment page; the site checks again itself, so the audit trail and the system clients stay

@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
         # lockouts. These are framework signals, not model signals carrying business logic.
         from core.logging import install_phi_safe_record_factory
 
-        # No patient data in any log line, whichever handler receives it (reliability-bar S9).
+        # No patient data in any log line, whichever handler receives it (docs/security.md, S9).
         install_phi_safe_record_factory()
 
         from axes.signals import user_locked_out

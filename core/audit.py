@@ -1,4 +1,4 @@
-"""Write audit rows (reliability-bar S8). Callers pass public ids and pseudonyms only."""
+"""Write audit rows (docs/security.md, S8). Callers pass public ids and pseudonyms only."""
 
 from __future__ import annotations
 

@@ -211,10 +211,6 @@ class VerifyReport:
     unsealed_pending: int = 0
 
     @property
-    def intact(self) -> bool:
-        return not self.breaks
-
-    @property
     def first_break(self) -> ChainBreak | None:
         return min(self.breaks, key=lambda b: b.seq) if self.breaks else None
 

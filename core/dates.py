@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from core.errors import RuleError
+
 RULE_TIMEZONE = "timezone_required"
 RULE_WINDOW = "date_window"
 RULE_RANGE = "max_range"
@@ -36,13 +38,15 @@ RULE_NONEXISTENT = "local_time_nonexistent"
 RULE_AMBIGUOUS = "local_time_ambiguous"
 
 
-class DateLimitError(ValueError):
-    """A date or instant the service refuses; ``rule`` names why (one of the RULE_* above)."""
+class DateLimitError(RuleError, ValueError):
+    """A date or instant the service refuses (400); ``rule`` names why (one of the RULE_*
+    above) and ``field`` the input when the raiser knows it (callers usually name it).
 
-    def __init__(self, message: str, *, rule: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.rule = rule
+    Still a ValueError, so ``except ValueError`` around a parse keeps working.
+    """
+
+    def __init__(self, message: str, *, rule: str, field: str | None = None) -> None:
+        super().__init__(message, rule=rule, field=field)
 
 
 class LocalTimeError(DateLimitError):

@@ -1,4 +1,5 @@
-"""Dead letters: record a task's final failure and tell the administrators (reliability-bar Q7)."""
+"""Dead letters: record a task's final failure and tell the administrators (docs/security.md,
+Q7: never a silent drop)."""
 
 from __future__ import annotations
 

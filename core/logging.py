@@ -1,4 +1,4 @@
-"""Log filters: request ids on every line, and no patient data (reliability-bar S9).
+"""Log filters: request ids on every line, and no patient data (docs/security.md, S9).
 
 The service stores no names or MRNs, but database errors echo the values that broke a
 constraint ("Key (system, value)=(mrn, 123456) already exists"). Those fragments are redacted

@@ -57,7 +57,7 @@ _OTP_EXEMPT_PREFIXES = (
 
 class RequireOTPMiddleware:
     """With BOARDSVC_REQUIRE_2FA, a signed-in person without a verified TOTP device reaches
-    nothing but the sign-in and enrolment pages (reliability-bar S3), whatever headers the
+    nothing but the sign-in and enrolment pages (docs/security.md, S3), whatever headers the
     request carries: an Authorization header does not excuse a half-signed-in session (issue 10,
     item 2). System clients send no session cookie, so request.user is anonymous for them and
     their bearer token is judged by core.api.authentication alone."""
@@ -180,7 +180,7 @@ secondo.</p></body></html>"""
 
 
 class DatabaseUnavailableMiddleware:
-    """A database outage is a 503 with Retry-After, never a traceback (reliability-bar R1)."""
+    """A database outage is a 503 with Retry-After, never a traceback (docs/security.md, R1)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

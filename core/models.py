@@ -12,7 +12,7 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    """One append-only row per access to patient data, and per denied access (reliability-bar S8).
+    """One append-only row per access to patient data, and per denied access (docs/security.md, S8).
 
     Shaped after IHE BALP / FHIR AuditEvent: who (user or system client), what (object type and
     public id, patient pseudonym), action, outcome, when (UTC), and the request id. The database
@@ -90,7 +90,7 @@ class AuditChainLink(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The stored outcome of a POST made with an ``Idempotency-Key`` (reliability-bar O3).
+    """The stored outcome of a POST made with an ``Idempotency-Key`` (docs/security.md, O3).
 
     Unique per (client, key): a concurrent duplicate fails on insert and gets 409.
     """
@@ -122,7 +122,7 @@ class IdempotencyRecord(models.Model):
 class OutboxMessage(models.Model):
     """A task to publish, written in the same transaction as the change that needs it.
 
-    The transactional outbox (reliability-bar Q1/Q4/Q5): the request never waits on the broker,
+    The transactional outbox (docs/security.md, Q1/Q4): the request never waits on the broker,
     a broker outage delays side effects instead of losing them, and a rolled-back transaction
     sends nothing. ``kwargs`` hold ids only, never patient data.
     """
@@ -153,7 +153,7 @@ class Notification(models.Model):
     """An in-app (and optionally e-mailed) message to a user, deduplicated by ``dedup_key``.
 
     The unique key is how tasks stay idempotent: inserting the same notification twice is an
-    IntegrityError, read as "already notified" (STYLE.md §4).
+    IntegrityError, read as "already notified", so a task run twice notifies once.
     """
 
     class Kind(models.TextChoices):
@@ -254,7 +254,7 @@ class FeedToken(models.Model):
 
 
 class DeadLetter(models.Model):
-    """A background task that failed for the last time (reliability-bar Q7: never a silent drop).
+    """A background task that failed for the last time (docs/security.md, Q7: never a silent drop).
 
     Written from Celery's task_failure signal once retries are exhausted; administrators are
     notified and can re-run the work from its ids. Keyword arguments are ids only (the outbox

@@ -1,9 +1,15 @@
-"""Notifications to users, deduplicated by a unique key so tasks can run twice safely."""
+"""Notifications to users, deduplicated by a unique key so tasks can run twice safely, and
+the recipient marking them read.
+
+Marking read is a conditional UPDATE scoped to the recipient, so it is idempotent and nobody
+can mark someone else's notification read by guessing its id.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -44,3 +50,25 @@ def notification_send(
             send_mail(subject[:200], f"{body}\n\n{link}", settings.DEFAULT_FROM_EMAIL, [user.email])
             Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
     return created
+
+
+def notification_mark_read(*, user: Any, public_id: UUID | str) -> bool:
+    """Mark one of the user's notifications read (once: marking it again changes nothing).
+
+    Returns False when the user has no notification with this id (unknown, malformed, or
+    someone else's), True otherwise.
+    """
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        return False
+    mine = Notification.objects.filter(pk=public_id, recipient=user)
+    if mine.filter(read_at__isnull=True).update(read_at=timezone.now()) == 1:
+        return True
+    return mine.exists()
+
+
+def notification_mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now())

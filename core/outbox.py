@@ -101,3 +101,8 @@ def outbox_relay(*, limit: int = 200) -> int:
         if outbox_publish(message_id=message_id):
             sent += 1
     return sent
+
+
+def outbox_pending_count() -> int:
+    """How many messages wait for the broker (the readiness probe reports it)."""
+    return OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()

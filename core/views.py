@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as django_server_error
 
+from core.outbox import outbox_pending_count
+
 
 @require_GET
 @never_cache
@@ -53,10 +55,8 @@ def check_broker() -> dict[str, Any]:
 
 
 def _check_outbox() -> dict[str, Any]:
-    from core.models import OutboxMessage
-
     try:
-        pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()
+        pending = outbox_pending_count()
     except Exception as exc:
         return {"status": "unknown", "error": type(exc).__name__}
     return {"status": "ok", "pending": pending}
@@ -99,7 +99,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a generic message and the request id only (reliability-bar S9)."""
+    """handler500: a generic message and the request id only, never a traceback or patient
+    data (docs/security.md, S9)."""
     if request.path.startswith(_API_PREFIXES):
         body = _problem(500, "Internal error", "Internal error. Quote the request id to support.",
                         request)

@@ -20,26 +20,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import (
-    ROLE_ADMIN,
-    ROLE_COORDINATOR,
-    Principal,
-    principal_for_user,
-    principal_from_request,
-)
+from core.access import Principal, Role, principal_for_user, principal_from_request
 from core.api.permissions import RoleAndScope
 from core.audit import audit_record, audit_record_many
 from core.feeds import feed_token_create, feed_token_resolve
 from core.ical import FeedTokenOutputSerializer, calendar_response, new_calendar, token_created
 from core.models import FeedToken
-
-from .models import Booking, Resource
+from scheduling import selectors
+from scheduling.domain.types import BookingStatus
+from scheduling.models import Booking
 
 PAST = timedelta(days=30)
 FUTURE = timedelta(days=400)
 MAX_EVENTS = 2000
-_STATUS = {"proposed": "TENTATIVE", "booked": "CONFIRMED", "done": "CONFIRMED",
-           "cancelled": "CANCELLED"}
+_STATUS = {BookingStatus.PROPOSED: "TENTATIVE", BookingStatus.BOOKED: "CONFIRMED",
+           BookingStatus.DONE: "CONFIRMED", BookingStatus.CANCELLED: "CANCELLED"}
 
 
 def booking_event(booking: Booking, *, now: datetime) -> Event:
@@ -67,19 +62,16 @@ def _resource_feed_entitled(token: FeedToken, owner: Principal) -> bool:
 def resource_feed(request: HttpRequest, token: str) -> HttpResponse:
     """GET /ical/resources/<token>.ics: the bookings of one resource.
 
-    Audited like a list (S8): one export row per booking in the feed, with its patient's
+    Audited like a list (docs/security.md, S8): one export row per booking in the feed, with its patient's
     pseudonym, in one INSERT, plus one row naming the token that was used."""
     feed = feed_token_resolve(raw=token, kind=FeedToken.Kind.RESOURCE,
                               entitled=_resource_feed_entitled)
-    resource = Resource.objects.filter(public_id=feed.target_id).first() if feed else None
+    resource = selectors.resource_find(public_id=feed.target_id) if feed else None
     if feed is None or resource is None:
         raise Http404
     now = timezone.now()
-    bookings = (
-        Booking.objects.select_related("procedure", "patient", "resource")
-        .filter(resource=resource, start__gte=now - PAST, start__lt=now + FUTURE)
-        .order_by("start", "id")[:MAX_EVENTS]
-    )
+    bookings = selectors.resource_feed_bookings(resource=resource, since=now - PAST,
+                                                until=now + FUTURE, limit=MAX_EVENTS)
     calendar = new_calendar(f"Bookings: {resource.name}")
     for booking in bookings:
         calendar.add_component(booking_event(booking, now=now))
@@ -97,12 +89,12 @@ class ResourceFeedTokenCreateApi(APIView):
     """Mint a secret feed URL for one resource's bookings (coordinators and administrators)."""
 
     permission_classes = [RoleAndScope]
-    access = {"POST": ({ROLE_COORDINATOR, ROLE_ADMIN}, None)}
+    access = {"POST": ({Role.COORDINATOR, Role.ADMIN}, None)}
 
     @extend_schema(request=None, responses={201: FeedTokenOutputSerializer}, tags=["ical"])
     def post(self, request: Request, resource_id: UUID) -> Response:
         principal = principal_from_request(request)
-        resource = Resource.objects.filter(public_id=resource_id).first()
+        resource = selectors.resource_find(public_id=resource_id)
         if resource is None:
             raise NotFound()
         token, raw = feed_token_create(kind=FeedToken.Kind.RESOURCE, target_id=resource.public_id,

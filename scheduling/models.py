@@ -1,8 +1,9 @@
 """Resources, opening hours, the procedure catalogue, timing rules, bookings and violations.
 
-Fields, constraints and ``__str__`` only; every write goes through scheduling/services.py.
+Fields, constraints and ``__str__`` only; every write goes through scheduling.services.
 
-No double booking is a database guarantee, not a serializer check (reliability-bar C1-C3). The
+No double booking is a database guarantee, not a serializer check: two requests racing for one
+slot both pass any check made before writing, so only the database can refuse the second. The
 model stays portable; migration 0002 adds, per vendor:
 - PostgreSQL: ``EXCLUDE USING gist (resource_id WITH =, tstzrange(start, "end", '[)') WITH &&)
   WHERE (status <> 'cancelled')`` with btree_gist (SQLSTATE 23P01 on conflict);

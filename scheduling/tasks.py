@@ -1,7 +1,8 @@
-"""Celery tasks of scheduling: thin, ids only, idempotent (STYLE.md §4).
+"""Celery tasks of scheduling: thin (they call one service), ids only (no patient data in a
+message), idempotent (a redelivered task changes nothing twice).
 
 Retries cover transient database errors only, with exponential backoff capped below the broker's
-visibility timeout (reliability-bar Q3/Q7). ``acks_late`` is safe because each task is idempotent:
+visibility timeout (docs/security.md, Q3 and Q7). ``acks_late`` is safe because each task is idempotent:
 violations are upserted under a unique key and notifications carry a dedup key.
 """
 

@@ -28,10 +28,14 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Progress lines, so a long first run never looks stuck.
+step() { echo "==> $*"; }
+
 bootstrap_venv() {
   local spec="$1"
   local py; py=$(find_python)
   if [ ! -x .venv/bin/python ]; then
+    step "Creating .venv with $py"
     if ! "$py" -m venv .venv 2>/dev/null; then
       rm -rf .venv
       apt_install python3-venv python3.11-venv || true
@@ -40,9 +44,14 @@ bootstrap_venv() {
   fi
   local stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$(echo "$spec" | tr -c 'a-z' '_')"
   if [ ! -f "$stamp" ]; then
-    echo "Installing boardsvc and its dependencies into .venv ..."
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e "$spec"
+    step "Installing boardsvc and its dependencies into .venv (first run: a few minutes)"
+    echo "    upgrading pip ..."
+    .venv/bin/python -m pip install -q --upgrade pip
+    # pip prints each package as it is collected and a progress bar for each download.
+    .venv/bin/python -m pip install --progress-bar on -e "$spec"
     touch "$stamp"
+    echo "    installed."
+  else
+    step "boardsvc is already installed in .venv (pyproject.toml unchanged)"
   fi
 }

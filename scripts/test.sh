@@ -5,7 +5,13 @@ cd "$(dirname "$0")/.."
 source scripts/_bootstrap.sh
 bootstrap_venv ".[test]"
 # The browser journeys drive Debian's Chromium through Playwright (never a downloaded browser).
-[ -x /usr/bin/chromium ] || apt_install chromium
+if [ -x /usr/bin/chromium ]; then
+  step "Chromium found at /usr/bin/chromium"
+else
+  step "Installing Debian's chromium for the browser journeys"
+  apt_install chromium
+fi
+step "Running the test suite (pytest $*)"
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

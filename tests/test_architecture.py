@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_DOMAIN = ("django", "rest_framework", "celery", "kombu", "oauth2_provider")
 # app → apps it must never import (cases depends on no other app but the core kernel).
 LAYERS = ("core", "cases", "scheduling", "boardsvc")
-FORBIDDEN_APP_IMPORTS = {app: LAYERS[i + 1:] + ("config",) for i, app in enumerate(LAYERS)}
+FORBIDDEN_APP_IMPORTS = {app: (*LAYERS[i + 1:], "config") for i, app in enumerate(LAYERS)}
 
 
 def imported_modules(source: str) -> list[str]:

@@ -12,38 +12,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Item outcomes (mirrors boardsvc.models.AgendaItem.Outcome values).
-PENDING = "pending"
-DISCUSSED = "discussed"
-STANDARD_OF_CARE = "standard_of_care"
-DEFERRED = "deferred"
-ROLLED_FORWARD = "rolled_forward"
-WITHDRAWN = "withdrawn"
+from cases.domain.codes import Urgency
 
-# Item purposes.
-DISCUSSION = "discussion"
-RATIFICATION = "ratification"
+from .codes import COUNTING_OUTCOMES, ItemOutcome, ItemPurpose
+from .errors import BoardRuleError
 
-_PRIORITY_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
+_PRIORITY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
 
 
-class AgendaRuleError(ValueError):
-    """An agenda change breaks a rule; ``field`` and ``rule`` name it for the API."""
+class AgendaRuleError(BoardRuleError):
+    """An agenda change breaks a rule (400); ``field`` and ``rule`` name it for the API."""
 
     def __init__(self, message: str, *, field: str, rule: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
+        super().__init__(message, field=field, rule=rule)
 
 
 @dataclass(frozen=True)
 class ItemInfo:
     item_id: int
     position: int
-    priority: str  # emergency | urgent | routine
-    outcome: str = PENDING
+    priority: str  # an Urgency value: emergency | urgent | routine
+    outcome: str = ItemOutcome.PENDING
     standard_of_care: bool = False
-    purpose: str = DISCUSSION
+    purpose: str = ItemPurpose.DISCUSSION
     carried: bool = False  # rolled forward from an earlier meeting
 
 
@@ -92,7 +83,7 @@ def minutes_used(allotted: Sequence[tuple[int, str]]) -> int:
 
     Items moved away (deferred, rolled forward, withdrawn) free their time.
     """
-    return sum(m for m, outcome in allotted if outcome in (PENDING, DISCUSSED, STANDARD_OF_CARE))
+    return sum(m for m, outcome in allotted if outcome in COUNTING_OUTCOMES)
 
 
 def close_outcomes(items: Sequence[ItemInfo]) -> dict[int, str]:
@@ -104,10 +95,10 @@ def close_outcomes(items: Sequence[ItemInfo]) -> dict[int, str]:
     """
     out: dict[int, str] = {}
     for item in items:
-        if item.outcome != PENDING:
+        if item.outcome != ItemOutcome.PENDING:
             continue
-        if item.standard_of_care and item.purpose == DISCUSSION:
-            out[item.item_id] = STANDARD_OF_CARE
+        if item.standard_of_care and item.purpose == ItemPurpose.DISCUSSION:
+            out[item.item_id] = ItemOutcome.STANDARD_OF_CARE
         else:
-            out[item.item_id] = ROLLED_FORWARD
+            out[item.item_id] = ItemOutcome.ROLLED_FORWARD
     return out

@@ -9,8 +9,9 @@ still the meeting that took place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from .errors import BoardRuleError
 
 START_MARGIN_DEFAULT_MINUTES = 60
 START_MARGIN_MAX_MINUTES = 24 * 60
@@ -19,16 +20,14 @@ RULE_START_MARGIN = "start_margin"
 RULE_NOT_STARTED = "not_started"
 
 
-@dataclass(frozen=True)
-class MeetingClockError(ValueError):
-    """A start or close outside the meeting's clock; ``rule`` names the rule for the API."""
+class MeetingClockError(BoardRuleError):
+    """A start outside the meeting's clock (409 on ``starts_at``); ``rule`` names the rule for
+    the API, ``opens_at`` is when the meeting may start."""
 
-    message: str
-    rule: str
-    opens_at: datetime | None = None
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, message: str, rule: str, opens_at: datetime | None = None, *,
+                 extra: dict[str, object] | None = None) -> None:
+        super().__init__(message, field="starts_at", rule=rule, status=409, extra=extra)
+        self.opens_at = opens_at
 
 
 def start_opens_at(starts_at: datetime, margin_minutes: int) -> datetime:
@@ -48,7 +47,8 @@ def check_start(*, starts_at: datetime, now: datetime, margin_minutes: int,
     """Raise MeetingClockError (rule ``start_margin``) when it is too early to start.
 
     ``local_label`` is how the opening time reads for people (e.g. "Tue 24 Nov 13:00
-    Europe/Rome"); the message names the margin and the rule.
+    Europe/Rome"); the message names the margin and the rule, and the error's ``extra`` carries
+    ``starts_at``, ``start_opens_at`` (ISO 8601) and ``start_margin_minutes`` for the API.
     """
     if can_start(starts_at=starts_at, now=now, margin_minutes=margin_minutes):
         return
@@ -56,4 +56,6 @@ def check_start(*, starts_at: datetime, now: datetime, margin_minutes: int,
     when = local_label or opens.isoformat()
     raise MeetingClockError(
         f"The meeting can be started from {when}, {margin_minutes} minutes before its "
-        "scheduled start (the board's start margin).", RULE_START_MARGIN, opens)
+        "scheduled start (the board's start margin).", RULE_START_MARGIN, opens,
+        extra={"starts_at": starts_at.isoformat(), "start_opens_at": opens.isoformat(),
+               "start_margin_minutes": margin_minutes})

@@ -6,6 +6,11 @@ overrides should be allowed with a recorded reason." A decision records the sugg
 
 A procedure follows a suggestion when its type, its purpose (issue 11, item 2: a pre-operative
 embolization where a palliative one was suggested departs) and its target lesion match.
+
+The suggestions come typed (cases.domain.facts.CaseSupport, read through
+cases.selectors.case_support_get) when a decision is recorded; an amendment re-checks against
+the snapshot stored with the decision, which is the JSON form of the same values
+(cases.domain.support.support_as_dict).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cases.domain.purposes import purpose_from_item
+from cases.domain.facts import CaseSupport
+from cases.domain.purposes import legacy_purpose, purpose_from_item
 
 # Work-up and surveillance steps (R8 follow-up imaging, R9 MRI whole spine) support any plan;
 # adding them is never a departure from the suggested treatment.
@@ -39,13 +45,29 @@ class AdherenceResult:
     departures: tuple[Departure, ...]
 
 
-def _suggested(support: Mapping[str, Any]) -> dict[str, dict[str, set[str]]]:
-    """lesion → procedure type → suggested purposes ("" for a suggestion without one)."""
-    out: dict[str, dict[str, set[str]]] = {}
-    for lesion in support.get("lesions", []) or []:
-        key = str(lesion.get("lesion", ""))
-        kinds = out.setdefault(key, {})
-        for s in lesion.get("suggestions", []) or []:
+# lesion public id → procedure type → suggested purposes ("" for a suggestion without one)
+Suggested = dict[str, dict[str, set[str]]]
+
+
+def suggested_in_support(support: CaseSupport) -> Suggested:
+    """What decision support suggests, per lesion and procedure type."""
+    out: Suggested = {}
+    for lesion in support.lesions:
+        kinds = out.setdefault(lesion.lesion.public_id, {})
+        for s in lesion.suggestions:
+            purpose = legacy_purpose(s.purpose or s.embolization_purpose)
+            kinds.setdefault(s.procedure_type, set()).add(purpose)
+    return out
+
+
+def suggested_in_snapshot(snapshot: Mapping[str, Any]) -> Suggested:
+    """The same from a decision's stored snapshot (JSON). Snapshots are kept as recorded, so
+    older ones may lack members: a missing list reads as empty, a missing purpose as none (or
+    the deprecated ``embolization_purpose``)."""
+    out: Suggested = {}
+    for lesion in snapshot.get("lesions") or []:
+        kinds = out.setdefault(str(lesion.get("lesion", "")), {})
+        for s in lesion.get("suggestions") or []:
             kinds.setdefault(str(s.get("procedure_type", "")), set()).add(purpose_from_item(s))
     return out
 
@@ -61,16 +83,18 @@ def _purpose_text(purposes: set[str]) -> str:
 
 
 def plan_adherence(
-    *, procedures: Sequence[Mapping[str, Any]], support: Mapping[str, Any]
+    *, procedures: Sequence[Mapping[str, Any]], support: CaseSupport | Mapping[str, Any]
 ) -> AdherenceResult:
-    """Compare a planned procedure list with the decision-support snapshot.
+    """Compare a planned procedure list with the suggestions: ``support`` as decision support
+    gives it now (typed), or as a decision's stored snapshot.
 
     A procedure departs when its type was not suggested for its target lesion (or, with no
     target, for any lesion), or was suggested with another purpose (purpose given as
     ``purpose`` or the deprecated ``embolization_purpose``). An empty plan departs when
     anything was suggested. Supporting imaging steps never depart.
     """
-    suggested = _suggested(support)
+    suggested = (suggested_in_support(support) if isinstance(support, CaseSupport)
+                 else suggested_in_snapshot(support))
     anywhere: dict[str, set[str]] = {}
     for kinds in suggested.values():
         for kind, purposes in kinds.items():

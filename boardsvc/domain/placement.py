@@ -10,7 +10,7 @@ Rules (clinical-rules.md §1 and §3):
   or virtual meeting within 24 h (created when none fits) and is ratified at the next regular one.
   A new ad-hoc meeting is held inside the board's on-call window (local hours, default
   08:00-20:00): a case arriving at 03:30 is discussed at 08:00, not at 05:30. The on-call people
-  are told at once when the case arrives (R12, boardsvc.services.emergency_alert), so the window
+  are told at once when the case arrives (R12, boardsvc/services/emergency.py), so the window
   only decides when the board meets, never when someone hears of the case.
 - Urgent cases are placed first, then carried-over cases (rolled forward from an earlier
   meeting) before new ones of the same urgency, then first-come-first-served by the time they
@@ -29,10 +29,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-EMERGENCY = "emergency"
-URGENT = "urgent"
-ROUTINE = "routine"
-_URGENCY_RANK = {EMERGENCY: 0, URGENT: 1, ROUTINE: 2}
+from cases.domain.codes import Urgency
+
+from .codes import MeetingStatus
+
+_URGENCY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
 
 # R14 defaults (minutes per case), allowed 2-15 per board.
 STANDARD_MINUTES_DEFAULT = 5
@@ -55,13 +56,6 @@ ADHOC_DURATION_MINUTES_DEFAULT = 30
 ONCALL_START_DEFAULT = time(8, 0)
 ONCALL_END_DEFAULT = time(20, 0)
 
-# Meeting statuses (mirrors boardsvc.models.Meeting.Status values).
-PLANNED = "planned"
-FROZEN = "frozen"
-IN_SESSION = "in_session"
-CLOSED = "closed"
-CANCELLED = "cancelled"
-
 
 @dataclass(frozen=True)
 class CaseInfo:
@@ -75,11 +69,11 @@ class CaseInfo:
 
     @property
     def is_emergency(self) -> bool:
-        return self.emergency or self.urgency == EMERGENCY
+        return self.emergency or self.urgency == Urgency.EMERGENCY
 
     @property
     def is_urgent(self) -> bool:
-        return self.urgency in (URGENT, EMERGENCY) or self.emergency
+        return self.urgency in (Urgency.URGENT, Urgency.EMERGENCY) or self.emergency
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ class MeetingInfo:
     cutoff_at: datetime
     capacity_minutes: int
     used_minutes: int = 0
-    status: str = PLANNED
+    status: str = MeetingStatus.PLANNED
     adhoc: bool = False
 
     @property
@@ -276,13 +270,13 @@ def place_case(
     for meeting in ordered:
         if meeting.adhoc or meeting.starts_at <= now:
             continue  # ad-hoc meetings are for emergencies; past meetings are not candidates
-        if meeting.status not in (PLANNED, FROZEN):
+        if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.FROZEN):
             reasons.append(Reason("not_open", f"Meeting on {_fmt(meeting.starts_at)} is "
                                   f"{meeting.status.replace('_', ' ')}.",
                                   meeting.meeting_id, meeting.starts_at))
             continue
         fits = minutes <= meeting.free_minutes
-        cut_off_passed = now >= meeting.cutoff_at or meeting.status == FROZEN
+        cut_off_passed = now >= meeting.cutoff_at or meeting.status == MeetingStatus.FROZEN
         if cut_off_passed:
             if can_be_late and late_reason.strip() and fits:
                 reasons.append(Reason(
@@ -324,6 +318,9 @@ def place_case(
     return replace(base, late_candidate_meeting_id=late_candidate, reasons=tuple(reasons))
 
 
+_ADHOC_OPEN = (MeetingStatus.PLANNED, MeetingStatus.FROZEN, MeetingStatus.IN_SESSION)
+
+
 def _place_emergency(
     base: PlacementResult,
     ordered: Sequence[MeetingInfo],
@@ -339,9 +336,9 @@ def _place_emergency(
     horizon = now + EMERGENCY_WINDOW
     starts_at = adhoc_start(now, adhoc_lead)
     for meeting in ordered:
-        if not meeting.adhoc or meeting.status not in (PLANNED, FROZEN, IN_SESSION):
+        if not meeting.adhoc or meeting.status not in _ADHOC_OPEN:
             continue
-        if meeting.status != IN_SESSION and meeting.starts_at < now:
+        if meeting.status != MeetingStatus.IN_SESSION and meeting.starts_at < now:
             continue
         if meeting.starts_at > horizon:
             continue
@@ -374,36 +371,3 @@ def _place_emergency(
     return replace(base, outcome="create_adhoc", ratification_required=True,
                    adhoc=AdhocRequest(starts_at, duration), reasons=tuple(reasons))
 
-
-def place_batch(
-    *,
-    cases: Iterable[CaseInfo],
-    meetings: Sequence[MeetingInfo],
-    now: datetime,
-    standard_minutes: int = STANDARD_MINUTES_DEFAULT,
-    complex_minutes: int = COMPLEX_MINUTES_DEFAULT,
-    oncall: OncallWindow | None = None,
-) -> list[PlacementResult]:
-    """Place several cases against shared capacity in ``placement_order`` (urgency, carried
-    over before new, first come first served).
-
-    Capacity taken by one placement is seen by the next. Emergencies that need a new ad-hoc
-    meeting share the one requested by the first of them (a synthetic meeting id of -1).
-    """
-    pool = {m.meeting_id: m for m in meetings}
-    results: list[PlacementResult] = []
-    for case in placement_order(cases):
-        result = place_case(case=case, meetings=list(pool.values()), now=now,
-                            standard_minutes=standard_minutes, complex_minutes=complex_minutes,
-                            oncall=oncall)
-        if result.outcome == "placed" and result.meeting_id is not None:
-            chosen = pool[result.meeting_id]
-            pool[chosen.meeting_id] = replace(chosen, used_minutes=chosen.used_minutes
-                                              + result.minutes)
-        elif result.outcome == "create_adhoc" and result.adhoc is not None:
-            pool[-1] = MeetingInfo(
-                meeting_id=-1, starts_at=result.adhoc.starts_at, cutoff_at=result.adhoc.starts_at,
-                capacity_minutes=result.adhoc.duration_minutes, used_minutes=result.minutes,
-                status=PLANNED, adhoc=True)
-        results.append(result)
-    return results

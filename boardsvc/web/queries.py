@@ -17,6 +17,7 @@ from django.db.models import Prefetch, QuerySet
 from boardsvc import selectors
 from boardsvc.models import AgendaItem, BoardMember, Meeting
 from cases import selectors as case_selectors
+from cases.domain.codes import CaseStatus, Urgency
 from cases.models import Case, Lesion
 from scheduling.selectors import open_violations_by_case
 
@@ -65,11 +66,11 @@ def late_candidates(*, principal: Any, meeting: Meeting, limit: int = 200) -> li
     """Cases the principal may see that could join this agenda by hand: ready for MDT or listed
     elsewhere (most urgent first, then oldest submission), patients loaded; at most ``limit``.
     boardsvc.services.agenda_item_add_late decides whether each one may actually be added."""
-    on_this_agenda = AgendaItem.objects.filter(meeting=meeting, outcome="pending").values(
-        "case_id")
-    queryset = (case_selectors.case_list_filtered(principal=principal,
-                                                  status=["ready_for_mdt", "listed"])
+    on_this_agenda = AgendaItem.objects.filter(
+        meeting=meeting, outcome=AgendaItem.Outcome.PENDING).values("case_id")
+    queryset = (case_selectors.case_list_filtered(
+        principal=principal, status=[CaseStatus.READY_FOR_MDT, CaseStatus.LISTED])
                 .exclude(pk__in=on_this_agenda).select_related("patient"))
-    rank = {"emergency": 0, "urgent": 1, "routine": 2}
+    rank = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
     cases = list(queryset.order_by("submitted_at", "pk")[:limit])
     return sorted(cases, key=lambda c: rank.get(c.urgency, 3))

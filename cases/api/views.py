@@ -13,7 +13,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,7 +26,6 @@ from cases.api.serializers import (
 )
 from cases.domain.codes import CaseStatus, Urgency
 from cases.domain.intake import lesion_inconsistencies
-from cases.domain.lifecycle import IllegalTransition
 from cases.models import Case
 from cases.selectors import (
     case_decision_support,
@@ -34,42 +33,29 @@ from cases.selectors import (
     case_history,
     case_is_emergency,
     case_list_filtered,
+    case_pseudonym_for,
     case_readiness,
     site_parameter_list,
     site_thresholds_effective,
 )
 from cases.services import (
-    CaseDataError,
-    CaseNotReady,
-    StaleVersion,
     case_create,
     case_transition,
     case_update,
     site_parameter_set,
 )
 from core.access import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER
+from core.api.base import PageAudit
 from core.api.concurrency import etag_for, expected_version
-from core.api.exceptions import Conflict, DomainRuleError, PreconditionFailed, flatten_errors
+from core.api.exceptions import flatten_errors
 from core.api.fields import WindowDateField
 from core.api.idempotency import idempotent
-from core.api.pagination import StandardPagination
-from core.audit import audit_record, audit_record_many
+from core.audit import audit_record
+from core.errors import RuleError
 from core.models import AuditEvent
 
 READ = ({ROLE_COORDINATOR, ROLE_MEMBER}, "cases:read")
 WRITE = ({ROLE_COORDINATOR}, "cases:write")
-
-
-def _rule_error(exc: CaseDataError) -> DomainRuleError:
-    return DomainRuleError(str(exc) or "Invalid case data.", errors=exc.errors)
-
-
-def _missing_errors(case: Case, missing: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """One error per open readiness requirement, on the lesion it concerns (``lesions[1]``)."""
-    index = {str(lesion.public_id): i for i, lesion in enumerate(
-        sorted(case.lesions.all(), key=lambda lesion: (lesion.position, lesion.pk)))}
-    return [{"field": f"lesions[{index[m['lesion']]}]" if m.get("lesion") in index else "to",
-             "rule": m["code"], "message": m["message"]} for m in missing]
 
 
 def _validated_intake(serializer: serializers.Serializer) -> dict[str, Any]:
@@ -90,7 +76,7 @@ def _validated_intake(serializer: serializers.Serializer) -> dict[str, Any]:
             error = issue.as_dict(f"lesions[{index}]")
             if (error["field"], error["rule"]) not in seen and error["field"] not in fields:
                 errors.append(error)
-    raise DomainRuleError("Invalid case data: " + "; ".join(
+    raise RuleError("Invalid case data: " + "; ".join(
         f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
@@ -110,11 +96,10 @@ class _CaseObjectApi(CasesApiView):
     """Shared lookup: a visible case or 404 (audited as denied)."""
 
     def get_case(self, public_id: object) -> Case:
-        try:
-            return case_get_visible(principal=self.principal, public_id=str(public_id))
-        except Case.DoesNotExist:
-            self.audit_denied(public_id)
-            raise exceptions.NotFound("No case with this id is visible to you.") from None
+        return self.visible_or_404(
+            case_get_visible, str(public_id), object_type="case", label="case",
+            action=self.audit_action,
+            pseudonym=lambda value: case_pseudonym_for(public_id=value))
 
     def audit(self, case: Case, action: str, detail: dict[str, Any] | None = None) -> None:
         audit_record(
@@ -187,17 +172,11 @@ class CaseListApi(CasesApiView):
                 params[name] = request.query_params[name]
         filters = validated(self.FilterSerializer(data=params))
         queryset = case_list_filtered(principal=self.principal, **filters)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self) or []
-        audit_record_many(
-            principal=self.principal, action=AuditEvent.Action.LIST, object_type="case",
-            objects=[(case.public_id, case.patient.public_id) for case in page],
-            path=request.path,
-        )
-        context = {"thresholds": site_thresholds_effective()}
-        return paginator.get_paginated_response(
-            self.OutputSerializer(page, many=True, context=context).data
-        )
+        return self.paginated(
+            queryset, self.OutputSerializer,
+            audit=PageAudit(AuditEvent.Action.LIST, "case",
+                            lambda case: (case.public_id, case.patient.public_id)),
+            context={"thresholds": site_thresholds_effective()})
 
 
 class CaseCreateApi(_CaseObjectApi):
@@ -227,10 +206,7 @@ class CaseCreateApi(_CaseObjectApi):
     def _create(self) -> Response:
         data = _validated_intake(self.InputSerializer(data=self.request.data,
                                                       context={"principal": self.principal}))
-        try:
-            case, created = case_create(principal=self.principal, data=data)
-        except CaseDataError as exc:
-            raise _rule_error(exc) from None
+        case, created = case_create(principal=self.principal, data=data)
         self.audit(case, AuditEvent.Action.CREATE if created else AuditEvent.Action.READ,
                    detail=None if created else {"existing": True})
         response = self.respond(case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -268,15 +244,8 @@ class CaseUpdateApi(_CaseObjectApi):
         version = expected_version(request)
         data = validated(self.InputSerializer(data=request.data, partial=True,
                                              context={"principal": self.principal}))
-        try:
-            case = case_update(principal=self.principal, case=case, data=data,
-                               expected_version=version)
-        except StaleVersion as exc:
-            raise PreconditionFailed(
-                f"The case has changed since you read it (current ETag {etag_for(exc.current)})."
-            ) from None
-        except CaseDataError as exc:
-            raise _rule_error(exc) from None
+        case = case_update(principal=self.principal, case=case, data=data,
+                           expected_version=version)
         self.audit(case, AuditEvent.Action.UPDATE, detail={"fields": sorted(data)})
         return self.respond(case)
 
@@ -305,26 +274,8 @@ class CaseTransitionApi(_CaseObjectApi):
         version = expected_version(request) if request.headers.get("If-Match") else None
         data = validated(self.InputSerializer(data=request.data))
         to = data["to"]
-        try:
-            case = case_transition(case=case, to_status=to, principal=self.principal,
-                                   reason=data.get("reason", ""),
-                                   expected_version=version)
-        except IllegalTransition as exc:
-            raise Conflict(
-                str(exc),
-                errors=[{"field": "to", "rule": "illegal_transition", "message": str(exc)}],
-                extra={"current": exc.current.value, "allowed": exc.allowed},
-                code="illegal_transition",
-            ) from None
-        except CaseNotReady as exc:
-            raise Conflict(
-                str(exc), errors=_missing_errors(case, exc.missing),
-                extra={"current": case.status, "missing": exc.missing}, code="not_ready",
-            ) from None
-        except StaleVersion as exc:
-            raise PreconditionFailed(
-                f"The case has changed since you read it (current ETag {etag_for(exc.current)})."
-            ) from None
+        case_transition(case=case, to_status=to, principal=self.principal,
+                        reason=data.get("reason", ""), expected_version=version)
         case = case_get_visible(principal=self.principal, public_id=case.public_id)
         self.audit(case, AuditEvent.Action.UPDATE, detail={"transition": to})
         return self.respond(case)
@@ -376,12 +327,7 @@ class SiteParameterUpdateApi(CasesApiView):
                    responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, key: str) -> Response:
         data = validated(self.InputSerializer(data=request.data))
-        try:
-            site_parameter_set(principal=self.principal, key=key, value=data["value"],
-                               reason=data["reason"])
-        except CaseDataError as exc:
-            if exc.errors and exc.errors[0]["rule"] == "unknown_parameter":
-                raise exceptions.NotFound(exc.errors[0]["message"]) from None
-            raise _rule_error(exc) from None
+        site_parameter_set(principal=self.principal, key=key, value=data["value"],
+                           reason=data["reason"])
         row = next(item for item in site_parameter_list() if item["key"] == key)
         return Response(row)

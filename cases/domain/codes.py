@@ -147,17 +147,21 @@ class ProcedurePurpose(_Labelled):
     POST_OPERATIVE = "post_operative"
 
 
+# The ablations a pre-ablation embolization may prepare; each carries a purpose too.
+_ABLATION_TYPES: tuple[str, ...] = tuple(kind.value for kind in (
+    ProcedureType.RFA, ProcedureType.MWA, ProcedureType.CRYOABLATION, ProcedureType.ECT,
+    ProcedureType.MRGFUS))
 # Which purposes each procedure may carry; a procedure not listed carries none.
 PURPOSES_BY_PROCEDURE: dict[str, frozenset[str]] = {
-    "embolization": frozenset(p.value for p in ProcedurePurpose),
+    ProcedureType.EMBOLIZATION.value: frozenset(p.value for p in ProcedurePurpose),
     **{kind: frozenset({ProcedurePurpose.CURATIVE.value, ProcedurePurpose.PALLIATIVE.value})
-       for kind in ("rfa", "mwa", "cryoablation", "ect", "mrgfus")},
+       for kind in _ABLATION_TYPES},
 }
 # The procedures a purpose prepares (the ``prepares`` link must point at one of these).
 PREPARED_BY_PURPOSE: dict[str, frozenset[str]] = {
-    ProcedurePurpose.PRE_OPERATIVE.value: frozenset({"surgery", "osteosynthesis"}),
-    ProcedurePurpose.PRE_ABLATION.value: frozenset(
-        {"rfa", "mwa", "cryoablation", "ect", "mrgfus"}),
+    ProcedurePurpose.PRE_OPERATIVE.value: frozenset(
+        {ProcedureType.SURGERY.value, ProcedureType.OSTEOSYNTHESIS.value}),
+    ProcedurePurpose.PRE_ABLATION.value: frozenset(_ABLATION_TYPES),
 }
 
 

@@ -7,7 +7,7 @@ re-listed for re-discussion) and closing from any open state (e.g. the patient d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from core.errors import Conflict
 
 from .codes import CaseStatus
 
@@ -25,20 +25,27 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
-@dataclass(frozen=True)
-class IllegalTransition(Exception):
-    current: CaseStatus
-    requested: CaseStatus
+class IllegalTransition(Conflict):
+    """``current → requested`` is not in the lifecycle (409 on the field ``to``; ``extra``
+    names the current status and the allowed ones)."""
+
+    rule = "illegal_transition"
+    code = "illegal_transition"
+    field = "to"
+
+    def __init__(self, current: CaseStatus, requested: CaseStatus) -> None:
+        self.current = current
+        self.requested = requested
+        allowed = allowed_transitions(current)
+        super().__init__(
+            f"A case cannot move from {current.value!r} to {requested.value!r}; "
+            f"allowed: {', '.join(allowed) or 'none'}.",
+            extra={"current": current.value, "allowed": allowed},
+        )
 
     @property
     def allowed(self) -> list[str]:
-        return sorted(s.value for s in TRANSITIONS[self.current])
-
-    def __str__(self) -> str:
-        return (
-            f"A case cannot move from {self.current.value!r} to {self.requested.value!r}; "
-            f"allowed: {', '.join(self.allowed) or 'none'}."
-        )
+        return allowed_transitions(self.current)
 
 
 def allowed_transitions(current: CaseStatus | str) -> list[str]:

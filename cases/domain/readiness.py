@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .codes import CaseStatus, Urgency
+from .codes import CaseStatus, Urgency, Vascularity, VascularityMethod
 from .facts import CaseFacts, Requirement
 from .scores import mirels_missing_components, sins_missing_components
 
@@ -68,7 +68,8 @@ def case_readiness(case: CaseFacts) -> list[Requirement]:
                 f"{name}: epidural extension without a Bilsky grade.",
                 lesion.public_id,
             ))
-        if lesion.vascularity != "not_assessed" and lesion.vascularity_method == "none":
+        if (lesion.vascularity != Vascularity.NOT_ASSESSED
+                and lesion.vascularity_method == VascularityMethod.NONE):
             out.append(Requirement(
                 VASCULARITY_METHOD_MISSING,
                 f"{name}: vascularity is given without the imaging method (DCE-MRI or "

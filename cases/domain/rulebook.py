@@ -307,11 +307,6 @@ _RULES: tuple[Rule, ...] = (
 RULES: dict[str, Rule] = {rule.rule_id: rule for rule in _RULES}
 
 
-def rule_get(rule_id: str) -> Rule:
-    """The rule with this id; KeyError for an id that is not in the catalogue."""
-    return RULES[rule_id]
-
-
 def finding(rule_id: str, result: Any, messages: Sequence[Message]) -> Finding:
     """A Finding of ``rule_id``: title, source and evidence from the catalogue, the rationale
     rendered in English from ``messages`` (kept for translation)."""

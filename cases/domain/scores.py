@@ -22,6 +22,7 @@ from .codes import (
     SkeletalSite,
 )
 from .facts import Finding, LesionFacts
+from .intake import MIRELS_FIELDS
 from .rulebook import finding
 from .texts import Message, joined, msg
 from .thresholds import DEFAULTS
@@ -132,7 +133,7 @@ def sins_assess(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS)
 
 
 def mirels_missing_components(lesion: LesionFacts) -> list[str]:
-    return [n for n in ("mirels_site", "mirels_pain", "mirels_size") if not getattr(lesion, n)]
+    return [n for n in MIRELS_FIELDS if not getattr(lesion, n)]
 
 
 def mirels_category(score: int, thresholds: Mapping[str, float] = DEFAULTS) -> str:

@@ -106,13 +106,6 @@ def high_grade_compression(lesion: LesionFacts,
     return level is not None and level >= thresholds["mscc_bilsky_min"]
 
 
-def mscc_suspected(lesion: LesionFacts, thresholds: Mapping[str, float] = DEFAULTS) -> bool:
-    """This lesion makes MSCC suspected: a neurological deficit, or epidural extension with a
-    high-grade Bilsky compression."""
-    return lesion.neurological_deficit or (
-        lesion.epidural_extension and high_grade_compression(lesion, thresholds))
-
-
 def mscc_triggers(case: CaseFacts, thresholds: Mapping[str, float] = DEFAULTS) -> list[str]:
     """Why the MSCC emergency pathway applies: 'urgency_emergency', 'neurological_deficit',
     'high_grade_epidural' (epidural extension with Bilsky ≥ mscc_bilsky_min)."""

@@ -131,11 +131,6 @@ _PARAMETERS: tuple[Parameter, ...] = (
 PARAMETERS: dict[str, Parameter] = {p.key: p for p in _PARAMETERS}
 
 
-def parameter_get(key: str) -> Parameter:
-    """Raise KeyError for an unknown key."""
-    return PARAMETERS[key]
-
-
 def effective_thresholds(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
     """Defaults with a site's overrides applied.
 

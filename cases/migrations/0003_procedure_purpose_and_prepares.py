@@ -1,5 +1,5 @@
 # Issue 11, item 2: a planned procedure's general purpose (replacing embolization_purpose) and
-# the procedure it prepares. Three steps (STYLE.md: schema, data, constraints): the column is
+# the procedure it prepares. Three steps (schema, data, constraints): the column is
 # renamed and widened, "adjuvant" becomes "pre_ablation", then the constraints are added.
 
 import django.db.models.deletion

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -24,14 +23,16 @@ from django.views.decorators.http import require_http_methods
 
 from cases import selectors, services
 from cases.domain.codes import CaseStatus
-from cases.domain.lifecycle import IllegalTransition, allowed_transitions
+from cases.domain.lifecycle import allowed_transitions
 from cases.domain.readiness import next_step
-from cases.models import Case, PlannedProcedure
+from cases.models import Case
 from cases.web.forms import CaseForm, LesionFormSet, PatientForm, attach_service_errors
 from cases.web.labels import choices, code_label
 from cases.web.present import case_summary
-from core.access import principal_from_request
+from core.access import Principal, principal_from_request
 from core.audit import audit_record, audit_record_many
+from core.errors import RuleError
+from core.web.errors import rule_errors_as_message
 from core.web.pages import render_page
 
 PAGE_SIZE = 25
@@ -97,11 +98,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
             data["lesions"] = [form.service_data() for form in lesions.forms]
             try:
                 case, _created = services.case_create(principal=principal, data=data)
-            except services.CaseDataError as exc:
+            except RuleError as exc:
+                # Three forms on one page: each error goes to the form its field names
+                # (core.web.errors.add_rule_error serves the one-form pages).
                 unplaced = attach_service_errors(exc.errors, patient_form=patient_form,
                                                  case_form=case_form, lesion_formset=lesions)
                 return _intake(request, patient_form, case_form, lesions, top_errors=unplaced,
-                               status=400)
+                               status=exc.status)
             audit_record(principal=principal, action="create", object_type="case",
                          object_id=case.public_id, patient_pseudonym=case.patient.public_id)
             messages.success(request, _("Case submitted for patient %(pseudonym)s.")
@@ -142,41 +145,47 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404 from None
     if request.method == "POST":
         _require_coordinator(request)
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = -1
-        try:
-            services.case_transition(case=case, to_status=request.POST.get("to", ""),
-                                     principal=principal, reason=request.POST.get("reason", ""),
-                                     expected_version=version)
-        except services.StaleVersion:
-            messages.error(request, _("This case was changed by someone else. Review the "
-                                      "current version and try again."))
-        except services.CaseNotReady as exc:
-            # Ready means ready: say every missing item (also listed under readiness).
-            messages.error(request, _("The case is not ready for MDT yet. Missing: %(items)s")
-                           % {"items": " ".join(f"({n}) {item['message']}" for n, item
-                                                in enumerate(exc.missing, start=1))})
-        except (IllegalTransition, ValueError) as exc:
-            messages.error(request, _("This status change is not allowed: %(reason)s")
-                           % {"reason": str(exc)})
-        else:
-            messages.success(request, _("Status updated."))
-        return redirect("cases_web:case_detail", public_id=case.public_id)
+        return _case_transition(request, case=case, principal=principal)
     support = selectors.case_decision_support(case=case)
     readiness = selectors.case_readiness(case=case)
     audit_record(principal=principal, action="read", object_type="case",
                  object_id=case.public_id, patient_pseudonym=case.patient.public_id)
-    plan = case.plans.filter(status="active").prefetch_related(Prefetch(
-        "procedures", queryset=PlannedProcedure.objects.select_related(
-            "prepares", "same_session_with"))).first()
+    plan = selectors.case_active_plan(case=case)
     return render_page(request, "cases/case_detail.html", {
         "c": case_summary(case, support, today=timezone.localdate()),
         "case": case, "support": support, "readiness": readiness, "plan": plan,
         "next_statuses": _next_statuses(case.status),
         "next_step": _next_step(case, readiness=readiness, has_plan=plan is not None),
     }, section="cases")
+
+
+@rule_errors_as_message
+def _case_transition(request: HttpRequest, *, case: Case, principal: Principal) -> HttpResponse:
+    """The case page's status form. The refusals the page words itself are handled here; any
+    other rule error becomes an error message (core.web.errors)."""
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        services.case_transition(case=case, to_status=request.POST.get("to", ""),
+                                 principal=principal, reason=request.POST.get("reason", ""),
+                                 expected_version=version)
+    except services.StaleVersion:
+        messages.error(request, _("This case was changed by someone else. Review the "
+                                  "current version and try again."))
+    except services.CaseNotReady as exc:
+        # Ready means ready: say every missing item (also listed under readiness).
+        messages.error(request, _("The case is not ready for MDT yet. Missing: %(items)s")
+                       % {"items": " ".join(f"({n}) {item['message']}" for n, item
+                                            in enumerate(exc.missing, start=1))})
+    except (services.IllegalTransition, ValueError) as exc:
+        # ValueError: a status that does not exist.
+        messages.error(request, _("This status change is not allowed: %(reason)s")
+                       % {"reason": str(exc)})
+    else:
+        messages.success(request, _("Status updated."))
+    return redirect("cases_web:case_detail", public_id=case.public_id)
 
 
 _NEXT_STEP_TEXT = {

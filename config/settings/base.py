@@ -102,9 +102,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# Embedded default: a SQLite file tuned for concurrent writers (reliability-bar C3): every
-# atomic() takes the write lock at BEGIN (IMMEDIATE), WAL lets readers continue, and the busy
-# timeout makes writers queue instead of failing with "database is locked".
+# Embedded default: a SQLite file tuned for concurrent writers: every atomic() takes the write
+# lock at BEGIN (IMMEDIATE), WAL lets readers continue, and the busy timeout makes writers
+# queue instead of failing with "database is locked".
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     _db = parse_database_url(_database_url)
@@ -122,7 +122,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    # Bounded waits everywhere (reliability-bar R1/R2): a dead database gives a 503 quickly.
+    # Bounded waits everywhere (docs/security.md, R1): a dead database gives a 503 quickly.
     _opts = dict(_db.get("OPTIONS", {}))  # type: ignore[call-overload]
     _opts.setdefault("connect_timeout", env_int("BOARDSVC_DB_CONNECT_TIMEOUT", 5, minimum=1))
     _opts.setdefault(
@@ -162,7 +162,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute force (reliability-bar S5): lock username+IP after N failures, for a cool-off.
+# Brute force (docs/security.md, S5): lock username+IP after N failures, for a cool-off.
 AXES_FAILURE_LIMIT = env_int("BOARDSVC_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("BOARDSVC_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -173,7 +173,7 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 BOARDSVC_TRUSTED_PROXIES = env_networks("BOARDSVC_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 
-# Two-factor (reliability-bar S3): enforced for anyone reaching patient data when on.
+# Two-factor (docs/security.md, S3): enforced for anyone reaching patient data when on.
 BOARDSVC_REQUIRE_2FA = env_bool("BOARDSVC_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = "boardsvc"
 
@@ -300,7 +300,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# --- Security headers (reliability-bar S7) ---------------------------------------------------
+# --- Security headers (docs/security.md, S7) ---------------------------------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -349,11 +349,13 @@ if BOARDSVC_EMBEDDED_BROKER:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        # kombu's default is ./control in the working directory: keep it under var/ too.
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 else:
     # Redis redelivers unacked messages after visibility_timeout; every countdown and retry
-    # backoff stays below it (reliability-bar Q3, asserted in tests/test_celery_config.py).
+    # backoff stays below it (docs/security.md, Q3; tests/core/test_celery_config.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
         "socket_connect_timeout": 2,
@@ -401,7 +403,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# --- Logging: no patient data (reliability-bar S9) --------------------------------------------
+# --- Logging: no patient data (docs/security.md, S9) --------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,19 +6,32 @@ Deny by default and 405 before 403 come from core.api.permissions.RoleAndScope.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import Principal, principal_from_request
+from core.api.pagination import StandardPagination
 from core.api.permissions import RoleAndScope
-from core.audit import audit_record
+from core.audit import audit_record, audit_record_many
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageAudit:
+    """How a list audits what it shows: the action, the object type, and for each row its
+    (public id, patient pseudonym)."""
+
+    action: str
+    object_type: str
+    subject: Callable[[Any], tuple[object, object]]
 
 
 def validated(serializer: serializers.Serializer) -> dict[str, Any]:
@@ -63,10 +76,26 @@ class ProjectApiView(APIView):
                          if pseudonym else "", path=self.request.path)
             raise exceptions.NotFound(f"No {label} with this id is visible to you.") from None
 
+    def paginated(self, rows: Any, serializer: type[serializers.BaseSerializer], *,
+                  audit: PageAudit | None = None,
+                  context: dict[str, Any] | None = None) -> Response:
+        """One page of ``rows`` (a queryset or list) in the project's page shape, serialized;
+        with ``audit``, one audit row per object shown on the page."""
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(rows, self.request, view=self) or []
+        if audit is not None:
+            audit_record_many(principal=self.principal, action=audit.action,
+                              object_type=audit.object_type,
+                              objects=[audit.subject(row) for row in page],
+                              path=self.request.path)
+        return paginator.get_paginated_response(
+            serializer(page, many=True, context=context or {}).data)
+
 
 
 def method_router(**views: type[APIView]) -> Callable[..., HttpResponse]:
-    """One URL, one APIView per HTTP method (STYLE.md: one view per operation).
+    """One URL, one APIView per HTTP method (one view per operation, so each method has its
+    own access rule, serializers and schema).
 
     HEAD and OPTIONS go to the GET view; any other method goes to the first view, which answers
     405 with an Allow header naming every routed method.

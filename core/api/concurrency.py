@@ -1,4 +1,4 @@
-"""Optimistic concurrency with ETags (reliability-bar O1, FHIR R4 "Managing Resource Contention").
+"""Optimistic concurrency with ETags (docs/security.md, O1, FHIR R4 "Managing Resource Contention").
 
 Every readable resource carries a ``version``; responses send ``ETag: W/"<version>"``. PUT, PATCH
 and DELETE must send ``If-Match``: missing → 428, malformed or stale → 412. The service compares

@@ -25,15 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
+    """409 for the API machinery itself (an Idempotency-Key in use); a service's conflicts are
+    core.errors.Conflict."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
-
-    def __init__(self, detail: Any = None, *, errors: list[dict[str, Any]] | None = None,
-                 extra: dict[str, Any] | None = None, code: str | None = None) -> None:
-        super().__init__(detail, code)
-        self.errors = errors or []
-        self.extra = extra or {}
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -52,20 +49,6 @@ class UnprocessableEntity(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request cannot be processed."
     default_code = "unprocessable"
-
-
-class DomainRuleError(exceptions.APIException):
-    """A business rule refused the request; carries structured errors."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "rule"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]],
-                 status_code: int = 400, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(detail, "rule")
-        self.status_code = status_code
-        self.errors = errors
-        self.extra = extra or {}
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
@@ -134,7 +117,7 @@ _METHOD_ACTIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "cr
 
 
 def _audit_denied(request: Any) -> None:
-    """A refused, authenticated call is an audit row (ASVS 7.2.2; reliability-bar S8).
+    """A refused, authenticated call is an audit row (ASVS 7.2.2; docs/security.md, S8).
 
     Anonymous 401s are not recorded: they carry no actor, and recording them would let anyone
     flood the trail.

@@ -1,4 +1,5 @@
-"""Idempotency-Key for creating POSTs (reliability-bar O3; IETF draft-ietf-httpapi-idempotency-key).
+"""Idempotency-Key for creating POSTs (docs/security.md, O3; IETF
+draft-ietf-httpapi-idempotency-key).
 
 Policy (published in the OpenAPI description): the key is a UUID, scoped to the calling client
 or user, kept for BOARDSVC_IDEMPOTENCY_TTL_HOURS (≥ 24 h). A replay with the same body returns the
@@ -8,7 +9,7 @@ requires it → 400. Requests that fail validation or crash are not stored (as S
 corrected retry may reuse the key.
 
 A replay hands out the stored body again (a case, a booking, a decision), so it is an access to
-patient data and leaves an audit row (reliability-bar S8; issue 10, item 7): action ``read``,
+patient data and leaves an audit row (docs/security.md, S8; issue 10, item 7): action ``read``,
 ``detail.replay = true``, with the object and the patient pseudonym the endpoint's
 ``replay_audit`` reads from the stored body.
 """

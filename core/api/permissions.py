@@ -3,8 +3,10 @@
 A view declares, per HTTP method, which human roles may call it and which scope a system
 client needs::
 
-    access = {"GET": ({"coordinator", "member"}, "cases:read"),
-              "POST": ({"coordinator"}, "cases:write")}
+    access = {"GET": ({Role.COORDINATOR, Role.MEMBER}, "cases:read"),
+              "POST": ({Role.COORDINATOR}, "cases:write")}
+
+Administrators may call every operation a role may call.
 
 The scope is None for operations no system client may call, "" for any authenticated client.
 
@@ -19,7 +21,7 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from core.access import ROLE_ADMIN, principal_from_request
+from core.access import Role, principal_from_request
 
 
 class DenyAll(BasePermission):
@@ -51,6 +53,6 @@ class RoleAndScope(BasePermission):
             if scope is None:
                 return False
             return scope == "" or principal.has_scope(scope)
-        if ROLE_ADMIN in principal.roles and "no_admin" not in roles:
+        if Role.ADMIN in principal.roles:
             return True
         return bool(principal.roles & set(roles))

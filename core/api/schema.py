@@ -5,7 +5,7 @@
 
 - 400/401/403/404 problem responses on every protected operation (a list answers 404 for a page
   past the end, so lists document it too), 409 on writes, 412 + 428 on PUT/PATCH/DELETE (If-Match,
-  reliability-bar O1), 422 on POSTs that take an Idempotency-Key (O3), 503 when the database is
+  docs/security.md, O1), 422 on POSTs that take an Idempotency-Key (O3), 503 when the database is
   down;
 - the ``If-Match`` header (required) on PUT/PATCH/DELETE, and on POSTs of views that set
   ``if_match = "required" | "optional"``; the ``Idempotency-Key`` header on

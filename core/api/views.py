@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import (
-    ROLE_ADMIN,
-    ROLE_CHAIR,
-    ROLE_COORDINATOR,
-    ROLE_MEMBER,
-    principal_from_request,
-)
+from core import selectors
+from core.access import Role, principal_from_request
+from core.api.base import ProjectApiView
 from core.api.fields import AwareDateTimeField
-from core.api.pagination import StandardPagination
 from core.api.permissions import RoleAndScope
 from core.feeds import feed_token_revoke
-from core.models import AuditEvent, FeedToken, Notification
+from core.models import AuditEvent
+from core.notifications import notification_mark_read
 
-EVERY_ROLE = {ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR}
+EVERY_ROLE: set[str] = set(Role)  # every person with a role; clients by scope
 
 
 class MeApi(APIView):
     """Who the caller is: integration engineers use it to check a token's scopes."""
 
     permission_classes = [RoleAndScope]
-    access = {"GET": ({*EVERY_ROLE, "board_coordinator"}, "")}
+    access = {"GET": (EVERY_ROLE, "")}
 
     class OutputSerializer(serializers.Serializer):
         kind = serializers.CharField()
@@ -55,9 +48,9 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(data).data)
 
 
-class NotificationListApi(APIView):
+class NotificationListApi(ProjectApiView):
     permission_classes = [RoleAndScope]
-    access = {"GET": ({*EVERY_ROLE, "board_coordinator"}, None)}
+    access = {"GET": (EVERY_ROLE, None)}
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
@@ -75,31 +68,28 @@ class NotificationListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         principal = principal_from_request(request)
-        qs = Notification.objects.filter(recipient=principal.user).order_by("-created_at")
-        if request.query_params.get("unread") in ("1", "true"):
-            qs = qs.filter(read_at__isnull=True)
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        qs = selectors.notification_list(
+            user=principal.user, unread_only=request.query_params.get("unread") in ("1", "true"))
+        return self.paginated(qs, self.OutputSerializer)
 
 
 class NotificationReadApi(APIView):
     permission_classes = [RoleAndScope]
-    access = {"POST": ({*EVERY_ROLE, "board_coordinator"}, None)}
+    access = {"POST": (EVERY_ROLE, None)}
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, notification_id: UUID) -> Response:
         principal = principal_from_request(request)
-        note = get_object_or_404(Notification, id=notification_id, recipient=principal.user)
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        if not notification_mark_read(user=principal.user, public_id=notification_id):
+            raise exceptions.NotFound()
         return Response(status=204)
 
 
-class AuditEventListApi(APIView):
+class AuditEventListApi(ProjectApiView):
     """The audit trail, filterable, for administrators and clients with audit:read."""
 
     permission_classes = [RoleAndScope]
-    access = {"GET": ({ROLE_ADMIN}, "audit:read")}
+    access = {"GET": ({Role.ADMIN}, "audit:read")}
 
     class FilterSerializer(serializers.Serializer):
         actor_id = serializers.CharField(required=False)
@@ -129,27 +119,15 @@ class AuditEventListApi(APIView):
         # blank filter (``?until=``) is a mistake the caller should hear about.
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        f: dict[str, Any] = filters.validated_data
-        qs = AuditEvent.objects.all()
-        for field in ("actor_id", "action", "outcome", "object_type", "object_id"):
-            if field in f:
-                qs = qs.filter(**{field: f[field]})
-        if "patient" in f:
-            qs = qs.filter(patient_pseudonym=f["patient"])
-        if "since" in f:
-            qs = qs.filter(at__gte=f["since"])
-        if "until" in f:
-            qs = qs.filter(at__lt=f["until"])
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        qs = selectors.audit_event_list(filters=filters.validated_data)
+        return self.paginated(qs, self.OutputSerializer)
 
 
-class FeedTokenListApi(APIView):
+class FeedTokenListApi(ProjectApiView):
     """The caller's own calendar-feed tokens (secrets are never shown again after creation)."""
 
     permission_classes = [RoleAndScope]
-    access = {"GET": ({*EVERY_ROLE, "board_coordinator"}, None)}
+    access = {"GET": (EVERY_ROLE, None)}
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField(source="public_id")
@@ -163,24 +141,21 @@ class FeedTokenListApi(APIView):
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         principal = principal_from_request(request)
-        qs = FeedToken.objects.filter(owner=principal.user).order_by("-created_at", "-id")
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        qs = selectors.feed_token_list(owner=principal.user)
+        return self.paginated(qs, self.OutputSerializer)
 
 
 class FeedTokenRevokeApi(APIView):
     """Revoke a feed token: its URL stops working at once (404, like an unknown token)."""
 
     permission_classes = [RoleAndScope]
-    access = {"POST": ({*EVERY_ROLE, "board_coordinator"}, None)}
+    access = {"POST": (EVERY_ROLE, None)}
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, token_id: UUID) -> Response:
         principal = principal_from_request(request)
-        qs = FeedToken.objects.all() if principal.is_admin else FeedToken.objects.filter(
-            owner=principal.user
-        )
-        token = get_object_or_404(qs, public_id=token_id)
+        token = selectors.feed_token_revocable(principal=principal, public_id=token_id)
+        if token is None:
+            raise exceptions.NotFound()
         feed_token_revoke(token=token, principal=principal)
         return Response(status=204)

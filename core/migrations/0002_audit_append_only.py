@@ -1,4 +1,4 @@
-"""The audit table refuses UPDATE and DELETE at the database level (reliability-bar S8)."""
+"""The audit table refuses UPDATE and DELETE at the database level (docs/guarantees.md)."""
 
 from django.db import migrations
 

@@ -11,8 +11,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.access import Principal, principal_from_request
-from core.web.inbox import notification_unread_count
+from core.access import Principal, Role, principal_from_request
+from core.selectors import notification_unread_count
 
 
 def page_context(request: HttpRequest) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def page_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "principal": principal,
         "is_coordinator": principal.is_coordinator,
-        "is_member": "member" in principal.board_roles,
+        "is_member": Role.MEMBER in principal.board_roles,
         # One COUNT on the inbox index, for the navigation badge.
         "unread_count": notification_unread_count(user=principal.user)
         if principal.is_user else 0,

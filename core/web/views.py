@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and TOTP enrolment/verification for people (reliability-bar S3, S5)."""
+"""Sign-in, sign-out, TOTP enrolment/verification (docs/security.md, S3 and S5) and the
+notification inbox, for people."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.web import inbox
+from core import selectors
+from core.notifications import notification_mark_all_read, notification_mark_read
+from core.two_factor import totp_device_for, totp_verify
+from core.web.inbox import page_link
 from core.web.pages import render_page
 
 
@@ -60,17 +63,9 @@ def _safe_next(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device (first visit) or verify a code for this session."""
-    user = request.user
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = confirmed or TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+    device = totp_device_for(user=request.user)
     if request.method == "POST":
-        token = request.POST.get("token", "").strip()
-        if token.isdigit() and device.verify_token(token):
-            if not device.confirmed:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+        if totp_verify(device=device, token=request.POST.get("token", "")):
             otp_login(request, device)
             messages.success(request, _("Two-factor verification succeeded."))
             return redirect(_safe_next(request))
@@ -99,9 +94,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """The signed-in person's notifications (violations, placement problems, agendas), newest
     first, all or unread only, paginated. Only the recipient ever sees a notification."""
     unread_only = request.GET.get("show") == "unread"
-    page = Paginator(inbox.notification_list(user=request.user, unread_only=unread_only),
+    page = Paginator(selectors.notification_list(user=request.user, unread_only=unread_only),
                      INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"n": n, "link": inbox.page_link(n.link)} for n in page.object_list]
+    rows = [{"n": n, "link": page_link(n.link)} for n in page.object_list]
     return render_page(request, "core/notifications.html", {
         "page": page, "rows": rows, "unread_only": unread_only,
     }, section="inbox")
@@ -118,8 +113,7 @@ def _back_to_inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Mark one notification read (someone else's, or an unknown id, is a 404)."""
-    if not inbox.notification_mark_read(user=request.user, public_id=public_id) and not \
-            inbox.notification_list(user=request.user).filter(pk=public_id).exists():
+    if not notification_mark_read(user=request.user, public_id=public_id):
         raise Http404
     return _back_to_inbox(request)
 
@@ -127,7 +121,7 @@ def notification_read(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = inbox.notification_mark_all_read(user=request.user)
+    count = notification_mark_all_read(user=request.user)
     messages.success(request, ngettext("%(n)d notification marked as read.",
                                        "%(n)d notifications marked as read.", count)
                      % {"n": count})

@@ -1,54 +1,49 @@
-"""Scheduling API routes under /api/v1/ (config/urls.py includes this module)."""
+"""Scheduling API routes under /api/v1/ (config/urls.py includes this module).
+
+Each URL's first segment names the module that serves it: ``resources/`` → resources.py,
+``bookings/`` → bookings.py, ``plans/`` → plans.py, ``violations/`` → violations.py,
+``timing-rules/`` → timing_rules.py, ``procedure-catalogue/`` → procedure_catalogue.py.
+"""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
+from scheduling.api import bookings, plans, procedure_catalogue, resources, timing_rules, violations
 from scheduling.api.base import method_router
-from scheduling.api.views import (
-    BookingCancelApi,
-    BookingCreateApi,
-    BookingDetailApi,
-    BookingDoneApi,
-    BookingHistoryApi,
-    BookingListApi,
-    BookingMoveApi,
-    PlanProposalCreateApi,
-    PlanValidationApi,
-    ProcedureCatalogueListApi,
-    ProcedureCatalogueUpdateApi,
-    ResourceDetailApi,
-    ResourceListApi,
-    ResourceSlotsApi,
-    TimingRuleListApi,
-    TimingRuleUpdateApi,
-    ViolationAcknowledgeApi,
-)
 
 app_name = "scheduling_api"
 
 urlpatterns: list[URLPattern] = [
-    path("resources/", ResourceListApi.as_view(), name="resource-list"),
-    path("resources/<uuid:public_id>/", ResourceDetailApi.as_view(), name="resource-detail"),
-    path("resources/<uuid:public_id>/slots/", ResourceSlotsApi.as_view(), name="resource-slots"),
-    path("bookings/", method_router(get=BookingListApi, post=BookingCreateApi),
+    path("resources/", resources.ResourceListApi.as_view(), name="resource-list"),
+    path("resources/<uuid:public_id>/", resources.ResourceDetailApi.as_view(),
+         name="resource-detail"),
+    path("resources/<uuid:public_id>/slots/", resources.ResourceSlotsApi.as_view(),
+         name="resource-slots"),
+    path("bookings/", method_router(get=bookings.BookingListApi, post=bookings.BookingCreateApi),
          name="booking-collection"),
-    path("bookings/<uuid:public_id>/", BookingDetailApi.as_view(), name="booking-detail"),
-    path("bookings/<uuid:public_id>/history/", BookingHistoryApi.as_view(),
+    path("bookings/<uuid:public_id>/", bookings.BookingDetailApi.as_view(),
+         name="booking-detail"),
+    path("bookings/<uuid:public_id>/history/", bookings.BookingHistoryApi.as_view(),
          name="booking-history"),
-    path("bookings/<uuid:public_id>/move/", BookingMoveApi.as_view(), name="booking-move"),
-    path("bookings/<uuid:public_id>/cancel/", BookingCancelApi.as_view(), name="booking-cancel"),
-    path("bookings/<uuid:public_id>/done/", BookingDoneApi.as_view(), name="booking-done"),
-    path("plans/<uuid:public_id>/validation/", PlanValidationApi.as_view(),
+    path("bookings/<uuid:public_id>/move/", bookings.BookingMoveApi.as_view(),
+         name="booking-move"),
+    path("bookings/<uuid:public_id>/cancel/", bookings.BookingCancelApi.as_view(),
+         name="booking-cancel"),
+    path("bookings/<uuid:public_id>/done/", bookings.BookingDoneApi.as_view(),
+         name="booking-done"),
+    path("plans/<uuid:public_id>/validation/", plans.PlanValidationApi.as_view(),
          name="plan-validation"),
-    path("plans/<uuid:public_id>/proposals/", PlanProposalCreateApi.as_view(),
+    path("plans/<uuid:public_id>/proposals/", plans.PlanProposalCreateApi.as_view(),
          name="plan-proposals"),
-    path("violations/<uuid:public_id>/acknowledge/", ViolationAcknowledgeApi.as_view(),
+    path("violations/<uuid:public_id>/acknowledge/", violations.ViolationAcknowledgeApi.as_view(),
          name="violation-acknowledge"),
-    path("timing-rules/", TimingRuleListApi.as_view(), name="timing-rule-list"),
-    path("timing-rules/<slug:code>/", TimingRuleUpdateApi.as_view(), name="timing-rule-update"),
-    path("procedure-catalogue/", ProcedureCatalogueListApi.as_view(),
+    path("timing-rules/", timing_rules.TimingRuleListApi.as_view(), name="timing-rule-list"),
+    path("timing-rules/<slug:code>/", timing_rules.TimingRuleUpdateApi.as_view(),
+         name="timing-rule-update"),
+    path("procedure-catalogue/", procedure_catalogue.ProcedureCatalogueListApi.as_view(),
          name="procedure-catalogue-list"),
-    path("procedure-catalogue/<slug:procedure_type>/", ProcedureCatalogueUpdateApi.as_view(),
+    path("procedure-catalogue/<slug:procedure_type>/",
+         procedure_catalogue.ProcedureCatalogueUpdateApi.as_view(),
          name="procedure-catalogue-update"),
 ]

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from .rules import humanize
 from .types import Anchor, Occurrence, RuleKind, Severity, TimingRuleSpec, Violation
 from .verdicts import RuleVerdict, VerdictStatus
 
@@ -131,20 +132,7 @@ def _when(moment: datetime, tz: str) -> str:
 
 
 def _humanize(delta: timedelta) -> str:
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days and not hours and not mins and days % 7 == 0:
-        weeks = days // 7
-        return f"{weeks} week{'s' if weeks != 1 else ''}"
-    parts = []
-    if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if mins or not parts:
-        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
-    return " ".join(parts)
+    return humanize(delta, weeks=True)
 
 
 def _template_list(template: Mapping[str, object], key: str) -> frozenset[str]:

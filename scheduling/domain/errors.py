@@ -1,26 +1,34 @@
-"""Domain errors of scheduling. Services raise them; the API maps them to problem+json."""
+"""Domain errors of scheduling: the project's rule errors (core.errors) with scheduling's rules.
+
+Services raise them; nothing maps them by hand. Each class carries the HTTP status, the field
+and the rule a caller is answered with (core.api.exceptions for the API, core.web.errors for
+the pages): a taken slot, a booking that is no longer changeable, a procedure already booked,
+a same-session pair split and a hard timing rule are conflicts (409, problem type = the rule;
+``hard-rule`` for the timing rules, with the violations in the body); every other refusal is
+bad input (400, problem type ``rule``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .types import Violation
+from core.errors import BAD_REQUEST, CONFLICT, RuleError
+
+from .types import Violation, violation_body
 
 
-class SchedulingError(Exception):
-    """Base class: ``rule`` names the broken rule for the API's errors list."""
+class SchedulingError(RuleError):
+    """Base class: ``rule`` names the broken rule and ``field`` the request field it is about."""
 
+    status = BAD_REQUEST
     rule = "scheduling"
     field = "non_field_errors"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class SlotTaken(SchedulingError):
     """Another active booking holds part of this time on the resource (→ 409)."""
 
+    status = CONFLICT
     rule = "slot_taken"
     field = "start"
 
@@ -64,6 +72,7 @@ class RetrospectiveReasonRequired(SchedulingError):
 class ProcedureAlreadyBooked(SchedulingError):
     """The planned procedure already has an active booking (→ 409); RT fractions aside."""
 
+    status = CONFLICT
     rule = "one_active_booking_per_procedure"
     field = "procedure"
 
@@ -73,31 +82,52 @@ class ProcedureAlreadyBooked(SchedulingError):
 
 
 class BookingNotChangeable(SchedulingError):
-    """A done or cancelled booking cannot be moved, cancelled or marked done again."""
+    """A done or cancelled booking cannot be moved, cancelled or marked done again (→ 409)."""
 
+    status = CONFLICT
     rule = "status"
     field = "status"
 
 
 class HardRuleViolation(SchedulingError):
-    """The change would break a hard timing rule; it is refused (→ 409 with the violations)."""
+    """The change would break a hard timing rule; it is refused (→ 409, problem type
+    ``hard-rule``): one error per violation on ``start`` naming its rule id, and the
+    violations themselves in the body's ``violations``."""
 
+    status = CONFLICT
     rule = "timing_rule"
     field = "start"
+    code = "hard_rule"
 
     def __init__(self, violations: Sequence[Violation]) -> None:
         self.violations = tuple(violations)
         message = " ".join(v.message for v in self.violations) or "A hard timing rule is broken."
-        super().__init__(message)
+        super().__init__(
+            message,
+            errors=[{"field": self.field, "rule": v.rule_id, "message": v.message}
+                    for v in self.violations],
+            extra={"violations": [violation_body(v) for v in self.violations]},
+        )
 
 
 class SameSessionRequired(SchedulingError):
     """Two procedures planned for one session would not be booked as one session: another
     room, not back to back, or a room that cannot host both (→ 409, rule ``same_session``)."""
 
+    status = CONFLICT
     rule = "same_session"
     field = "start"
 
     def __init__(self, message: str, *, problems: Sequence[object] = ()) -> None:
         super().__init__(message)
         self.problems = tuple(problems)
+
+
+class AcknowledgementRefused(SchedulingError):
+    """Only an open soft violation can be acknowledged, and only with a reason (→ 409 on the
+    ``reason`` field; its problem type stays ``rule``, as published)."""
+
+    status = CONFLICT
+    rule = "acknowledge"
+    field = "reason"
+    code = "rule"

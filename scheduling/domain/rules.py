@@ -38,11 +38,14 @@ DEFAULT_TZ = "Europe/Rome"
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def humanize(delta: timedelta) -> str:
-    """'2 days 3 hours', '45 minutes': plain English for rationale sentences."""
+def humanize(delta: timedelta, *, weeks: bool = False) -> str:
+    """'2 days 3 hours', '45 minutes': plain English for rationale sentences; with ``weeks``,
+    a whole number of weeks reads '6 weeks'."""
     minutes = int(abs(delta).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
+    if weeks and days and not hours and not mins and days % 7 == 0:
+        return f"{days // 7} week{'s' if days != 7 else ''}"
     parts = []
     if days:
         parts.append(f"{days} day{'s' if days != 1 else ''}")

@@ -12,6 +12,10 @@ Two layers:
 
 Time is discretised in ``granularity`` steps counted from ``origin`` (``now`` rounded up), so the
 result is deterministic for a given input when a single worker is used.
+
+One module, a little over 500 lines, on purpose: the two layers share the CP-SAT model's
+conventions (steps, intervals, lag expressions), and a reader checks a constraint against the
+model it joins in one place.
 """
 
 from __future__ import annotations

@@ -43,6 +43,8 @@ class BookingStatus(StrEnum):
 ACTIVE_STATUSES: frozenset[str] = frozenset(
     {BookingStatus.PROPOSED, BookingStatus.BOOKED, BookingStatus.DONE}
 )
+#: The statuses a booking can still be moved or cancelled from (done and cancelled are final).
+CHANGEABLE_STATUSES: frozenset[str] = frozenset({BookingStatus.PROPOSED, BookingStatus.BOOKED})
 
 
 class ExceptionKind(StrEnum):
@@ -181,6 +183,20 @@ class Violation:
     def key(self) -> str:
         """Stable identity of this violation: the rule and the bookings involved."""
         return f"{self.rule_code}|{','.join(sorted(self.booking_ids))}"
+
+
+def violation_body(v: Violation) -> dict[str, object]:
+    """A violation as the API publishes it (plan validation, booking warnings, and the
+    ``violations`` of a refusal by a hard rule)."""
+    return {
+        "rule": v.rule_id,
+        "rule_code": v.rule_code,
+        "severity": v.severity.value,
+        "bookings": list(v.booking_ids),
+        "off_by_minutes": int(v.off_by.total_seconds() // 60),
+        "message": v.message,
+        "scope_note": v.scope_note,
+    }
 
 
 @dataclass(frozen=True)

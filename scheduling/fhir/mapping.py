@@ -1,4 +1,4 @@
-"""Model → FHIR R4 JSON (product-anchors.md §3), validated with fhir.resources.R4B.
+"""Model → FHIR R4 JSON (docs/security.md, FHIR), validated with fhir.resources.R4B.
 
 R4B is the closest module fhir.resources 8.x ships to R4 (4.0.1); Appointment, Schedule, Slot
 and ServiceRequest are the same shape in both. Every resource is built as a plain dict, then
@@ -18,13 +18,14 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.slot import Slot
 
 from cases.domain.codes import CaseStatus, Histology, Urgency
+from scheduling.domain.types import BookingStatus
 
-# boardsvc booking status → FHIR Appointment.status (R4 value set appointmentstatus).
+# scheduling's booking status → FHIR Appointment.status (R4 value set appointmentstatus).
 APPOINTMENT_STATUS = {
-    "proposed": "proposed",
-    "booked": "booked",
-    "done": "fulfilled",
-    "cancelled": "cancelled",
+    BookingStatus.PROPOSED.value: "proposed",
+    BookingStatus.BOOKED.value: "booked",
+    BookingStatus.DONE.value: "fulfilled",
+    BookingStatus.CANCELLED.value: "cancelled",
 }
 
 # Case lifecycle → ServiceRequest.status (request-status): the referral is "active" until the
@@ -83,7 +84,7 @@ def appointment_from_booking(booking: Any) -> dict[str, Any]:
              "required": "required", "status": "accepted"},
         ],
     }
-    if booking.status == "cancelled" and booking.cancel_reason:
+    if booking.status == BookingStatus.CANCELLED and booking.cancel_reason:
         data["cancelationReason"] = {"text": booking.cancel_reason[:300]}
     if booking.fraction_number:
         data["comment"] = f"Radiotherapy fraction {booking.fraction_number}"

@@ -1,10 +1,10 @@
-"""FHIR R4 read facade: Appointment, Schedule, Slot, ServiceRequest (product-anchors.md §3).
+"""FHIR R4 read facade: Appointment, Schedule, Slot, ServiceRequest (docs/security.md, FHIR).
 
 Read-only, JSON only (``application/fhir+json``), scoped exactly like the REST API: coordinators
 and administrators see everything, an MDT member sees the bookings and referrals of cases on
 their boards only (another board's object is 404, never 403, so existence does not leak), and
 system clients need the ``fhir:read`` scope. Every read or search of patient data is audited
-(reliability-bar S8); a hidden object asked for by id is audited as a denied read.
+(docs/security.md, S8); a hidden object asked for by id is audited as a denied read.
 
 Errors are application/problem+json like the rest of the API (documented in the OpenAPI
 schema), not OperationOutcome: one error contract for every integration.
@@ -27,28 +27,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import Case
-from core.access import (
-    ROLE_ADMIN,
-    ROLE_CHAIR,
-    ROLE_COORDINATOR,
-    ROLE_MEMBER,
-    Principal,
-    case_access_policy,
-    principal_from_request,
-)
+from cases.selectors import case_pseudonym_for
+from core.access import Principal, Role, principal_from_request
 from core.api.concurrency import etag_for
 from core.api.permissions import RoleAndScope
 from core.audit import audit_record, audit_record_many
 from core.dates import DateLimitError, check_range, parse_instant, slot_search_max_days
 from core.models import AuditEvent
-from scheduling.domain.slots import free_periods
-from scheduling.domain.types import ACTIVE_STATUSES, AvailabilityException, Interval, WeeklyHours
-from scheduling.fhir import mapping
-from scheduling.models import Booking, Resource
+from scheduling import selectors
+from scheduling.domain.types import Interval
+from scheduling.fhir import mapping, queries
 
 FHIR_JSON = "application/fhir+json"
-FHIR_ACCESS = {"GET": ({ROLE_ADMIN, ROLE_COORDINATOR, ROLE_MEMBER, ROLE_CHAIR}, "fhir:read")}
+FHIR_ACCESS = {"GET": ({Role.ADMIN, Role.COORDINATOR, Role.MEMBER, Role.CHAIR}, "fhir:read")}
 DEFAULT_SLOT_WINDOW = timedelta(days=7)
 
 
@@ -130,22 +121,6 @@ def _next_url(request: Request, params: dict[str, Any], has_next: bool) -> str |
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-def _visible_cases(principal: Principal) -> QuerySet[Case]:
-    condition = case_access_policy().case_filter(principal)
-    qs = Case.objects.select_related("patient")
-    return qs if condition is None else qs.filter(condition)
-
-
-def _visible_bookings(principal: Principal) -> QuerySet[Booking]:
-    qs = Booking.objects.select_related(
-        "patient", "resource", "procedure", "plan__case"
-    ).order_by("start", "id")
-    condition = case_access_policy().case_filter(principal)
-    if condition is None:
-        return qs
-    return qs.filter(plan__case__in=Case.objects.filter(condition).values("pk"))
-
-
 def _audit_denied(principal: Principal, request: Request, object_type: str, object_id: object,
                   pseudonym: object) -> None:
     audit_record(principal=principal, action=AuditEvent.Action.READ,
@@ -194,11 +169,10 @@ class AppointmentReadApi(_FhirApi):
                    responses={(200, FHIR_JSON): OpenApiTypes.OBJECT})
     def get(self, request: Request, booking_id: UUID) -> Response:
         principal = principal_from_request(request)
-        booking = _visible_bookings(principal).filter(public_id=booking_id).first()
+        booking = queries.appointments_visible(principal).filter(public_id=booking_id).first()
         if booking is None:
-            hidden = Booking.objects.filter(public_id=booking_id).values_list(
-                "patient__public_id", flat=True).first()
-            if hidden is not None:
+            hidden = selectors.booking_pseudonym(booking_id)
+            if hidden:
                 _audit_denied(principal, request, "booking", booking_id, hidden)
             raise NotFound()
         audit_record(principal=principal, action=AuditEvent.Action.READ, object_type="booking",
@@ -241,22 +215,12 @@ class AppointmentSearchApi(_FhirApi):
         params_s = self.FilterSerializer(data=data)
         params_s.is_valid(raise_exception=True)
         params = params_s.validated_data
-        qs = _visible_bookings(principal)
-        if "patient" in params:
-            qs = qs.filter(patient__public_id=params["patient"])
-        if "location" in params:
-            qs = qs.filter(resource__public_id=params["location"])
-        if "status" in params:
-            wanted = [k for k, v in mapping.APPOINTMENT_STATUS.items() if v == params["status"]]
-            qs = qs.filter(status__in=wanted)
-        for op, value in _date_filters(params.get("date", []), "date").items():
-            # An appointment matches a date range when it overlaps it (FHIR period semantics).
-            if op in ("gte", "gt"):
-                qs = qs.filter(**{f"end__{op}": value})
-            elif op in ("lte", "lt"):
-                qs = qs.filter(**{f"start__{op}": value})
-            else:
-                qs = qs.filter(start__lte=value, end__gt=value)
+        statuses = ([k for k, v in mapping.APPOINTMENT_STATUS.items() if v == params["status"]]
+                    if "status" in params else None)
+        # An appointment matches a date range when it overlaps it (FHIR period semantics).
+        qs = queries.appointments_search(
+            principal, patient=params.get("patient"), location=params.get("location"),
+            statuses=statuses, dates=_date_filters(params.get("date", []), "date"))
         rows, total, has_next = _page(qs, params)
         audit_record_many(principal=principal, action=AuditEvent.Action.LIST,
                           object_type="booking",
@@ -277,11 +241,10 @@ class ServiceRequestReadApi(_FhirApi):
                    responses={(200, FHIR_JSON): OpenApiTypes.OBJECT})
     def get(self, request: Request, case_id: UUID) -> Response:
         principal = principal_from_request(request)
-        case = _visible_cases(principal).filter(public_id=case_id).first()
+        case = queries.service_request_get(principal, case_id)
         if case is None:
-            hidden = Case.objects.filter(public_id=case_id).values_list(
-                "patient__public_id", flat=True).first()
-            if hidden is not None:
+            hidden = case_pseudonym_for(public_id=case_id)
+            if hidden:
                 _audit_denied(principal, request, "case", case_id, hidden)
             raise NotFound()
         audit_record(principal=principal, action=AuditEvent.Action.READ, object_type="case",
@@ -312,13 +275,10 @@ class ServiceRequestSearchApi(_FhirApi):
         params_s = self.FilterSerializer(data=request.query_params.dict())
         params_s.is_valid(raise_exception=True)
         params = params_s.validated_data
-        qs = _visible_cases(principal).order_by("-submitted_at", "-id")
-        if "patient" in params:
-            qs = qs.filter(patient__public_id=params["patient"])
-        if "status" in params:
-            wanted = [k for k, v in mapping.SERVICE_REQUEST_STATUS.items()
-                      if v == params["status"]]
-            qs = qs.filter(status__in=wanted)
+        statuses = ([k for k, v in mapping.SERVICE_REQUEST_STATUS.items()
+                     if v == params["status"]] if "status" in params else None)
+        qs = queries.service_requests_visible(principal, patient=params.get("patient"),
+                                              statuses=statuses)
         rows, total, has_next = _page(qs, params)
         audit_record_many(principal=principal, action=AuditEvent.Action.LIST, object_type="case",
                           objects=[(c.public_id, c.patient.public_id) for c in rows],
@@ -337,7 +297,7 @@ class ScheduleReadApi(_FhirApi):
     @extend_schema(operation_id="fhir_schedule_read", tags=["fhir"],
                    responses={(200, FHIR_JSON): OpenApiTypes.OBJECT})
     def get(self, request: Request, resource_id: UUID) -> Response:
-        resource = Resource.objects.filter(public_id=resource_id).first()
+        resource = selectors.resource_find(public_id=resource_id)
         if resource is None:
             raise NotFound()
         return self.fhir_response(mapping.schedule_from_resource(resource),
@@ -354,7 +314,7 @@ class ScheduleSearchApi(_FhirApi):
         params_s = _PageSerializer(data=request.query_params.dict())
         params_s.is_valid(raise_exception=True)
         params = params_s.validated_data
-        rows, total, has_next = _page(Resource.objects.order_by("kind", "name", "id"), params)
+        rows, total, has_next = _page(queries.schedules(), params)
         bundle = mapping.searchset(
             base=self.base_url(request), self_url=request.build_absolute_uri(),
             resources=[mapping.schedule_from_resource(r) for r in rows], total=total,
@@ -401,28 +361,14 @@ class SlotSearchApi(_FhirApi):
                 check_range(window_start, window_end, max_days=slot_search_max_days())
             except DateLimitError as exc:
                 raise _date_error("start", exc.message, exc.rule) from None
-        resource = Resource.objects.prefetch_related("opening_hours").filter(
-            public_id=params["schedule"]).first()
+        resource = queries.slot_resource(params["schedule"])
         if resource is None:
             raise NotFound()
         if not window_start < window_end:
             return self.fhir_response(mapping.searchset(
                 base=self.base_url(request), self_url=request.build_absolute_uri(),
                 resources=[], total=0))
-        window = Interval(window_start, window_end)
-        busy = [
-            Interval(b.start, b.end)
-            for b in Booking.objects.filter(
-                resource=resource, status__in=list(ACTIVE_STATUSES),
-                start__lt=window_end, end__gt=window_start)
-        ]
-        exceptions = [
-            AvailabilityException(kind=e.kind, start=e.start, end=e.end)
-            for e in resource.exceptions.filter(start__lt=window_end, end__gt=window_start)
-        ]
-        hours = [WeeklyHours(h.weekday, h.opens, h.closes) for h in resource.opening_hours.all()]
-        periods = free_periods(hours=hours, exceptions=exceptions, busy=busy,
-                               tz=resource.timezone, window=window)
+        periods = queries.free_time(resource, Interval(window_start, window_end))
         slots = [mapping.slot_free(resource=resource, start=p.start, end=p.end)
                  for p in periods[:500]]
         bundle = mapping.searchset(

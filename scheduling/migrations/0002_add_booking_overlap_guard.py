@@ -1,4 +1,4 @@
-"""No double booking, enforced by the database on both supported engines (reliability-bar C2).
+"""No double booking, enforced by the database on both supported engines (docs/guarantees.md).
 
 The model stays portable; this migration adds the vendor-specific guard:
 - PostgreSQL: an exclusion constraint over (resource =, [start, end) &&) for active rows, which

@@ -1,5 +1,5 @@
 """Page reads for the case clocks (R9-R11) and radiotherapy courses (R17) on the booking pages
-(reads only; scheduling.services and scheduling.courses write).
+(reads only; scheduling.services writes).
 
 - the deadlines a booking must meet, shown with the rule check before confirming;
 - the days and times a course would take (booking a course, moving a fraction and the rest of
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cases.domain.codes import ProcedureType
 from cases.models import PlannedProcedure, TreatmentPlan
-from scheduling import courses, engine_context
+from scheduling import engine_context, selectors
 from scheduling.domain import engine
 from scheduling.domain.clocks import Deadline
 from scheduling.domain.errors import SlotTaken
@@ -106,12 +106,12 @@ def booking_intervals(*, procedure: PlannedProcedure, resource: Resource, start:
 def move_intervals(*, booking: Booking, resource: Resource, start: datetime,
                    end: datetime) -> tuple[list[tuple[Booking, Interval]], str]:
     """The bookings a move would write and where: the booking alone, or for a radiotherapy
-    fraction the rest of its course (scheduling.courses.course_move); and the error that would
-    refuse it ("" if none)."""
+    fraction the rest of its course (scheduling.services.courses.course_move); and the error
+    that would refuse it ("" if none)."""
     if booking.fraction_number is None:
         return [(booking, Interval(start, end))], ""
-    moving = [b for b in courses.course_fractions(booking) if b.status in courses.CHANGEABLE
-              and (b.start, b.pk) >= (booking.start, booking.pk)]
+    moving = [b for b in selectors.course_pending(booking)
+              if (b.start, b.pk) >= (booking.start, booking.pk)]
     try:
         intervals = engine_context.course_intervals(
             resource=resource, start=start, end=end, fractions=len(moving),

@@ -4,7 +4,7 @@
 - the rule check shown *before* a booking is confirmed (the same pure engine the service runs,
   scheduling.domain.rules.evaluate, on the patient's bookings plus the proposed one);
 - the per-rule allowed windows and bookings a plan's timeline draws.
-Case scoping: plans come from scheduling.selectors.plan_get (core.access case filter).
+Case scoping: cases.selectors.case_scope_q, the one definition of the case scope.
 """
 
 from __future__ import annotations
@@ -20,25 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from cases.models import PlannedProcedure, TreatmentPlan
+from cases.selectors import case_scope_q
 from cases.web.labels import code_label
-from core.access import Principal, case_access_policy
+from core.access import Principal
 from core.timezones import zone_info, zone_name
 from scheduling import engine_context, selectors
 from scheduling.domain import rules as rules_engine
 from scheduling.domain.sessions import SAME_SESSION, new_session_problems
-from scheduling.domain.types import ACTIVE_STATUSES, BookingView, Severity
+from scheduling.domain.types import ACTIVE_STATUSES, BookingStatus, BookingView, RuleKind, Severity
 from scheduling.domain.verdicts import RuleVerdict, VerdictStatus, assess
 from scheduling.models import Booking, Resource, TimingRule, Violation
 from scheduling.web import course_queries
-
-
-def _case_scope(principal: Principal, prefix: str) -> dict[str, Any] | None:
-    condition = case_access_policy().case_filter(principal)
-    if condition is None:
-        return None
-    from cases.models import Case
-
-    return {f"{prefix}__in": Case.objects.filter(condition).values("pk")}
 
 
 def plans_waiting(*, principal: Principal) -> QuerySet[TreatmentPlan]:
@@ -57,8 +49,7 @@ def plans_waiting(*, principal: Principal) -> QuerySet[TreatmentPlan]:
         )
         .order_by("created_at", "pk")
     )
-    scope = _case_scope(principal, "case")
-    return queryset if scope is None else queryset.filter(**scope)
+    return queryset.filter(case_scope_q(principal, "case"))
 
 
 def violations_open(*, principal: Principal) -> QuerySet[Violation]:
@@ -68,8 +59,7 @@ def violations_open(*, principal: Principal) -> QuerySet[Violation]:
         .select_related("plan__case__patient", "timing_rule")
         .order_by("severity", "-last_seen_at", "pk")  # "hard" sorts before "soft"
     )
-    scope = _case_scope(principal, "plan__case")
-    return queryset if scope is None else queryset.filter(**scope)
+    return queryset.filter(case_scope_q(principal, "plan__case"))
 
 
 def suitable_resources(*, procedure_type: str) -> list[Resource]:
@@ -117,7 +107,7 @@ def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: d
     proposed = [BookingView(
         booking_id=f"preview:{k}", procedure_id=str(procedure.public_id),
         procedure_type=procedure.procedure_type, resource_id=str(resource.pk),
-        start=interval.start, end=interval.end, status="booked", patient_id=str(patient_id),
+        start=interval.start, end=interval.end, status=BookingStatus.BOOKED, patient_id=str(patient_id),
         lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
         plan_id=str(plan.pk), purpose=procedure.purpose or "",
         planned_fractions=procedure.fractions,
@@ -206,7 +196,7 @@ def move_preview(*, booking: Booking, resource: Resource, start: datetime,
     before anything is written (the same comparison scheduling.services.booking_move makes).
     Same shape as booking_preview."""
     before = selectors.patient_booking_views(patient_id=booking.patient_id)
-    # A radiotherapy fraction moves with the rest of its course (scheduling.courses).
+    # A radiotherapy fraction moves with the rest of its course (scheduling.services.courses).
     moves, course_error = course_queries.move_intervals(booking=booking, resource=resource,
                                                         start=start, end=end)
     after = course_queries.moved_views(before, moves, resource)
@@ -220,26 +210,11 @@ def move_preview(*, booking: Booking, resource: Resource, start: datetime,
     return result
 
 
-def violation_get(*, principal: Principal, public_id: Any) -> Violation:
-    """One violation of a plan the principal may see, with plan, case, patient and rule loaded.
-    Raises Violation.DoesNotExist for an unknown id or a case outside the principal's scope."""
-    try:
-        UUID(str(public_id))
-    except ValueError:
-        raise Violation.DoesNotExist from None
-    queryset = Violation.objects.select_related(
-        "plan__case__patient", "timing_rule", "acknowledged_by")
-    scope = _case_scope(principal, "plan__case")
-    if scope is not None:
-        queryset = queryset.filter(**scope)
-    return queryset.get(public_id=public_id)
-
-
 def violation_bookings(*, violation: Violation) -> list[Booking]:
     """The bookings a violation names (active or not), in time order, rooms and procedures
     loaded."""
     ids = [str(i) for i in violation.booking_public_ids]
-    valid = []
+    valid: list[UUID] = []
     for value in ids:
         try:
             valid.append(UUID(value))
@@ -320,7 +295,7 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
         windows: list[dict[str, Any]] = []
         request = selectors.placement_request(procedure, patient_id=plan.case.patient_id)
         for spec in specs:
-            if not spec.active or spec.kind != "lag":
+            if not spec.active or spec.kind != RuleKind.LAG:
                 continue
             # Each rule alone, without its preferred lag: the shaded band is that rule's window.
             alone = dataclasses.replace(spec, preferred_lag=None)

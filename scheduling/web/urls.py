@@ -1,17 +1,20 @@
+"""Scheduling pages; each route's view lives in the scheduling/web/views/ module it names."""
+
 from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from scheduling.web.views import booking_changes, plan_book, timeline, violations, worklist
 
 app_name = "scheduling_web"
 
 urlpatterns = [
-    path("worklist/", views.worklist, name="worklist"),
-    path("plans/<uuid:public_id>/book/", views.plan_book, name="plan_book"),
-    path("plans/<uuid:public_id>/timeline/", views.timeline, name="timeline"),
-    path("violations/<uuid:public_id>/", views.violation_acknowledge,
+    path("worklist/", worklist.worklist, name="worklist"),
+    path("plans/<uuid:public_id>/book/", plan_book.plan_book, name="plan_book"),
+    path("plans/<uuid:public_id>/timeline/", timeline.timeline, name="timeline"),
+    path("violations/<uuid:public_id>/", violations.violation_acknowledge,
          name="violation_acknowledge"),
-    path("bookings/<uuid:public_id>/move/", views.booking_move, name="booking_move"),
-    path("bookings/<uuid:public_id>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("bookings/<uuid:public_id>/move/", booking_changes.booking_move, name="booking_move"),
+    path("bookings/<uuid:public_id>/cancel/", booking_changes.booking_cancel,
+         name="booking_cancel"),
 ]

@@ -1,15 +1,21 @@
-"""Playwright harness, a plugin loaded by tests/conftest.py: Debian's Chromium, headless,
-against pytest-django's live_server with the
-demo data (``manage.py seed_demo``). Screenshots go to artifacts/screenshots/ (CI keeps them)."""
+"""Playwright fixtures, a plugin loaded by tests/conftest.py: Debian's Chromium, headless,
+against pytest-django's live_server with the demo data (``manage.py seed_demo``).
+
+The helpers the tests call (``shot``, ``sign_in``) are in tests/support/browser.py; they are
+re-exported here for files that still import them from this module."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.browser import DEMO_PASSWORD, SCREENSHOTS, shot, sign_in
+
+__all__ = ["CHROMIUM", "DEMO_PASSWORD", "SCREENSHOTS", "chromium", "demo", "page", "shot",
+           "sign_in"]
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
 # itself (seeding, assertions) would otherwise be refused as "async unsafe".
@@ -18,8 +24,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-DEMO_PASSWORD = "boardsvc-demo"
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +38,7 @@ def chromium() -> Iterator[Any]:
 
 
 def _empty_audit_table_for_flush() -> None:
-    """The audit table refuses DELETE (core migration 0002, reliability-bar S8), so the flush
+    """The audit table refuses DELETE (core migration 0002; guarantee G-AUDIT-1 in docs/guarantees.md), so the flush
     that ends a transactional test cannot empty it on SQLite. Between tests only, lift the
     trigger, empty the table and put the trigger back. (PostgreSQL's test settings allow the
     TRUNCATE the flush uses instead.)"""
@@ -77,15 +81,3 @@ def page(chromium: Any, live_server: Any) -> Iterator[Any]:
     yield browser_page
     context.close()
 
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/boards/")

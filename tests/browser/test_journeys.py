@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.harness import shot, sign_in
+from tests.support.browser import shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
     assert chair is not None, "the demo seeds a chair"
     assert meeting is not None, "the demo places cases on the next meetings"
     # A meeting can be started only from its start margin (issue 11, item 9): hold it now.
-    from tests.boardsvc.clock_helpers import due_soon
+    from tests.support.boardsvc import due_soon
 
     due_soon(meeting)
 
@@ -246,7 +246,7 @@ def test_a_coordinator_submits_a_case_books_it_and_sees_the_r1_warning(demo, pag
     notification_send(recipients=[coordinator], kind=Notification.Kind.RULE_VIOLATION,
                       subject=f"R1 soft timing rule broken in plan {str(plan.public_id)[:8]}",
                       body="Surgery starts too long after the embolization.",
-                      link=f"/api/v1/plans/{plan.public_id}/validation/",
+                      link=f"/plans/{plan.public_id}/timeline/",
                       dedup_key=f"browser-journey:{plan.public_id}")
     page.goto("/worklist/")
     # The background re-check may have sent its own notices already: at least one is unread.

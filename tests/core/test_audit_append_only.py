@@ -1,4 +1,4 @@
-"""Audit rows are append-only in the database itself (reliability-bar S8)."""
+"""Audit rows are append-only in the database itself (docs/security.md, S8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Celery settings that reliability depends on (reliability-bar Q2, Q3)."""
+"""Celery settings that reliability depends on (docs/security.md, Q3): no retry backoff
+reaches the visibility timeout, acks late, requeue on worker loss."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A database outage is a fast 503 with Retry-After, never a traceback, and the service recovers
-without a restart (reliability-bar R1).
+without a restart (docs/security.md, R1).
 
 The outage is real: the connection is pointed at a port where nothing listens, so psycopg
 raises its own error. PostgreSQL only (the .ci/run PostgreSQL phase): the SQLite test database

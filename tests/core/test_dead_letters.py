@@ -1,4 +1,4 @@
-"""A task that fails for the last time leaves a dead letter and an alert (reliability-bar Q7)."""
+"""A task that fails for the last time leaves a dead letter and an alert (docs/security.md, Q7)."""
 
 from __future__ import annotations
 

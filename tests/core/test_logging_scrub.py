@@ -1,4 +1,4 @@
-"""No patient data in logs (reliability-bar S9): database error details are redacted."""
+"""No patient data in logs (docs/security.md, S9): database error details are redacted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hospital systems: OAuth2 client credentials and scopes (reliability-bar S4)."""
+"""Hospital systems: OAuth2 client credentials and scopes (docs/security.md, S4)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PREFIXES = ("api/v1/", "fhir/", "ical/")
 METHODS = ("get", "post", "put", "patch", "delete")
 
-# Who is asking (reliability-bar S2).
+# Who is asking (G-ACCESS-1, docs/guarantees.md).
 PRINCIPALS = (
     "anonymous", "coordinator", "member_a", "member_b", "chair_a", "administrator",
     "client_scoped", "client_unscoped",

@@ -1,4 +1,4 @@
-"""Audit of reads (reliability-bar S8): one append-only row per booking or case shown, and one
+"""Audit of reads (G-AUDIT-2, docs/guarantees.md): one append-only row per booking or case shown, and one
 per refused access, carrying the actor, the object, the patient pseudonym, the outcome and the
 request id. Board B's member asking for board A's objects is refused with 404 and audited."""
 

@@ -1,4 +1,4 @@
-"""Authorisation matrix and IDOR (reliability-bar S2): every endpoint × every kind of caller.
+"""Authorisation matrix and IDOR (G-ACCESS-1, docs/guarantees.md): every endpoint × every kind of caller.
 
 The operations come from the URL resolver, not from a hand-kept list: an endpoint without a row
 in tests/integration/matrix.py fails ``test_every_api_operation_has_a_row``.
@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from core.feeds import feed_token_create
 from tests.factories.core import UserFactory
-from tests.integration.conftest import ALL_SCOPES
 from tests.integration.matrix import COLLECTIONS, MATRIX, PARAMS, PRINCIPALS, api_operations
+from tests.support.world import ALL_SCOPES
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 

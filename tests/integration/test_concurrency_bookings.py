@@ -1,4 +1,4 @@
-"""Optimistic concurrency and idempotent creation on bookings (reliability-bar O1, O3).
+"""Optimistic concurrency and idempotent creation on bookings (G-CONCURRENCY-1, G-IDEMPOTENCY-1).
 
 The world books case A's embolization on Tuesday 5 March 2030, 10:00 Rome; the angio suite is
 open 08:00-18:00 on weekdays, so the moves and new bookings below are legal slots.
@@ -26,7 +26,7 @@ def _move_url(booking) -> str:
     return f"/api/v1/bookings/{booking.public_id}/move/"
 
 
-def test_o1_two_movers_with_the_same_etag_one_wins_the_other_gets_412(world, as_user):
+def test_two_movers_with_the_same_etag_one_wins_the_other_gets_412(world, as_user):
     url = f"/api/v1/bookings/{world.booking_a.public_id}/"
     first, second = as_user(world.users["coordinator"]), as_user(world.users["administrator"])
     etag_1, etag_2 = first.get(url)["ETag"], second.get(url)["ETag"]
@@ -45,7 +45,7 @@ def test_o1_two_movers_with_the_same_etag_one_wins_the_other_gets_412(world, as_
     assert (world.booking_a.start, world.booking_a.version) == (WEDNESDAY_10_ROME, 2)
 
 
-def test_o1_a_move_without_if_match_is_428_and_changes_nothing(world, as_user):
+def test_a_move_without_if_match_is_428_and_changes_nothing(world, as_user):
     response = as_user(world.users["coordinator"]).post(
         _move_url(world.booking_a), {"start": WEDNESDAY_10_ROME.isoformat()}, format="json")
     assert response.status_code == 428
@@ -54,7 +54,7 @@ def test_o1_a_move_without_if_match_is_428_and_changes_nothing(world, as_user):
     assert world.booking_a.version == 1
 
 
-def test_o1_a_stale_cancel_is_412_and_the_booking_stays(world, as_user):
+def test_a_stale_cancel_is_412_and_the_booking_stays(world, as_user):
     response = as_user(world.users["coordinator"]).post(
         f"/api/v1/bookings/{world.booking_a.public_id}/cancel/", {"reason": "patient unwell"},
         format="json", HTTP_IF_MATCH='W/"7"')
@@ -77,7 +77,7 @@ def _body(procedure, world, start=WEDNESDAY_10_ROME) -> dict[str, str]:
             "start": start.isoformat()}
 
 
-def test_o3_replay_returns_the_stored_booking_and_books_once(world, unbooked,
+def test_replay_returns_the_stored_booking_and_books_once(world, unbooked,
                                                              oauth_client_factory):
     his = oauth_client_factory("bookings:write", "bookings:read")
     key = str(uuid.uuid4())
@@ -93,7 +93,7 @@ def test_o3_replay_returns_the_stored_booking_and_books_once(world, unbooked,
     assert Booking.objects.filter(procedure=unbooked).count() == 1
 
 
-def test_o3_same_key_other_body_is_422_and_a_missing_key_is_400(world, unbooked,
+def test_same_key_other_body_is_422_and_a_missing_key_is_400(world, unbooked,
                                                                 oauth_client_factory):
     his = oauth_client_factory("bookings:write")
     key = str(uuid.uuid4())
@@ -111,7 +111,7 @@ def test_o3_same_key_other_body_is_422_and_a_missing_key_is_400(world, unbooked,
     assert Booking.objects.filter(procedure=unbooked).count() == 1
 
 
-def test_o3_a_key_still_in_progress_is_409_and_books_nothing(world, unbooked,
+def test_a_key_still_in_progress_is_409_and_books_nothing(world, unbooked,
                                                             oauth_client_factory):
     his = oauth_client_factory("bookings:write")
     key = str(uuid.uuid4())
@@ -128,7 +128,7 @@ def test_o3_a_key_still_in_progress_is_409_and_books_nothing(world, unbooked,
     assert not Booking.objects.filter(procedure=unbooked).exists()
 
 
-def test_o3_a_refused_booking_is_not_stored_so_a_corrected_retry_may_reuse_the_key(
+def test_a_refused_booking_is_not_stored_so_a_corrected_retry_may_reuse_the_key(
         world, unbooked, oauth_client_factory):
     his = oauth_client_factory("bookings:write")
     key = str(uuid.uuid4())

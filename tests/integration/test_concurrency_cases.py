@@ -1,4 +1,5 @@
-"""Optimistic concurrency and idempotent creation on cases (reliability-bar O1, O2, O3)."""
+"""Optimistic concurrency, conditional and idempotent creation on cases (G-CONCURRENCY-1,
+G-CONCURRENCY-2, G-IDEMPOTENCY-1 in docs/guarantees.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.integration.payloads import case_payload
 pytestmark = pytest.mark.django_db
 
 
-def test_o1_two_writers_with_the_same_etag_one_wins_the_other_gets_412(world, as_user):
+def test_two_writers_with_the_same_etag_one_wins_the_other_gets_412(world, as_user):
     url = f"/api/v1/cases/{world.case_a.public_id}/"
     first, second = as_user(world.users["coordinator"]), as_user(world.users["administrator"])
     etag_1 = first.get(url)["ETag"]
@@ -29,13 +30,13 @@ def test_o1_two_writers_with_the_same_etag_one_wins_the_other_gets_412(world, as
     assert (world.case_a.pain_vas, world.case_a.version) == (8, 2)
 
 
-def test_o1_a_write_without_if_match_is_428(world, as_user):
+def test_a_write_without_if_match_is_428(world, as_user):
     response = as_user(world.users["coordinator"]).patch(
         f"/api/v1/cases/{world.case_a.public_id}/", {"pain_vas": 8}, format="json")
     assert response.status_code == 428
 
 
-def test_o3_replay_returns_the_stored_response_with_one_side_effect(world, oauth_client_factory):
+def test_replay_returns_the_stored_response_with_one_side_effect(world, oauth_client_factory):
     his = oauth_client_factory("cases:write", "cases:read")
     key = str(uuid.uuid4())
     body = case_payload(mrn="SYN-100001")
@@ -48,7 +49,7 @@ def test_o3_replay_returns_the_stored_response_with_one_side_effect(world, oauth
     assert Case.objects.count() == 3  # the world's two, plus one
 
 
-def test_o3_same_key_other_body_is_422_and_a_missing_key_is_400(world, oauth_client_factory):
+def test_same_key_other_body_is_422_and_a_missing_key_is_400(world, oauth_client_factory):
     his = oauth_client_factory("cases:write")
     key = str(uuid.uuid4())
     assert his.post("/api/v1/cases/", case_payload(mrn="SYN-100002"), format="json",
@@ -61,7 +62,7 @@ def test_o3_same_key_other_body_is_422_and_a_missing_key_is_400(world, oauth_cli
     assert missing.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_o3_a_key_still_in_progress_is_409(world, oauth_client_factory):
+def test_a_key_still_in_progress_is_409(world, oauth_client_factory):
     his = oauth_client_factory("cases:write")
     key = str(uuid.uuid4())
     body = case_payload(mrn="SYN-100005")
@@ -77,7 +78,7 @@ def test_o3_a_key_still_in_progress_is_409(world, oauth_client_factory):
     assert response.status_code == 409
 
 
-def test_o3_keys_are_scoped_per_client(world, oauth_client_factory):
+def test_keys_are_scoped_per_client(world, oauth_client_factory):
     key = str(uuid.uuid4())
     a = oauth_client_factory("cases:write", name="his-a")
     b = oauth_client_factory("cases:write", name="his-b")
@@ -90,7 +91,7 @@ def test_o3_keys_are_scoped_per_client(world, oauth_client_factory):
     assert "Idempotent-Replayed" not in response
 
 
-def test_o2_the_same_external_id_twice_gives_201_then_200_and_one_row(world, oauth_client_factory):
+def test_the_same_external_id_twice_gives_201_then_200_and_one_row(world, oauth_client_factory):
     his = oauth_client_factory("cases:write")
     body = case_payload(external_id="EXT-42", mrn="SYN-100008")
     first = his.post("/api/v1/cases/", body, format="json",

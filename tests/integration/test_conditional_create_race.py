@@ -1,10 +1,10 @@
-"""O2: 8 parallel POSTs of one external case id → one 201, the rest 200, exactly one row.
+"""G-CONCURRENCY-2: 8 parallel POSTs of one external case id → one 201, the rest 200, exactly one row.
 
 PostgreSQL only (run by .ci/run): the partial UNIQUE (source_system, external_id) is the arbiter.
 The test database on SQLite is a shared-cache in-memory file, whose table locks ignore the busy
 timeout, so threads there measure the test harness rather than the service. The SQLite
 equivalent (the same id twice, sequentially: 201 then 200, one row) is
-test_concurrency_cases.py::test_o2_the_same_external_id_twice_gives_201_then_200_and_one_row.
+test_concurrency_cases.py::test_the_same_external_id_twice_gives_201_then_200_and_one_row.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ PARALLEL = 8
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (run by .ci/run)")
 @pytest.mark.django_db(transaction=True)
-def test_o2_parallel_creates_with_one_external_id_make_one_case(oauth_client_factory):
+def test_parallel_creates_with_one_external_id_make_one_case(oauth_client_factory):
     from boardsvc.models import Board
     from cases.models import Case
 

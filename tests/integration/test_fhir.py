@@ -1,4 +1,4 @@
-"""FHIR R4 read facade (reliability-bar F1): valid R4 JSON, scoped by role, fhir:read scope."""
+"""FHIR R4 read facade (docs/security.md, FHIR): valid R4 JSON, scoped by role, fhir:read scope."""
 
 from __future__ import annotations
 

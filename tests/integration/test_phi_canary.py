@@ -1,4 +1,4 @@
-"""No patient data in logs or task arguments (reliability-bar S9).
+"""No patient data in logs or task arguments (G-PHI-1, docs/guarantees.md).
 
 Canary identifiers (a fake name, an MRN, a date of birth) go through normal and error paths: a
 valid API create, a create with bad data, a 500 forced by a database error that echoes the MRN,

@@ -1,4 +1,4 @@
-"""Schemathesis against the whole published API (reliability-bar F1).
+"""Schemathesis against the whole published API (G-API-1, docs/guarantees.md).
 
 The schema is the one served at /api/schema/; the app is called in-process through WSGI, inside
 the test's transaction, authenticated as a hospital system holding every scope. Every response
@@ -7,7 +7,7 @@ and body match what the schema documents; schema-violating requests are refused 
 schema-valid requests are accepted.
 
 "Accepted" is schemathesis's default set (2xx, 3xx, 401, 403, 404, 409, 429) plus 412: a
-well-formed If-Match can be stale, which is a state conflict like 409 (reliability-bar O1). A
+well-formed If-Match can be stale, which is a state conflict like 409 (G-CONCURRENCY-1). A
 few operations check rules that OpenAPI cannot express (an end after a start, a board slug that
 must exist, the clinical rules R1..R18); only for those, listed in ``BUSINESS_RULES`` with the
 reason, is a 400 naming the field and rule also an acceptable answer to schema-valid data.
@@ -28,8 +28,8 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from tests.integration.conftest import ALL_SCOPES
 from tests.integration.matrix import COLLECTIONS, PARAMS
+from tests.support.world import ALL_SCOPES
 
 SCHEMA_CLASS = "core.api.schema.ProblemAutoSchema"
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
@@ -170,7 +170,7 @@ def _headers(case, bearer: str | None = None) -> dict[str, str]:
     # The schema publishes Idempotency-Key as optional (people may omit it) and says system
     # clients must send a fresh UUID per request. A well-behaved client does, so the run sends
     # a fresh one whenever schemathesis left the header out or generated a valid UUID (which
-    # it repeats across examples with other bodies: a 422 by design, tested in O3). A malformed
+    # it repeats across examples with other bodies: a 422 by design, tested under G-IDEMPOTENCY-1). A malformed
     # key is negative data and is kept.
     generated = (case.headers or {}).get("Idempotency-Key")
     try:
@@ -219,7 +219,7 @@ def test_stateful_call_sequences_honour_the_schema(bearer):
 #
 # A separate copy of the schema whose auth is the session cookie (the schema's ``cookieAuth``),
 # registered with schemathesis: its ignored_auth check then strips or spoils the cookie and
-# expects 401/403. Unsafe methods carry the CSRF token as the browser pages do (S6).
+# expects 401/403. Unsafe methods carry the CSRF token as the browser pages do (G-WEB-1).
 
 people_schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json",
                                                get_wsgi_application(), config=_config())

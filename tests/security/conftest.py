@@ -1,6 +1,14 @@
-"""The security suite reuses the integration cast (two boards, their people, a booking each),
-so each attack runs against the same world as the authorization matrix."""
+"""The security suite runs each attack against the integration cast (two boards, their people,
+a case and a booking each; tests/support/world.py), the same world as the authorisation
+matrix."""
 
 from __future__ import annotations
 
-from tests.integration.conftest import api_world, as_user, world  # noqa: F401
+import pytest
+
+from tests.support.world import World, world_create
+
+
+@pytest.fixture
+def world(db) -> World:
+    return world_create()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.harness import shot
+from tests.support.browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

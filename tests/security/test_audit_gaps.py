@@ -1,4 +1,4 @@
-"""Issue 10, item 7: every access to patient data leaves its audit rows (reliability-bar S8).
+"""Issue 10, item 7: every access to patient data leaves its audit rows (G-AUDIT-2).
 
 One test per gap found: the admin's case and booking lists and change pages (and clinical
 objects read-only there, so an admin edit can no longer skip the version, the revision and the
@@ -161,7 +161,7 @@ def test_an_admin_edit_of_a_case_is_refused_and_its_version_and_etag_stay(coordi
     assert client.get("/admin/cases/case/add/").status_code == 403
     assert client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Case.objects.filter(pk=case.pk).exists()
-    # Each refusal is itself audited (S8), naming the case and its patient where there is one.
+    # Each refusal is itself audited (G-AUDIT-2), naming the case and its patient where there is one.
     pseudonym = str(case.patient.public_id)
     assert [(r.action, r.object_id, r.patient_pseudonym, r.actor_id)
             for r in _rows(object_type="case", outcome="denied")] == [

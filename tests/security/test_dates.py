@@ -27,7 +27,7 @@ from scheduling import services
 from scheduling.domain.errors import InvalidBookingTime
 from scheduling.models import Booking
 from tests.factories.scheduling import ROME, BookingFactory, ResourceFactory, at, plan_with
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.integration.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,9 @@ from rest_framework.test import APIClient
 
 from scheduling import services
 from scheduling.models import BOOKING_ONE_ACTIVE_CONSTRAINT, Booking
+from scheduling.services import booking_checks
 from tests.factories.scheduling import BookingFactory, ResourceFactory, at, plan_with
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_the_race_past_the_friendly_check_is_a_409_not_a_500(client, rooms, monk
     """Two requests on two rooms lock different rows, so both can pass the pre-check; the
     database's index decides, and its IntegrityError is mapped to the same 409."""
     _p, (emb,) = plan_with("embolization")
-    monkeypatch.setattr(services, "_check_not_booked", lambda procedure: None)
+    monkeypatch.setattr(booking_checks, "check_not_booked", lambda procedure: None)
     first = _book(client, emb, rooms["angio"], at(0, 8))
     second = _book(client, emb, rooms["hybrid"], at(0, 8))
     assert (first.status_code, second.status_code) == (201, 409)

@@ -18,7 +18,7 @@ from core.access import GROUP_ADMINISTRATOR
 from core.clients import system_client_create, system_client_update
 from core.models import AuditEvent, SystemClient
 from tests.factories.core import UserFactory
-from tests.integration.conftest import ALL_SCOPES, World
+from tests.support.world import ALL_SCOPES, World
 
 pytestmark = pytest.mark.django_db
 

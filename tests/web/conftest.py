@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from boardsvc.models import BoardMember, Meeting
 from tests.factories.boardsvc import (
@@ -19,6 +18,7 @@ from tests.factories.boardsvc import (
 )
 from tests.factories.core import UserFactory
 from tests.factories.scheduling import ResourceFactory, plan_with
+from tests.support.web import login  # noqa: F401  (re-exported for the page tests)
 
 
 @dataclass
@@ -51,12 +51,6 @@ def world(db) -> World:
     item_a = AgendaItemFactory(meeting=meeting_a, case=case_a)
     return World(board_a, board_b, meeting_a, meeting_b, chair_a, member_a, member_b, item_a,
                  case_a)
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

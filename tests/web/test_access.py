@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from core.access import principal_for_user
 from scheduling import services as scheduling_services
 from scheduling.models import Violation
 from tests.factories.scheduling import at
-from tests.web.conftest import login
+from tests.support.web import login
 
 CSS = Path(settings.BASE_DIR) / "boardsvc/static/boardsvc/app.css"
 

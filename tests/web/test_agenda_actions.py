@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from boardsvc import services
 from boardsvc.models import AgendaItem, Meeting
-from tests.boardsvc.clock_helpers import due_soon
 from tests.factories.boardsvc import AgendaItemFactory, MeetingFactory, make_case
-from tests.web.conftest import login
+from tests.support.boardsvc import due_soon
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from core.access import principal_for_user
 from scheduling import services
 from scheduling.models import Booking, Violation
 from tests.factories.scheduling import at
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories.scheduling import ResourceFactory, at, plan_with
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 
 from cases.models import Case
 from tests.factories.boardsvc import make_case
-from tests.web.conftest import login
+from tests.support.cases import intake_form
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +47,7 @@ def test_a_complete_case_is_told_to_be_marked_ready(coordinator, world):
 
 
 def test_the_intake_form_shows_every_problem_at_once(coordinator, world):
-    from tests.web.test_case_pages import _form
-
-    data = _form(**{
+    data = intake_form(**{
         "case-ecog": "9",
         "lesions-0-site": "long_bone_lower",  # with a vertebral level T12
         "lesions-0-vascularity_method": "none",  # hypervascular, no method

@@ -6,42 +6,10 @@ import pytest
 
 from cases.models import Case
 from core.models import AuditEvent
-from tests.web.conftest import login
+from tests.support.cases import intake_form
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
-
-
-def _form(**overrides: str) -> dict[str, str]:
-    data = {
-        "patient-identifier_system": "urn:test:mrn",
-        "patient-identifier_value": "MRN-WEB-1",
-        "patient-birth_year": "1958",
-        "patient-sex": "female",
-        "case-requested_board": "board-a",
-        "case-referring_clinician": "Dr Web Form",
-        "case-clinical_question": "Embolization before surgery?",
-        "case-urgency": "urgent",
-        "case-urgency_reason": "Growing painful lesion",
-        "case-primary_histology": "renal_cell",
-        "case-metastases_count": "3",
-        "case-ecog": "1",
-        "case-pain_vas": "7",
-        "case-imaging_available": "on",
-        "lesions-TOTAL_FORMS": "1",
-        "lesions-INITIAL_FORMS": "0",
-        "lesions-MIN_NUM_FORMS": "1",
-        "lesions-MAX_NUM_FORMS": "20",
-        "lesions-0-site": "vertebra",
-        "lesions-0-vertebral_level": "T12",
-        "lesions-0-max_diameter_mm": "35",
-        "lesions-0-pattern": "lytic",
-        "lesions-0-vascularity": "hyper",
-        "lesions-0-vascularity_method": "dce_mri",
-        "lesions-0-bilsky_grade": "",
-        "lesions-0-painful": "on",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_the_form_renders_for_a_coordinator(coordinator):
@@ -51,7 +19,7 @@ def test_the_form_renders_for_a_coordinator(coordinator):
 
 
 def test_a_valid_submission_creates_the_case_and_shows_its_page(coordinator, world):
-    response = login(coordinator).post("/cases/new/", _form())
+    response = login(coordinator).post("/cases/new/", intake_form())
     assert response.status_code == 302
     case = Case.objects.get(referring_clinician="Dr Web Form", primary_histology="renal_cell")
     assert response["Location"] == f"/cases/{case.public_id}/"
@@ -62,7 +30,8 @@ def test_a_valid_submission_creates_the_case_and_shows_its_page(coordinator, wor
 
 def test_a_service_rule_is_shown_next_to_its_lesion_field(coordinator, world):
     # A vertebral lesion without its level breaks a cases.services rule (not a form rule).
-    response = login(coordinator).post("/cases/new/", _form(**{"lesions-0-vertebral_level": ""}))
+    response = login(coordinator).post("/cases/new/",
+                                       intake_form(**{"lesions-0-vertebral_level": ""}))
     assert response.status_code == 400
     body = response.content.decode()
     assert 'id="id_lesions-0-vertebral_level-errors"' in body
@@ -71,14 +40,14 @@ def test_a_service_rule_is_shown_next_to_its_lesion_field(coordinator, world):
 
 
 def test_a_range_error_is_shown_next_to_the_case_field(coordinator, world):
-    response = login(coordinator).post("/cases/new/", _form(**{"case-ecog": "7"}))
+    response = login(coordinator).post("/cases/new/", intake_form(**{"case-ecog": "7"}))
     assert response.status_code == 400
     assert 'id="id_case-ecog-errors"' in response.content.decode()
     assert not Case.objects.filter(referring_clinician="Dr Web Form").exists()
 
 
 def test_add_lesion_keeps_what_was_typed(coordinator):
-    response = login(coordinator).post("/cases/new/", _form(add_lesion="1"))
+    response = login(coordinator).post("/cases/new/", intake_form(add_lesion="1"))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'name="lesions-1-site"' in body
@@ -86,7 +55,7 @@ def test_add_lesion_keeps_what_was_typed(coordinator):
 
 
 def test_members_cannot_submit(world):
-    assert login(world.member_a).post("/cases/new/", _form()).status_code == 403
+    assert login(world.member_a).post("/cases/new/", intake_form()).status_code == 403
 
 
 def test_the_case_page_shows_decision_support_with_rule_ids(world):

@@ -71,7 +71,7 @@ def test_an_added_procedure_carries_a_purpose_only_when_its_type_has_one():
 def test_the_live_page_offers_the_links_and_the_plan_recorded_from_it_is_linked(world):
     from boardsvc.models import Decision, Meeting
     from cases.models import PlannedProcedure
-    from tests.web.conftest import login
+    from tests.support.web import login
 
     Meeting.objects.filter(pk=world.meeting_a.pk).update(status=Meeting.Status.IN_SESSION)
     client = login(world.chair_a)

@@ -8,8 +8,8 @@ import pytest
 
 from boardsvc.models import Attendance, Decision, Meeting
 from core.models import AuditEvent
-from tests.boardsvc.clock_helpers import due_soon
-from tests.web.conftest import login
+from tests.support.boardsvc import due_soon
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

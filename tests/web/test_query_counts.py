@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories.boardsvc import AgendaItemFactory, MeetingFactory
 from tests.factories.scheduling import plan_with
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

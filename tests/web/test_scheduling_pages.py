@@ -6,7 +6,7 @@ import pytest
 
 from scheduling.models import Booking
 from tests.factories.scheduling import at
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """Every board endpoint × {anonymous, wrong method, unknown id, another board's member, plain
-member on a managing endpoint, system client without scope} (reliability-bar S2)."""
+member on a managing endpoint, system client without scope} (docs/security.md, S2)."""
 
 from __future__ import annotations
 

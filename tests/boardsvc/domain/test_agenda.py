@@ -1,4 +1,5 @@
-"""Agenda ordering, reorder validation, time budget and roll-forward at close. No database."""
+"""Agenda ordering, reorder validation, time budget and roll-forward at close; carried-over
+items keep their place (issue 11, item 8). No database."""
 
 from __future__ import annotations
 
@@ -53,3 +54,35 @@ def test_at_close_undiscussed_items_roll_forward_and_standard_of_care_items_end_
     ]
     assert close_outcomes(items) == {2: "rolled_forward", 3: "standard_of_care",
                                      4: "rolled_forward"}
+
+
+# --- where an item goes on its agenda ------------------------------------------------------------
+
+
+def item(item_id: int, priority: str = "routine", carried: bool = False) -> ItemInfo:
+    return ItemInfo(item_id=item_id, position=item_id, priority=priority, carried=carried)
+
+
+U, R = "urgent", "routine"
+
+
+@pytest.mark.parametrize(("agenda", "priority", "carried", "expected"), [
+    # the bug: a carried-over routine case landed behind a new routine case already listed
+    ([item(0, R)], R, True, 0),
+    ([item(0, R)], R, False, 1),
+    # urgency first: a carried routine case still follows every urgent one
+    ([item(0, U), item(1, R)], R, True, 1),
+    ([item(0, U), item(1, U, carried=True), item(2, R)], U, True, 2),
+    # carried-over items keep their original order among themselves
+    ([item(0, R, carried=True), item(1, R)], R, True, 1),
+    ([item(0, R, carried=True), item(1, R, carried=True), item(2, R)], R, True, 2),
+    # a new case goes after every case of its urgency, carried or not
+    ([item(0, R, carried=True), item(1, R)], R, False, 2),
+    ([item(0, U), item(1, R, carried=True)], U, False, 1),
+    # an emergency leads, carried or not
+    ([item(0, U, carried=True), item(1, R)], "emergency", False, 0),
+    ([], R, True, 0),
+])
+def test_carried_over_items_go_ahead_of_new_ones_of_the_same_urgency(agenda, priority, carried,
+                                                                     expected):
+    assert insert_position(agenda, priority, carried=carried) == expected

@@ -1,18 +1,21 @@
-"""Agenda placement rules: cut-off (R13), capacity (R14), urgency, late additions, emergencies
-(R9-R12). No database."""
+"""Agenda placement rules: cut-off (R13), capacity (R14), urgency, carried-over cases, late
+additions, emergencies (R9-R12) and the board's on-call window for ad-hoc meetings
+(issue 11, item 6), across DST changes. No database."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from boardsvc.domain.placement import (
     CaseInfo,
     MeetingInfo,
+    OncallWindow,
     adhoc_start,
     case_minutes,
-    place_batch,
+    oncall_start,
     place_case,
     placement_order,
 )
@@ -103,15 +106,16 @@ def test_urgent_cases_first_then_first_come_first_served():
     assert [c.case_id for c in placement_order(cases)] == [5, 4, 2, 3, 1]
 
 
-def test_batch_shares_capacity_and_gives_the_last_slot_to_the_urgent_case():
-    meetings = [meeting(1, 2, used=80), meeting(2, 9)]
-    results = place_batch(cases=[case(1, ready_hours_ago=100), case(2, "urgent")],
-                          meetings=meetings, now=NOW)
-    by_case = {r.case_id: r.meeting_id for r in results}
-    assert by_case == {2: 1, 1: 1}  # 80 + 5 + 5 = 90 exactly
-    results = place_batch(cases=[case(1, ready_hours_ago=100), case(2, "urgent"),
-                                 case(3, ready_hours_ago=200)], meetings=meetings, now=NOW)
-    assert {r.case_id: r.meeting_id for r in results} == {2: 1, 3: 1, 1: 2}
+U, R = "urgent", "routine"
+
+
+def test_placement_order_is_urgency_then_carried_over_then_first_come():
+    def info(cid: int, urgency: str, hours_ago: float, carried: int = 0) -> CaseInfo:
+        return CaseInfo(cid, urgency, NOW - timedelta(hours=hours_ago), carry_count=carried)
+
+    cases = [info(1, R, 10), info(2, R, 1, carried=1), info(3, U, 0.5), info(4, R, 5, carried=2),
+             info(5, U, 2, carried=1)]
+    assert [c.case_id for c in placement_order(cases)] == [5, 3, 4, 2, 1]
 
 
 def test_urgent_late_addition_needs_a_reason_r13():
@@ -168,13 +172,6 @@ def test_a_full_adhoc_meeting_is_followed_by_the_next_one_not_doubled_r9_r12():
     assert [r.code for r in result.reasons] == ["emergency_adhoc", "full", "create_adhoc"]
 
 
-def test_batch_emergencies_share_one_requested_adhoc_meeting():
-    results = place_batch(cases=[case(1, emergency=True), case(2, emergency=True)],
-                          meetings=[], now=NOW)
-    assert [r.outcome for r in results] == ["create_adhoc", "placed"]
-    assert results[1].meeting_id == -1
-
-
 def test_adhoc_start_rounds_up_to_a_quarter_hour():
     assert adhoc_start(datetime(2026, 1, 1, 9, 1, tzinfo=UTC)) == datetime(
         2026, 1, 1, 11, 15, tzinfo=UTC)
@@ -192,3 +189,103 @@ def test_the_explanation_is_json_ready():
 def test_naive_now_is_refused():
     with pytest.raises(ValueError, match="aware"):
         place_case(case=case(), meetings=[], now=datetime(2026, 1, 1))
+
+
+# --- the on-call window for ad-hoc meetings (issue 11, item 6) ------------------------------
+
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+ROME = ZoneInfo("Europe/Rome")
+DAY = OncallWindow("Europe/Rome")  # 08:00-20:00, the default
+
+
+DAY = OncallWindow("Europe/Rome")  # 08:00-20:00, the default
+NIGHT = OncallWindow("Europe/Rome", start=time(20, 0), end=time(8, 0))
+
+
+NIGHT = OncallWindow("Europe/Rome", start=time(20, 0), end=time(8, 0))
+ALWAYS = OncallWindow("Europe/Rome", start=time(0, 0), end=time(0, 0))
+
+
+def rome(*args: int) -> datetime:
+    return datetime(*args, tzinfo=ROME)
+
+
+@pytest.mark.parametrize(("earliest", "window", "minutes", "expected"), [
+    # 03:45 and 04:15 were seen: the meeting waits for the window, the people do not (R12).
+    (rome(2026, 11, 24, 3, 45), DAY, 30, rome(2026, 11, 24, 8, 0)),
+    (rome(2026, 11, 24, 4, 15), DAY, 30, rome(2026, 11, 24, 8, 0)),
+    # inside the window: unchanged
+    (rome(2026, 11, 24, 8, 0), DAY, 30, rome(2026, 11, 24, 8, 0)),
+    (rome(2026, 11, 24, 13, 15), DAY, 30, rome(2026, 11, 24, 13, 15)),
+    (rome(2026, 11, 24, 19, 30), DAY, 30, rome(2026, 11, 24, 19, 30)),
+    # would overrun the end of the window: the next morning
+    (rome(2026, 11, 24, 19, 45), DAY, 30, rome(2026, 11, 25, 8, 0)),
+    (rome(2026, 11, 24, 23, 0), DAY, 30, rome(2026, 11, 25, 8, 0)),
+    # spring forward (29 March 2026, 02:00 → 03:00): 08:00 CEST is 06:00 UTC
+    (rome(2026, 3, 29, 1, 30), DAY, 30, datetime(2026, 3, 29, 6, 0, tzinfo=UTC)),
+    (datetime(2026, 3, 29, 1, 45, tzinfo=UTC), DAY, 30, datetime(2026, 3, 29, 6, 0, tzinfo=UTC)),
+    # fall back (25 October 2026, 03:00 → 02:00): 08:00 CET is 07:00 UTC
+    (datetime(2026, 10, 25, 1, 45, tzinfo=UTC), DAY, 30, datetime(2026, 10, 25, 7, 0, tzinfo=UTC)),
+    (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), DAY, 30, datetime(2026, 10, 25, 7, 0, tzinfo=UTC)),
+    # a night service across midnight (20:00-08:00)
+    (rome(2026, 11, 24, 10, 0), NIGHT, 30, rome(2026, 11, 24, 20, 0)),
+    (rome(2026, 11, 24, 2, 0), NIGHT, 30, rome(2026, 11, 24, 2, 0)),
+    (rome(2026, 11, 24, 7, 45), NIGHT, 30, rome(2026, 11, 24, 20, 0)),
+    # around the clock, or no window: any hour
+    (rome(2026, 11, 24, 3, 45), ALWAYS, 30, rome(2026, 11, 24, 3, 45)),
+    (rome(2026, 11, 24, 3, 45), None, 30, rome(2026, 11, 24, 3, 45)),
+])
+def test_an_adhoc_meeting_starts_inside_the_oncall_window(earliest, window, minutes, expected):
+    assert oncall_start(earliest, window, minutes) == expected
+
+
+def test_a_window_shorter_than_the_meeting_falls_back_to_the_next_window_start():
+    short = OncallWindow("Europe/Rome", start=time(8, 0), end=time(8, 20))
+    assert oncall_start(rome(2026, 11, 24, 9, 0), short, 30) == rome(2026, 11, 25, 8, 0)
+
+
+def test_a_naive_moment_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        oncall_start(datetime(2026, 11, 24, 3, 45), DAY)
+
+
+def test_an_mscc_case_arriving_at_0330_is_discussed_at_0800_not_at_0530():
+    now = rome(2026, 11, 24, 3, 30)
+    result = place_case(case=CaseInfo(1, "emergency", now), meetings=[], now=now, oncall=DAY)
+    assert result.outcome == "create_adhoc"
+    assert result.adhoc is not None
+    assert result.adhoc.starts_at == rome(2026, 11, 24, 8, 0)
+    assert result.ratification_required
+    message = result.reasons[-1].message
+    assert "on-call window (08:00-20:00 Europe/Rome)" in message
+    assert "R12" in message
+
+
+def test_an_mscc_case_in_the_daytime_keeps_the_two_hour_lead():
+    now = rome(2026, 11, 24, 10, 5)
+    result = place_case(case=CaseInfo(1, "emergency", now), meetings=[], now=now, oncall=DAY)
+    assert result.adhoc is not None
+    assert result.adhoc.starts_at == rome(2026, 11, 24, 12, 15)
+    assert "on-call window" not in result.reasons[-1].message
+
+
+def test_a_full_adhoc_meeting_late_in_the_day_is_followed_the_next_morning():
+    now = rome(2026, 11, 24, 17, 0)
+    full = MeetingInfo(8, rome(2026, 11, 24, 19, 30), rome(2026, 11, 24, 19, 30), 30, 30,
+                       "planned", True)
+    result = place_case(case=CaseInfo(1, "emergency", now), meetings=[full], now=now, oncall=DAY)
+    assert result.adhoc is not None
+    assert result.adhoc.starts_at == rome(2026, 11, 25, 8, 0)
+    assert [r.code for r in result.reasons] == ["emergency_adhoc", "full", "create_adhoc"]
+
+
+def test_an_existing_adhoc_meeting_within_24_hours_is_joined_whatever_the_window():
+    now = rome(2026, 11, 24, 3, 30)
+    planned = MeetingInfo(7, rome(2026, 11, 24, 8, 0), rome(2026, 11, 24, 8, 0), 30, 10,
+                          "planned", True)
+    result = place_case(case=CaseInfo(1, "emergency", now), meetings=[planned], now=now,
+                        oncall=DAY)
+    assert (result.outcome, result.meeting_id) == ("placed", 7)

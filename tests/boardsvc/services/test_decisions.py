@@ -1,25 +1,22 @@
-"""Decisions: quorum snapshot (R15), suggestions followed or overridden, amendments with
-history, emergency ratification, attendance rules, standard of care at close."""
+"""Decisions (boardsvc/services/decisions.py): quorum snapshot (R15), suggestions followed
+or overridden, amendments with history, emergency ratification."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from boardsvc.models import AgendaItem, Decision, DecisionRevision, Meeting
+from boardsvc.models import AgendaItem, Decision, DecisionRevision
 from boardsvc.services import (
     BoardRuleError,
     StaleDecision,
-    agenda_item_set_standard_of_care,
     agenda_place_case,
     attendance_arrive,
     attendance_leave,
     decision_amend,
     decision_ratify,
     decision_record,
-    meeting_close,
     meeting_horizon_upkeep,
     meeting_start,
 )
@@ -29,19 +26,6 @@ from tests.factories.boardsvc import make_case, suggested_procedure
 from tests.factories.core import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def session(board, team, clock):
-    """The first meeting in session with one listed case."""
-    meeting_horizon_upkeep(weeks=2)
-    case = make_case(requested_board=board.slug)
-    item = agenda_place_case(case_id=case.pk).agenda_item
-    chair = principal_for_user(team["chair"])
-    clock.move_to(item.meeting.starts_at)
-    meeting_start(meeting=item.meeting, principal=chair)
-    item.refresh_from_db()
-    return item, chair
 
 
 def arrive_all(item, team, keys=("surgeon", "rt", "rad", "ir")):
@@ -80,20 +64,6 @@ def test_someone_who_left_before_the_discussion_does_not_count(session, team, cl
     decision = decision_record(item=item, outcome_text="RT.", principal=chair,
                                procedures=[suggested_procedure(item.case)])
     assert not decision.quorum_met
-
-
-def test_attendance_rules(session, team):
-    item, _ = session
-    with pytest.raises(BoardRuleError) as excinfo:
-        attendance_arrive(meeting=item.meeting, user=UserFactory(username="x"), principal=None)
-    assert excinfo.value.field == "specialty"
-    attendance_arrive(meeting=item.meeting, user=team["rad"], principal=None)
-    with pytest.raises(BoardRuleError) as excinfo:
-        attendance_arrive(meeting=item.meeting, user=team["rad"], principal=None)
-    assert excinfo.value.status == 409
-    with pytest.raises(BoardRuleError) as excinfo:
-        attendance_leave(meeting=item.meeting, user=team["ir"], principal=None)
-    assert excinfo.value.rule == "not_present"
 
 
 def test_departing_from_the_suggestions_needs_an_override_reason(session, team):
@@ -164,19 +134,3 @@ def test_an_emergency_decision_is_ratified_at_the_next_regular_meeting(board, te
     meeting_start(meeting=ratification.meeting, principal=chair)
     ratified = decision_ratify(item=ratification, principal=chair)
     assert ratified.ratified_in == ratification.meeting
-
-
-def test_standard_of_care_items_end_listed_not_discussed_at_close(session, team,
-                                                                 django_capture_on_commit_callbacks):
-    item, chair = session
-    Meeting.objects.filter(pk=item.meeting_id).update(status="frozen")
-    agenda_item_set_standard_of_care(item=item, standard_of_care=True, principal=chair)
-    Meeting.objects.filter(pk=item.meeting_id).update(status="in_session")
-    with django_capture_on_commit_callbacks(execute=True):
-        meeting_close(meeting=item.meeting, principal=chair, now=timezone.now())
-    item.refresh_from_db()
-    assert item.outcome == "standard_of_care"
-    assert Case.objects.get(pk=item.case_id).status == "discussed"
-    assert not AgendaItem.objects.filter(rolled_from=item).exists()
-    with pytest.raises(BoardRuleError):
-        meeting_close(meeting=item.meeting, principal=chair)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases.models import Case
 from core.models import AuditEvent
 from tests.factories.cases import CaseFactory, LesionFactory
+from tests.support.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/cases/"
@@ -110,13 +111,12 @@ def test_every_listed_case_is_audited(coordinator_client, cases):
     assert AuditEvent.objects.filter(action="list", object_type="case").count() == 5
 
 
-def test_the_query_count_does_not_grow_with_the_page(coordinator_client, cases,
-                                                     django_assert_num_queries):
+def test_the_query_count_does_not_grow_with_the_page(coordinator_client, cases):
     coordinator_client.get(URL)  # warm the principal's cached groups and board roles
     # count, page, lesions prefetch, site parameters, one audit INSERT for the whole page
-    with django_assert_num_queries(5):
+    with assert_num_queries(5):
         coordinator_client.get(URL)
     for _ in range(10):
         LesionFactory(case=CaseFactory(requested_board="bone-mets-spine"))
-    with django_assert_num_queries(5):
+    with assert_num_queries(5):
         coordinator_client.get(URL)

@@ -8,16 +8,8 @@ import pytest
 
 from cases.models import CaseStatusChange
 from core.models import AuditEvent, OutboxMessage
-from tests.factories.cases import CaseFactory, LesionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(spine_board):
-    case = CaseFactory(requested_board="bone-mets-spine")
-    LesionFactory(case=case)
-    return case
 
 
 def url(case) -> str:

@@ -8,16 +8,9 @@ import pytest
 
 from cases.models import Lesion
 from core.models import AuditEvent, Revision
-from tests.factories.cases import CaseFactory, LesionFactory
+from tests.factories.cases import LesionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(spine_board):
-    case = CaseFactory(requested_board="bone-mets-spine")
-    LesionFactory(case=case)
-    return case
 
 
 def url(case) -> str:
@@ -53,6 +46,10 @@ def test_a_stale_etag_is_412(coordinator_client, case):
     second = coordinator_client.patch(url(case), {"pain_vas": 9}, format="json",
                                       HTTP_IF_MATCH='W/"1"')
     assert second.status_code == 412
+    problem = second.json()
+    assert problem["type"] == "/problems/precondition-failed"
+    assert problem["detail"] == 'The case has changed since you read it; its current ETag is W/"2".'
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("If-Match", "stale_version")]
     case.refresh_from_db()
     assert (case.pain_vas, case.version) == (3, 2)
 

@@ -31,7 +31,12 @@ def test_a_system_client_cannot_change_thresholds(oauth_client_factory):
 
 
 def test_an_unknown_key_is_404(admin_client):
-    assert put(admin_client, "no_such_key", 3).status_code == 404
+    response = put(admin_client, "no_such_key", 3)
+    assert response.status_code == 404
+    problem = response.json()
+    assert problem["type"] == "/problems/not-found"
+    assert problem["detail"] == "There is no parameter named 'no_such_key'."
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("key", "unknown_parameter")]
 
 
 def test_wrong_methods_are_405(admin_client):

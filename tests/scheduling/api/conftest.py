@@ -7,14 +7,7 @@ from rest_framework.test import APIClient
 
 from boardsvc.models import Board, BoardMember
 from tests.factories.core import UserFactory
-
-BASE = "/api/v1"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+from tests.support.scheduling import client_for
 
 
 @pytest.fixture

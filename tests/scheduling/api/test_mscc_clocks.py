@@ -15,8 +15,8 @@ from scheduling.models import Booking, Violation
 from tests.factories.boardsvc import AgendaItemFactory, BoardFactory, MeetingFactory
 from tests.factories.cases import CaseFactory
 from tests.factories.scheduling import at, plan_with
-from tests.scheduling.api.conftest import BASE
-from tests.web.conftest import login
+from tests.support.scheduling import BASE
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 URL = f"{BASE}/bookings/"

@@ -12,10 +12,9 @@ from scheduling import services
 from scheduling.models import Booking
 from tests.factories.cases import CaseFactory
 from tests.factories.scheduling import at, plan_with
-from tests.scheduling.api.conftest import BASE
+from tests.support.scheduling import BASE, PREOP
 
 pytestmark = pytest.mark.django_db
-PREOP = {"procedure_type": "embolization", "purpose": "pre_operative"}
 
 
 def spine_plan(*procedures):

@@ -10,7 +10,7 @@ import pytest
 from cases.models import PlannedProcedure
 from tests.factories.cases import CaseFactory, LesionFactory
 from tests.factories.scheduling import at, plan_with
-from tests.scheduling.api.conftest import BASE
+from tests.support.scheduling import BASE
 
 pytestmark = pytest.mark.django_db
 BOOKINGS = f"{BASE}/bookings/"

@@ -8,7 +8,7 @@ import pytest
 
 from scheduling import services
 from tests.factories.scheduling import at, plan_with
-from tests.scheduling.api.conftest import BASE
+from tests.support.scheduling import BASE
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Reliability-bar F2: random book / move / cancel sequences through the admission gate keep the
+"""Property test: random book / move / cancel sequences through the admission gate keep the
 invariants after every step: no overlap per resource, and no hard timing rule broken by an
 accepted change (so, starting empty, never any hard violation at all)."""
 

@@ -1,4 +1,5 @@
-"""Reliability-bar C1/C3: many threads AND separate processes book the same slot at once.
+"""No double booking under concurrency: many threads AND separate processes book the same slot
+at once.
 
 Exactly one wins; every other attempt gets SlotTaken (409 in the API), never another error; a
 SQL self-join over the table finds no overlapping active rows. SQLite runs on a FILE database
@@ -21,16 +22,11 @@ from django.db import connection
 
 from tests.factories.scheduling import at
 from tests.scheduling import concurrency_worker as worker
+from tests.support.scheduling import OVERLAP_SQL
 
 ROOT = Path(__file__).resolve().parents[3]
 PROCESSES = 4
 THREADS_PER_PROCESS = 4
-OVERLAP_SQL = (
-    "SELECT COUNT(*) FROM scheduling_booking a JOIN scheduling_booking b "
-    "ON a.resource_id = b.resource_id AND a.id < b.id "
-    "AND a.status <> 'cancelled' AND b.status <> 'cancelled' "
-    "AND a.start < b.\"end\" AND b.start < a.\"end\""
-)
 
 
 def _race(database_url: str, seeded: dict, start_iso: str) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.factories.scheduling import ResourceFactory, at, plan_with
-from tests.scheduling.services.test_concurrency import OVERLAP_SQL
+from tests.support.scheduling import OVERLAP_SQL
 
 pytestmark = [
     pytest.mark.postgres,

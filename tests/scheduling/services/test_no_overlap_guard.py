@@ -1,5 +1,5 @@
-"""Reliability-bar C2: the no-overlap guarantee lives in the database (exclusion constraint on
-PostgreSQL, triggers on SQLite), so raw and bulk writes that skip the service are refused too."""
+"""No double booking is a database guarantee (scheduling/models.py): the exclusion constraint on
+PostgreSQL and the triggers on SQLite refuse raw and bulk writes that skip the service too."""
 
 from __future__ import annotations
 
@@ -82,13 +82,15 @@ def test_the_guard_is_installed_for_this_database_vendor():
 def test_the_services_map_the_guard_to_slot_taken(rooms, coordinator_principal, monkeypatch):
     """Even if the friendly pre-check misses a clash (a race), the guard's error is a SlotTaken."""
     from scheduling import services
+    from scheduling.services import booking_checks
     from tests.factories.scheduling import plan_with
 
     _p, (a,) = plan_with("embolization")
     _q, (b,) = plan_with("embolization")
     services.booking_create(procedure=a, resource=rooms["angio"], start=at(0, 8),
                             principal=coordinator_principal)
-    monkeypatch.setattr(services, "_check_slot_free", lambda *args, **kwargs: None)
+    # The pre-check is looked up in booking_checks by the booking service: switch it off there.
+    monkeypatch.setattr(booking_checks, "check_slot_free", lambda *args, **kwargs: None)
     with pytest.raises(SlotTaken):
         services.booking_create(procedure=b, resource=rooms["angio"], start=at(0, 9),
                                 principal=coordinator_principal)

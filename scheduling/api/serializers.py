@@ -1,0 +1,53 @@
+"""Serializers shared by several scheduling endpoints: a booking, a computed timing-rule
+violation and a stored one. Each endpoint module keeps its own inputs and outputs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class BookingOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    procedure = serializers.UUIDField(source="procedure.public_id")
+    procedure_type = serializers.CharField(source="procedure.procedure_type")
+    plan = serializers.UUIDField(source="plan.public_id")
+    patient = serializers.UUIDField(source="patient.public_id")
+    resource = serializers.UUIDField(source="resource.public_id")
+    resource_name = serializers.CharField(source="resource.name")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.CharField()
+    fraction_number = serializers.IntegerField(allow_null=True)
+    override_reason = serializers.CharField()
+    retrospective_reason = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class ViolationOut(serializers.Serializer):
+    """A timing-rule finding (R1..R18) as computed now, not yet stored."""
+
+    rule = serializers.CharField()
+    rule_code = serializers.CharField()
+    severity = serializers.CharField()
+    bookings = serializers.ListField(child=serializers.CharField())
+    off_by_minutes = serializers.IntegerField()
+    message = serializers.CharField()
+    scope_note = serializers.CharField(
+        help_text="Set when the rule was applied at patient scope because a target lesion is "
+                  "missing (e.g. \"applied at patient scope: the surgery has no target "
+                  "lesion\"); empty otherwise.")
+
+
+class StoredViolationOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    rule = serializers.CharField(source="rule_id")
+    rule_code = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    bookings = serializers.ListField(source="booking_public_ids", child=serializers.CharField())
+    off_by_minutes = serializers.IntegerField()
+    message = serializers.CharField()
+    acknowledged_reason = serializers.CharField()
+    first_seen_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+

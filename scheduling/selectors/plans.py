@@ -1,0 +1,195 @@
+"""Reads that judge a plan: free slots, the validation report (violations, verdicts, deadlines,
+allowed windows) and the solver's input (scheduling.domain.solver).
+
+The case clocks (R9-R11), the linac's closed days and the doses (R17) are not bookings: the
+engine's context adds them (scheduling/engine_context.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cases.models import PlannedProcedure, TreatmentPlan
+from core.timezones import zone_name
+from scheduling.domain import rules as rules_engine
+from scheduling.domain import slots
+from scheduling.domain.catalogue import PROCEDURE_DEFAULTS
+from scheduling.domain.solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
+from scheduling.domain.types import Interval
+from scheduling.domain.verdicts import RuleVerdict, assess
+from scheduling.models import Booking, Resource, Violation
+from scheduling.selectors.records import resource_list
+from scheduling.selectors.values import (
+    catalogue_entry,
+    patient_booking_views,
+    placement_request,
+    plan_procedures,
+    planned_view,
+    public_id_or_none,
+    resource_busy,
+    resource_exceptions,
+    resource_hours,
+    rule_specs,
+)
+
+CANCELLED = Booking.Status.CANCELLED
+RADIOTHERAPY = "radiotherapy"
+
+
+def resource_free_slots(*, resource: Resource, procedure_type: str, date_from: datetime,
+                        date_to: datetime) -> list[Interval]:
+    """Free periods of ``resource`` long enough for ``procedure_type`` (catalogue duration)."""
+    window = Interval(date_from, date_to)
+    entry = catalogue_entry(procedure_type)
+    return slots.free_periods(
+        hours=resource_hours(resource),
+        exceptions=resource_exceptions(resource, window),
+        busy=resource_busy(resource, window),
+        tz=resource.timezone,
+        window=window,
+        min_duration=timedelta(minutes=entry.duration_minutes),
+    )
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    plan: TreatmentPlan
+    violations: list[rules_engine.Violation]
+    stored: list[Violation]
+    windows: list[dict[str, Any]]
+    verdicts: list[RuleVerdict]
+    # The case clocks running for the plan (R9-R11: scheduling.domain.clocks.Deadline), and the
+    # zone their times are told in.
+    deadlines: list[Any] = field(default_factory=list)
+    tz: str = ""  # empty: the site's zone (core.timezones)
+
+
+def plan_validation_report(*, plan: TreatmentPlan, now: datetime,
+                           horizon_days: int = 42) -> ValidationReport:
+    """The plan's violations now (computed) and as stored, a verdict per rule (satisfied,
+    violated, pending or not applicable with the reason: domain/verdicts.py), plus allowed start
+    windows for each procedure not yet booked."""
+    patient_id = plan.case.patient_id
+    all_views = patient_booking_views(patient_id=patient_id)
+    own = [v for v in all_views if v.plan_id == str(plan.pk)]
+    specs = rule_specs()
+    tz = plan_tz(plan)
+    procedures = plan_procedures(plan)
+    # The clocks (R9-R11), the linac's closed days and the doses (R17) are not bookings: the
+    # engine's context adds them (scheduling/engine_context.py, which reads through this
+    # module, hence the import here). The verdicts are read from the same violations.
+    from scheduling import engine_context
+
+    report = engine_context.plan_engine_report(plan=plan, own=own, views=all_views, rules=specs,
+                                               tz=tz, now=now)
+    violations = report.violations
+    assessment = assess(bookings=own, rules=specs, history=all_views, tz=tz,
+                        planned=[planned_view(p, patient_id=patient_id) for p in procedures],
+                        violations=violations)
+    verdicts = [v for v in assessment.verdicts if v.rule_code not in report.clock_codes]
+    verdicts += report.clock_verdicts
+    stored = list(
+        Violation.objects.filter(plan=plan).exclude(status=Violation.Status.RESOLVED)
+        .order_by("rule_id", "id")
+    )
+    booked = {v.procedure_id for v in own}
+    windows = []
+    # From now until ``horizon_days`` after the plan's last booking (plans are often booked
+    # weeks ahead, and windows beyond the last booking are what a coordinator needs next).
+    last_end = max((v.end for v in own), default=now)
+    horizon = (now, max(now, last_end) + timedelta(days=horizon_days))
+    for procedure in procedures:
+        if str(procedure.public_id) in booked:
+            continue
+        placed = rules_engine.allowed_windows(
+            request=placement_request(procedure, patient_id=patient_id), bookings=all_views,
+            rules=specs, horizon=horizon,
+        )
+        placed = engine_context.clip_windows(placed, procedure_type=procedure.procedure_type,
+                                             plan_id=str(plan.pk), running=report.deadlines,
+                                             now=now)
+        windows.append({"procedure": procedure, "windows": placed})
+    return ValidationReport(plan=plan, violations=violations, stored=stored, windows=windows,
+                            verdicts=verdicts, deadlines=report.deadlines, tz=tz)
+
+
+def _session_partners(procedure: PlannedProcedure) -> list[str]:
+    """Public ids of the procedures planned in the same session as this one (either side of
+    the ``same_session_with`` link)."""
+    out = [str(procedure.same_session_with.public_id)] if procedure.same_session_with else []
+    out += [str(pid) for pid in PlannedProcedure.objects.filter(
+        same_session_with=procedure).values_list("public_id", flat=True)]
+    return out
+
+
+def plan_tz(plan: TreatmentPlan) -> str:
+    """The zone of the rooms the plan uses; the site's zone otherwise."""
+    tz = (
+        Booking.objects.filter(plan=plan).values_list("resource__timezone", flat=True).first()
+    )
+    return zone_name(tz)
+
+
+def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
+                       granularity_minutes: int = 15) -> PlanProblem:
+    """The solver's input for the plan's procedures that have no active booking yet."""
+    patient_id = plan.case.patient_id
+    views = patient_booking_views(patient_id=patient_id)
+    booked = {v.procedure_id for v in views}
+    window = Interval(now, now + timedelta(days=horizon_days))
+    procedures = []
+    needed_kinds: set[str] = set()
+    for procedure in plan_procedures(plan):
+        if str(procedure.public_id) in booked or procedure.procedure_type not in PROCEDURE_DEFAULTS:
+            continue
+        entry = catalogue_entry(procedure.procedure_type)
+        needed_kinds.update(entry.resource_kinds)
+        procedures.append((procedure, entry))
+    resources = list(resource_list().filter(kind__in=needed_kinds))
+    free = []
+    for resource in resources:
+        free.append(ResourceFreeTime(
+            resource_id=str(resource.public_id),
+            free=tuple(slots.free_periods(
+                hours=resource_hours(resource),
+                exceptions=resource_exceptions(resource, window),
+                busy=resource_busy(resource, window),
+                tz=resource.timezone, window=window,
+            )),
+        ))
+    # A procedure whose same-session partner is already booked goes in the partner's room.
+    partner_room = {
+        str(b.procedure.public_id): str(b.resource.public_id)
+        for b in Booking.objects.filter(plan=plan).exclude(status=CANCELLED)
+        .select_related("procedure", "resource")
+    }
+    to_place = []
+    for procedure, entry in procedures:
+        fractions = 1
+        if procedure.procedure_type == RADIOTHERAPY:
+            fractions = procedure.fractions or 1
+        partners = _session_partners(procedure)
+        rooms = tuple(str(r.public_id) for r in resources if r.kind in entry.resource_kinds)
+        fixed_rooms = {partner_room[p] for p in partners if p in partner_room}
+        if fixed_rooms:
+            rooms = tuple(r for r in rooms if r in fixed_rooms)
+        to_place.append(ProcedureToPlace(
+            procedure_id=str(procedure.public_id),
+            procedure_type=procedure.procedure_type,
+            duration=timedelta(minutes=entry.duration_minutes),
+            resource_ids=rooms,
+            patient_id=str(patient_id),
+            lesion_id=str(procedure.target_lesion_id) if procedure.target_lesion_id else None,
+            purpose=procedure.purpose or "",
+            fractions=fractions,
+            prepares_id=public_id_or_none(procedure.prepares),
+            same_session_with=public_id_or_none(procedure.same_session_with),
+        ))
+    tz = zone_name(resources[0].timezone if resources else "")
+    return PlanProblem(
+        now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
+        rules=tuple(rule_specs()), fixed=tuple(views), tz=tz,
+        granularity=timedelta(minutes=granularity_minutes),
+    )

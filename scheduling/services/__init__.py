@@ -1,0 +1,63 @@
+"""Every write of scheduling, by concern (callers import this package: ``services.booking_create``):
+
+- ``bookings``: create, move, cancel, mark done (the booking recipe in ``booking_checks``);
+- ``courses``: a radiotherapy course moved and cancelled as one (R17);
+- ``follow_ups``: the follow-up CTs proposed after a done embolization (R8);
+- ``rechecks``: the plan re-checks that store violations, and their acknowledgement;
+- ``catalogue``: administrators' edits of the timing rules and the procedure catalogue;
+- ``proposals``: a solver proposal for a plan, and booking it.
+
+Services raise scheduling.domain.errors (core.errors rule errors) and never answer HTTP.
+"""
+
+from scheduling.services.booking_checks import BookingOutcome, is_one_active_error, is_overlap_error
+from scheduling.services.bookings import (
+    booking_cancel,
+    booking_create,
+    booking_mark_done,
+    booking_move,
+)
+from scheduling.services.catalogue import (
+    RULE_EDITABLE,
+    RuleValueError,
+    catalogue_entry_update,
+    timing_rule_update,
+)
+from scheduling.services.courses import course_cancel, course_move
+from scheduling.services.follow_ups import follow_up_propose
+from scheduling.services.proposals import plan_proposal_apply, plan_proposal_make
+from scheduling.services.rechecks import (
+    PLAN_RECHECK_TASK,
+    SWEEP_TASK,
+    booking_sweep_recheck,
+    plan_recheck,
+    plan_rechecks_enqueue,
+    violation_acknowledge,
+    violations_store,
+)
+
+__all__ = [
+    "PLAN_RECHECK_TASK",
+    "RULE_EDITABLE",
+    "SWEEP_TASK",
+    "BookingOutcome",
+    "RuleValueError",
+    "booking_cancel",
+    "booking_create",
+    "booking_mark_done",
+    "booking_move",
+    "booking_sweep_recheck",
+    "catalogue_entry_update",
+    "course_cancel",
+    "course_move",
+    "follow_up_propose",
+    "is_one_active_error",
+    "is_overlap_error",
+    "plan_proposal_apply",
+    "plan_proposal_make",
+    "plan_recheck",
+    "plan_rechecks_enqueue",
+    "timing_rule_update",
+    "violation_acknowledge",
+    "violations_store",
+]

@@ -1,0 +1,57 @@
+"""Solver proposals for a plan: compute one (CP-SAT, scheduling.domain.solver) and book it.
+
+A proposal places the plan's procedures that have no active booking yet in the rooms' free
+time within the horizon, keeping every timing rule; booking it writes ``proposed`` bookings
+through booking_create, so every check applies and a slot taken meanwhile refuses the whole
+proposal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.domain.codes import ProcedureType
+from cases.models import TreatmentPlan
+from core.access import Principal
+from scheduling import selectors
+from scheduling.domain.solver import PlanProposal, ProposedBooking, propose_plan
+from scheduling.models import Booking, Resource
+from scheduling.services import bookings
+
+
+def plan_proposal_make(*, plan: TreatmentPlan, horizon_days: int, time_limit: float,
+                       now: datetime | None = None) -> PlanProposal:
+    """A proposal for the plan's unbooked procedures within ``horizon_days`` from ``now``,
+    solved in at most ``time_limit`` seconds. Writes nothing; never raises for an impossible
+    plan (the proposal's status says ``infeasible``, with the reason)."""
+    problem = selectors.plan_problem_build(plan=plan, now=now or timezone.now(),
+                                           horizon_days=horizon_days)
+    return propose_plan(problem, time_limit=time_limit)
+
+
+@transaction.atomic
+def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
+                        principal: Principal | None) -> list[Booking]:
+    """Book a solver proposal as ``proposed`` bookings, all or nothing (every check of
+    booking_create applies: a slot taken meanwhile raises SlotTaken and nothing is kept)."""
+    by_proc: dict[str, list[ProposedBooking]] = {}
+    for item in proposal.bookings:
+        by_proc.setdefault(item.procedure_id, []).append(item)
+    procedures = {str(p.public_id): p for p in plan.procedures.all()}
+    resources = {str(r.public_id): r for r in Resource.objects.filter(
+        public_id__in={i.resource_id for i in proposal.bookings})}
+    created: list[Booking] = []
+    for procedure_id, items in by_proc.items():
+        items.sort(key=lambda i: i.start)
+        procedure = procedures[procedure_id]
+        for item in items:
+            outcome = bookings.booking_create(
+                procedure=procedure, resource=resources[item.resource_id], start=item.start,
+                end=item.end, principal=principal, status=Booking.Status.PROPOSED,
+                fractions=1 if procedure.procedure_type == ProcedureType.RADIOTHERAPY else None,
+            )
+            created.extend(outcome.bookings)
+    return created
