@@ -16,10 +16,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.domain.codes import Urgency
+from cases.domain.codes import Intent, Urgency
 from core.timezones import site_timezone
 
 from .domain.codes import ItemOutcome, ItemPurpose, MeetingStatus
+from .domain.outcome import OutcomeCategory, outcome_template_default
 
 
 class Specialty(models.TextChoices):
@@ -36,6 +37,17 @@ class Specialty(models.TextChoices):
     PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
     NURSE_SPECIALIST = "nurse_specialist", "Clinical nurse specialist"
     COORDINATOR = "coordinator", "MDT coordinator"
+
+
+class OutcomeCategoryChoice(models.TextChoices):
+    """Values: boardsvc.domain.outcome.OutcomeCategory."""
+
+    TREATMENT = OutcomeCategory.TREATMENT.value, _("Treatment")
+    INVESTIGATION = OutcomeCategory.INVESTIGATION.value, _("Further investigation")
+    SURVEILLANCE = OutcomeCategory.SURVEILLANCE.value, _("Surveillance")
+    SUPPORTIVE_CARE = OutcomeCategory.SUPPORTIVE_CARE.value, _("Best supportive care")
+    REFER = OutcomeCategory.REFER.value, _("Refer to another team")
+    OTHER = OutcomeCategory.OTHER.value, _("Other")
 
 
 class Weekday(models.IntegerChoices):
@@ -102,6 +114,12 @@ class Board(models.Model):
         default=60,
         help_text=_("A meeting can be started this many minutes before its scheduled start."),
     )
+    # The board's name in Italian (names are data; the pages show it when the user reads
+    # Italian). Blank: the name above is shown in every language.
+    name_it = models.CharField(max_length=120, blank=True)
+    # The per-board outcome template: which structured outcome fields the decision form shows
+    # and which are mandatory (boardsvc.domain.outcome; default outcome_template_default).
+    outcome_template = models.JSONField(default=outcome_template_default, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -221,6 +239,11 @@ class Meeting(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     rolled_forward_at = models.DateTimeField(null=True, blank=True)
+    # The case on the meeting-room screen: the chair's navigation moves it; the presenter view
+    # and members' devices follow it (presenter_at is when it last changed).
+    presenter_item = models.ForeignKey(
+        "AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    presenter_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -400,6 +423,15 @@ class Decision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions")
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="mdt_decisions")
     outcome_text = models.TextField()
+    # The structured outcome (the board's outcome template says which are mandatory); blank
+    # means "not given", never a silent default.
+    outcome_category = models.CharField(max_length=24, blank=True,
+                                        choices=OutcomeCategoryChoice.choices)
+    intent = models.CharField(max_length=12, blank=True, choices=Intent.choices())
+    follow_up = models.TextField(blank=True)
+    responsible_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+")
     procedures = models.JSONField(default=list, blank=True)
     plan_public_id = models.UUIDField(null=True, blank=True)
     suggestions_snapshot = models.JSONField(default=dict, blank=True)
@@ -496,3 +528,170 @@ class PlacementRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.outcome} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Apology(models.Model):
+    """A member who sent apologies for a meeting, optionally naming who stands in for them."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="apologies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    stand_in = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="apology_one_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Apologies from {self.user_id} @ {self.meeting_id}"
+
+
+class Opinion(models.Model):
+    """A member's pre-meeting opinion or comment on a listed case, shown to the chair in the
+    meeting (one per member and agenda item; editing replaces it)."""
+
+    class Kind(models.TextChoices):
+        OPINION = "opinion", _("Opinion")
+        COMMENT = "comment", _("Comment")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="opinions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    specialty = models.CharField(max_length=32, choices=Specialty.choices, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.OPINION)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "author"],
+                                    name="opinion_one_per_member_and_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.author_id} on {self.agenda_item_id}"
+
+
+class PreparationTask(models.Model):
+    """What radiology or pathology must review before the meeting, for one agenda item."""
+
+    class Kind(models.TextChoices):
+        RADIOLOGY = "radiology", _("Radiology review")
+        PATHOLOGY = "pathology", _("Pathology review")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To do")
+        DONE = "done", _("Done")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE,
+                                    related_name="preparation_tasks")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    note = models.CharField(max_length=300, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["agenda_item_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "kind"],
+                                    name="preparation_one_per_item_and_kind"),
+        ]
+        indexes = [models.Index(fields=["assignee", "status"], name="preparation_assignee_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.agenda_item_id}: {self.status}"
+
+
+class OutcomeDocument(models.Model):
+    """A generated document that leaves the room: the meeting's minutes, a case's MDT outcome
+    record, an outcome letter (to the GP or the referrer), the printed agenda. The PDF is
+    stored in the database (access-controlled, read through the services, each read audited);
+    a new generation of the same document gets the next ``version``."""
+
+    class Kind(models.TextChoices):
+        MINUTES = "minutes", _("Meeting minutes")
+        OUTCOME_RECORD = "outcome_record", _("MDT outcome record")
+        LETTER_GP = "letter_gp", _("Outcome letter to the GP")
+        LETTER_REFERRER = "letter_referrer", _("Outcome letter to the referrer")
+        AGENDA = "agenda", _("Agenda")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="documents")
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="documents")
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="outcome_documents")
+    language = models.CharField(max_length=8, default="en")
+    title = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60, default="application/pdf")
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["meeting", "kind"], name="document_meeting_kind_idx"),
+            models.Index(fields=["case", "kind"], name="document_case_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version} ({self.public_id})"
+
+
+class DocumentDelivery(models.Model):
+    """One sending of a document to one recipient over one channel, queued through the outbox
+    (at most one row per document, channel and recipient: a retry never sends twice)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(OutcomeDocument, on_delete=models.PROTECT,
+                                 related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(max_length=254)
+    recipient_role = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    queued_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    queued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "channel", "recipient"],
+                                    name="delivery_once_per_recipient"),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"], name="delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} ({self.public_id})"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from cases.domain.codes import (
     PREPARED_BY_PURPOSE,
@@ -48,6 +49,12 @@ class Patient(models.Model):
         validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     sex = models.CharField(max_length=8, choices=Sex.choices(), default=Sex.UNKNOWN)
+    # Identification for the board (synthetic in the demo): shown to board members, each
+    # display audited; URLs and system APIs keep ``public_id`` unless a client holds the
+    # identification scope. The hospital number is a PatientIdentifier (the site's system).
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -128,6 +135,10 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Where outcome letters go: the referrer's and the GP's address (blank: no letter sent).
+    referrer_email = models.EmailField(blank=True)
+    gp_name = models.CharField(max_length=200, blank=True)
+    gp_email = models.EmailField(blank=True)
     submitted_by_client = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -377,3 +388,71 @@ class CaseStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class ImagingStudy(models.Model):
+    """An imaging study the board should see for a case (optionally one lesion): opened in the
+    hospital's PACS viewer through the site's viewer URL template (BOARDSVC_PACS_VIEWER_URL)."""
+
+    class Modality(models.TextChoices):
+        CT = "CT", "CT"
+        MR = "MR", "MR"
+        PT = "PT", "PET"
+        NM = "NM", "NM"
+        CR = "CR", "X-ray"
+        XA = "XA", "Angiography"
+        US = "US", "Ultrasound"
+        OT = "OT", "Other"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="imaging_studies")
+    lesion = models.ForeignKey(Lesion, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="imaging_studies")
+    accession_number = models.CharField(max_length=64, blank=True)
+    study_instance_uid = models.CharField(max_length=64, blank=True)
+    modality = models.CharField(max_length=2, choices=Modality.choices)
+    study_date = models.DateField()
+    description = models.CharField(max_length=200, blank=True)
+    report = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-study_date", "id"]
+        indexes = [models.Index(fields=["case", "study_date"], name="imaging_case_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.modality} {self.study_date} ({self.public_id})"
+
+
+class CaseDocument(models.Model):
+    """A document attached to a case (a PDF report): stored in the database, read only through
+    the services (access-controlled, an audit row per read)."""
+
+    class Kind(models.TextChoices):
+        RADIOLOGY_REPORT = "radiology_report", _("Radiology report")
+        PATHOLOGY_REPORT = "pathology_report", _("Pathology report")
+        CLINIC_LETTER = "clinic_letter", _("Clinic letter")
+        OTHER = "other", _("Other")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    lesion = models.ForeignKey(Lesion, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60, default="application/pdf")
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-uploaded_at", "id"]
+        indexes = [models.Index(fields=["case", "uploaded_at"], name="casedoc_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}"

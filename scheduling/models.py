@@ -73,6 +73,7 @@ class Resource(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
+    name_it = models.CharField(max_length=120, blank=True)  # the name in Italian (blank: same)
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     capacity = models.PositiveSmallIntegerField(default=1)
     timezone = models.CharField(max_length=64, default=site_timezone)

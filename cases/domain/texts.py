@@ -13,6 +13,10 @@ pages show the translated label), a list of those, joined with ", ", or
 
 Adding a message: give it both an "en" and an "it" template with the same placeholders;
 tests/cases/domain/test_rulebook.py checks that they match.
+
+Why one module over 500 lines: most of it is the message table itself (data, one entry per
+rationale sentence in both languages); splitting it would separate the English and Italian
+texts a translator reviews side by side.
 """
 
 from __future__ import annotations
