@@ -21,13 +21,13 @@ from scheduling.domain.solver import (
 )
 from scheduling.domain.types import BookingView, Interval, WeeklyHours
 
-UBO10 = Path(__file__).resolve().parents[4] / "shared" / "bench-data" / "rcpspmax" / "ubo10"
+UBO10 = Path(__file__).resolve().parents[2] / "data" / "rcpspmax"  # two UBO10 instances
 NOW = datetime(2030, 1, 7, 6, 0, tzinfo=UTC)  # Monday 07:00 in Rome
 HOURS = [WeeklyHours(d, time(8), time(18)) for d in range(5)]
 
 
 def test_it_parses_an_sch_file_and_solves_it_to_the_known_optimum():
-    problem = read_sch(UBO10 / "psp2.sch")  # bounds/testset_ubo10.csv: psp2.sch,45
+    problem = read_sch(UBO10 / "psp2.sch")  # UBO10's published optimum: 45
     assert problem.n_activities == 12
     assert len(problem.capacities) == 5
     result = solve_rcpspmax(problem, time_limit=5)
@@ -37,7 +37,7 @@ def test_it_parses_an_sch_file_and_solves_it_to_the_known_optimum():
 
 
 def test_it_proves_an_unsat_instance_infeasible():
-    result = solve_rcpspmax(read_sch(UBO10 / "psp1.sch"), time_limit=5)  # psp1.sch,unsat
+    result = solve_rcpspmax(read_sch(UBO10 / "psp1.sch"), time_limit=5)  # UBO10 lists it as infeasible
     assert result.status == "infeasible"
 
 
