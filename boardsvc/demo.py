@@ -69,6 +69,12 @@ def _boards() -> tuple[Board, Board]:
         recurrence_time=time(15, 0), default_duration_minutes=90, capacity_minutes=90,
         quorum_requirements=[["orthopaedic_surgeon"], ["radiation_oncologist"], ["radiologist"],
                              ["medical_oncologist"], ["pathologist"]])
+    # Names are data; the Italian ones are shown to Italian readers.
+    Board.objects.filter(pk=spine.pk, name_it="").update(
+        name_it="GOM metastasi ossee / colonna")
+    Board.objects.filter(pk=sarcoma.pk, name_it="").update(name_it="GOM sarcomi")
+    spine.refresh_from_db()
+    sarcoma.refresh_from_db()
     return spine, sarcoma
 
 

@@ -4,6 +4,10 @@ Fields, constraints and simple properties only; every write goes through boardsv
 Public identifiers are random UUIDs (``public_id``); sequential keys never leave the database.
 Every instant is stored in UTC; a board's own zone (``Board.timezone``) is data, applied by
 boardsvc/domain/recurrence.py.
+
+Over 500 lines on purpose: the app's tables are declared together (field declarations and named
+constraints, no behaviour), in the order a meeting uses them, so one file shows the whole schema
+that the migrations record.
 """
 
 from __future__ import annotations
@@ -24,19 +28,19 @@ from .domain.outcome import OutcomeCategory, outcome_template_default
 
 
 class Specialty(models.TextChoices):
-    SPINE_SURGEON = "spine_surgeon", "Spine surgeon"
-    ORTHOPAEDIC_SURGEON = "orthopaedic_surgeon", "Orthopaedic surgeon"
-    NEUROSURGEON = "neurosurgeon", "Neurosurgeon"
-    RADIATION_ONCOLOGIST = "radiation_oncologist", "Radiation / clinical oncologist"
-    MEDICAL_ONCOLOGIST = "medical_oncologist", "Medical oncologist"
-    RADIOLOGIST = "radiologist", "Radiologist (MSK / neuro)"
-    INTERVENTIONAL_RADIOLOGIST = "interventional_radiologist", "Interventional radiologist"
-    PATHOLOGIST = "pathologist", "Pathologist"
-    PALLIATIVE_CARE = "palliative_care", "Palliative care"
-    MSCC_COORDINATOR = "mscc_coordinator", "MSCC coordinator / CNS"
-    PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
-    NURSE_SPECIALIST = "nurse_specialist", "Clinical nurse specialist"
-    COORDINATOR = "coordinator", "MDT coordinator"
+    SPINE_SURGEON = "spine_surgeon", _("Spine surgeon")
+    ORTHOPAEDIC_SURGEON = "orthopaedic_surgeon", _("Orthopaedic surgeon")
+    NEUROSURGEON = "neurosurgeon", _("Neurosurgeon")
+    RADIATION_ONCOLOGIST = "radiation_oncologist", _("Radiation / clinical oncologist")
+    MEDICAL_ONCOLOGIST = "medical_oncologist", _("Medical oncologist")
+    RADIOLOGIST = "radiologist", _("Radiologist (MSK / neuro)")
+    INTERVENTIONAL_RADIOLOGIST = "interventional_radiologist", _("Interventional radiologist")
+    PATHOLOGIST = "pathologist", _("Pathologist")
+    PALLIATIVE_CARE = "palliative_care", _("Palliative care")
+    MSCC_COORDINATOR = "mscc_coordinator", _("MSCC coordinator / CNS")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    NURSE_SPECIALIST = "nurse_specialist", _("Clinical nurse specialist")
+    COORDINATOR = "coordinator", _("MDT coordinator")
 
 
 class OutcomeCategoryChoice(models.TextChoices):

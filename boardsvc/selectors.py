@@ -8,16 +8,17 @@ prefetch_related applied, so list endpoints run a fixed number of queries.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
 from cases import selectors as case_selectors
-from cases.models import Case
+from cases.models import Case, Lesion
 from core.access import Principal
 
 from .domain import clock as clock_rules
@@ -25,12 +26,14 @@ from .domain.codes import COUNTING_OUTCOMES
 from .domain.quorum import AttendanceSpan, quorum_check
 from .models import (
     AgendaItem,
+    Apology,
     Attendance,
     Board,
     BoardMember,
     Decision,
     DecisionRevision,
     Meeting,
+    Opinion,
     PlacementRecord,
 )
 
@@ -287,3 +290,73 @@ def feed_meetings(*, board_ids: QuerySet[Any] | Iterable[int], now: datetime, pa
 def member_board_ids(*, user_id: int) -> QuerySet[Any]:
     """The ids of the boards the user is an active member of now (a subquery)."""
     return BoardMember.objects.filter(user_id=user_id, active=True).values("board_id")
+
+
+# --- the meeting room (issue 12): presenter screen, apologies, pre-meeting opinions -------------
+
+
+def presenter_stamp(*, meeting: Meeting) -> str:
+    """A token that changes whenever the room screen should redraw: the case shown (and when it
+    was put there), attendance and apologies (the quorum), the shown case's opinions and
+    decision. One query; the screens poll it (boardsvc/web/views/presenter.py)."""
+    row = (Meeting.objects.filter(pk=meeting.pk).annotate(
+        att_n=Count("attendance", distinct=True), att_in=Max("attendance__arrived_at"),
+        att_out=Max("attendance__left_at"), apo_n=Count("apologies", distinct=True),
+        apo_at=Max("apologies__recorded_at"),
+        op_n=Count("presenter_item__opinions", distinct=True),
+        op_at=Max("presenter_item__opinions__updated_at"),
+    ).values_list("presenter_item_id", "presenter_at", "status", "att_n", "att_in", "att_out",
+                  "apo_n", "apo_at", "op_n", "op_at", "presenter_item__outcome",
+                  "presenter_item__decision__version").first())
+    if row is None:
+        return ""
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
+
+
+def presenter_entry(*, meeting: Meeting) -> AgendaItem | None:
+    """The case on the room screen as the agenda shows it (case, patient, decision and lesions
+    loaded), or None when the chair has not opened one yet."""
+    if meeting.presenter_item_id is None:
+        return None
+    return (agenda_for_meeting(meeting=meeting).filter(pk=meeting.presenter_item_id)
+            .prefetch_related(Prefetch("case__lesions",
+                                       queryset=Lesion.objects.order_by("position", "id")))
+            .first())
+
+
+def apologies_for_meeting(*, meeting: Meeting) -> list[Apology]:
+    """Who sent apologies for the meeting, with their stand-ins (users loaded)."""
+    return list(Apology.objects.filter(meeting=meeting).select_related("user", "stand_in")
+                .order_by("recorded_at", "pk"))
+
+
+def opinions_for_items(*, item_ids: Iterable[int]) -> dict[int, list[Opinion]]:
+    """Members' opinions on these agenda items by item id, oldest first, authors loaded (one
+    query). Callers pass the items of a meeting they obtained through meeting_get_visible."""
+    out: dict[int, list[Opinion]] = {}
+    for opinion in (Opinion.objects.filter(agenda_item_id__in=list(item_ids))
+                    .select_related("author").order_by("created_at", "pk")):
+        out.setdefault(opinion.agenda_item_id, []).append(opinion)
+    return out
+
+
+def opinions_for_item(*, item: AgendaItem) -> QuerySet[Opinion]:
+    """One item's opinions, oldest first, authors loaded (paginated by the API)."""
+    return (Opinion.objects.filter(agenda_item=item).select_related("author")
+            .order_by("created_at", "pk"))
+
+
+def board_membership(*, board_id: int, user: Any) -> BoardMember | None:
+    """The user's active membership of the board, or None (a self check-in, an opinion)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return BoardMember.objects.filter(board_id=board_id, user=user, active=True).first()
+
+
+def agenda_order_position(*, item: AgendaItem) -> dict[str, int]:
+    """The item's place on its agenda: ``n`` (from 1) of ``total`` (one query)."""
+    row = AgendaItem.objects.filter(meeting_id=item.meeting_id).aggregate(
+        total=Count("pk"),
+        before=Count("pk", filter=Q(position__lt=item.position)
+                     | Q(position=item.position, pk__lt=item.pk)))
+    return {"n": int(row["before"] or 0) + 1, "total": int(row["total"] or 0)}

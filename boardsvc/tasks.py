@@ -61,3 +61,25 @@ def meeting_roll_forward(meeting_id: int) -> int:
 def agenda_circulate(meeting_id: int) -> int:
     """E-mail a frozen agenda to the board's members (once)."""
     return services.agenda_circulate(meeting_id=int(meeting_id))
+
+
+@shared_task(name="boardsvc.tasks.document_outcome_record", acks_late=True, **_RETRY)
+def document_outcome_record(decision_id: int) -> str:
+    """Generate the MDT outcome record of a newly recorded decision (enqueued through the
+    outbox by decision_record). A rerun makes no duplicate."""
+    document = services.outcome_record_auto(decision_id=int(decision_id))
+    return "noop" if document is None else str(document.public_id)
+
+
+@shared_task(name="boardsvc.tasks.document_minutes", acks_late=True, **_RETRY)
+def document_minutes(meeting_id: int) -> str:
+    """Generate the minutes of a closed meeting (enqueued by meeting_close). A rerun makes no
+    duplicate."""
+    document = services.minutes_auto(meeting_id=int(meeting_id))
+    return "noop" if document is None else str(document.public_id)
+
+
+@shared_task(name="boardsvc.tasks.document_deliver", acks_late=True, **_RETRY)
+def document_deliver(delivery_id: int) -> str:
+    """Send one queued document delivery (e-mail with the PDF); sends at most once."""
+    return services.delivery_send(delivery_id=int(delivery_id))

@@ -8,12 +8,15 @@ DEMO-0001...), so a second run creates nothing new. It goes through the same ser
 from __future__ import annotations
 
 import random
+from datetime import date
 from typing import Any
 
+from django.db import transaction
 from faker import Faker
 
 from cases.domain.codes import CaseStatus
-from cases.models import Case
+from cases.models import Case, Patient, PatientIdentifier
+from cases.selectors import hospital_number_system
 from cases.services import CaseNotReady, case_create, case_transition
 
 SOURCE_SYSTEM = "demo-his"
@@ -175,9 +178,44 @@ def seed_demo(*, rng_seed: int = 42) -> dict:
             except CaseNotReady:
                 continue  # an incomplete referral stays submitted: ready means ready
             ready += 1
+    identified = identify_demo_patients(rng_seed=rng_seed)
     return {
         "created": created,
         "existing": existing,
         "ready": ready,
+        "identified": identified,
         "total": Case.objects.filter(source_system=SOURCE_SYSTEM).count(),
     }
+
+
+@transaction.atomic
+def identify_demo_patients(*, rng_seed: int = 42) -> int:
+    """Give each demo patient a synthetic Italian name, a date of birth in their birth year and
+    a hospital number in the site's system (BOARDSVC_HOSPITAL_NUMBER_SYSTEM), so the board can
+    recognise them in the demo. Faker only: no real person. Idempotent: a patient who already
+    has a name and a hospital number is left alone. Returns how many patients were changed."""
+    fake = Faker("it_IT")
+    fake.seed_instance(rng_seed)
+    system = hospital_number_system()
+    changed = 0
+    patients = (Patient.objects.filter(cases__source_system=SOURCE_SYSTEM).distinct()
+                .order_by("pk"))
+    numbered = set(PatientIdentifier.objects.filter(system=system, patient__in=patients)
+                   .values_list("patient_id", flat=True))
+    for patient in patients:
+        female = patient.sex == "female"
+        given = fake.first_name_female() if female else fake.first_name_male()
+        family = fake.last_name()
+        born = date(patient.birth_year, fake.random_int(1, 12), fake.random_int(1, 28))
+        number = f"RM{fake.unique.random_int(1_000_000, 9_999_999)}"
+        touched = False
+        if not (patient.given_name or patient.family_name):
+            patient.given_name, patient.family_name, patient.birth_date = given, family, born
+            patient.save(update_fields=["given_name", "family_name", "birth_date"])
+            touched = True
+        if patient.pk not in numbered:
+            PatientIdentifier.objects.get_or_create(system=system, value=number,
+                                                    defaults={"patient": patient})
+            touched = True
+        changed += touched
+    return changed

@@ -8,10 +8,13 @@ pure rules in cases/domain/ with the site's effective thresholds.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, overload
+from urllib.parse import quote
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -22,13 +25,17 @@ from cases.domain.support import case_support, support_as_dict
 from cases.domain.thresholds import PARAMETERS, effective_thresholds
 from cases.models import (
     Case,
+    CaseDocument,
     CaseStatusChange,
+    ImagingStudy,
     Lesion,
+    PatientIdentifier,
     PlannedProcedure,
     SiteParameter,
     TreatmentPlan,
 )
-from core.access import Principal, case_access_policy
+from core.access import SCOPE_PATIENT_IDENTIFY, Principal, case_access_policy
+from core.audit import audit_record, audit_record_many
 from core.history import revision_list
 
 
@@ -286,3 +293,203 @@ def case_history(*, case: Case) -> dict[str, Any]:
         for revision in revision_list(object_type="case", object_id=case.public_id)
     ]
     return {"status_changes": changes, "revisions": revisions}
+
+
+# --- patient identification (issue 12) -----------------------------------------------------------
+
+# The audit action of a display of who the patient is (one row per case shown).
+AUDIT_IDENTIFY = "identify"
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    """Who the patient of a case is, for the people who must recognise them at the board.
+
+    ``pseudonym`` is the patient's public id (what URLs, logs and system APIs carry); the rest is
+    blank (or None) where not stored. Built only by ``patient_identity``, which audits it."""
+
+    case_id: str
+    pseudonym: str
+    hospital_number: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    birth_date: date | None = None
+
+    @property
+    def short_pseudonym(self) -> str:
+        return self.pseudonym[:8]
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.family_name.upper(), self.given_name) if part)
+
+    @property
+    def initials(self) -> str:
+        return "".join(f"{part[0].upper()}." for part in (self.given_name, self.family_name)
+                       if part)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's ``identification`` object."""
+        return {
+            "hospital_number": self.hospital_number or None,
+            "hospital_number_system": hospital_number_system(),
+            "given_name": self.given_name or None,
+            "family_name": self.family_name or None,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+        }
+
+
+def hospital_number_system() -> str:
+    """The identifier system of the site's hospital number (BOARDSVC_HOSPITAL_NUMBER_SYSTEM)."""
+    return str(getattr(settings, "BOARDSVC_HOSPITAL_NUMBER_SYSTEM", "")
+               or "urn:boardsvc:hospital-number")
+
+
+def may_identify(principal: Principal) -> bool:
+    """Whether the principal may see who a (visible) patient is: coordinators and
+    administrators, members of a board (any board role; the case scope already limits them to
+    their boards' cases), and system clients holding the ``patient:identify`` scope."""
+    if principal.is_client:
+        return principal.has_scope(SCOPE_PATIENT_IDENTIFY)
+    if not principal.is_user:
+        return False
+    return principal.is_coordinator or bool(principal.board_roles)
+
+
+def _hospital_numbers(patient_ids: Iterable[int]) -> dict[int, str]:
+    """The hospital number of each patient (one query; the lowest value if several)."""
+    ids = sorted(set(patient_ids))
+    if not ids:
+        return {}
+    numbers: dict[int, str] = {}
+    rows = (PatientIdentifier.objects.filter(patient_id__in=ids, system=hospital_number_system())
+            .order_by("patient_id", "value").values_list("patient_id", "value"))
+    for patient_id, value in rows:
+        numbers.setdefault(patient_id, value)
+    return numbers
+
+
+@overload
+def patient_identity(principal: Principal, cases: Case, *, path: str = ""
+                     ) -> PatientIdentity | None: ...
+
+
+@overload
+def patient_identity(principal: Principal, cases: Iterable[Case], *, path: str = ""
+                     ) -> dict[int, PatientIdentity]: ...
+
+
+def patient_identity(principal: Principal, cases: Case | Iterable[Case], *, path: str = ""
+                     ) -> PatientIdentity | dict[int, PatientIdentity] | None:
+    """Who the patient of each case is, if the principal may know (``may_identify``).
+
+    One case → its PatientIdentity, or None when the principal is not entitled; several →
+    {case pk: PatientIdentity}, empty when not entitled. Callers pass cases they read through
+    a scoped selector (case_get_visible, case_list_visible, an agenda), patients loaded. Every
+    identity returned is audited: one ``identify`` row per case, in one INSERT for a list; a
+    refusal returns nothing and writes nothing. One query for the hospital numbers."""
+    single = isinstance(cases, Case)
+    rows: list[Case] = [cases] if isinstance(cases, Case) else list(cases)
+    if not may_identify(principal) or not rows:
+        return None if single else {}
+    numbers = _hospital_numbers(case.patient_id for case in rows)
+    identities: dict[int, PatientIdentity] = {}
+    for case in rows:
+        patient = case.patient
+        identities[case.pk] = PatientIdentity(
+            case_id=str(case.public_id), pseudonym=str(patient.public_id),
+            hospital_number=numbers.get(patient.pk, ""), given_name=patient.given_name,
+            family_name=patient.family_name, birth_date=patient.birth_date)
+    audit_record_many(principal=principal, action=AUDIT_IDENTIFY, object_type="case",
+                      objects=[(case.public_id, case.patient.public_id) for case in rows],
+                      path=path)
+    return identities[rows[0].pk] if single else identities
+
+
+def case_label(case: Case) -> str:
+    """A short label of a case's patient for notifications and e-mail (docs/security.md,
+    "What a notification may say"): the hospital number with the pseudonym's first 8
+    characters, or the pseudonym alone when no hospital number is stored. Never a name, initials
+    or a date of birth. One query."""
+    pseudonym = str(case.patient.public_id)[:8]
+    number = _hospital_numbers([case.patient_id]).get(case.patient_id, "")
+    return f"{number} ({pseudonym})" if number else pseudonym
+
+
+# --- imaging studies --------------------------------------------------------------------------
+
+
+def imaging_studies_for_case(*, case: Case) -> QuerySet[ImagingStudy]:
+    """The case's imaging studies, newest first, lesions loaded (index: case, study_date)."""
+    return (ImagingStudy.objects.filter(case=case).select_related("lesion")
+            .order_by("-study_date", "-id"))
+
+
+def imaging_study_get_visible(*, principal: Principal, public_id: UUID | str) -> ImagingStudy:
+    """The study with this public id if its case is visible to the principal (its case and
+    patient loaded); ImagingStudy.DoesNotExist otherwise."""
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        raise ImagingStudy.DoesNotExist from None
+    return (ImagingStudy.objects.filter(case_scope_q(principal))
+            .select_related("case__patient").get(public_id=public_id))
+
+
+def imaging_viewer_url(*, accession: str, study_uid: str, template: str | None = None) -> str:
+    """The study's link into the hospital's PACS viewer, or "" (no viewer configured, a
+    template that is not http(s), or neither identifier known).
+
+    ``{accession}`` and ``{study_uid}`` in BOARDSVC_PACS_VIEWER_URL are replaced by the
+    URL-encoded values (nothing else in the template is interpreted)."""
+    pattern = (template if template is not None
+               else str(getattr(settings, "BOARDSVC_PACS_VIEWER_URL", "") or ""))
+    if not pattern or not pattern.lower().startswith(("https://", "http://")):
+        return ""
+    if not (accession or study_uid):
+        return ""
+    return (pattern.replace("{accession}", quote(accession, safe=""))
+            .replace("{study_uid}", quote(study_uid, safe="")))
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def documents_for_case(*, case: Case) -> QuerySet[CaseDocument]:
+    """The case's documents, newest first, without their content (index: case, uploaded_at)."""
+    return (CaseDocument.objects.filter(case=case).defer("content")
+            .select_related("lesion", "uploaded_by").order_by("-uploaded_at", "-id"))
+
+
+def document_get_visible(*, principal: Principal, public_id: UUID | str) -> CaseDocument:
+    """The document (content deferred) if its case is visible to the principal: the same scope
+    as the case. CaseDocument.DoesNotExist otherwise (callers answer 404 for both)."""
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        raise CaseDocument.DoesNotExist from None
+    return (CaseDocument.objects.filter(case_scope_q(principal)).defer("content")
+            .select_related("case__patient").get(public_id=public_id))
+
+
+def document_pseudonym_for(*, public_id: UUID | str) -> str:
+    """The patient pseudonym of a document regardless of scope, to audit a refused read."""
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        return ""
+    value = (CaseDocument.objects.filter(public_id=public_id)
+             .values_list("case__patient__public_id", flat=True).first())
+    return str(value) if value else ""
+
+
+def document_content(*, principal: Principal, document: CaseDocument, path: str = "") -> bytes:
+    """The document's bytes, for a principal that read ``document`` through
+    document_get_visible. Every read writes an audit row (action read, object "case_document",
+    the patient's pseudonym)."""
+    content = (CaseDocument.objects.filter(pk=document.pk)
+               .values_list("content", flat=True).first())
+    audit_record(principal=principal, action="read", object_type="case_document",
+                 object_id=document.public_id, patient_pseudonym=document.case.patient.public_id,
+                 path=path, detail={"download": True, "sha256": document.sha256})
+    return bytes(content or b"")

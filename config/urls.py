@@ -34,6 +34,7 @@ urlpatterns = [
     path("o/", include((oauth_urls, "oauth2_provider"), namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("fhir/R4/", include("scheduling.fhir.urls")),
+    path("fhir/R4/", include("boardsvc.fhir.urls")),
     path("ical/", include("boardsvc.ical_urls")),
     path("ical/", include("scheduling.ical_urls")),
     path("admin/", admin.site.urls),
@@ -43,5 +44,6 @@ urlpatterns = [
     path("", include("scheduling.web.urls")),
 ]
 
-handler404 = "core.views.not_found"
-handler500 = "core.views.server_error"
+handler403 = "core.web.error_pages.permission_denied"
+handler404 = "core.web.error_pages.page_not_found"
+handler500 = "core.web.error_pages.server_error"

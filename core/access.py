@@ -43,6 +43,11 @@ ROLE_MEMBER = Role.MEMBER
 ROLE_CHAIR = Role.CHAIR
 ROLE_BOARD_COORDINATOR = Role.BOARD_COORDINATOR
 
+# OAuth2 scopes the code checks by name (their descriptions: OAUTH2_PROVIDER["SCOPES"]).
+# A system client sees who the patient is (hospital number, name, date of birth) only with
+# this scope; without it, case bodies carry the pseudonym alone.
+SCOPE_PATIENT_IDENTIFY = "patient:identify"
+
 
 @dataclass(frozen=True)
 class Principal:

@@ -31,6 +31,8 @@ from django.core.mail import mail_admins
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from .access import GROUP_ADMINISTRATOR
 from .models import AuditChainLink, AuditEvent, Notification
@@ -174,12 +176,23 @@ def audit_checkpoint_emit(checkpoint: Checkpoint, *, alert: bool) -> None:
     checkpoint_logger.info(line)
     if not alert:
         return
-    subject = f"Audit trail checkpoint {checkpoint.seq}"
-    body = (f"{line}\n\nKeep this line outside boardsvc. `manage.py audit_verify --checkpoint "
-            f"{checkpoint.seq}:{checkpoint.head}` proves the audit trail up to link "
-            f"{checkpoint.seq} is unchanged since this message.")
+
+    def subject() -> str:
+        # Translators: {seq} is the number of the audit trail's last sealed link.
+        return _("Audit trail checkpoint {seq}").format(seq=checkpoint.seq)
+
+    def body() -> str:
+        # Translators: "this line" is the checkpoint line above the sentence; {command} is a
+        # command to run as it is, {seq} the number of the last sealed link.
+        advice = _("Keep this line outside boardsvc. {command} proves the audit trail up to "
+                   "link {seq} is unchanged since this message.").format(
+            seq=checkpoint.seq,
+            command=f"`manage.py audit_verify --checkpoint {checkpoint.seq}:{checkpoint.head}`")
+        return f"{line}\n\n{advice}"
+
     try:
-        mail_admins(subject, body)
+        with override(settings.LANGUAGE_CODE):  # the site's administrators (settings.ADMINS)
+            mail_admins(subject(), body())
         admins = get_user_model().objects.filter(
             Q(is_superuser=True) | Q(groups__name=GROUP_ADMINISTRATOR), is_active=True
         ).distinct()

@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .access import GROUP_ADMINISTRATOR
 from .models import DeadLetter, Notification
@@ -38,9 +40,18 @@ def dead_letter_record(*, task_name: str, task_id: str, kwargs: dict[str, Any] |
     ).distinct()
     notification_send(
         recipients=admins, kind=Notification.Kind.GENERAL,
-        subject=f"Background task failed: {task_name}",
-        body=(f"{task_name} failed for good with {letter.exception_type} after {retries} "
-              f"retries. Arguments: {safe_kwargs}. See Dead letters in the admin."),
+        # Translators: {task} is a background task's name ("boardsvc.tasks.agenda_freeze_due").
+        subject=lambda: _("Background task failed: {task}").format(task=task_name),
+        body=lambda: ngettext(
+            # Translators: {task} is a background task's name, {exception} a Python exception's
+            # type ("TimeoutError"), {retries} how many times it was retried, {arguments} its ids.
+            # "Dead letters" is the admin's list of failed tasks.
+            "{task} failed for good with {exception} after {retries} retry. Arguments: "
+            "{arguments}. See Dead letters in the admin.",
+            "{task} failed for good with {exception} after {retries} retries. Arguments: "
+            "{arguments}. See Dead letters in the admin.",
+            retries).format(task=task_name, exception=letter.exception_type, retries=retries,
+                            arguments=safe_kwargs),
         link="/admin/core/deadletter/", dedup_key=f"dead-letter:{letter.task_id}",
     )
     logger.error("task %s failed for good (%s); dead letter %s", task_name,

@@ -117,6 +117,11 @@ class RequestLimitsMiddleware:
                                   "Content-Length must be a non-negative integer.",
                                   field="Content-Length", rule="invalid")
         limit = settings.BOARDSVC_MAX_BODY_BYTES
+        if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data"):
+            # File uploads (PDF documents, cases.services.documents): the document's own limit
+            # plus room for the form; non-file fields stay under DATA_UPLOAD_MAX_MEMORY_SIZE.
+            limit = max(limit, getattr(settings, "BOARDSVC_MAX_DOCUMENT_BYTES",
+                                       10 * 1024 * 1024) + 64 * 1024)
         if length > limit:
             return _limit_problem(request, 413, "body-too-large",
                                   f"The request body is {length} bytes; the limit is {limit}.",

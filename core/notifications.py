@@ -7,7 +7,7 @@ can mark someone else's notification read by guessing its id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -15,16 +15,37 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import override
 
 from .models import Notification
+
+Text = str | Promise | Callable[[], str]
+
+
+def recipient_language(user: Any) -> str:
+    """The language a notification to ``user`` is written in: the user's own when one is stored
+    (a ``language`` attribute or profile), else the site's (settings.LANGUAGE_CODE)."""
+    for holder in (user, getattr(user, "profile", None)):
+        language = getattr(holder, "language", "") if holder is not None else ""
+        if language:
+            return str(language)
+    return str(settings.LANGUAGE_CODE)
+
+
+def _text(value: Text, language: str) -> str:
+    """``value`` rendered in ``language``: lazy translations and callables are evaluated under
+    it, so each recipient reads the notice in their language; a plain string is kept."""
+    with override(language):
+        return str(value() if callable(value) else value)
 
 
 def notification_send(
     *,
     recipients: Iterable[Any],
     kind: str,
-    subject: str,
-    body: str = "",
+    subject: Text,
+    body: Text = "",
     link: str = "",
     dedup_key: str,
     email: bool = False,
@@ -32,22 +53,28 @@ def notification_send(
     """Create one notification per recipient unless it exists already; e-mail on request.
 
     Returns how many were new. ``dedup_key`` is per logical event; the recipient's id is added.
-    Subjects and bodies carry pseudonyms and links, never names.
+    Subjects and bodies carry pseudonyms and links, never names. They may be lazy translations
+    (``gettext_lazy``, ``format_lazy``) or callables: each is rendered in the recipient's language
+    (``recipient_language``).
     """
     created = 0
     for user in recipients:
         key = f"{dedup_key}:{user.pk}"[:200]
+        language = recipient_language(user)
+        subject_text, body_text = _text(subject, language), _text(body, language)
         try:
             with transaction.atomic():
                 note = Notification.objects.create(
-                    recipient=user, kind=kind, subject=subject[:200], body=body, link=link,
+                    recipient=user, kind=kind, subject=subject_text[:200], body=body_text,
+                    link=link,
                     dedup_key=key,
                 )
         except IntegrityError:
             continue  # already notified: the unique key makes a re-run a no-op
         created += 1
         if email and user.email:
-            send_mail(subject[:200], f"{body}\n\n{link}", settings.DEFAULT_FROM_EMAIL, [user.email])
+            send_mail(subject_text[:200], f"{body_text}\n\n{link}", settings.DEFAULT_FROM_EMAIL,
+                      [user.email])
             Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
     return created
 

@@ -60,8 +60,16 @@ def outbox_publish(*, message_id: UUID) -> bool:
     if message is None:
         return False
     task = app.tasks.get(message.task_name)
+    if task is None:
+        # A web process has not imported the apps' tasks modules (a worker does at start):
+        # run the app's autodiscovery now rather than publish by name only.
+        app.loader.import_default_modules()
+        task = app.tasks.get(message.task_name)
     if app.conf.task_always_eager:
-        # Tests and eager mode: claim, then run in-process and let errors propagate.
+        # Tests and eager mode: claim, then run in-process and let errors propagate. A task
+        # nobody defines is an error, never a message marked sent with nothing run.
+        if task is None:
+            raise LookupError(f"No Celery task is named {message.task_name!r}.")
         claimed = OutboxMessage.objects.filter(
             id=message.id, status=OutboxMessage.Status.PENDING
         ).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now(), dedup_key=None)

@@ -17,18 +17,21 @@ from scheduling.models import OpeningHours, ProcedureCatalogueEntry, Resource, T
 
 WEEKDAYS = range(5)
 ROOMS: tuple[dict[str, Any], ...] = (
-    {"code": "angio-1", "name": "Angiography suite", "kind": "angio_suite",
+    {"code": "angio-1", "name": "Angiography suite", "name_it": "Sala angiografica",
+     "kind": "angio_suite", "hours": (time(8), time(18))},
+    {"code": "hybrid-ct-angio-1", "name": "Hybrid CT-angio room",
+     "name_it": "Sala ibrida TC-angiografica", "kind": "hybrid_ct_angio",
      "hours": (time(8), time(18))},
-    {"code": "hybrid-ct-angio-1", "name": "Hybrid CT-angio room", "kind": "hybrid_ct_angio",
-     "hours": (time(8), time(18))},
-    {"code": "ct-1", "name": "CT room", "kind": "ct_room", "hours": (time(7, 30), time(19, 30))},
-    {"code": "or-1", "name": "Operating room 1", "kind": "operating_room",
-     "hours": (time(7, 30), time(20))},
-    {"code": "or-2", "name": "Operating room 2", "kind": "operating_room",
-     "hours": (time(7, 30), time(20))},
-    {"code": "linac-1", "name": "Linear accelerator 1", "kind": "linac",
-     "hours": (time(7), time(19))},
-    {"code": "mri-1", "name": "MRI 1.5 T", "kind": "mri", "hours": (time(7), time(21))},
+    {"code": "ct-1", "name": "CT room", "name_it": "Sala TC", "kind": "ct_room",
+     "hours": (time(7, 30), time(19, 30))},
+    {"code": "or-1", "name": "Operating room 1", "name_it": "Sala operatoria 1",
+     "kind": "operating_room", "hours": (time(7, 30), time(20))},
+    {"code": "or-2", "name": "Operating room 2", "name_it": "Sala operatoria 2",
+     "kind": "operating_room", "hours": (time(7, 30), time(20))},
+    {"code": "linac-1", "name": "Linear accelerator 1", "name_it": "Acceleratore lineare 1",
+     "kind": "linac", "hours": (time(7), time(19))},
+    {"code": "mri-1", "name": "MRI 1.5 T", "name_it": "RM 1,5 T", "kind": "mri",
+     "hours": (time(7), time(21))},
 )
 
 
@@ -47,7 +50,8 @@ def seed_demo(*, rng_seed: int = 42) -> dict[str, int]:
     for room in ROOMS:
         resource, made = Resource.objects.get_or_create(
             code=room["code"],
-            defaults={"name": room["name"], "kind": room["kind"], "timezone": site_timezone()},
+            defaults={"name": room["name"], "name_it": room["name_it"], "kind": room["kind"],
+                      "timezone": site_timezone()},
         )
         created["resources"] += int(made)
         opens, closes = room["hours"]

@@ -173,3 +173,12 @@ def test_the_orm_check_catches_a_query_in_a_view():
     assert orm_uses("def get(r):\n    return Booking.objects.filter(pk=1)\n") == [
         "line 2: .objects"]
     assert orm_uses("def get(r):\n    return selectors.booking_get(pk=1)\n") == []
+
+
+def test_the_url_tables_of_the_architecture_doc_match_the_routes():
+    """docs/architecture.md's "URL → module" tables are what the URL resolver serves today
+    (regenerate with ``manage.py url_table --write``)."""
+    from core.management.commands.url_table import document_current, render
+
+    assert "`/api/v1/cases/…` | `cases/api/urls.py`" in render()
+    assert document_current(), "docs/architecture.md is stale: run manage.py url_table --write"

@@ -1,6 +1,15 @@
 """Decisions: ``agenda-items/<id>/decision/`` (record, Idempotency-Key), ``agenda-items/<id>/
 ratify/`` (an emergency decision at the next regular meeting), ``decisions/<id>/`` (read,
-audited) and ``decisions/<id>/amend/`` (If-Match: 428 missing, 412 stale)."""
+audited) and ``decisions/<id>/amend/`` (If-Match: 428 missing, 412 stale).
+
+The structured outcome (issue 12): ``outcome_category``, ``intent``, ``follow_up`` and
+``responsible_clinician`` (a board member's username) are optional in the schema, so a client
+that sends only ``outcome_text``/``procedures`` keeps working on a board whose outcome template
+does not make them mandatory. The board's template decides, for the API and the pages alike:
+a mandatory field left out is a 400 problem naming it (rule ``required``, one error per field).
+The default template makes ``outcome_category``, ``intent`` and ``responsible_clinician``
+mandatory. On an amendment, a field left out is unchanged.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from boardsvc import selectors, services
+from boardsvc.domain.errors import BoardRuleError
+from boardsvc.domain.outcome import OutcomeCategory
 from boardsvc.models import Decision
 from cases import selectors as case_selectors
 from cases.domain.codes import EmbolizationPurpose, Intent, ProcedurePurpose, ProcedureType
@@ -79,6 +90,31 @@ class ProcedureInput(serializers.Serializer):
         return attrs
 
 
+class OutcomeFields(serializers.Serializer):
+    """The structured outcome (mandatory as the board's outcome template says)."""
+
+    outcome_category = serializers.ChoiceField(
+        choices=[c.value for c in OutcomeCategory], required=False, allow_blank=True)
+    intent = serializers.ChoiceField(choices=Intent.choices(), required=False, allow_blank=True)
+    follow_up = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    responsible_clinician = serializers.CharField(
+        max_length=150, required=False, allow_blank=True,
+        help_text="Username of an active member of the board.")
+
+
+def _clinician(values: Mapping[str, Any]) -> Any:
+    """The responsible clinician named by username (None when not given); an unknown name is a
+    400 naming the field. Board membership is the service's check."""
+    username = values.get("responsible_clinician") or ""
+    if not username:
+        return None
+    user = selectors.active_user(username=username)
+    if user is None:
+        raise BoardRuleError("There is no active user with this username.",
+                             field="responsible_clinician", rule="unknown_user")
+    return user
+
+
 class DecisionOutput(serializers.Serializer):
     public_id = serializers.UUIDField()
     version = serializers.IntegerField()
@@ -86,6 +122,10 @@ class DecisionOutput(serializers.Serializer):
     agenda_item = serializers.UUIDField(source="agenda_item.public_id")
     case = serializers.UUIDField(source="case.public_id")
     outcome_text = serializers.CharField()
+    outcome_category = serializers.CharField()
+    intent = serializers.CharField()
+    follow_up = serializers.CharField()
+    responsible_clinician = serializers.SerializerMethodField()
     procedures = serializers.ListField(child=serializers.DictField())
     plan = serializers.UUIDField(source="plan_public_id", allow_null=True)
     suggestions_snapshot = serializers.DictField()
@@ -106,6 +146,10 @@ class DecisionOutput(serializers.Serializer):
         if obj.recorded_by_id:
             return obj.recorded_by.get_username()
         return f"client:{obj.recorded_by_client}" if obj.recorded_by_client else "system"
+
+    def get_responsible_clinician(self, obj: Decision) -> str | None:
+        return (obj.responsible_clinician.get_username() if obj.responsible_clinician_id
+                else None)
 
     def get_revisions(self, obj: Decision) -> list[dict[str, Any]]:
         return [{"version": r.version, "at": r.at, "reason": r.reason, "snapshot": r.snapshot}
@@ -138,7 +182,7 @@ class DecisionCreateApi(BoardsApi):
     access = {"POST": MANAGE}
     idempotency_key = "optional"  # published; required for system clients (core.api.idempotency)
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(OutcomeFields):
         outcome_text = serializers.CharField(max_length=5000)
         procedures = ProcedureInput(many=True, required=False, default=list)
         override_reason = serializers.CharField(max_length=2000, required=False,
@@ -154,7 +198,10 @@ class DecisionCreateApi(BoardsApi):
             decision = services.decision_record(
                 item=item, outcome_text=values["outcome_text"],
                 procedures=[dict(p) for p in values["procedures"]],
-                override_reason=values["override_reason"], principal=self.principal)
+                override_reason=values["override_reason"], principal=self.principal,
+                outcome_category=values.get("outcome_category", ""),
+                intent=values.get("intent", ""), follow_up=values.get("follow_up", ""),
+                responsible_clinician=_clinician(values))
             response = _decision_response(self.principal, decision.public_id, 201)
             response["Location"] = f"/api/v1/decisions/{decision.public_id}/"
             return response
@@ -195,7 +242,7 @@ class DecisionAmendApi(BoardsApi):
 
     access = {"PATCH": MANAGE}
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(OutcomeFields):
         reason = serializers.CharField(max_length=300)
         outcome_text = serializers.CharField(max_length=5000, required=False)
         procedures = ProcedureInput(many=True, required=False)
@@ -213,5 +260,7 @@ class DecisionAmendApi(BoardsApi):
             principal=self.principal, outcome_text=values.get("outcome_text"),
             procedures=([dict(p) for p in values["procedures"]]
                         if "procedures" in values else None),
-            override_reason=values.get("override_reason"))
+            override_reason=values.get("override_reason"),
+            outcome_category=values.get("outcome_category"), intent=values.get("intent"),
+            follow_up=values.get("follow_up"), responsible_clinician=_clinician(values))
         return _decision_response(self.principal, public_id)

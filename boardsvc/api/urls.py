@@ -7,7 +7,9 @@ One module per endpoint group; the URL names its module:
 - ``meetings/<id>/agenda/...``, ``agenda-items/<id>/defer/``, ``.../standard-of-care/``
                                                     → boardsvc/api/agenda.py
 - ``meetings/<id>/attendance/...``                  → boardsvc/api/attendance.py
+- ``meetings/<id>/items/<item_id>/opinions/``       → boardsvc/api/opinions.py
 - ``agenda-items/<id>/decision/``, ``.../ratify/``, ``decisions/...`` → boardsvc/api/decisions.py
+- ``meetings/<id>/documents/``, ``documents/...``   → boardsvc/api/documents.py
 - ``cases/<id>/placement/``                         → boardsvc/api/placement.py
 """
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import agenda, attendance, boards, decisions, meetings, placement
+from core.api.base import method_router
+
+from . import agenda, attendance, boards, decisions, documents, meetings, opinions, placement
 
 app_name = "boardsvc_api"
 
@@ -35,6 +39,9 @@ urlpatterns = [
          name="attendance-list"),
     path("meetings/<uuid:public_id>/attendance/record/",
          attendance.AttendanceRecordApi.as_view(), name="attendance-record"),
+    path("meetings/<uuid:public_id>/items/<uuid:item_id>/opinions/",
+         method_router(get=opinions.OpinionListApi, put=opinions.OpinionPutApi),
+         name="item-opinions"),
     path("meetings/<uuid:public_id>/start/", meetings.MeetingStartApi.as_view(),
          name="meeting-start"),
     path("meetings/<uuid:public_id>/close/", meetings.MeetingCloseApi.as_view(),
@@ -51,6 +58,15 @@ urlpatterns = [
          name="decision-detail"),
     path("decisions/<uuid:public_id>/amend/", decisions.DecisionAmendApi.as_view(),
          name="decision-amend"),
+    path("meetings/<uuid:public_id>/documents/",
+         method_router(get=documents.MeetingDocumentListApi,
+                       post=documents.MeetingDocumentGenerateApi), name="meeting-documents"),
+    path("documents/<uuid:public_id>/", documents.DocumentDetailApi.as_view(),
+         name="document-detail"),
+    path("documents/<uuid:public_id>/content", documents.DocumentContentApi.as_view(),
+         name="document-content"),
+    path("documents/<uuid:public_id>/deliveries/", documents.DocumentDeliveryCreateApi.as_view(),
+         name="document-deliveries"),
     path("cases/<uuid:public_id>/placement/", placement.CasePlacementExplanationApi.as_view(),
          name="case-placement"),
 ]

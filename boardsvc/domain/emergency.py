@@ -28,6 +28,10 @@ class Deadline:
     action: str
     due: datetime | None
     note: str = ""
+    # A stable name of the clock and its length in hours (when the note gives one), so a caller
+    # can word the line in the reader's language (boardsvc/services/emergency.py).
+    key: str = ""
+    hours: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"rule_id": self.rule_id, "action": self.action,
@@ -53,20 +57,23 @@ def mscc_deadlines(
     if suspected_at.tzinfo is None:
         raise ValueError("suspected_at must be timezone-aware")
     out = [
-        Deadline("R12", "Contact the MSCC coordinator", suspected_at, "immediately"),
+        Deadline("R12", "Contact the MSCC coordinator", suspected_at, "immediately",
+                 key="contact_coordinator"),
         Deadline("R9", "Whole-spine MRI", suspected_at + timedelta(hours=mri_hours),
-                 f"within {mri_hours:g} h of the suspicion"),
+                 f"within {mri_hours:g} h of the suspicion", key="mri", hours=mri_hours),
         Deadline("R12", "Expert advice (spinal surgery / clinical oncology)",
                  suspected_at + timedelta(hours=advice_hours),
-                 f"within {advice_hours:g} h"),
+                 f"within {advice_hours:g} h", key="expert_advice", hours=advice_hours),
         Deadline("R10", "Radiotherapy if not for surgery",
                  meeting_at + timedelta(hours=rt_hours) if meeting_at is not None else None,
                  f"within {rt_hours:g} h of the decision to treat"
-                 + (" (if decided at the ad-hoc meeting)" if meeting_at is not None else "")),
+                 + (" (if decided at the ad-hoc meeting)" if meeting_at is not None else ""),
+                 key="radiotherapy", hours=rt_hours),
     ]
     if not neurological:
         out.append(Deadline("R11", "MRI if MSCC is ruled out (pain only, no neurology)",
-                            suspected_at + timedelta(days=R11_MRI_DAYS), "within 1 week"))
+                            suspected_at + timedelta(days=R11_MRI_DAYS), "within 1 week",
+                            key="mri_without_neurology"))
     return out
 
 

@@ -15,8 +15,13 @@ One module per concern; import from here (``from boardsvc import services``):
   additions;
 - ``placement``: which meeting a ready case goes to; roll-forward of what was not discussed;
 - ``emergency``: the on-call people hear of a suspected MSCC at once (R12);
-- ``attendance``: arrivals and departures (the quorum is read from them);
+- ``attendance``: arrivals and departures, "all present" (the quorum is read from them);
+- ``apologies``: a member who will not come, and their stand-in;
+- ``opinions``: members' pre-meeting opinions on listed cases;
+- ``presenter``: the case on the meeting-room screen;
 - ``decisions``: record, amend, ratify;
+- ``documents``: minutes, outcome records, letters and the agenda as PDF (versioned);
+- ``deliveries``: sending a document to its recipients through the outbox;
 - ``common``: the clock, recipients and labels the others share.
 """
 
@@ -33,10 +38,20 @@ from .agenda import (
     agenda_item_set_standard_of_care,
     agenda_reorder,
 )
-from .attendance import attendance_arrive, attendance_leave
+from .apologies import apology_record, apology_withdraw
+from .attendance import attendance_all_present, attendance_arrive, attendance_leave
 from .boards import board_create, board_member_add, holiday_add
 from .common import TASK_ROLL_FORWARD
 from .decisions import decision_amend, decision_ratify, decision_record
+from .deliveries import delivery_queue, delivery_send
+from .documents import (
+    agenda_pdf,
+    document_generate,
+    documents_on_closed,
+    documents_on_decided,
+    minutes_auto,
+    outcome_record_auto,
+)
 from .emergency import emergency_alert
 from .meetings import (
     meeting_cancel,
@@ -46,7 +61,9 @@ from .meetings import (
     meeting_move,
     meeting_start,
 )
+from .opinions import opinion_save
 from .placement import agenda_place_case, meeting_roll_forward, place_ready_cases
+from .presenter import meeting_present
 
 __all__ = [
     "TASK_ROLL_FORWARD",
@@ -58,8 +75,12 @@ __all__ = [
     "agenda_item_add_late",
     "agenda_item_defer",
     "agenda_item_set_standard_of_care",
+    "agenda_pdf",
     "agenda_place_case",
     "agenda_reorder",
+    "apology_record",
+    "apology_withdraw",
+    "attendance_all_present",
     "attendance_arrive",
     "attendance_leave",
     "board_create",
@@ -67,6 +88,11 @@ __all__ = [
     "decision_amend",
     "decision_ratify",
     "decision_record",
+    "delivery_queue",
+    "delivery_send",
+    "document_generate",
+    "documents_on_closed",
+    "documents_on_decided",
     "emergency_alert",
     "holiday_add",
     "meeting_cancel",
@@ -74,7 +100,11 @@ __all__ = [
     "meeting_create_adhoc",
     "meeting_horizon_upkeep",
     "meeting_move",
+    "meeting_present",
     "meeting_roll_forward",
     "meeting_start",
+    "minutes_auto",
+    "opinion_save",
+    "outcome_record_auto",
     "place_ready_cases",
 ]

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from boardsvc.domain import agenda as agenda_rules
 from boardsvc.domain import placement as placement_rules
@@ -20,8 +22,9 @@ from cases.models import Case
 from core.access import Principal
 from core.models import Notification
 from core.notifications import notification_send
+from core.web.localized import localized_name
 
-from .common import User, now_or
+from .common import User, local_time, now_or
 from .placement import apply_placement, case_info, meeting_infos, replace_item
 
 # --- Freeze and circulation --------------------------------------------------------------------
@@ -75,17 +78,28 @@ def agenda_circulate(*, meeting_id: int, now: datetime | None = None) -> int:
     items = AgendaItem.objects.filter(meeting=meeting, outcome=AgendaItem.Outcome.PENDING)
     count = items.count()
     minutes = items.aggregate(total=Sum("allotted_minutes"))["total"] or 0
-    zone = ZoneInfo(meeting.board.timezone)
-    local = meeting.starts_at.astimezone(zone)
+    board = meeting.board
+    zone_abbreviation = meeting.starts_at.astimezone(ZoneInfo(board.timezone)).tzname()
     recipients = list(User.objects.filter(
-        board_memberships__board=meeting.board, board_memberships__active=True, is_active=True
+        board_memberships__board=board, board_memberships__active=True, is_active=True
     ).order_by("pk"))
+    capacity = meeting.capacity_minutes
     return notification_send(
         recipients=recipients,
         kind=Notification.Kind.AGENDA_CIRCULATED,
-        subject=f"{meeting.board.name}: agenda for {local:%a %d %b %Y %H:%M} ({local.tzname()})",
-        body=(f"The agenda is frozen: {count} case(s), {minutes} of {meeting.capacity_minutes} "
-              "minutes. Open the meeting page to review the cases before the meeting."),
+        # Translators: {board} is the board's name, {when} the meeting's local date and time,
+        # {zone} the zone's abbreviation ("CET").
+        subject=lambda: _("{board}: agenda for {when} ({zone})").format(
+            board=localized_name(board),
+            when=local_time(meeting.starts_at, board.timezone, year=True),
+            zone=zone_abbreviation),
+        body=lambda: ngettext(
+            # Translators: {count} cases take {minutes} of the meeting's {capacity} minutes.
+            "The agenda is frozen: {count} case, {minutes} of {capacity} minutes. Open the "
+            "meeting page to review the cases before the meeting.",
+            "The agenda is frozen: {count} cases, {minutes} of {capacity} minutes. Open the "
+            "meeting page to review the cases before the meeting.",
+            count).format(count=count, minutes=minutes, capacity=capacity),
         link=f"/meetings/{meeting.public_id}/",
         dedup_key=f"agenda-circulated:{meeting.pk}",
         email=True,

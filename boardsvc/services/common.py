@@ -1,5 +1,6 @@
 """What several board services share: the clock, who hears of a board's problems, how a
-board's local times read, and the names of the follow-up tasks they enqueue."""
+board's local times read (in the active language), and the names of the follow-up tasks they
+enqueue."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import pgettext
 
 from boardsvc.domain import placement as placement_rules
 from boardsvc.models import Board, BoardMember
@@ -50,6 +52,25 @@ def oncall_window(board: Board) -> placement_rules.OncallWindow:
 
 
 def local_label(moment: datetime, board: Board) -> str:
-    """A moment as the board's people read it: "Tue 24 Nov 2026 14:00 Europe/Rome"."""
-    local = moment.astimezone(ZoneInfo(board.timezone))
-    return f"{local:%a %d %b %Y %H:%M} {board.timezone}"
+    """A moment as the board's people read it, in the active language: "Tue 24 Nov 2026 14:00
+    Europe/Rome" in English, "mar 24 nov 2026 14:00 Europe/Rome" in Italian.
+
+    Call it where the text is rendered (inside a notification's callable, under the
+    recipient's language), not when the notice is put together."""
+    return f"{local_time(moment, board.timezone, year=True)} {board.timezone}"
+
+
+def local_time(moment: datetime, tz_name: str, *, year: bool) -> str:
+    """``moment`` in the zone ``tz_name``, day, date and time in the active language, without
+    the zone: "Tue 24 Nov 2026 14:00" (``year``) or "Tue 24 Nov 14:00"."""
+    local = moment.astimezone(ZoneInfo(tz_name))
+    if year:
+        # Translators: a Django date format (the "date" template filter's letters) for a date and
+        # time in notifications: "D d M Y H:i" writes "Tue 24 Nov 2026 14:00". Give your
+        # language's usual order and case, e.g. Italian "D d b Y H:i" writes
+        # "mar 24 nov 2026 14:00".
+        return formats.date_format(local, pgettext("date format", "D d M Y H:i"))
+    # Translators: a Django date format (the "date" template filter's letters) for a date and
+    # time within the coming days, without the year: "D d M H:i" writes "Tue 24 Nov 14:00".
+    # Italian "D d b H:i" writes "mar 24 nov 14:00".
+    return formats.date_format(local, pgettext("date format", "D d M H:i"))

@@ -12,14 +12,23 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from boardsvc import selectors
 from boardsvc.domain import placement as placement_rules
 from boardsvc.domain.decisions import plan_adherence
 from boardsvc.domain.errors import BoardRuleError, StaleDecision
-from boardsvc.models import AgendaItem, Decision, DecisionRevision, Meeting, PlacementRecord
+from boardsvc.domain.outcome import OutcomeCategory, outcome_missing
+from boardsvc.models import (
+    AgendaItem,
+    BoardMember,
+    Decision,
+    DecisionRevision,
+    Meeting,
+    PlacementRecord,
+)
 from cases import selectors as case_selectors
-from cases.domain.codes import CaseStatus, Urgency
+from cases.domain.codes import CaseStatus, Intent, Urgency
 from cases.domain.lifecycle import IllegalTransition
 from cases.domain.purposes import purpose_from_item
 from cases.domain.support import support_as_dict
@@ -32,6 +41,7 @@ from core.notifications import notification_send
 
 from .agenda import lock_item
 from .common import coordinators, now_or
+from .documents import documents_on_decided
 from .placement import apply_placement, choose_meeting
 
 
@@ -40,6 +50,11 @@ def _decision_snapshot(decision: Decision) -> dict[str, Any]:
         "public_id": str(decision.public_id),
         "version": decision.version,
         "outcome_text": decision.outcome_text,
+        "outcome_category": decision.outcome_category,
+        "intent": decision.intent,
+        "follow_up": decision.follow_up,
+        "responsible_clinician": (decision.responsible_clinician.get_username()
+                                  if decision.responsible_clinician_id else None),
         "procedures": decision.procedures,
         "plan_public_id": str(decision.plan_public_id) if decision.plan_public_id else None,
         "followed_suggestions": decision.followed_suggestions,
@@ -66,9 +81,12 @@ def _clean_procedures(procedures: Sequence[dict[str, Any]]) -> list[dict[str, An
     ``embolization_purpose`` ("adjuvant" → "pre_ablation"), which an embolization keeps
     emitting as an alias of ``purpose`` for integrators."""
     clean: list[dict[str, Any]] = []
-    for item in procedures:
+    for index, item in enumerate(procedures):
         row = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in item.items()
                if v is not None and v != ""}
+        if not row.get("intent"):  # asked for, never assumed
+            raise BoardRuleError("Each procedure needs its intent.",
+                                 field=f"procedures[{index}].intent", rule="required")
         if "dose_gy" in row:
             row["dose_gy"] = str(row["dose_gy"])
         purpose = purpose_from_item(row)
@@ -79,6 +97,22 @@ def _clean_procedures(procedures: Sequence[dict[str, Any]]) -> list[dict[str, An
                 row["embolization_purpose"] = purpose
         clean.append(row)
     return clean
+
+
+def _check_structured(*, meeting: Meeting, outcome_category: str | None, intent: str | None,
+                      responsible_clinician: Any | None) -> None:
+    """The structured outcome's values must be known ones, and the responsible clinician an
+    active member of the meeting's board (a blank or None value is "not given")."""
+    if outcome_category and outcome_category not in {c.value for c in OutcomeCategory}:
+        raise BoardRuleError(f"Unknown outcome category {outcome_category!r}.",
+                             field="outcome_category", rule="invalid_choice")
+    if intent and intent not in {i.value for i in Intent}:
+        raise BoardRuleError(f"Unknown intent {intent!r}.", field="intent",
+                             rule="invalid_choice")
+    if responsible_clinician is not None and not BoardMember.objects.filter(
+            board_id=meeting.board_id, user=responsible_clinician, active=True).exists():
+        raise BoardRuleError("The responsible clinician must be an active member of this "
+                             "board.", field="responsible_clinician", rule="not_a_board_member")
 
 
 def _make_plan(*, case: Case, procedures: list[dict[str, Any]], principal: Principal | None,
@@ -105,9 +139,18 @@ def decision_record(
     procedures: Sequence[dict[str, Any]],
     principal: Principal | None,
     override_reason: str = "",
+    outcome_category: str = "",
+    intent: str = "",
+    follow_up: str = "",
+    responsible_clinician: Any | None = None,
     now: datetime | None = None,
 ) -> Decision:
     """Record the MDT decision on a pending discussion item of a meeting in session.
+
+    The structured outcome follows the board's outcome template (Board.outcome_template,
+    boardsvc.domain.outcome): a mandatory field left empty is refused (OutcomeIncomplete, one
+    error per field, 400), never filled in; ``responsible_clinician`` is a user who is an
+    active member of the board.
 
     Snapshots the decision support the board saw and whether the plan followed it (an override
     reason is required when it departs), and the per-case quorum from who was present now
@@ -131,6 +174,14 @@ def decision_record(
     if not outcome_text.strip():
         raise BoardRuleError("The outcome text is required.", field="outcome_text",
                              rule="required")
+    _check_structured(meeting=locked.meeting, outcome_category=outcome_category, intent=intent,
+                      responsible_clinician=responsible_clinician)
+    missing = outcome_missing(locked.meeting.board.outcome_template, {
+        "outcome_category": outcome_category, "intent": intent, "follow_up": follow_up,
+        "responsible_clinician": responsible_clinician, "outcome_text": outcome_text,
+        "procedures": list(procedures)})
+    if missing is not None:
+        raise missing
     case = locked.case
     clean = _clean_procedures(procedures)
     support = case_selectors.case_support_get(case=case)
@@ -148,7 +199,9 @@ def decision_record(
     ratify = locked.ratification_required
     decision = Decision.objects.create(
         public_id=public_id, agenda_item=locked, meeting=locked.meeting, case=case,
-        outcome_text=outcome_text, procedures=clean, plan_public_id=plan_id,
+        outcome_text=outcome_text, outcome_category=outcome_category, intent=intent,
+        follow_up=follow_up.strip(), responsible_clinician=responsible_clinician,
+        procedures=clean, plan_public_id=plan_id,
         suggestions_snapshot=support_as_dict(support), followed_suggestions=adherence.followed,
         departures=[d.as_dict() for d in adherence.departures],
         override_reason=override_reason if not adherence.followed else override_reason.strip(),
@@ -167,6 +220,7 @@ def decision_record(
     except IllegalTransition as exc:
         raise BoardRuleError(str(exc), field="case", rule="state", status=409) from None
     _revision(decision, principal=principal, reason="recorded", at=moment)
+    documents_on_decided(decision=decision)  # the outcome record, after commit
     audit_record(principal=principal, action=AuditEvent.Action.CREATE, object_type="decision",
                  object_id=decision.public_id, patient_pseudonym=case.patient.public_id,
                  detail={"quorum_met": decision.quorum_met,
@@ -188,12 +242,15 @@ def _queue_ratification(*, item: AgendaItem, decision: Decision, now: datetime) 
                              purpose=AgendaItem.Purpose.RATIFICATION)
     link = (f"/meetings/{record.meeting.public_id}/" if record.meeting is not None
             else f"/cases/{item.case.public_id}/")
+    reference = str(decision.public_id)[:8]
     notification_send(
         recipients=coordinators(board),
         kind=Notification.Kind.RATIFICATION,
-        subject=f"Emergency decision {str(decision.public_id)[:8]} awaits ratification",
-        body="An emergency decision taken at an ad-hoc meeting is listed for ratification at "
-             "the next regular meeting (R9-R12).",
+        # Translators: {decision} is the short reference of the decision (8 characters).
+        subject=lambda: _("Emergency decision {decision} awaits ratification").format(
+            decision=reference),
+        body=lambda: _("An emergency decision taken at an ad-hoc meeting is listed for "
+                       "ratification at the next regular meeting (R9-R12)."),
         link=link,
         dedup_key=f"ratification:{decision.pk}",
     )
@@ -238,6 +295,10 @@ def decision_amend(
     outcome_text: str | None = None,
     procedures: Sequence[dict[str, Any]] | None = None,
     override_reason: str | None = None,
+    outcome_category: str | None = None,
+    intent: str | None = None,
+    follow_up: str | None = None,
+    responsible_clinician: Any | None = None,
     now: datetime | None = None,
 ) -> Decision:
     """Amend a decision after the meeting, keeping the original visible (DecisionRevision).
@@ -246,12 +307,16 @@ def decision_amend(
     the version is bumped in the same conditional UPDATE. New procedures create a new plan
     (the old one is superseded) and are re-checked against the original suggestions snapshot.
     Raises BoardRuleError without an amendment reason or with a departure and no override reason.
+    A structured field left None is unchanged; one that is given may not empty a mandatory
+    field of the board's outcome template (decisions recorded before the template stay
+    amendable).
     """
     moment = now_or(now)
     if not reason.strip():
         raise BoardRuleError("A reason is required to amend a decision.", field="reason",
                              rule="required")
-    locked = Decision.objects.select_for_update().select_related("case__patient").get(
+    locked = Decision.objects.select_for_update().select_related(
+        "case__patient", "meeting__board").get(
         pk=decision.pk)
     if locked.version != expected_version:
         raise StaleDecision(locked.version)
@@ -261,6 +326,16 @@ def decision_amend(
         raise BoardRuleError("The outcome text is required.", field="outcome_text",
                              rule="required")
     changes["outcome_text"] = new_text
+    structured = {"outcome_category": outcome_category, "intent": intent,
+                  "follow_up": follow_up, "responsible_clinician": responsible_clinician}
+    given = {k: v for k, v in structured.items() if v is not None}
+    _check_structured(meeting=locked.meeting, outcome_category=outcome_category, intent=intent,
+                      responsible_clinician=responsible_clinician)
+    missing = outcome_missing(locked.meeting.board.outcome_template,
+                              {**given, "outcome_text": new_text}, only=[*given, "outcome_text"])
+    if missing is not None:
+        raise missing
+    changes.update({k: (v.strip() if k == "follow_up" else v) for k, v in given.items()})
     new_override = locked.override_reason if override_reason is None else override_reason
     new_procedures = locked.procedures if procedures is None else _clean_procedures(procedures)
     adherence = plan_adherence(procedures=new_procedures, support=locked.suggestions_snapshot)

@@ -24,6 +24,7 @@ from core.models import AuditEvent
 from core.outbox import outbox_enqueue
 
 from .common import TASK_ROLL_FORWARD, local_label, now_or
+from .documents import documents_on_closed
 
 
 def meeting_horizon_upkeep(*, now: datetime | None = None, weeks: int | None = None) -> int:
@@ -215,5 +216,6 @@ def meeting_close(
                    dedup_key=f"{TASK_ROLL_FORWARD}:{meeting.pk}")
     audit_record(principal=principal, action=AuditEvent.Action.UPDATE, object_type="meeting",
                  object_id=meeting.public_id, detail={"event": "closed"})
+    documents_on_closed(meeting=meeting)  # the minutes, after commit
     meeting.refresh_from_db()
     return meeting

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from boardsvc.domain import agenda as agenda_rules
 from boardsvc.domain import placement as placement_rules
@@ -26,6 +28,7 @@ from cases.services import case_transition
 from core.access import Principal, actor_fields
 from core.models import Notification
 from core.notifications import notification_send
+from core.web.localized import localized_name
 
 from .boards import boards_for_case
 from .common import board_people, coordinators, local_label, now_or, oncall_window
@@ -197,16 +200,38 @@ def _notify_carried_again(*, case: Case, board: Board, item: AgendaItem,
                           carried_from: Meeting) -> None:
     """A case carried over a second time (or more) is slipping: the chair hears of it (the
     coordinators, on a board without a chair)."""
+    label = case_selectors.case_label(case)
+    count = item.carry_count
+
+    def subject() -> str:
+        return ngettext(
+            # Translators: {patient} is the patient's pseudonym or hospital number, {count} how many
+            # meetings in a row did not reach the case, {board} the board's name, {when} the local
+            # date and time of the meeting it now waits for.
+            "Patient {patient} carried over {count} time without discussion ({board}, {when})",
+            "Patient {patient} carried over {count} times without discussion ({board}, {when})",
+            count).format(patient=label, count=count, board=localized_name(board),
+                          when=local_label(item.meeting.starts_at, board))
+
+    def body() -> str:
+        return ngettext(
+            # Translators: {missed} is the local date and time of the meeting that did not reach the
+            # case, {when} that of the meeting it is now on, {count} how many times in a row it was
+            # carried over.
+            "The case was not reached at the meeting on {missed}: it has now been carried over "
+            "{count} time in a row. It leads the cases of its urgency on the meeting on {when}; "
+            "consider discussing it first, or giving it more time.",
+            "The case was not reached at the meeting on {missed}: it has now been carried over "
+            "{count} times in a row. It leads the cases of its urgency on the meeting on {when}; "
+            "consider discussing it first, or giving it more time.",
+            count).format(missed=local_label(carried_from.starts_at, board), count=count,
+                          when=local_label(item.meeting.starts_at, board))
+
     notification_send(
         recipients=board_people(board, [BoardMember.Role.CHAIR]) or coordinators(board),
         kind=Notification.Kind.GENERAL,
-        subject=(f"Case {str(case.public_id)[:8]} carried over {item.carry_count} times "
-                 "without discussion"),
-        body=(f"The case was not reached at the meeting on "
-              f"{local_label(carried_from.starts_at, board)}: it has now been carried over "
-              f"{item.carry_count} times in a row. It leads the cases of its urgency on the "
-              f"meeting on {local_label(item.meeting.starts_at, board)}; consider discussing "
-              "it first, or giving it more time."),
+        subject=subject,
+        body=body,
         link=f"/meetings/{item.meeting.public_id}/",
         dedup_key=f"carried-again:{item.pk}",
         email=True,
@@ -215,10 +240,13 @@ def _notify_carried_again(*, case: Case, board: Board, item: AgendaItem,
 
 def _notify_unplaced(*, case: Case, board: Board | None, record: PlacementRecord) -> None:
     reasons = "; ".join(str(r.get("message", "")) for r in record.explanation[-3:])
+    label = case_selectors.case_label(case)
     notification_send(
         recipients=coordinators(board),
         kind=Notification.Kind.PLACEMENT_BLOCKED,
-        subject=f"Case {str(case.public_id)[:8]} could not be placed on an agenda",
+        # Translators: {patient} is the patient's pseudonym or hospital number.
+        subject=lambda: _("Patient {patient} could not be placed on an agenda").format(
+            patient=label),
         body=reasons,
         link=f"/cases/{case.public_id}/",
         dedup_key=f"placement-none:{case.pk}:{case.version}",
@@ -227,13 +255,20 @@ def _notify_unplaced(*, case: Case, board: Board | None, record: PlacementRecord
 
 def _notify_late_candidate(*, case: Case, board: Board, meeting_id: int) -> None:
     meeting = Meeting.objects.get(pk=meeting_id)
+    label = case_selectors.case_label(case)
     notification_send(
         recipients=coordinators(board),
         kind=Notification.Kind.GENERAL,
-        subject=f"Urgent case {str(case.public_id)[:8]} could be added late",
-        body=(f"The cut-off (R13) for the meeting on {meeting.starts_at:%Y-%m-%d %H:%M} UTC has "
-              "passed. The case was placed on a later meeting; add it late with a recorded "
-              "reason if it cannot wait."),
+        # Translators: {patient} is the patient's pseudonym or hospital number, {board} the
+        # board's name, {when} the local date and time of the meeting whose cut-off has passed.
+        subject=lambda: _("Urgent: patient {patient} could be added late to {board}, "
+                          "{when}").format(patient=label, board=localized_name(board),
+                                           when=local_label(meeting.starts_at, board)),
+        # Translators: {when} is the local date and time of the meeting; R13 is the rule that
+        # sets the cut-off for adding cases to its agenda.
+        body=lambda: _("The cut-off (R13) for the meeting on {when} has passed. The case was "
+                       "placed on a later meeting; add it late with a recorded reason if it "
+                       "cannot wait.").format(when=local_label(meeting.starts_at, board)),
         link=f"/meetings/{meeting.public_id}/",
         dedup_key=f"late-candidate:{case.pk}:{meeting_id}",
     )
@@ -266,10 +301,13 @@ def agenda_place_case(*, case_id: int, now: datetime | None = None) -> Placement
             explanation=[{"code": "unresolved", "message": "The case has unresolved "
                           "requirements and was not placed.", "meeting_id": None,
                           "starts_at": None}])
+        label = case_selectors.case_label(case)
         notification_send(
             recipients=coordinators(boards[0] if boards else None),
             kind=Notification.Kind.PLACEMENT_BLOCKED,
-            subject=f"Case {str(case.public_id)[:8]} is not ready for the MDT agenda",
+            # Translators: {patient} is the patient's pseudonym or hospital number.
+            subject=lambda: _("Patient {patient} is not ready for the MDT agenda").format(
+                patient=label),
             body="\n".join(f"- {u.get('message', u.get('code', ''))}" for u in unresolved),
             link=f"/cases/{case.public_id}/",
             dedup_key=f"placement-blocked:{case.pk}:{case.version}",

@@ -19,6 +19,7 @@ from boardsvc.models import AgendaItem, BoardMember, Meeting
 from cases import selectors as case_selectors
 from cases.domain.codes import CaseStatus, Urgency
 from cases.models import Case, Lesion
+from scheduling.labels import rule_text
 from scheduling.selectors import open_violations_by_case
 
 
@@ -43,7 +44,8 @@ def rule_warnings_by_case(*, case_ids: Iterable[int]) -> dict[int, list[dict[str
     The scheduling app stores them (R1-R8 re-check); an agenda shows them so the board sees a
     timing problem before it decides.
     """
-    return open_violations_by_case(case_ids)
+    return {case_id: [{**w, "message": rule_text(w["message"])} for w in warnings]
+            for case_id, warnings in open_violations_by_case(case_ids).items()}
 
 
 def agenda_order(*, meeting: Meeting) -> list[str]:

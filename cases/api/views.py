@@ -35,6 +35,7 @@ from cases.selectors import (
     case_list_filtered,
     case_pseudonym_for,
     case_readiness,
+    patient_identity,
     site_parameter_list,
     site_thresholds_effective,
 )
@@ -223,7 +224,12 @@ class CaseDetailApi(_CaseObjectApi):
     def get(self, request: Request, public_id: object) -> Response:
         case = self.get_case(public_id)
         self.audit(case, AuditEvent.Action.READ)
-        return self.respond(case)
+        response = self.respond(case)
+        # Who the patient is, only for those entitled (cases.selectors.may_identify), audited.
+        identity = patient_identity(self.principal, case, path=request.path)
+        if identity is not None:
+            response.data["identification"] = identity.as_dict()
+        return response
 
 
 class CaseUpdateApi(_CaseObjectApi):

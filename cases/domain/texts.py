@@ -2,7 +2,7 @@
 
 A rationale is built as a list of *messages*, each ``{"key": ..., "params": {...}}`` in plain
 JSON, so that it can be stored (decision snapshots), sent over the API and rendered again in
-another language by the web pages (cases/web/labels.py). The domain renders the English text
+another language by the web pages (cases/labels.py). The domain renders the English text
 eagerly into ``Finding.rationale`` / ``Suggestion.rationale``; ``rationale_i18n`` keeps the
 messages.
 

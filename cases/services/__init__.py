@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from cases.domain.errors import CaseDataError, CaseNotReady
 from cases.domain.lifecycle import IllegalTransition
+from cases.services.documents import DocumentTooLarge, document_remove, document_upload
+from cases.services.imaging import imaging_study_add, imaging_study_remove
 from cases.services.intake import case_create, case_update
 from cases.services.lifecycle import case_transition
 from cases.services.parameters import site_parameter_set
@@ -29,12 +31,17 @@ __all__ = [
     "LESION_FIELDS",
     "CaseDataError",
     "CaseNotReady",
+    "DocumentTooLarge",
     "IllegalTransition",
     "StaleVersion",
     "case_create",
     "case_snapshot",
     "case_transition",
     "case_update",
+    "document_remove",
+    "document_upload",
+    "imaging_study_add",
+    "imaging_study_remove",
     "planned_procedure_add",
     "site_parameter_set",
     "treatment_plan_create",

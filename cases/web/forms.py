@@ -15,9 +15,9 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from cases.domain.intake import lesion_inconsistencies
+from cases.labels import choices
 from cases.models import Case, Lesion, Patient
 from cases.services import CASE_FIELDS, LESION_FIELDS
-from cases.web.labels import choices
 
 _CASE_CHOICES = {
     "urgency": "Urgency",

@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from cases.domain.purposes import legacy_purpose
+from cases.labels import code_label, finding_summary, lesion_label, support_localized
 from cases.models import Case, Lesion
-from cases.web.labels import code_label, support_localized
 
 # Findings shown as "scores" beside each lesion (rule ids in clinical-rules.md §2).
 _SCORE_KEYS = ("score", "category")
@@ -27,19 +27,6 @@ def patient_age(case: Case, *, today: date) -> int:
     return max(0, today.year - case.patient.birth_year)
 
 
-def _finding_summary(finding: dict[str, Any]) -> str:
-    result = finding.get("result")
-    if isinstance(result, dict):
-        if result.get("score") is not None:
-            category = str(result.get("category", "")).replace("_", " ")
-            return f"{result['score']} ({category})" if category else str(result["score"])
-        if result.get("category") == "incomplete":
-            return "incomplete"
-        flags = [key.replace("_", " ") for key, value in result.items() if value is True]
-        return ", ".join(flags) if flags else "—"
-    return str(result)
-
-
 def lesion_rows(case: Case, support: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per lesion: label, site, size, pattern, vascularity, scores, suggestions."""
     by_id = {str(item["lesion"]): item for item in support.get("lesions", [])}
@@ -49,14 +36,14 @@ def lesion_rows(case: Case, support: dict[str, Any]) -> list[dict[str, Any]]:
         item = by_id.get(str(lesion.public_id), {})
         findings = item.get("findings", [])
         scores = [
-            {"rule_id": f["rule_id"], "title": f["title"], "summary": _finding_summary(f)}
+            {"rule_id": f["rule_id"], "title": f["title"], "summary": finding_summary(f)}
             for f in findings
             if isinstance(f.get("result"), dict) and any(k in f["result"] for k in _SCORE_KEYS)
         ]
         rows.append({
             "lesion": lesion,
             "public_id": str(lesion.public_id),
-            "label": item.get("label") or str(lesion),
+            "label": lesion_label(lesion),
             "site": code_label("SkeletalSite", lesion.site),
             "level": lesion.vertebral_level,
             "size_mm": lesion.max_diameter_mm,

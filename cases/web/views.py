@@ -25,9 +25,10 @@ from cases import selectors, services
 from cases.domain.codes import CaseStatus
 from cases.domain.lifecycle import allowed_transitions
 from cases.domain.readiness import next_step
+from cases.labels import choices, code_label
 from cases.models import Case
 from cases.web.forms import CaseForm, LesionFormSet, PatientForm, attach_service_errors
-from cases.web.labels import choices, code_label
+from cases.web.panels import DocumentForm, ImagingStudyForm, imaging_rows, lesion_choices
 from cases.web.present import case_summary
 from core.access import Principal, principal_from_request
 from core.audit import audit_record, audit_record_many
@@ -146,17 +147,33 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         _require_coordinator(request)
         return _case_transition(request, case=case, principal=principal)
+    return case_page(request, case, principal)
+
+
+def case_page(request: HttpRequest, case: Case, principal: Principal, *,
+              imaging_form: ImagingStudyForm | None = None,
+              document_form: DocumentForm | None = None, status: int = 200) -> HttpResponse:
+    """Render the case page (audited read), with the imaging and documents panels and who the
+    patient is for those entitled (cases.selectors.patient_identity, audited). The panels' forms
+    come bound when a post to them was refused (cases/web/attachments.py)."""
     support = selectors.case_decision_support(case=case)
     readiness = selectors.case_readiness(case=case)
     audit_record(principal=principal, action="read", object_type="case",
-                 object_id=case.public_id, patient_pseudonym=case.patient.public_id)
+                 object_id=case.public_id, patient_pseudonym=case.patient.public_id,
+                 path=request.path)
     plan = selectors.case_active_plan(case=case)
+    lesions = lesion_choices(case)
     return render_page(request, "cases/case_detail.html", {
         "c": case_summary(case, support, today=timezone.localdate()),
         "case": case, "support": support, "readiness": readiness, "plan": plan,
         "next_statuses": _next_statuses(case.status),
         "next_step": _next_step(case, readiness=readiness, has_plan=plan is not None),
-    }, section="cases")
+        "identity": selectors.patient_identity(principal, case, path=request.path),
+        "imaging": imaging_rows(case),
+        "documents": list(selectors.documents_for_case(case=case)),
+        "imaging_form": imaging_form or ImagingStudyForm(lesions=lesions),
+        "document_form": document_form or DocumentForm(),
+    }, status=status, section="cases")
 
 
 @rule_errors_as_message

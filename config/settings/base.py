@@ -189,6 +189,7 @@ OAUTH2_PROVIDER = {
         "bookings:write": "Create, move and cancel bookings",
         "fhir:read": "Read the FHIR R4 facade",
         "audit:read": "Read the audit trail",
+        "patient:identify": "See who the patient is (hospital number, name, date of birth)",
     },
     "DEFAULT_SCOPES": ["cases:read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("BOARDSVC_TOKEN_TTL_SECONDS", 3600, minimum=60),
@@ -430,6 +431,16 @@ LOGGING = {
 
 # --- boardsvc ---------------------------------------------------------------------------------
 BOARDSVC_SITE_NAME = env_str("BOARDSVC_SITE_NAME", "boardsvc") or "boardsvc"
+# The hospital named in the header of every generated document (minutes, outcome records,
+# letters, the printed agenda); the demo's is fictional.
+BOARDSVC_HOSPITAL_NAME = (env_str("BOARDSVC_HOSPITAL_NAME", "Ospedale Demo San Lorenzo")
+                          or "Ospedale Demo San Lorenzo")
+BOARDSVC_HOSPITAL_ADDRESS = env_str("BOARDSVC_HOSPITAL_ADDRESS", "Via Immaginaria 1, Roma") or ""
+# A folder of site templates searched before the apps' own: a site overrides the outcome
+# letters there (boardsvc/letters/outcome_letter.<language>.txt).
+BOARDSVC_SITE_TEMPLATES_DIR = env_str("BOARDSVC_SITE_TEMPLATES_DIR", "") or ""
+if BOARDSVC_SITE_TEMPLATES_DIR:
+    TEMPLATES[0]["DIRS"] = [BOARDSVC_SITE_TEMPLATES_DIR, *TEMPLATES[0]["DIRS"]]
 BOARDSVC_MEETING_HORIZON_WEEKS = env_int("BOARDSVC_MEETING_HORIZON_WEEKS", 8, minimum=1, maximum=52)
 BOARDSVC_IDEMPOTENCY_TTL_HOURS = env_int("BOARDSVC_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
 # Audit hash chain (core.auditchain): rows are sealed once this old, so most transactions
@@ -438,6 +449,18 @@ BOARDSVC_AUDIT_SEAL_GRACE_SECONDS = env_int("BOARDSVC_AUDIT_SEAL_GRACE_SECONDS",
 BOARDSVC_AUDIT_CHECKPOINT_ALERT_MINUTES = env_int(
     "BOARDSVC_AUDIT_CHECKPOINT_ALERT_MINUTES", 60, minimum=1, maximum=24 * 60
 )
+# The hospital's PACS viewer: a URL template with {accession} and {study_uid} (URL-encoded when
+# filled in), e.g. "https://pacs.example/viewer?accession={accession}&study={study_uid}".
+# Blank: imaging studies are listed without a link. Only http(s) templates are accepted.
+BOARDSVC_PACS_VIEWER_URL = env_str("BOARDSVC_PACS_VIEWER_URL", "") or ""
+if BOARDSVC_PACS_VIEWER_URL and not BOARDSVC_PACS_VIEWER_URL.lower().startswith(
+        ("https://", "http://")):
+    raise ImproperlyConfigured("BOARDSVC_PACS_VIEWER_URL must be an http(s) URL template")
+# The identifier system of the site's hospital number (a cases.PatientIdentifier): shown to the
+# board to recognise the patient (each display audited), and in notifications.
+BOARDSVC_HOSPITAL_NUMBER_SYSTEM = (env_str("BOARDSVC_HOSPITAL_NUMBER_SYSTEM",
+                                           "urn:boardsvc:hospital-number")
+                                   or "urn:boardsvc:hospital-number")
 # Which boards a user may see, and so which cases: cases depends on no other app, so the
 # policy is named here and loaded by core.access (dependency inversion).
 BOARDSVC_CASE_ACCESS_POLICY = "boardsvc.access.BoardCaseAccessPolicy"

@@ -116,4 +116,5 @@ def method_router(**views: type[APIView]) -> Callable[..., HttpResponse]:
     # find each method's handler (and its extend_schema); requests never use this class.
     route.cls = type(route.__name__, tuple(views.values()), {})  # type: ignore[attr-defined]
     route.initkwargs = {}  # type: ignore[attr-defined]
+    route.views = tuple(views.values())  # type: ignore[attr-defined]  # docs' URL table
     return route

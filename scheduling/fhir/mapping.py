@@ -13,11 +13,20 @@ from typing import Any
 
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.slot import Slot
 
-from cases.domain.codes import CaseStatus, Histology, Urgency
+from cases.domain.codes import (
+    CaseStatus,
+    Histology,
+    Intent,
+    ProcedurePurpose,
+    ProcedureType,
+    SkeletalSite,
+    Urgency,
+)
 from scheduling.domain.types import BookingStatus
 
 # scheduling's booking status → FHIR Appointment.status (R4 value set appointmentstatus).
@@ -153,6 +162,97 @@ def service_request_from_case(case: Any) -> dict[str, Any]:
     if case.requested_board:
         data["performer"] = [{"display": f"MDT board {case.requested_board}"}]
     return _validated(ServiceRequest, data)
+
+
+# cases.TreatmentPlan status → CarePlan.status (request-status).
+CARE_PLAN_STATUS = {"active": "active", "completed": "completed", "superseded": "revoked",
+                    "cancelled": "revoked"}
+
+
+def _label(enum: Any, value: str) -> str:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return value
+
+
+def _lesion_text(lesion: Any) -> str:
+    where = _label(SkeletalSite, lesion.site)
+    if lesion.vertebral_level:
+        where = f"{where} {lesion.vertebral_level}"
+    return f"{where}, {lesion.max_diameter_mm} mm"
+
+
+def service_request_from_procedure(procedure: Any, plan: Any) -> dict[str, Any]:
+    """One planned procedure of a treatment plan as a ServiceRequest (intent plan): what is
+    done, why (``reasonCode``: its purpose, e.g. a pre-operative embolization), where
+    (``bodySite``: the target lesion), based on the referral (ServiceRequest/<case>)."""
+    case = plan.case
+    data: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": str(procedure.public_id),
+        "status": CARE_PLAN_STATUS.get(plan.status, "unknown"),
+        "intent": "plan",
+        "code": {"coding": [{"system": f"{BOARDSVC_CODES}/procedure-type",
+                             "code": procedure.procedure_type}],
+                 "text": _label(ProcedureType, procedure.procedure_type)},
+        "orderDetail": [{"coding": [{"system": f"{BOARDSVC_CODES}/intent",
+                                     "code": procedure.intent}],
+                         "text": f"Intent: {_label(Intent, procedure.intent)}"}],
+        "subject": {"reference": f"Patient/{case.patient.public_id}"},
+        "basedOn": [{"reference": f"ServiceRequest/{case.public_id}"}],
+        "authoredOn": _instant(plan.created_at),
+        "priority": SERVICE_REQUEST_PRIORITY.get(case.urgency, "routine"),
+    }
+    if procedure.purpose:
+        data["reasonCode"] = [{"coding": [{"system": f"{BOARDSVC_CODES}/procedure-purpose",
+                                           "code": procedure.purpose}],
+                               "text": f"Purpose: {_label(ProcedurePurpose, procedure.purpose)}"}]
+    if procedure.target_lesion_id is not None:
+        lesion = procedure.target_lesion
+        data["bodySite"] = [{"coding": [{"system": f"{BOARDSVC_CODES}/skeletal-site",
+                                         "code": lesion.site}],
+                             "text": _lesion_text(lesion)}]
+    notes = []
+    if procedure.dose_gy is not None:
+        notes.append(f"{procedure.dose_gy} Gy" + (
+            f" in {procedure.fractions} fractions" if procedure.fractions else ""))
+    if procedure.prepares_id is not None:
+        notes.append(f"Prepares ServiceRequest/{procedure.prepares.public_id}")
+    if procedure.notes:
+        notes.append(procedure.notes)
+    if notes:
+        data["note"] = [{"text": "; ".join(notes)}]
+    return _validated(ServiceRequest, data)
+
+
+def care_plan_from_plan(plan: Any) -> dict[str, Any]:
+    """A treatment plan as a CarePlan: one activity per planned procedure, in order, each a
+    reference to its ServiceRequest (``ServiceRequest/<procedure id>``)."""
+    case = plan.case
+    procedures = list(plan.procedures.all())
+    data: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": str(plan.public_id),
+        "meta": {"versionId": str(plan.version), "lastUpdated": _instant(plan.created_at)},
+        "status": CARE_PLAN_STATUS.get(plan.status, "unknown"),
+        "intent": "plan",
+        "title": "MDT treatment plan",
+        "subject": {"reference": f"Patient/{case.patient.public_id}"},
+        "created": _instant(plan.created_at),
+        "category": [{"coding": [{"system": f"{BOARDSVC_CODES}/care-plan", "code": "mdt"}],
+                      "text": "Multidisciplinary team treatment plan"}],
+        "activity": [
+            {"reference": {"reference": f"ServiceRequest/{p.public_id}",
+                           "display": f"{i}. {_label(ProcedureType, p.procedure_type)}"}}
+            for i, p in enumerate(procedures, start=1)
+        ],
+    }
+    if plan.summary:
+        data["description"] = plan.summary[:1000]
+    if not data["activity"]:
+        data.pop("activity")
+    return _validated(CarePlan, data)
 
 
 def searchset(*, base: str, self_url: str, resources: list[dict[str, Any]], total: int,

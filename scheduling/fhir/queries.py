@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from cases.models import Case
+from cases.models import Case, PlannedProcedure, TreatmentPlan
 from cases.selectors import case_scope_q, cases_in_scope
 from core.access import Principal
 from scheduling import selectors
@@ -81,3 +81,37 @@ def free_time(resource: Resource, window: Interval) -> list[Interval]:
                         exceptions=selectors.resource_exceptions(resource, window),
                         busy=selectors.resource_busy(resource, window),
                         tz=resource.timezone, window=window)
+
+
+def care_plans_visible(principal: Principal, *, patient: str | None = None
+                       ) -> QuerySet[TreatmentPlan]:
+    """The treatment plans of the cases the principal may see, newest first, with their
+    procedures (in order) and target lesions loaded."""
+    qs = (TreatmentPlan.objects.filter(case_scope_q(principal, "case"))
+          .select_related("case__patient")
+          .prefetch_related(Prefetch(
+              "procedures", queryset=PlannedProcedure.objects.select_related("target_lesion")
+              .order_by("sequence", "id")))
+          .order_by("-created_at", "-id"))
+    if patient is not None:
+        qs = qs.filter(case__patient__public_id=patient)
+    return qs
+
+
+def planned_procedure_get(principal: Principal, public_id: UUID) -> PlannedProcedure | None:
+    """One planned procedure of a visible case (a ServiceRequest of a CarePlan's activity)."""
+    return (PlannedProcedure.objects.filter(case_scope_q(principal, "plan__case"))
+            .select_related("plan__case__patient", "target_lesion", "prepares")
+            .filter(public_id=public_id).first())
+
+
+def planned_procedure_pseudonym(public_id: UUID) -> str:
+    value = (PlannedProcedure.objects.filter(public_id=public_id)
+             .values_list("plan__case__patient__public_id", flat=True).first())
+    return str(value) if value else ""
+
+
+def care_plan_pseudonym(public_id: UUID) -> str:
+    value = (TreatmentPlan.objects.filter(public_id=public_id)
+             .values_list("case__patient__public_id", flat=True).first())
+    return str(value) if value else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import careplan, views
 
 urlpatterns = [
     path("Appointment", views.AppointmentSearchApi.as_view(), name="fhir-appointment-search"),
@@ -18,4 +18,7 @@ urlpatterns = [
     path("Schedule/<uuid:resource_id>", views.ScheduleReadApi.as_view(),
          name="fhir-schedule-read"),
     path("Slot", views.SlotSearchApi.as_view(), name="fhir-slot-search"),
+    path("CarePlan", careplan.CarePlanSearchApi.as_view(), name="fhir-care-plan-search"),
+    path("CarePlan/<uuid:plan_id>", careplan.CarePlanReadApi.as_view(),
+         name="fhir-care-plan-read"),
 ]

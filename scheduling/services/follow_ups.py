@@ -6,11 +6,15 @@ follow-up with no free slot is not booked and coordinators are told instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from cases import selectors as case_selectors
 from cases.domain.codes import Intent, ProcedureType
 from cases.services import planned_procedure_add
 from core.models import Notification
@@ -69,9 +73,9 @@ def follow_up_propose(*, source: Booking, now: datetime) -> list[Booking]:
         if placed is None:
             notification_send(
                 recipients=selectors.coordinators(), kind=Notification.Kind.PLACEMENT_BLOCKED,
-                subject=f"No CT slot for the {months}-month follow-up (R8)",
-                body=f"Plan {source.plan.public_id}: no free CT slot within ± {tolerance.days} "
-                     f"days of the {months}-month follow-up after embolization.",
+                subject=_no_slot_subject(months),
+                body=_no_slot_body(label=case_selectors.case_label(source.plan.case),
+                                   months=months, days=tolerance.days),
                 link=f"/plans/{source.plan.public_id}/timeline/",
                 dedup_key=f"follow-up-blocked:{source.public_id}:{months}",
             )
@@ -88,12 +92,41 @@ def follow_up_propose(*, source: Booking, now: datetime) -> list[Booking]:
         FollowUpProposal.objects.filter(pk=claim.pk).update(booking=outcome.booking)
         created.append(outcome.booking)
     if created:
+        count, label = len(created), case_selectors.case_label(source.plan.case)
         notification_send(
             recipients=selectors.coordinators(), kind=Notification.Kind.FOLLOW_UP_PROPOSED,
-            subject=f"{len(created)} follow-up CT(s) proposed (R8)",
-            body=f"Plan {source.plan.public_id}: follow-up CTs proposed after embolization; "
-                 "confirm or move them.",
+            # Translators: {count} follow-up CT scans were proposed; R8 is the follow-up rule.
+            subject=lambda: ngettext("{count} follow-up CT proposed (R8)",
+                                     "{count} follow-up CTs proposed (R8)",
+                                     count).format(count=count),
+            body=lambda: ngettext(
+                # Translators: {patient} is the patient's pseudonym or hospital number.
+                "Patient {patient}: follow-up CT proposed after embolization; confirm or move "
+                "it.",
+                "Patient {patient}: follow-up CTs proposed after embolization; confirm or move "
+                "them.",
+                count).format(patient=label),
             link=f"/plans/{source.plan.public_id}/timeline/",
             dedup_key=f"follow-up-proposed:{source.public_id}",
         )
     return created
+
+
+def _no_slot_subject(months: int) -> Callable[[], str]:
+    # Translators: {months} is 3, 6 or 12: the follow-up CT due that many months after the
+    # embolization; R8 is the follow-up rule.
+    return lambda: _("No CT slot for the {months}-month follow-up (R8)").format(months=months)
+
+
+def _no_slot_body(*, label: str, months: int, days: int) -> Callable[[], str]:
+    def render() -> str:
+        return ngettext(
+            # Translators: {patient} is the patient's pseudonym or hospital number, {days} the
+            # tolerance around the target date, {months} the follow-up (3, 6 or 12 months).
+            "Patient {patient}: no free CT slot within ± {days} day of the {months}-month "
+            "follow-up after embolization.",
+            "Patient {patient}: no free CT slot within ± {days} days of the {months}-month "
+            "follow-up after embolization.",
+            days).format(patient=label, days=days, months=months)
+
+    return render

@@ -9,13 +9,15 @@ syncs the plan's Violation rows and notifies coordinators once per opening of ea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cases import selectors as case_selectors
 from cases.models import TreatmentPlan
 from core.access import Principal
 from core.audit import audit_record
@@ -27,6 +29,7 @@ from scheduling.domain import engine
 from scheduling.domain.errors import AcknowledgementRefused
 from scheduling.domain.types import Severity
 from scheduling.domain.types import Violation as RuleViolation
+from scheduling.labels import rule_text
 from scheduling.models import Booking, TimingRule, Violation
 
 PLAN_RECHECK_TASK = "scheduling.tasks.plan_recheck"
@@ -96,6 +99,22 @@ def violations_store(*, plan: TreatmentPlan, now: datetime) -> list[RuleViolatio
     return [v for v in current if v.severity == Severity.SOFT]
 
 
+def _violation_subject(*, rule_id: str, severity: str, label: str) -> Callable[[], str]:
+    """The notice's subject, rendered in the recipient's language."""
+    def render() -> str:
+        if severity == Severity.HARD:
+            # Translators: {rule} is a timing rule's code ("R1"); a hard rule refuses the
+            # booking. {patient} is the patient's pseudonym or hospital number.
+            text = _("{rule} hard timing rule broken in the plan of patient {patient}")
+        else:
+            # Translators: {rule} is a timing rule's code ("R1"); a soft rule only warns.
+            # {patient} is the patient's pseudonym or hospital number.
+            text = _("{rule} soft timing rule broken in the plan of patient {patient}")
+        return text.format(rule=rule_id, patient=label)
+
+    return render
+
+
 @transaction.atomic
 def plan_recheck(*, plan_id: int, now: datetime | None = None) -> dict[str, int]:
     """Re-evaluate one plan, store its violations and notify coordinators of each open one once
@@ -110,12 +129,13 @@ def plan_recheck(*, plan_id: int, now: datetime | None = None) -> dict[str, int]
     open_rows = list(Violation.objects.filter(plan=plan, status=Violation.Status.OPEN))
     notified = 0
     coordinators = selectors.coordinators() if open_rows else []
+    label = case_selectors.case_label(plan.case) if open_rows else ""
     for row in open_rows:
         notified += notification_send(
             recipients=coordinators, kind=Notification.Kind.RULE_VIOLATION,
-            subject=f"{row.rule_id} {row.severity} timing rule broken in plan "
-                    f"{str(plan.public_id)[:8]}",
-            body=row.message,
+            subject=_violation_subject(rule_id=row.rule_id, severity=row.severity, label=label),
+            # The engine's English sentence, worded again in the reader's language (dates too).
+            body=lambda message=row.message: rule_text(message),
             link=f"/plans/{plan.public_id}/timeline/",
             dedup_key=f"violation:{row.public_id}:{row.occurrences}",
         )

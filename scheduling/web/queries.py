@@ -19,9 +19,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from cases.labels import code_label
 from cases.models import PlannedProcedure, TreatmentPlan
 from cases.selectors import case_scope_q
-from cases.web.labels import code_label
 from core.access import Principal
 from core.timezones import zone_info, zone_name
 from scheduling import engine_context, selectors

@@ -66,11 +66,17 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
     if start.count():
         start.click()
         page.wait_for_selector("text=The meeting is in session.")
-    # Attendance at the door: everyone on the board arrives.
-    while page.get_by_role("button", name=re.compile(r"arrives$")).count():
-        page.get_by_role("button", name=re.compile(r"arrives$")).first.click()
-        page.wait_for_load_state("load")
-    assert page.locator(".quorum.met").count() >= 1
+    # Attendance at the door, changed in place (no reload): one person in one click, then
+    # "All present" for the rest.
+    page.evaluate("window.__same_page = true")
+    arrives = page.get_by_role("button", name=re.compile(r"arrives$"))
+    who = arrives.first.get_attribute("aria-label").removesuffix(" arrives")
+    arrives.first.click()
+    page.get_by_role("button", name=f"{who} leaves").wait_for()
+    page.get_by_role("button", name="All present").click()
+    page.wait_for_selector(".quorum.met")
+    assert page.get_by_role("button", name=re.compile(r"arrives$")).count() == 0
+    assert page.evaluate("window.__same_page === true"), "attendance reloaded the page"
     shot(page, "member-03-attendance-quorum")
 
     # Keyboard: next case and back again.
@@ -80,12 +86,18 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
         page.locator("body").press("ArrowLeft")
         page.wait_for_load_state("load")
 
-    page.get_by_label("Outcome").fill("MRgFUS for pain control instead of the suggested plan.")
-    for box in page.locator('input[name="procedure"]').all():
-        box.uncheck()
+    page.locator("#id_outcome_text").fill("MRgFUS for pain control instead of the suggested plan.")
+    # Issue 12: nothing is pre-ticked; each lesion's alternatives are one choice ("none" here),
+    # and the board's mandatory outcome fields are asked for.
+    for group in page.locator("fieldset.lesion-choice").all():
+        group.locator("input[value=none]").check()
+    page.locator("#id_outcome_category").select_option("treatment")
+    page.locator("#id_intent").select_option("palliative")
+    page.locator("#id_responsible_clinician").select_option(index=1)
     page.locator("summary", has_text="Add a procedure not suggested").click()
     page.locator('select[name="extra_procedure_type"]').select_option("mrgfus")
     page.locator('select[name="extra_lesion"]').select_option(index=1)
+    page.locator('select[name="extra_intent"]').select_option("palliative")
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_selector(".errorlist")
     assert "override reason" in page.locator(".errorlist").first.inner_text()
@@ -93,7 +105,8 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
 
     page.locator('textarea[name="override_reason"]').fill(
         "Patient declines embolization; MRgFUS available this month.")
-    page.get_by_role("button", name="Record decision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record decision").click()
     page.wait_for_selector("text=Decision recorded.")
     shot(page, "member-05-decision-recorded")
     decision = Decision.objects.get(meeting=meeting)

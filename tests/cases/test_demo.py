@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cases.demo import seed_demo
-from cases.models import Case
-from cases.selectors import case_decision_support
+from cases.models import Case, Patient, PatientIdentifier
+from cases.selectors import case_decision_support, hospital_number_system
 
 pytestmark = pytest.mark.django_db
 
@@ -31,4 +31,14 @@ def test_seed_demo_creates_a_realistic_mix_once():
     assert Case.objects.get(external_id="DEMO-0001").source_system == "demo-his"
     assert any(case_decision_support(case=c)["emergency"] for c in cases)
 
-    assert seed_demo() == {"created": 0, "existing": 40, "ready": 0, "total": 40}
+    assert seed_demo() == {"created": 0, "existing": 40, "ready": 0, "identified": 0,
+                           "total": 40}
+
+
+def test_seed_demo_gives_every_patient_a_synthetic_identity_and_hospital_number():
+    seed_demo()
+    patients = Patient.objects.filter(cases__source_system="demo-his").distinct()
+    assert all(p.given_name and p.family_name for p in patients)
+    assert all(p.birth_date.year == p.birth_year for p in patients)
+    numbers = PatientIdentifier.objects.filter(system=hospital_number_system())
+    assert numbers.values("patient").distinct().count() == patients.count()

@@ -82,3 +82,13 @@ def test_a_broker_outage_leaves_the_message_pending_for_the_relay(settings, monk
     assert outbox_relay() == 0
     assert published == [{"kwargs": {"booking_id": 9}}]
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
+
+
+def test_an_eager_message_for_an_unknown_task_fails_and_stays_pending(
+        django_capture_on_commit_callbacks):
+    """Eager mode never marks a message sent when no task of that name exists (after running
+    the apps' task autodiscovery): the caller sees the error, the row waits."""
+    with pytest.raises(LookupError, match=r"tests\.core\.nobody_defines_this"):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            outbox_enqueue(task_name="tests.core.nobody_defines_this", kwargs={"case_id": 3})
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.PENDING

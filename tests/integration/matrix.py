@@ -115,6 +115,16 @@ MATRIX: dict[tuple[str, str], Row] = {
         Row(people=STAFF, scope="cases:write", ok=400),
     ("api/v1/cases/<uuid:public_id>/history/", "GET"): Row(people=PEOPLE, scope="cases:read",
                                                            scoped=True),
+    ("api/v1/cases/<uuid:public_id>/imaging-studies/", "GET"):
+        Row(people=PEOPLE, scope="cases:read", scoped=True),
+    ("api/v1/cases/<uuid:public_id>/imaging-studies/", "POST"):
+        Row(people=STAFF, scope="cases:write", ok=400),
+    ("api/v1/cases/<uuid:public_id>/documents/", "GET"):
+        Row(people=PEOPLE, scope="cases:read", scoped=True),
+    ("api/v1/cases/<uuid:public_id>/documents/", "POST"):  # no file → 400 naming "file"
+        Row(people=STAFF, scope="cases:write", ok=400),
+    ("api/v1/case-documents/<uuid:document_id>/content", "GET"):  # no such document
+        Row(people=PEOPLE, scope="cases:read", ok=404),
     ("api/v1/site-parameters/", "GET"): Row(people=ADMIN, scope=None),
     ("api/v1/site-parameters/<slug:key>/", "PUT"): Row(people=ADMIN, scope=None, ok=400),
     # boards, meetings, agendas, attendance, decisions (boardsvc.api): board B's member gets 404
@@ -137,6 +147,24 @@ MATRIX: dict[tuple[str, str], Row] = {
         Row(people=PEOPLE, scope="decisions:write", ok=400, scoped=True),
     # The matrix meeting is in 2030: too early to start (409 start_margin, issue 11 item 9);
     # only a meeting in session can close (409). Either 409 means authorisation passed.
+    # members' opinions on one item (issue 12): people only write; an empty body is 400
+    ("api/v1/meetings/<uuid:public_id>/items/<uuid:item_id>/opinions/", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", scoped=True),
+    ("api/v1/meetings/<uuid:public_id>/items/<uuid:item_id>/opinions/", "PUT"):
+        Row(people=PEOPLE, scope=None, ok=400, scoped=True),
+    # documents that leave the room (issue 12): the meeting's list is scoped to board A;
+    # generating needs a manager (an empty body is 400 naming "kind"); the document routes
+    # are called with an id that exists nowhere, so an allowed caller gets 404.
+    ("api/v1/meetings/<uuid:public_id>/documents/", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", scoped=True),
+    ("api/v1/meetings/<uuid:public_id>/documents/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=400),
+    ("api/v1/documents/<uuid:public_id>/", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", ok=404),
+    ("api/v1/documents/<uuid:public_id>/content", "GET"):
+        Row(people=PEOPLE, scope="agenda:read", ok=404),
+    ("api/v1/documents/<uuid:public_id>/deliveries/", "POST"):
+        Row(people=MANAGERS_A, scope="decisions:write", ok=404),
     ("api/v1/meetings/<uuid:public_id>/start/", "POST"):
         Row(people=MANAGERS_A, scope="decisions:write", ok=409),
     ("api/v1/meetings/<uuid:public_id>/close/", "POST"):
@@ -191,6 +219,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("fhir/R4/ServiceRequest", "GET"): FHIR_READ,
     ("fhir/R4/ServiceRequest/<uuid:case_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
                                                           scoped=True),
+    ("fhir/R4/CarePlan", "GET"): FHIR_READ,
+    ("fhir/R4/CarePlan/<uuid:plan_id>", "GET"): Row(people=PEOPLE, scope="fhir:read",
+                                                    scoped=True),
+    ("fhir/R4/DocumentReference", "GET"): FHIR_READ,
+    ("fhir/R4/DocumentReference/<uuid:document_id>", "GET"):  # no such document
+        Row(people=PEOPLE, scope="fhir:read", ok=404),
     ("fhir/R4/Schedule", "GET"): FHIR_READ,
     ("fhir/R4/Schedule/<uuid:resource_id>", "GET"): FHIR_READ,
     ("fhir/R4/Slot", "GET"): Row(people=PEOPLE, scope="fhir:read", ok=400),  # no schedule=
@@ -218,6 +252,7 @@ COLLECTIONS: dict[str, Any] = {
     "decisions": lambda w: w.extra["decision_a"].public_id,
     "plans": lambda w: w.booking_a.plan.public_id,
     "violations": lambda w: w.extra["violation_a"].public_id,
+    "documents": lambda w: "00000000-0000-4000-8000-00000000d0c5",
 }
 
 # The path parameter values, from the tests' world (board A's objects, so B's member gets 404).
@@ -226,9 +261,12 @@ PARAMS: dict[str, Any] = {
     "token_id": lambda w: w.extra["foreign_token"].public_id,
     "booking_id": lambda w: w.booking_a.public_id,
     "case_id": lambda w: w.case_a.public_id,
+    "document_id": lambda w: "00000000-0000-4000-8000-00000000d0c5",
     "resource_id": lambda w: w.resource.public_id,
     "board_id": lambda w: w.board_a.public_id,
     "key": lambda w: "small_lesion_mm",
     "code": lambda w: _first_timing_rule_code(),
     "procedure_type": lambda w: "embolization",
+    "item_id": lambda w: w.extra["item_a"].public_id,
+    "plan_id": lambda w: w.booking_a.plan.public_id,
 }

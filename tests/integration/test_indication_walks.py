@@ -33,6 +33,7 @@ from core.access import GROUP_COORDINATOR
 from tests.factories.boardsvc import AgendaItemFactory, MeetingFactory
 from tests.factories.core import UserFactory
 from tests.factories.scheduling import ResourceFactory, at
+from tests.support.boardsvc import outcome_fields
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -175,7 +176,8 @@ def as_offered(lesion: str, chosen: list[dict[str, Any]]) -> list[dict[str, Any]
 
 def decide(site: Site, listed: dict[str, Any], procedures: list[dict[str, Any]]) -> str:
     url = f"{API}/agenda-items/{listed['item'].public_id}/decision/"
-    response = site.chair.post(url, {"outcome_text": "As suggested.", "procedures": procedures},
+    response = site.chair.post(url, {"outcome_text": "As suggested.", "procedures": procedures,
+                                     **outcome_fields(site.meeting.board, api=True)},
                                format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     assert response.status_code == 201, response.json()
     body = response.json()

@@ -1,5 +1,8 @@
 """Accessibility checks over the main pages: every form control has a label, headings are in
-order, badges meet WCAG AA contrast (4.5:1) and the live meeting documents its keys."""
+order, every id a page refers to (aria-describedby, aria-labelledby, aria-controls, label for)
+exists and no id is used twice, in the forms' error states too; a field in error is marked
+aria-invalid and described by its error list; badges meet WCAG AA contrast (4.5:1) and the live
+meeting documents its keys."""
 
 from __future__ import annotations
 
@@ -28,10 +31,19 @@ class _Page(HTMLParser):
         self.label_for: set[str] = set()
         self.controls: list[dict[str, str]] = []
         self.headings: list[int] = []
+        self.ids: list[str] = []
+        self.references: list[tuple[str, str, str]] = []  # (tag, attribute, id)
         self._label_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {k: v or "" for k, v in attrs}
+        if attributes.get("id"):
+            self.ids.append(attributes["id"])
+        for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
+            for ref in attributes.get(name, "").split():
+                self.references.append((tag, name, ref))
+        if tag == "label" and attributes.get("for"):
+            self.references.append((tag, "for", attributes["for"]))
         if tag == "label":
             self._label_depth += 1
             if attributes.get("for"):
@@ -60,6 +72,29 @@ def _unlabelled(page: _Page) -> list[str]:
     return [control.get("name", control["_tag"]) for control in page.controls
             if not (control.get("id") in page.label_for or control.get("aria-label")
                     or control.get("aria-labelledby") or control["_wrapped"])]
+
+
+def _reference_problems(page: _Page) -> list[str]:
+    """References to ids that are not on the page, and ids used more than once."""
+    known = set(page.ids)
+    dangling = [f"{tag}[{name}] -> #{ref} missing" for tag, name, ref in page.references
+                if ref not in known]
+    twice = sorted({f"#{i} used {page.ids.count(i)} times" for i in page.ids
+                    if page.ids.count(i) > 1})
+    return dangling + twice
+
+
+def _invalid_problems(page: _Page) -> list[str]:
+    """Controls in error must say so (aria-invalid) and point at an error list that exists."""
+    known = set(page.ids)
+    problems = []
+    for control in page.controls:
+        if control.get("aria-invalid") != "true":
+            continue
+        described = control.get("aria-describedby", "").split()
+        if not any(ref in known and ref.endswith("-errors") for ref in described):
+            problems.append(f"{control.get('name')} is invalid but not described by its errors")
+    return problems
 
 
 def _heading_problems(levels: list[int]) -> list[str]:
@@ -97,6 +132,85 @@ def pages(db, world, coordinator, plan_ready):
         (coord, f"/bookings/{surgery.public_id}/cancel/"),
         (coord, f"/meetings/{world.meeting_b.public_id}/add/"),
     ]
+
+
+@pytest.fixture
+def error_states(pages, world, coordinator, plan_ready):
+    """(client, url, data) of every form page posted with missing or wrong data."""
+    plan = plan_ready[0]
+    violation = Violation.objects.get(plan=plan, rule_id="R1")
+    surgery = plan.procedures.get(sequence=2).bookings.get()
+    coord = login(coordinator)
+    return [
+        (coord, "/cases/new/", {}),
+        (coord, f"/violations/{violation.public_id}/", {"reason": ""}),
+        (coord, f"/bookings/{surgery.public_id}/move/", {"day": "not a date", "time": "",
+                                                          "version": surgery.version}),
+        (coord, f"/bookings/{surgery.public_id}/cancel/", {"reason": "",
+                                                            "version": surgery.version}),
+        (coord, f"/meetings/{world.meeting_b.public_id}/add/", {"case": ""}),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_id_a_page_refers_to_exists_and_no_id_is_used_twice(pages):
+    problems = {}
+    for client, url in pages:
+        found = _reference_problems(_parse(client.get(url).content.decode()))
+        if found:
+            problems[url] = found
+    assert problems == {}
+
+
+@pytest.mark.django_db
+def test_a_member_following_the_room_gets_ids_distinct_from_the_page(pages, world):
+    """Live mode for a member embeds the room screen ("Follow the room"): the embedded copy of
+    the current case must not repeat the page's own ids, and its references resolve."""
+    m = world.meeting_a.public_id
+    login(world.chair_a).get(f"/meetings/{m}/live/")  # the chair opens the first case
+    member = login(world.member_a)
+    live = _parse(member.get(f"/meetings/{m}/live/").content.decode())
+    fragment = member.get(f"/meetings/{m}/present/fragment/?mode=follow")
+    assert fragment.status_code == 200
+    embedded = _parse(fragment.content.decode())
+    assert "follow-room-case-h" in embedded.ids
+    combined = _Page()
+    combined.ids = live.ids + embedded.ids
+    combined.references = live.references + embedded.references
+    assert _reference_problems(combined) == []
+
+
+@pytest.mark.django_db
+def test_forms_in_error_refer_only_to_ids_that_exist(error_states):
+    problems = {}
+    for client, url, data in error_states:
+        response = client.post(url, data)
+        assert response.status_code in (200, 400, 409, 412), (url, response.status_code)
+        page = _parse(response.content.decode())
+        found = _reference_problems(page) + _unlabelled(page)
+        if found:
+            problems[url] = found
+    assert problems == {}
+
+
+@pytest.mark.django_db
+def test_a_field_in_error_is_marked_invalid_and_described_by_its_error_list(error_states):
+    problems = {}
+    for client, url, data in error_states:
+        page = _parse(client.post(url, data).content.decode())
+        if not any(c.get("aria-invalid") == "true" for c in page.controls):
+            problems[url] = ["no control is marked aria-invalid"]
+        elif _invalid_problems(page):
+            problems[url] = _invalid_problems(page)
+    assert problems == {}
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_in_error_refers_only_to_ids_that_exist(db):
+    from django.test import Client
+
+    response = Client().post("/accounts/login/", {"username": "x", "password": "y"})
+    assert _reference_problems(_parse(response.content.decode())) == []
 
 
 @pytest.mark.django_db

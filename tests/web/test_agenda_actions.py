@@ -199,7 +199,8 @@ def test_the_chair_starts_and_finishes_the_meeting_from_the_agenda(world):
     assert "Finish the meeting" in page
     assert "1 case still waiting will move to the next meeting with room." in page
 
-    closed = client.post(f"/meetings/{world.meeting_a.public_id}/state/", {"action": "close"})
+    closed = client.post(f"/meetings/{world.meeting_a.public_id}/state/",
+                         {"action": "close", "confirm": "yes"})  # confirmed (issue 12)
     assert closed.status_code == 302
     assert closed["Location"] == f"{agenda_url}#moved"
     world.meeting_a.refresh_from_db()

@@ -1,5 +1,6 @@
 """The decision form carries each suggestion's purpose and the link to the suggestion it
-prepares (issue 11, item 2): ticking both yields a plan whose procedures are linked."""
+prepares (issue 11, item 2): ticking both, or accepting the combination the live page offers
+for a lesion (issue 12), yields a plan whose procedures are linked."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def test_an_added_procedure_carries_a_purpose_only_when_its_type_has_one():
 
 
 @pytest.mark.django_db
-def test_the_live_page_offers_the_links_and_the_plan_recorded_from_it_is_linked(world):
+def test_the_live_page_offers_the_combination_and_the_plan_recorded_from_it_is_linked(world):
     from boardsvc.models import Decision, Meeting
     from cases.models import PlannedProcedure
     from tests.support.web import login
@@ -76,12 +77,14 @@ def test_the_live_page_offers_the_links_and_the_plan_recorded_from_it_is_linked(
     Meeting.objects.filter(pk=world.meeting_a.pk).update(status=Meeting.Status.IN_SESSION)
     client = login(world.chair_a)
     body = client.get(f"/meetings/{world.meeting_a.public_id}/live/").content.decode()
-    tokens = [html.unescape(t) for t in re.findall(r'name="procedure" value="([^"]+)"', body)]
-    preparing = [t for t in tokens if parse_token(t) and parse_token(t).get("_prepares")]
-    assert preparing, tokens  # a hypervascular lesion: an embolization prepares its operation
+    combos = [html.unescape(t) for t in
+              re.findall(r'name="lesion_0" value="([^"]+\+[^"]+)"', body)]
+    preparing = [t for t in combos[0].split("+") if parse_token(t).get("_prepares")]
+    assert preparing, combos  # a hypervascular lesion: an embolization prepares its operation
     response = client.post(
         f"/meetings/{world.meeting_a.public_id}/items/{world.item_a.public_id}/decision/",
-        {"outcome_text": "As suggested.", "procedure": tokens})
+        {"outcome_text": "As suggested.", "lesion_0": combos[0], "outcome_category": "treatment",
+         "intent": "palliative", "responsible_clinician": "chair.a"})
     assert response.status_code == 302
     decision = Decision.objects.get()
     assert decision.followed_suggestions, decision.departures

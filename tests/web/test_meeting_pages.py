@@ -34,6 +34,13 @@ def _suggested(client, world) -> list[str]:
     return re.findall(r'name="procedure" value="([^"]+)"', body)
 
 
+def _fields(**extra):
+    """What the decision form requires besides the plan (the default outcome template), with
+    the case's one lesion explicitly given no alternative."""
+    return {"outcome_category": "treatment", "intent": "palliative",
+            "responsible_clinician": "chair.a", "lesion_0": "none", **extra}
+
+
 def _decision_url(world):
     return f"/meetings/{world.meeting_a.public_id}/items/{world.item_a.public_id}/decision/"
 
@@ -82,7 +89,7 @@ def test_a_plain_member_cannot_take_attendance(world):
 def test_departing_from_suggestions_needs_an_override_reason(world):
     client = _start(world)
     lesion = world.case_a.lesions.first()
-    data = {"outcome_text": "Surgery only.", "extra_procedure_type": "surgery",
+    data = {**_fields(), "outcome_text": "Surgery only.", "extra_procedure_type": "surgery",
             "extra_lesion": str(lesion.public_id), "extra_intent": "palliative"}
     refused = client.post(_decision_url(world), data)
     assert refused.status_code == 400
@@ -98,16 +105,16 @@ def test_departing_from_suggestions_needs_an_override_reason(world):
 
 def test_two_people_cannot_overwrite_each_others_decision(world):
     client = _start(world)
-    client.post(_decision_url(world), {"outcome_text": "Radiotherapy.",
+    client.post(_decision_url(world), {**_fields(), "outcome_text": "Radiotherapy.",
                                        "procedure": _suggested(client, world)[:1]})
     decision = Decision.objects.get()
     # Both editors loaded version 1; the first amendment wins ...
-    first = client.post(_decision_url(world), {"outcome_text": "Radiotherapy 8 Gy.",
+    first = client.post(_decision_url(world), {**_fields(lesion_0=""), "outcome_text": "Radiotherapy 8 Gy.",
                                                "version": decision.version,
                                                "amend_reason": "dose"})
     assert first.status_code == 302
     # ... the second gets a clear message instead of silently overwriting it.
-    second = client.post(_decision_url(world), {"outcome_text": "Something else.",
+    second = client.post(_decision_url(world), {**_fields(lesion_0=""), "outcome_text": "Something else.",
                                                 "version": decision.version,
                                                 "amend_reason": "mine"})
     assert second.status_code == 409
@@ -118,9 +125,9 @@ def test_two_people_cannot_overwrite_each_others_decision(world):
 
 def test_a_second_new_decision_on_the_same_case_is_reported_as_a_conflict(world):
     client = _start(world)
-    client.post(_decision_url(world), {"outcome_text": "Radiotherapy.",
+    client.post(_decision_url(world), {**_fields(), "outcome_text": "Radiotherapy.",
                                        "procedure": _suggested(client, world)[:1]})
-    again = client.post(_decision_url(world), {"outcome_text": "Other."})
+    again = client.post(_decision_url(world), {**_fields(), "outcome_text": "Other."})
     assert again.status_code == 409
     assert "changed by someone else" in again.content.decode()
 
@@ -136,7 +143,7 @@ def test_defer_needs_a_reason(world):
 
 def test_the_decision_summary_is_printable_and_scoped(world):
     client = _start(world)
-    client.post(_decision_url(world), {"outcome_text": "Radiotherapy.",
+    client.post(_decision_url(world), {**_fields(), "outcome_text": "Radiotherapy.",
                                        "procedure": _suggested(client, world)[:1]})
     decision = Decision.objects.get()
     page = login(world.member_a).get(f"/decisions/{decision.public_id}/")

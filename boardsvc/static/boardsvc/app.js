@@ -35,23 +35,27 @@
     if (el) { event.preventDefault(); window.print(); }
   });
 
-  // Decision form: show the override-reason hint as soon as the plan departs from a suggestion.
-  function refreshOverride(form) {
-    var suggested = (form.getAttribute("data-suggested") || "").split(" ").filter(Boolean);
-    var chosen = Array.prototype.slice.call(form.querySelectorAll("input[name=procedure]:checked"))
-      .map(function (box) { return box.value; });
-    var departs = chosen.some(function (value) { return suggested.indexOf(value) === -1; });
-    var hint = form.querySelector("[data-override-hint]");
-    var reason = form.querySelector("textarea[name=override_reason]");
-    if (hint) hint.hidden = !departs;
-    if (reason) reason.required = departs;
+  // After a submit the server refused, put the keyboard focus on the first field in error (the
+  // field's aria-describedby makes screen readers read its error list), or else on the form's
+  // error message, so nobody has to hunt for what went wrong. Nothing happens on a page without
+  // errors, or when the page already put the focus somewhere on purpose.
+  function firstErrorTarget() {
+    var invalid = document.querySelector("form [aria-invalid=true]");
+    if (invalid) return invalid;
+    var list = document.querySelector("form .errorlist");
+    var holder = list ? list.closest(".field, fieldset") : null;
+    var control = holder ? holder.querySelector("input:not([type=hidden]), select, textarea") : null;
+    if (control) return control;
+    var message = document.querySelector("#form-errors, #date-errors, form [role=alert]");
+    if (message && !message.hasAttribute("tabindex")) message.setAttribute("tabindex", "-1");
+    return message;
   }
-  document.addEventListener("change", function (event) {
-    var form = event.target.closest ? event.target.closest("form[data-suggested]") : null;
-    if (form) refreshOverride(form);
-  });
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("form[data-suggested]").forEach(refreshOverride);
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    if (document.querySelector("[data-autofocus], [autofocus]")) return;
+    var target = firstErrorTarget();
+    if (target) target.focus();
   });
 })();
 

@@ -1,14 +1,17 @@
-"""A meeting's agenda: case cards with filter and search, reorder (keyboard buttons, htmx),
-late additions by hand (R13/R14) and the printable agenda."""
+"""A meeting's agenda: one compact line per case (expandable to its card) with filter and
+search, reorder (keyboard buttons, htmx), members' opinions saved in place (htmx), attendance
+and apologies, late additions by hand (R13/R14) and the printable agenda."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,16 +21,20 @@ from boardsvc import selectors, services
 from boardsvc.models import AgendaItem, Meeting
 from boardsvc.web import queries
 from boardsvc.web.forms import LateAdditionForm, ReorderForm
+from boardsvc.web.room_forms import OpinionForm
+from cases import selectors as case_selectors
 from cases.domain.codes import Urgency
+from cases.labels import code_label
 from cases.models import Case
-from cases.web.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
 from core.errors import RuleError
 from core.web.errors import rule_errors
 from core.web.pages import render_page
 
+from .attendance import attendance_panel_context
 from .common import agenda_cards, require_manager, visible_meeting
+from .presenter import opinion_context, with_opinions
 
 _MOVED_OUTCOMES = (AgendaItem.Outcome.ROLLED_FORWARD, AgendaItem.Outcome.DEFERRED)
 
@@ -85,6 +92,7 @@ def _render_agenda(request: HttpRequest, meeting: Meeting, *, q: str = "", urgen
         c["item"].outcome in _MOVED_OUTCOMES for c in all_cards) else {}
     for card in all_cards:
         card["moved_to"] = moved.get(card["item"].pk)
+    _room_cards(request, all_cards)
     context = {
         "meeting": meeting, "cards": cards, "q": q, "urgency": urgency, "outcome": outcome,
         "urgency_choices": [(v.value, code_label("Urgency", v.value)) for v in Urgency],
@@ -98,10 +106,66 @@ def _render_agenda(request: HttpRequest, meeting: Meeting, *, q: str = "", urgen
         "pending_count": sum(1 for c in all_cards
                              if c["item"].outcome == AgendaItem.Outcome.PENDING),
         "start_window": selectors.meeting_start_window(meeting=meeting, now=timezone.now()),
+        **opinion_context(request, meeting),
     }
+    if not getattr(request, "htmx", False):
+        context.update(attendance_panel_context(request, meeting), panel_back="agenda")
     template = ("boardsvc/_agenda_items.html" if getattr(request, "htmx", False)
                 else "boardsvc/agenda.html")
     return render_page(request, template, context, status=status, section="meetings")
+
+
+def _room_cards(request: HttpRequest, cards: list[dict[str, Any]]) -> None:
+    """The compact agenda's extras: each case's opinions (and the viewer's own) and, for those
+    entitled, who the patient is (audited by cases.selectors.patient_identity)."""
+    with_opinions(request, cards)
+    identities = case_selectors.patient_identity(
+        principal_from_request(request), [card["item"].case for card in cards], path=request.path)
+    for card in cards:
+        card["identity"] = identities.get(card["item"].case_id)
+
+
+@login_required
+@require_POST
+def opinion_save(request: HttpRequest, public_id: Any, item_id: Any) -> HttpResponse:
+    """A member saves their opinion or comment on one case (boardsvc.services.opinion_save);
+    with htmx the item's opinions are swapped in place, a refusal shown there with its 4xx."""
+    meeting = visible_meeting(request, public_id)
+    principal = principal_from_request(request)
+    try:
+        item = selectors.agenda_item_on_meeting(meeting=meeting, public_id=item_id)
+    except AgendaItem.DoesNotExist:
+        raise Http404 from None
+    if selectors.board_membership(board_id=meeting.board_id, user=request.user) is None:
+        raise PermissionDenied
+    form = OpinionForm(request.POST)
+    error: RuleError | None = None
+    if form.is_valid():
+        try:
+            services.opinion_save(item=item, author=request.user, text=form.cleaned_data["text"],
+                                  kind=form.cleaned_data["kind"], principal=principal)
+        except RuleError as exc:
+            error = exc
+    else:
+        field = next(iter(form.errors))
+        error = RuleError(_("Write the opinion or comment (at most 4000 characters).")
+                          if field == "text" else _("Choose an opinion or a comment."),
+                          field=field, rule="invalid")
+    if not getattr(request, "htmx", False):
+        if error is not None:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your opinion is saved."))
+        url = reverse("boardsvc_web:agenda", args=[meeting.public_id])
+        return redirect(f"{url}#order-{item.public_id}")
+    card = {"item": item}
+    with_opinions(request, [card])
+    hlevel = request.POST.get("hlevel") if request.POST.get("hlevel") in ("2", "3", "4") else "3"
+    return render(request, "boardsvc/_opinion_box.html", {
+        "meeting": meeting, "item": item, "opinions": card["opinions"],
+        "my_opinion": card["my_opinion"], "hlevel": int(hlevel),
+        "opinion_error": error.message if error is not None else "",
+        **opinion_context(request, meeting)}, status=error.status if error is not None else 200)
 
 
 @login_required
@@ -186,8 +250,13 @@ def agenda_add_late(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_GET
 def agenda_print(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """The printable agenda (print.css): every case card, no controls."""
+    """The printable agenda (agenda_print.html, print.css): the hospital header and the
+    confidentiality marking on every page, page numbers, the expected members with their
+    specialty, one compact block per case with room for the outcome; no controls."""
     meeting = visible_meeting(request, public_id)
-    return render_page(request, "boardsvc/agenda_print.html",
-                       {"meeting": meeting, "cards": agenda_cards(request, meeting)},
-                       section="meetings")
+    return render_page(request, "boardsvc/agenda_print.html", {
+        "meeting": meeting, "cards": agenda_cards(request, meeting),
+        "members": queries.board_members(meeting=meeting),
+        "hospital": settings.BOARDSVC_HOSPITAL_NAME,
+        "hospital_address": settings.BOARDSVC_HOSPITAL_ADDRESS,
+    }, section="meetings")

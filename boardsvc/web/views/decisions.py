@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from boardsvc import selectors
 from boardsvc.models import Decision
-from cases.web.labels import code_label
+from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
 from core.web.pages import render_page

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cases.web.labels import code_label
+from cases.labels import code_label
 from core.access import principal_from_request
 from core.errors import RuleError, StaleVersion
 from core.timezones import zone_info, zone_name

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases.domain.codes import ProcedureType
+from cases.labels import code_label
 from cases.models import PlannedProcedure, TreatmentPlan
-from cases.web.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record
 from core.dates import (

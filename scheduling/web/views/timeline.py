@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from cases.web.labels import code_label
+from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record
 from core.dates import DateLimitError, check_range, parse_day, timeline_max_days

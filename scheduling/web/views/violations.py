@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cases.web.labels import code_label
+from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record
 from core.web.pages import render_page

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from cases.web.labels import code_label
+from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
 from core.web.pages import render_page

@@ -15,6 +15,7 @@ from boardsvc.models import Decision, Meeting
 from cases.models import PlannedProcedure
 from core.models import AuditEvent
 from tests.factories.boardsvc import suggested_procedure
+from tests.support.boardsvc import outcome_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def create_url(item):
 
 def record(client, item, **extra):
     payload = {"outcome_text": "Proceed.", "procedures": [suggested_procedure(item.case)],
-               **extra}
+               **outcome_fields(item.meeting.board, api=True), **extra}
     return client.post(create_url(item), payload, format="json")
 
 
@@ -53,7 +54,8 @@ def test_an_idempotency_key_replays_instead_of_recording_twice(client_for, in_se
     client = client_for(in_session.team["chair"])
     key = str(uuid.uuid4())
     item = in_session.items[0]
-    payload = {"outcome_text": "Proceed.", "procedures": [suggested_procedure(item.case)]}
+    payload = {"outcome_text": "Proceed.", "procedures": [suggested_procedure(item.case)],
+               **outcome_fields(item.meeting.board, api=True)}
     first = client.post(create_url(item), payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
     second = client.post(create_url(item), payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == second.status_code == 201
@@ -74,6 +76,8 @@ def test_an_idempotency_key_replays_instead_of_recording_twice(client_for, in_se
 ])
 def test_a_bad_decision_payload_gets_400_naming_field_and_rule(client_for, in_session, payload,
                                                                field, rule):
+    if payload:
+        payload = {**outcome_fields(in_session.board, api=True), **payload}
     response = client_for(in_session.team["chair"]).post(create_url(in_session.items[0]),
                                                          payload, format="json")
     assert response.status_code == 400
@@ -123,7 +127,8 @@ def post(client_for, in_session):
         item = in_session.items[0]
         url = reverse("boardsvc_api:decision-create", kwargs={"public_id": item.public_id})
         payload = {"outcome_text": "Proceed.", "procedures": procedures,
-                   "override_reason": "Testing the plan's links.", **extra}
+                   "override_reason": "Testing the plan's links.",
+                   **outcome_fields(in_session.board, api=True), **extra}
         return client_for(in_session.team["chair"]).post(url, payload, format="json")
 
     return send
@@ -194,3 +199,74 @@ def test_a_bad_purpose_or_link_gets_400_naming_the_item(post, procedures, field,
     first = response.json()["errors"][0]
     assert (first["field"], first["rule"]) == (field, rule)
     assert not PlannedProcedure.objects.exists()
+
+
+# --- the structured outcome (issue 12) ---------------------------------------------------------
+
+
+def test_the_structured_outcome_is_stored_and_returned(client_for, in_session):
+    response = record(client_for(in_session.team["chair"]), in_session.items[0],
+                      outcome_category="treatment", intent="palliative",
+                      follow_up="CT in 3 months.")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    clinician = outcome_fields(in_session.board, api=True)["responsible_clinician"]
+    assert (body["outcome_category"], body["intent"], body["follow_up"],
+            body["responsible_clinician"]) == ("treatment", "palliative", "CT in 3 months.",
+                                               clinician)
+
+
+def test_a_client_sending_only_text_and_procedures_gets_400_naming_each_missing_field(
+        client_for, in_session):
+    item = in_session.items[0]
+    response = client_for(in_session.team["chair"]).post(create_url(item), {
+        "outcome_text": "Proceed.", "procedures": [suggested_procedure(item.case)]},
+        format="json")
+    assert response.status_code == 400
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+        ("outcome_category", "required"), ("intent", "required"),
+        ("responsible_clinician", "required")]
+    assert not Decision.objects.exists()
+
+
+def test_a_board_whose_template_requires_nothing_accepts_the_old_payload(client_for,
+                                                                         in_session):
+    type(in_session.board).objects.filter(pk=in_session.board.pk).update(
+        outcome_template={"fields": ["outcome_text", "procedures"], "required": []})
+    item = in_session.items[0]
+    response = client_for(in_session.team["chair"]).post(create_url(item), {
+        "outcome_text": "Proceed.", "procedures": [suggested_procedure(item.case)]},
+        format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["intent"] == ""  # not given, never invented
+
+
+def test_a_responsible_clinician_outside_the_board_gets_400(client_for, in_session):
+    response = record(client_for(in_session.team["chair"]), in_session.items[0],
+                      responsible_clinician=in_session.outsider.username)
+    assert response.status_code == 400
+    assert (response.json()["errors"][0]["field"],
+            response.json()["errors"][0]["rule"]) == ("responsible_clinician",
+                                                      "not_a_board_member")
+
+
+def test_an_amendment_cannot_empty_a_mandatory_field(client_for, in_session):
+    client = client_for(in_session.team["chair"])
+    created = record(client, in_session.items[0]).json()
+    amend = reverse("boardsvc_api:decision-amend", kwargs={"public_id": created["public_id"]})
+    response = client.patch(amend, {"reason": "x", "intent": ""}, format="json",
+                            HTTP_IF_MATCH='W/"1"')
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "intent"
+
+
+def test_an_unsuggested_pre_operative_embolization_needs_an_override_reason(client_for,
+                                                                           in_session):
+    item = in_session.items[0]
+    lesion = lesion_of(in_session)
+    response = record(client_for(in_session.team["chair"]), item, procedures=[
+        suggested_procedure(item.case),
+        {"procedure_type": "embolization", "intent": "palliative", "purpose": "pre_operative",
+         "target_lesion": lesion}])
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["rule"] == "required_when_overriding"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from boardsvc import tasks  # noqa: F401 - registers the roll-forward task the outbox runs
 from boardsvc.models import AgendaItem, Board, Decision, Meeting
+from cases.selectors import case_label
 from core.models import Notification
 from tests.factories.boardsvc import AgendaItemFactory, MeetingFactory, make_case
 from tests.support.boardsvc import due_soon
@@ -249,8 +250,8 @@ def test_a_case_carried_twice_leads_its_urgency_and_the_chair_hears_of_it(
     assert (item.carry_count, item.carried_from) == (2, weeks[1])
     note = Notification.objects.get(recipient=team["chair"],
                                     dedup_key__startswith="carried-again:")
-    assert note.subject == (f"Case {str(slipping.public_id)[:8]} carried over 2 times without "
-                            "discussion")
+    assert note.subject.startswith(f"Patient {case_label(slipping)} carried over 2 times "
+                                   "without discussion (")
     assert note.link == f"/meetings/{weeks[2].public_id}/"
     assert "carried over 2 times in a row" in note.body
     # Only the chair: other members are not told.

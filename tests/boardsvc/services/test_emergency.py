@@ -16,6 +16,7 @@ from boardsvc import tasks
 from boardsvc.models import BoardMember, Meeting
 from boardsvc.services import board_member_add
 from cases.models import Case
+from cases.selectors import case_label
 from core.models import Notification
 from tests.factories.cases import submission_payload
 from tests.factories.core import UserFactory
@@ -57,8 +58,8 @@ def test_an_mscc_case_at_0330_alerts_the_oncall_people_at_once_and_meets_at_0800
     alerts = Notification.objects.filter(dedup_key__startswith=f"mscc-alert:{case.pk}:")
     assert {n.recipient for n in alerts} == set(oncall.values())  # exactly the three
     alert = alerts.first()
-    assert alert.subject == f"MSCC emergency: case {str(case.public_id)[:8]} needs the on-call " \
-                            "team now"
+    assert alert.subject.startswith(f"MSCC emergency: patient {case_label(case)} needs the ")
+    assert alert.subject.endswith(" on-call team now")
     assert alert.link == f"/cases/{case.public_id}/"
     # e-mailed at once, whatever the hour
     assert alert.emailed_at == AT_0330_ROME

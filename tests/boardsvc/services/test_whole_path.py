@@ -22,6 +22,7 @@ from cases.services import case_transition
 from core.access import principal_for_user
 from core.models import AuditEvent
 from tests.factories.boardsvc import make_case, suggested_procedure
+from tests.support.boardsvc import outcome_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,8 @@ def test_a_ready_case_goes_all_the_way_to_a_decision_and_the_rest_roll_forward(
         attendance_arrive(meeting=first, user=team[key], principal=chair)
     clock.move_to(first.starts_at + timedelta(minutes=7))
     decision = decision_record(item=items[0], outcome_text="Proceed as suggested.",
-                               procedures=[suggested_procedure(decided)], principal=chair)
+                               procedures=[suggested_procedure(decided)], principal=chair,
+                               **outcome_fields(first.board))
     assert decision.quorum_met
     assert decision.followed_suggestions
     assert decision.suggestions_snapshot["lesions"]

@@ -1,5 +1,5 @@
 """Decision support on the pages in the reader's language (issue 11 item 12): titles through
-gettext (cases/web/labels.py), rationales from their message keys (cases/domain/texts.py)."""
+gettext (cases/labels.py), rationales from their message keys (cases/domain/texts.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import translation
 from cases.domain.facts import CaseFacts, LesionFacts
 from cases.domain.rulebook import RULES
 from cases.domain.support import case_support, support_as_dict
-from cases.web.labels import RULE_TITLES, support_localized
+from cases.labels import RULE_TITLES, support_localized
 from tests.factories.cases import CaseFactory, LesionFactory
 
 

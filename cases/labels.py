@@ -1,4 +1,5 @@
-"""Translatable labels of the coded vocabularies (cases.domain.codes), for the pages.
+"""Translatable labels of the coded vocabularies (cases.domain.codes), for pages, documents and
+notifications alike.
 
 Generated from the enums' English labels so that makemessages finds every string; the domain
 keeps plain English (it imports no Django). ``code_label`` falls back to the English label for
@@ -187,6 +188,63 @@ def code_label(vocabulary: str, value: str) -> str:
         return enum(value).label if enum is not None else value
     except ValueError:
         return value
+
+
+# Categories and flags of a finding's result (cases/domain/scores.py, vascularity.py, ...).
+RESULT_LABELS: dict[str, Promise] = {
+    "stable": _("stable"),
+    "potentially_unstable": _("potentially unstable"),
+    "unstable": _("unstable"),
+    "incomplete": _("incomplete"),
+    "low_risk": _("low risk"),
+    "borderline": _("borderline"),
+    "high_risk": _("high risk"),
+    "hypervascular": _("hypervascular"),
+    "prophylactic_fixation": _("prophylactic fixation"),
+    "imaging_advised": _("imaging advised"),
+    "feasible": _("feasible"),
+    "preop_recommended": _("pre-operative embolization recommended"),
+    "needed": _("needed"),
+    "allowed": _("allowed"),
+    "emergency": _("emergency"),
+}
+
+
+def result_label(key: str) -> str:
+    """A finding's category or flag in the active language (plain words for an unknown one)."""
+    label = RESULT_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+def finding_summary(finding: dict[str, Any]) -> str:
+    """A finding's result in a few words: 'SINS 9 (potentially unstable)' reads '9 (…)'."""
+    result = finding.get("result")
+    if isinstance(result, dict):
+        if result.get("score") is not None:
+            category = str(result.get("category", ""))
+            return f"{result['score']} ({result_label(category)})" if category else str(
+                result["score"])
+        if result.get("category") == "incomplete":
+            return result_label("incomplete")
+        flags = [result_label(key) for key, value in result.items() if value is True]
+        return ", ".join(flags) if flags else "—"
+    return str(result)
+
+
+def lesion_label(lesion: Any) -> str:
+    """A short label of a lesion in the active language, e.g. 'T12 vertebra, 35 mm' /
+    'vertebra T12, 35 mm' (no patient data); the domain's label (cases/domain/facts.py) is the
+    English one the API and the snapshots keep."""
+    level = getattr(lesion, "vertebral_level", "") or ""
+    if level:
+        where = str(_("%(level)s vertebra") % {"level": level})
+    else:
+        where = code_label("SkeletalSite", getattr(lesion, "site", "") or "")
+    detail = getattr(lesion, "site_detail", "") or ""
+    if detail:
+        where = f"{where} ({detail})"
+    size = getattr(lesion, "max_diameter_mm", None)
+    return f"{where}, {size} mm" if size is not None else where
 
 
 def choices(vocabulary: str, *, blank: str | None = None) -> list[tuple[str, str]]:
