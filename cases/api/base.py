@@ -10,7 +10,8 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.request import Request
 
-from cases.selectors import case_pseudonym_for
+from cases.models import Case
+from cases.selectors import case_get_visible, case_pseudonym_for
 from core.access import principal_from_request
 from core.api.base import ProjectApiView, method_router, validated
 from core.audit import audit_record
@@ -39,6 +40,14 @@ class CasesApiView(ProjectApiView):
         # a 403 that core's handler does not audit a second time (without the pseudonym).
         self.audit_denied(public_id)
         raise CaseAccessDenied(detail=message)
+
+    def get_case(self, public_id: object) -> Case:
+        """The case in the URL if the caller may see it, else 404 (audited as denied, with the
+        pseudonym)."""
+        return self.visible_or_404(
+            case_get_visible, str(public_id), object_type="case", label="case",
+            action=self.audit_action,
+            pseudonym=lambda value: case_pseudonym_for(public_id=value))
 
     def audit_denied(self, public_id: object) -> None:
         """One audit row per refused access to a case (403/404), with the pseudonym if any."""

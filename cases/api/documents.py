@@ -21,10 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.base import CasesApiView, validated
-from cases.models import Case, CaseDocument
+from cases.models import CaseDocument
 from cases.selectors import (
-    case_get_visible,
-    case_pseudonym_for,
     document_content,
     document_get_visible,
     document_pseudonym_for,
@@ -74,15 +72,7 @@ class CaseDocumentOutputSerializer(serializers.Serializer):
         return f"/api/v1/case-documents/{document.public_id}/content"
 
 
-class _CaseDocumentsApi(CasesApiView):
-    def get_case(self, public_id: object) -> Case:
-        return self.visible_or_404(
-            case_get_visible, str(public_id), object_type="case", label="case",
-            action=self.audit_action,
-            pseudonym=lambda value: case_pseudonym_for(public_id=value))
-
-
-class CaseDocumentListApi(_CaseDocumentsApi):
+class CaseDocumentListApi(CasesApiView):
     """GET /api/v1/cases/<id>/documents/ — the case's documents, newest first (no content)."""
 
     access = {"GET": READ}
@@ -99,7 +89,7 @@ class CaseDocumentListApi(_CaseDocumentsApi):
                             lambda document: (document.public_id, pseudonym)))
 
 
-class CaseDocumentUploadApi(_CaseDocumentsApi):
+class CaseDocumentUploadApi(CasesApiView):
     """POST /api/v1/cases/<id>/documents/ — upload a PDF (multipart/form-data), 201."""
 
     access = {"POST": WRITE}

@@ -16,10 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.base import CasesApiView, validated
-from cases.models import Case, ImagingStudy
+from cases.models import ImagingStudy
 from cases.selectors import (
-    case_get_visible,
-    case_pseudonym_for,
     imaging_studies_for_case,
     imaging_viewer_url,
 )
@@ -52,15 +50,7 @@ class ImagingStudyOutputSerializer(serializers.Serializer):
                                   study_uid=study.study_instance_uid) or None
 
 
-class _CaseImagingApi(CasesApiView):
-    def get_case(self, public_id: object) -> Case:
-        return self.visible_or_404(
-            case_get_visible, str(public_id), object_type="case", label="case",
-            action=self.audit_action,
-            pseudonym=lambda value: case_pseudonym_for(public_id=value))
-
-
-class ImagingStudyListApi(_CaseImagingApi):
+class ImagingStudyListApi(CasesApiView):
     """GET /api/v1/cases/<id>/imaging-studies/ — the case's studies, newest first."""
 
     access = {"GET": READ}
@@ -77,7 +67,7 @@ class ImagingStudyListApi(_CaseImagingApi):
                             lambda study: (study.public_id, pseudonym)))
 
 
-class ImagingStudyCreateApi(_CaseImagingApi):
+class ImagingStudyCreateApi(CasesApiView):
     """POST /api/v1/cases/<id>/imaging-studies/ — attach a study (201).
 
     400 names each field and rule: ``study_instance_uid``/``dicom_uid`` (dot-separated numbers,

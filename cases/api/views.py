@@ -33,7 +33,6 @@ from cases.selectors import (
     case_history,
     case_is_emergency,
     case_list_filtered,
-    case_pseudonym_for,
     case_readiness,
     patient_identity,
     site_parameter_list,
@@ -94,13 +93,7 @@ def _case_replay_audit(body: Mapping[str, Any]) -> tuple[str, object, object]:
 
 
 class _CaseObjectApi(CasesApiView):
-    """Shared lookup: a visible case or 404 (audited as denied)."""
-
-    def get_case(self, public_id: object) -> Case:
-        return self.visible_or_404(
-            case_get_visible, str(public_id), object_type="case", label="case",
-            action=self.audit_action,
-            pseudonym=lambda value: case_pseudonym_for(public_id=value))
+    """What the case endpoints share beyond the lookup: the audit row of a change."""
 
     def audit(self, case: Case, action: str, detail: dict[str, Any] | None = None) -> None:
         audit_record(
