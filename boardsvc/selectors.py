@@ -24,6 +24,7 @@ from core.access import Principal
 from .domain import clock as clock_rules
 from .domain.codes import COUNTING_OUTCOMES
 from .domain.quorum import AttendanceSpan, quorum_check
+from .labels import placement_reason_text
 from .models import (
     AgendaItem,
     Apology,
@@ -153,7 +154,8 @@ def case_agenda_summary(*, case_id: int) -> dict[str, Any]:
     """Where a case stands on the agendas, for its page (settings.BOARDSVC_CASE_AGENDA_SUMMARY:
     cases cannot import boardsvc). ``listed``: the pending discussion item's meeting (public id,
     start, board name and zone, carry count), or None; ``last_placement``: the newest placement
-    record's outcome and the reason people should read, or None. Two queries."""
+    record's outcome and the reason people should read (in the active language), or None. Two
+    queries."""
     item = (AgendaItem.objects.filter(case_id=case_id, outcome=AgendaItem.Outcome.PENDING,
                                       purpose=AgendaItem.Purpose.DISCUSSION)
             .select_related("meeting__board").order_by("-added_at", "-pk").first())
@@ -169,7 +171,7 @@ def case_agenda_summary(*, case_id: int) -> dict[str, Any]:
     if record is not None:
         reasons = [r for r in record.explanation or [] if isinstance(r, dict)]
         last = {"outcome": record.outcome, "at": record.at,
-                "message": str(reasons[-1].get("message", "")) if reasons else ""}
+                "message": placement_reason_text(reasons[-1]) if reasons else ""}
     return {"listed": listed, "last_placement": last}
 
 

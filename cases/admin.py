@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.labels import readiness_localized
 from cases.models import (
     Case,
     CaseStatusChange,
@@ -65,7 +66,7 @@ class CaseAdmin(AuditedReadOnlyAdmin):
     def readiness(self, obj: Case) -> str:
         if not obj.pk:
             return ""
-        items = case_readiness(case=obj)
+        items = readiness_localized(case_readiness(case=obj))
         return "; ".join(item["message"] for item in items) or str(_("Ready for MDT discussion."))
 
     @admin.display(description=_("Decision support"))

@@ -8,10 +8,12 @@ a code added later, so a missing translation never breaks a page.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.domain import codes
@@ -245,6 +247,109 @@ def lesion_label(lesion: Any) -> str:
         where = f"{where} ({detail})"
     size = getattr(lesion, "max_diameter_mm", None)
     return f"{where}, {size} mm" if size is not None else where
+
+
+# Readiness requirements (cases/domain/readiness.py), by code: the domain's English message
+# worded again from ``Requirement.params`` in the active language.
+REQUIREMENT_TEXTS: dict[str, Promise] = {
+    "imaging_not_available": _("Relevant imaging is not available for review at the meeting."),
+    # Translators: %(urgency)s is "urgent" or "emergency" (translated with the context
+    # "urgency, in a sentence").
+    "urgency_reason_missing": _("The case is marked %(urgency)s; give the clinical reason for "
+                                "the urgency."),
+    "no_lesions": _("The case has no lesions described."),
+    # Translators: %(lesion)s is e.g. "Lesion 1 (T12 vertebra, 35 mm)"; %(missing)s the SINS
+    # components not recorded, e.g. "pain, alignment".
+    "sins_incomplete": _("%(lesion)s: spine lesion without the SINS components (%(missing)s)."),
+    # Translators: %(lesion)s is e.g. "Lesion 2 (Long bone, lower limb, 40 mm)"; %(missing)s
+    # the Mirels components not recorded, e.g. "pain, size".
+    "mirels_incomplete": _("%(lesion)s: long-bone lesion without the Mirels components "
+                           "(%(missing)s)."),
+    # Translators: %(lesion)s is e.g. "Lesion 1 (T12 vertebra, 35 mm)".
+    "bilsky_missing": _("%(lesion)s: epidural extension without a Bilsky grade."),
+    # Translators: %(lesion)s is e.g. "Lesion 1 (T12 vertebra, 35 mm)".
+    "vascularity_method_missing": _("%(lesion)s: vascularity is given without the imaging "
+                                    "method (DCE-MRI or angiography)."),
+}
+
+# Translators: %(number)s is the lesion's number in the case (1, 2, ...), %(label)s its short
+# label, e.g. "T12 vertebra, 35 mm".
+LESION_NAME = _("Lesion %(number)s (%(label)s)")
+
+# The components of the SINS and Mirels scores, as a requirement lists the missing ones.
+SCORE_COMPONENTS: dict[str, Promise] = {
+    "sins_location": pgettext_lazy("SINS component", "location"),
+    "sins_pain": pgettext_lazy("SINS component", "pain"),
+    "sins_alignment": pgettext_lazy("SINS component", "alignment"),
+    "sins_collapse": pgettext_lazy("SINS component", "vertebral body collapse"),
+    "sins_posterolateral": pgettext_lazy("SINS component", "posterolateral involvement"),
+    "mirels_site": pgettext_lazy("Mirels component", "site"),
+    "mirels_pain": pgettext_lazy("Mirels component", "pain"),
+    "mirels_size": pgettext_lazy("Mirels component", "size"),
+}
+
+URGENCY_IN_SENTENCE: dict[str, Promise] = {
+    "routine": pgettext_lazy("urgency, in a sentence", "routine"),
+    "urgent": pgettext_lazy("urgency, in a sentence", "urgent"),
+    "emergency": pgettext_lazy("urgency, in a sentence", "emergency"),
+}
+
+_LESION_CODES = ("sins_incomplete", "mirels_incomplete", "bilsky_missing",
+                 "vascularity_method_missing")
+# The parameters a requirement needs to be worded again; one stored without them (before
+# Requirement.params existed) keeps its English message.
+_REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
+    "urgency_reason_missing": ("urgency",),
+    "sins_incomplete": ("lesion_number", "missing"),
+    "mirels_incomplete": ("lesion_number", "missing"),
+    "bilsky_missing": ("lesion_number",),
+    "vascularity_method_missing": ("lesion_number",),
+}
+
+
+def _requirement_lesion(params: Mapping[str, Any]) -> str:
+    size = str(params.get("lesion_size_mm", "") or "")
+    lesion = SimpleNamespace(vertebral_level=str(params.get("lesion_level", "") or ""),
+                             site=str(params.get("lesion_site", "") or ""),
+                             site_detail=str(params.get("lesion_detail", "") or ""),
+                             max_diameter_mm=size or None)
+    return str(LESION_NAME) % {"number": params["lesion_number"], "label": lesion_label(lesion)}
+
+
+def _components(names: Any) -> str:
+    items = names if isinstance(names, list | tuple) else [names]
+    return ", ".join(str(SCORE_COMPONENTS.get(str(n), n)) for n in items)
+
+
+def requirement_text(code: str, params: Mapping[str, Any] | None, fallback_message: str) -> str:
+    """A readiness requirement (cases/domain/readiness.py) in the active language, worded from
+    its code and parameters (``Requirement.params``). An unknown code (a newer version's), or
+    one stored without the parameters it needs, gives ``fallback_message``: the stored English.
+    """
+    template = REQUIREMENT_TEXTS.get(code)
+    params = params or {}
+    if template is None or any(not params.get(name) for name in _REQUIRED_PARAMS.get(code, ())):
+        return fallback_message
+    values: dict[str, str] = {}
+    try:
+        if code == "urgency_reason_missing":
+            urgency = str(params["urgency"])
+            values["urgency"] = str(URGENCY_IN_SENTENCE.get(urgency, urgency))
+        if code in _LESION_CODES:
+            values["lesion"] = _requirement_lesion(params)
+        if "missing" in _REQUIRED_PARAMS.get(code, ()):
+            values["missing"] = _components(params["missing"])
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder
+        return fallback_message
+
+
+def readiness_localized(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Readiness requirements (cases.selectors.case_readiness, or as stored) with each
+    ``message`` in the active language; the API and stored rows keep the English."""
+    return [{**item, "message": requirement_text(str(item.get("code", "")), item.get("params"),
+                                                 str(item.get("message", "")))}
+            for item in items]
 
 
 def choices(vocabulary: str, *, blank: str | None = None) -> list[tuple[str, str]]:

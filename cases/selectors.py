@@ -258,8 +258,9 @@ def case_is_emergency(*, case: Case, thresholds: dict[str, float]) -> bool:
     return bool(mscc_triggers(case_facts(case), thresholds))
 
 
-def case_readiness(*, case: Case) -> list[dict[str, str]]:
-    """Unresolved requirements [{"code", "message"} (+ "lesion" public id)], empty when ready."""
+def case_readiness(*, case: Case) -> list[dict[str, Any]]:
+    """Unresolved requirements [{"code", "message", "params"} (+ "lesion" public id)], empty
+    when ready; cases.labels.requirement_text words one in the reader's language."""
     return [item.as_dict() for item in _case_readiness(case_facts(case))]
 
 

@@ -93,12 +93,16 @@ class MeetingInfo:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a meeting was chosen or passed over. ``code`` is stable; ``message`` is for people."""
+    """Why a meeting was chosen or passed over. ``code`` is stable; ``message`` is for people
+    (plain English); ``params`` are the values the message was built from (strings: times as
+    ``_fmt`` gives them, minutes, and ``variant`` where one code has several wordings), so that
+    a page or a notice can word it again in the reader's language (boardsvc/labels.py)."""
 
     code: str  # chosen | cut_off_passed | full | not_open | emergency_adhoc | create_adhoc | none
     message: str
     meeting_id: int | None = None
     starts_at: datetime | None = None
+    params: dict[str, str] = field(default_factory=dict, hash=False)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -106,6 +110,7 @@ class Reason:
             "message": self.message,
             "meeting_id": self.meeting_id,
             "starts_at": self.starts_at.isoformat() if self.starts_at else None,
+            "params": dict(self.params),
         }
 
 
@@ -225,6 +230,12 @@ def _fmt(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _room(free: int, meeting: MeetingInfo, minutes: int) -> dict[str, str]:
+    """A reason's minutes: free, of the meeting's capacity, and what the case needs (R14)."""
+    return {"free": str(free), "capacity": str(meeting.capacity_minutes),
+            "minutes": str(minutes)}
+
+
 def adhoc_start(now: datetime, lead: timedelta = ADHOC_LEAD_DEFAULT) -> datetime:
     """The start of a new ad-hoc meeting: ``now + lead`` rounded up to the next quarter hour."""
     moment = now + lead
@@ -273,7 +284,9 @@ def place_case(
         if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.FROZEN):
             reasons.append(Reason("not_open", f"Meeting on {_fmt(meeting.starts_at)} is "
                                   f"{meeting.status.replace('_', ' ')}.",
-                                  meeting.meeting_id, meeting.starts_at))
+                                  meeting.meeting_id, meeting.starts_at,
+                                  {"when": _fmt(meeting.starts_at),
+                                   "status": str(meeting.status)}))
             continue
         fits = minutes <= meeting.free_minutes
         cut_off_passed = now >= meeting.cutoff_at or meeting.status == MeetingStatus.FROZEN
@@ -284,7 +297,8 @@ def place_case(
                     f"Urgent late addition after the cut-off (R13) with the recorded reason; "
                     f"{meeting.free_minutes} of {meeting.capacity_minutes} minutes free, the "
                     f"case needs {minutes} (R14).",
-                    meeting.meeting_id, meeting.starts_at))
+                    meeting.meeting_id, meeting.starts_at,
+                    {"variant": "late", **_room(meeting.free_minutes, meeting, minutes)}))
                 return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
                                late_addition=True, reasons=tuple(reasons))
             if can_be_late and fits and late_candidate is None:
@@ -295,14 +309,18 @@ def place_case(
                 "cut_off_passed",
                 f"Submission cut-off (R13) for the meeting on {_fmt(meeting.starts_at)} passed "
                 f"at {_fmt(meeting.cutoff_at)}.{hint}",
-                meeting.meeting_id, meeting.starts_at))
+                meeting.meeting_id, meeting.starts_at,
+                {"when": _fmt(meeting.starts_at), "cutoff": _fmt(meeting.cutoff_at),
+                 "late_possible": "yes" if can_be_late else ""}))
             continue
         if not fits:
             reasons.append(Reason(
                 "full",
                 f"Meeting on {_fmt(meeting.starts_at)} is full: {max(meeting.free_minutes, 0)} "
                 f"of {meeting.capacity_minutes} minutes free, the case needs {minutes} (R14).",
-                meeting.meeting_id, meeting.starts_at))
+                meeting.meeting_id, meeting.starts_at,
+                {"when": _fmt(meeting.starts_at),
+                 **_room(max(meeting.free_minutes, 0), meeting, minutes)}))
             continue
         kind = "complex" if complex_case else "standard"
         reasons.append(Reason(
@@ -310,7 +328,8 @@ def place_case(
             f"Earliest meeting whose cut-off (R13) has not passed and with room: "
             f"{meeting.free_minutes} of {meeting.capacity_minutes} minutes free, the case needs "
             f"{minutes} ({kind} case, R14).",
-            meeting.meeting_id, meeting.starts_at))
+            meeting.meeting_id, meeting.starts_at,
+            {"kind": kind, **_room(meeting.free_minutes, meeting, minutes)}))
         return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
                        late_candidate_meeting_id=late_candidate, reasons=tuple(reasons))
     reasons.append(Reason("none", "No upcoming meeting of a suitable board has room before "
@@ -345,29 +364,36 @@ def _place_emergency(
         if base.minutes > meeting.free_minutes:
             reasons.append(Reason("full", f"Ad-hoc meeting on {_fmt(meeting.starts_at)} has "
                                   f"{max(meeting.free_minutes, 0)} minutes free, the case needs "
-                                  f"{base.minutes} (R14).", meeting.meeting_id, meeting.starts_at))
+                                  f"{base.minutes} (R14).", meeting.meeting_id, meeting.starts_at,
+                                  {"variant": "adhoc", "when": _fmt(meeting.starts_at),
+                                   **_room(max(meeting.free_minutes, 0), meeting,
+                                           base.minutes)}))
             # The same people are on that call: a further ad-hoc meeting follows it rather
             # than running at the same time (an ad-hoc meeting lasts its capacity).
             starts_at = max(starts_at,
                             meeting.starts_at + timedelta(minutes=meeting.capacity_minutes))
             continue
         reasons.append(Reason("chosen", f"Ad-hoc meeting on {_fmt(meeting.starts_at)}, within "
-                              "24 h (R9-R12).", meeting.meeting_id, meeting.starts_at))
+                              "24 h (R9-R12).", meeting.meeting_id, meeting.starts_at,
+                              {"variant": "adhoc", "when": _fmt(meeting.starts_at)}))
         return replace(base, outcome="placed", meeting_id=meeting.meeting_id,
                        ratification_required=True, reasons=tuple(reasons))
     duration = max(adhoc_duration_minutes, base.minutes)
     earliest = starts_at
     starts_at = oncall_start(earliest, oncall, duration)
     window = ""
+    params = {"when": _fmt(starts_at), "oncall_window": "", "beyond_24h": ""}
     if starts_at != earliest and oncall is not None:
+        params["oncall_window"] = oncall.label()
         window = (f" That is the start of the board's on-call window ({oncall.label()}); the "
                   "on-call team was told when the case arrived (R12).")
     if starts_at > horizon:
+        params["beyond_24h"] = "yes"
         window += (" This is more than 24 h after the case became ready: the MSCC pathway "
                    "(MRI, expert advice, radiotherapy) must go ahead without waiting for it.")
     reasons.append(Reason("create_adhoc", f"No ad-hoc meeting with room within 24 h: a virtual "
                           f"meeting is set up for {_fmt(starts_at)} (R9-R12).{window}",
-                          None, starts_at))
+                          None, starts_at, params))
     return replace(base, outcome="create_adhoc", ratification_required=True,
                    adhoc=AdhocRequest(starts_at, duration), reasons=tuple(reasons))
 

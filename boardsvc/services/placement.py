@@ -20,9 +20,11 @@ from django.utils.translation import ngettext
 from boardsvc.domain import agenda as agenda_rules
 from boardsvc.domain import placement as placement_rules
 from boardsvc.domain.codes import COUNTING_OUTCOMES
+from boardsvc.labels import placement_reasons_text
 from boardsvc.models import AgendaItem, Board, BoardMember, Meeting, PlacementRecord
 from cases import selectors as case_selectors
 from cases.domain.codes import CaseStatus, Urgency
+from cases.labels import requirement_text
 from cases.models import Case
 from cases.services import case_transition
 from core.access import Principal, actor_fields
@@ -239,7 +241,7 @@ def _notify_carried_again(*, case: Case, board: Board, item: AgendaItem,
 
 
 def _notify_unplaced(*, case: Case, board: Board | None, record: PlacementRecord) -> None:
-    reasons = "; ".join(str(r.get("message", "")) for r in record.explanation[-3:])
+    reasons = list(record.explanation[-3:])
     label = case_selectors.case_label(case)
     notification_send(
         recipients=coordinators(board),
@@ -247,7 +249,8 @@ def _notify_unplaced(*, case: Case, board: Board | None, record: PlacementRecord
         # Translators: {patient} is the patient's pseudonym or hospital number.
         subject=lambda: _("Patient {patient} could not be placed on an agenda").format(
             patient=label),
-        body=reasons,
+        # The reasons in the recipient's language (boardsvc/labels.py).
+        body=lambda: placement_reasons_text(reasons),
         link=f"/cases/{case.public_id}/",
         dedup_key=f"placement-none:{case.pk}:{case.version}",
     )
@@ -308,7 +311,10 @@ def agenda_place_case(*, case_id: int, now: datetime | None = None) -> Placement
             # Translators: {patient} is the patient's pseudonym or hospital number.
             subject=lambda: _("Patient {patient} is not ready for the MDT agenda").format(
                 patient=label),
-            body="\n".join(f"- {u.get('message', u.get('code', ''))}" for u in unresolved),
+            # Each requirement in the recipient's language (cases.labels.requirement_text).
+            body=lambda: "\n".join("- " + requirement_text(
+                str(u.get("code", "")), u.get("params"), str(u.get("message", u.get("code", ""))))
+                for u in unresolved),
             link=f"/cases/{case.public_id}/",
             dedup_key=f"placement-blocked:{case.pk}:{case.version}",
         )

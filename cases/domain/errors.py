@@ -25,16 +25,17 @@ class CaseDataError(RuleError):
 class CaseNotReady(Conflict):
     """The case cannot become ready for MDT (409, ``not_ready``).
 
-    ``missing`` lists the open readiness requirements ({"code", "message"} and the lesion's
-    public id when one lesion is concerned); ``extra`` carries them with the case's current
-    status. There is one error per requirement, on the lesion it concerns (``lesions[1]``, by
-    the lesions' order in ``lesions``: their public ids) or else on the field ``to``.
+    ``missing`` lists the open readiness requirements ({"code", "message", "params"} and the
+    lesion's public id when one lesion is concerned); ``extra`` carries them with the case's
+    current status. There is one error per requirement, on the lesion it concerns
+    (``lesions[1]``, by the lesions' order in ``lesions``: their public ids) or else on the
+    field ``to``.
     """
 
     rule = "not_ready"
     code = "not_ready"
 
-    def __init__(self, missing: list[dict[str, str]], *, current: str,
+    def __init__(self, missing: list[dict[str, Any]], *, current: str,
                  lesions: Sequence[str] = ()) -> None:
         self.missing = missing
         index = {str(public_id): i for i, public_id in enumerate(lesions)}

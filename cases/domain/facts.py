@@ -140,18 +140,29 @@ class Suggestion:
         return asdict(self)
 
 
+RequirementParams = dict[str, str | list[str]]
+
+
 @dataclass(frozen=True)
 class Requirement:
-    """Something that must be resolved before a case is ready for MDT discussion."""
+    """Something that must be resolved before a case is ready for MDT discussion.
+
+    ``message`` is the plain-English text; ``params`` are the values it was built from, in plain
+    JSON (strings, lists of strings: codes, the lesion's number and label fields), so that a page
+    or a notice can word it again in the reader's language (cases/labels.requirement_text).
+    Requirements stored before ``params`` existed lack them: show their ``message``.
+    """
 
     code: str
     message: str
     lesion: str = ""  # the lesion's public id when the requirement concerns one lesion
+    params: RequirementParams = field(default_factory=dict, hash=False)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **(
             {"lesion": self.lesion} if self.lesion else {}
-        )}
+        ), "params": {name: list(value) if isinstance(value, list) else value
+                      for name, value in self.params.items()}}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Is a case complete enough for MDT discussion?
 
-``case_readiness`` returns the unresolved requirements, each with a stable code and a plain-English
-message; an empty list means ready. boardsvc uses it to refuse agenda placement and to tell the
+``case_readiness`` returns the unresolved requirements, each with a stable code, a plain-English
+message and the message's parameters (``Requirement.params``: the pages and notices word it in
+the reader's language from the code and these, cases/labels.requirement_text); an empty list
+means ready. boardsvc uses it to refuse agenda placement and to tell the
 coordinator why (the MDT standards ask for all imaging to be available at the meeting, R13 and
 clinical-rules.md §3). cases.services.case_transition refuses "ready for MDT" while any is open
 (issue 11, item 10: ready means ready), and ``next_step`` tells the coordinator what to do next.
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .codes import CaseStatus, Urgency, Vascularity, VascularityMethod
-from .facts import CaseFacts, Requirement
+from .facts import CaseFacts, LesionFacts, Requirement, RequirementParams
 from .scores import mirels_missing_components, sins_missing_components
 
 IMAGING_NOT_AVAILABLE = "imaging_not_available"
@@ -22,6 +24,24 @@ MIRELS_INCOMPLETE = "mirels_incomplete"
 BILSKY_MISSING = "bilsky_missing"
 URGENCY_REASON_MISSING = "urgency_reason_missing"
 VASCULARITY_METHOD_MISSING = "vascularity_method_missing"
+
+# Every code, in the order case_readiness may report them.
+REQUIREMENT_CODES = (
+    IMAGING_NOT_AVAILABLE, URGENCY_REASON_MISSING, NO_LESIONS, SINS_INCOMPLETE,
+    MIRELS_INCOMPLETE, BILSKY_MISSING, VASCULARITY_METHOD_MISSING,
+)
+
+
+def _lesion_params(index: int, lesion: LesionFacts) -> RequirementParams:
+    """The lesion's number (1-based) and the fields its label is made of (LesionFacts.label),
+    so that the label can be given again in another language."""
+    return {
+        "lesion_number": str(index + 1),
+        "lesion_site": str(lesion.site),
+        "lesion_level": lesion.vertebral_level,
+        "lesion_detail": lesion.site_detail,
+        "lesion_size_mm": str(lesion.max_diameter_mm),
+    }
 
 
 def case_readiness(case: CaseFacts) -> list[Requirement]:
@@ -39,11 +59,13 @@ def case_readiness(case: CaseFacts) -> list[Requirement]:
         out.append(Requirement(
             URGENCY_REASON_MISSING,
             f"The case is marked {case.urgency}; give the clinical reason for the urgency.",
+            params={"urgency": f"{case.urgency}"},
         ))
     if not case.lesions:
         out.append(Requirement(NO_LESIONS, "The case has no lesions described."))
     for index, lesion in enumerate(case.lesions):
         name = f"Lesion {index + 1} ({lesion.label})"
+        where = _lesion_params(index, lesion)
         if lesion.is_spine:
             missing = sins_missing_components(lesion)
             if missing:
@@ -52,6 +74,7 @@ def case_readiness(case: CaseFacts) -> list[Requirement]:
                     f"{name}: spine lesion without the SINS components "
                     f"({', '.join(missing)}).",
                     lesion.public_id,
+                    {**where, "missing": list(missing)},
                 ))
         if lesion.is_long_bone:
             missing = mirels_missing_components(lesion)
@@ -61,12 +84,14 @@ def case_readiness(case: CaseFacts) -> list[Requirement]:
                     f"{name}: long-bone lesion without the Mirels components "
                     f"({', '.join(missing)}).",
                     lesion.public_id,
+                    {**where, "missing": list(missing)},
                 ))
         if lesion.epidural_extension and not lesion.bilsky_grade:
             out.append(Requirement(
                 BILSKY_MISSING,
                 f"{name}: epidural extension without a Bilsky grade.",
                 lesion.public_id,
+                dict(where),
             ))
         if (lesion.vascularity != Vascularity.NOT_ASSESSED
                 and lesion.vascularity_method == VascularityMethod.NONE):
@@ -75,6 +100,7 @@ def case_readiness(case: CaseFacts) -> list[Requirement]:
                 f"{name}: vascularity is given without the imaging method (DCE-MRI or "
                 "angiography).",
                 lesion.public_id,
+                dict(where),
             ))
     return out
 

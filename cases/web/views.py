@@ -25,7 +25,7 @@ from cases import selectors, services
 from cases.domain.codes import CaseStatus
 from cases.domain.lifecycle import allowed_transitions
 from cases.domain.readiness import next_step
-from cases.labels import choices, code_label
+from cases.labels import choices, code_label, readiness_localized, requirement_text
 from cases.models import Case
 from cases.web.forms import CaseForm, LesionFormSet, PatientForm, attach_service_errors
 from cases.web.panels import DocumentForm, ImagingStudyForm, imaging_rows, lesion_choices
@@ -157,7 +157,7 @@ def case_page(request: HttpRequest, case: Case, principal: Principal, *,
     patient is for those entitled (cases.selectors.patient_identity, audited). The panels' forms
     come bound when a post to them was refused (cases/web/attachments.py)."""
     support = selectors.case_decision_support(case=case)
-    readiness = selectors.case_readiness(case=case)
+    readiness = readiness_localized(selectors.case_readiness(case=case))
     audit_record(principal=principal, action="read", object_type="case",
                  object_id=case.public_id, patient_pseudonym=case.patient.public_id,
                  path=request.path)
@@ -194,8 +194,10 @@ def _case_transition(request: HttpRequest, *, case: Case, principal: Principal) 
     except services.CaseNotReady as exc:
         # Ready means ready: say every missing item (also listed under readiness).
         messages.error(request, _("The case is not ready for MDT yet. Missing: %(items)s")
-                       % {"items": " ".join(f"({n}) {item['message']}" for n, item
-                                            in enumerate(exc.missing, start=1))})
+                       % {"items": " ".join(
+                           f"({n}) " + requirement_text(item["code"], item.get("params"),
+                                                        item["message"])
+                           for n, item in enumerate(exc.missing, start=1))})
     except (services.IllegalTransition, ValueError) as exc:
         # ValueError: a status that does not exist.
         messages.error(request, _("This status change is not allowed: %(reason)s")
@@ -224,7 +226,7 @@ _NEXT_STEP_TEXT = {
 }
 
 
-def _next_step(case: Case, *, readiness: list[dict[str, str]], has_plan: bool
+def _next_step(case: Case, *, readiness: list[dict[str, Any]], has_plan: bool
                ) -> dict[str, Any]:
     """The coordinator's next step (cases/domain/readiness.next_step), with where the case
     stands on the agendas (boardsvc, through settings.BOARDSVC_CASE_AGENDA_SUMMARY)."""
