@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
+from django.db.models import OuterRef, Subquery
+
 from boardsvc.models import Decision
 
 
@@ -22,3 +24,12 @@ def decision_times(*, decision_public_ids: Iterable[UUID | str]) -> dict[str, da
         return {}
     rows = Decision.objects.filter(public_id__in=ids).values_list("public_id", "recorded_at")
     return {str(public_id): recorded_at for public_id, recorded_at in rows}
+
+
+def decision_recorded_at_subquery(decision_ref: str) -> Subquery:
+    """The same fact as one SQL expression, for annotating many plans at once (scheduling's
+    pathway clocks sort and filter by it in the database): ``recorded_at`` of the decision whose
+    public id is ``OuterRef(decision_ref)`` (NULL when there is none).
+    ``settings.BOARDSVC_DECISION_CLOCK_SUBQUERY`` names this function."""
+    return Subquery(Decision.objects.filter(public_id=OuterRef(decision_ref))
+                    .values("recorded_at")[:1])

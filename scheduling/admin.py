@@ -1,6 +1,7 @@
 """Admin for scheduling. Bookings and violations are read-only here and every view of them is
 audited (core.admin.AuditedReadOnlyAdmin): every booking write goes through the services (locks,
-rules, versions, audit). Rooms, hours, timing rules and catalogues are edited by administrators."""
+rules, versions, audit). Rooms, hours, timing rules, pathway clock targets and catalogues are edited by
+administrators; pathway clock alerts are read-only."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from core.admin import AuditedReadOnlyAdmin
 from scheduling.models import (
     Booking,
     OpeningHours,
+    PathwayClockAlert,
+    PathwayClockTarget,
     ProcedureCatalogueEntry,
     Resource,
     ResourceException,
@@ -47,6 +50,24 @@ class TimingRuleAdmin(admin.ModelAdmin):
                     "preferred_lag_minutes", "active")
     list_filter = ("rule_id", "severity", "active")
     readonly_fields = ("version", "updated_at", "updated_by")
+
+
+@admin.register(PathwayClockTarget)
+class PathwayClockTargetAdmin(admin.ModelAdmin):
+    list_display = ("clock_id", "code", "name", "target_days", "alert_lead_days", "active")
+    list_filter = ("active",)
+    readonly_fields = ("code", "clock_id", "start_event", "stop_event", "version", "updated_at",
+                       "updated_by")
+
+
+@admin.register(PathwayClockAlert)
+class PathwayClockAlertAdmin(AuditedReadOnlyAdmin):
+    audit_object_type = "clock_alert"
+    audit_id_path = "pk"
+    audit_patient_path = "case__patient"
+    list_display = ("target", "kind", "due_at", "recorded_at", "notified")
+    list_filter = ("kind", "target")
+    list_select_related = ("target",)
 
 
 @admin.register(Booking)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.domain.codes import ProcedureType
 from cases.models import Patient, PlannedProcedure, TreatmentPlan
 from core.timezones import site_timezone
-from scheduling.domain import rule_limits
+from scheduling.domain import pathway, rule_limits
 from scheduling.domain import types as dt
 from scheduling.domain.catalogue import RESOURCE_KIND_LABELS, ResourceKind
 
@@ -416,3 +416,93 @@ class FollowUpProposal(models.Model):
 
     def __str__(self) -> str:
         return f"follow-up {self.months} months after {self.source_booking_id}"
+
+
+class PathwayClockTarget(models.Model):
+    """A pathway clock's target as data (clinical-rules.md R16; scheduling.domain.pathway):
+    from a start event to a stop event within ``target_days``, alerting ``alert_lead_days``
+    before. Seeded with England's 28/31/62-day standards (migration 0014); administrators
+    edit the target, the lead time and the text (``PATCH /api/v1/clock-targets/{code}/``)."""
+
+    StartEvent = _text_choices("StartEvent", pathway.StartEvent)
+    StopEvent = _text_choices("StopEvent", pathway.StopEvent)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(max_length=60, unique=True)
+    clock_id = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=120)
+    start_event = models.CharField(max_length=16, choices=StartEvent.choices)
+    stop_event = models.CharField(max_length=16, choices=StopEvent.choices)
+    target_days = models.PositiveSmallIntegerField(validators=[
+        MinValueValidator(pathway.TARGET_DAYS_RANGE[0]),
+        MaxValueValidator(pathway.TARGET_DAYS_RANGE[1])])
+    alert_lead_days = models.PositiveSmallIntegerField(validators=[
+        MinValueValidator(pathway.LEAD_DAYS_RANGE[0]),
+        MaxValueValidator(pathway.LEAD_DAYS_RANGE[1])])
+    rationale = models.TextField()
+    source = models.CharField(max_length=300)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    change_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["clock_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_days__gte=pathway.TARGET_DAYS_RANGE[0],
+                            target_days__lte=pathway.TARGET_DAYS_RANGE[1]),
+                name="clock_target_days_range"),
+            models.CheckConstraint(
+                condition=Q(alert_lead_days__gte=pathway.LEAD_DAYS_RANGE[0],
+                            alert_lead_days__lte=pathway.LEAD_DAYS_RANGE[1]),
+                name="clock_target_lead_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id} {self.name} ({self.target_days} d)"
+
+    def clean(self) -> None:
+        """The admin's form: the alert comes before the due time (the API's service checks the
+        same, scheduling.services.clock_target_update)."""
+        super().clean()
+        if (self.alert_lead_days is not None and self.target_days is not None
+                and self.alert_lead_days >= self.target_days):
+            raise ValidationError({"alert_lead_days": _(
+                "The alert lead time must be shorter than the target.")})
+
+
+class PathwayClockAlert(models.Model):
+    """One alert of a pathway clock, recorded once: ``due_soon`` (inside the lead time) or
+    ``breached`` (past the due time). The unique key (case, target, kind, due) makes the
+    periodic sweep idempotent: a re-run finds the row and sends nothing again. A new due time
+    (a target edited, a new decision) is a new clock, alerted afresh."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("due soon")
+        BREACHED = "breached", _("breached")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(TreatmentPlan, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    target = models.ForeignKey(PathwayClockTarget, on_delete=models.CASCADE,
+                               related_name="alerts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    notified = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-recorded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "target", "kind", "due_at"],
+                                    name="clock_alert_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "recorded_at"], name="clock_alert_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.kind} due {self.due_at:%Y-%m-%d}"

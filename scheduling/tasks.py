@@ -34,3 +34,10 @@ def plan_recheck(plan_id: int) -> dict[str, int]:
 def booking_sweep_recheck() -> int:
     """Nightly: enqueue a re-check of every plan that has a future booking."""
     return services.booking_sweep_recheck()
+
+
+@shared_task(name="scheduling.tasks.pathway_clock_sweep", **_RETRY)
+def pathway_clock_sweep() -> dict[str, int]:
+    """Every 15 minutes (beat): alert coordinators before a pathway clock breaches (inside its
+    lead time) and record breaches, once each (issue 13)."""
+    return services.pathway_clock_sweep()

@@ -11,6 +11,7 @@ One module per endpoint group; the URL names its module:
 - ``agenda-items/<id>/decision/``, ``.../ratify/``, ``decisions/...`` → boardsvc/api/decisions.py
 - ``meetings/<id>/documents/``, ``documents/...``   → boardsvc/api/documents.py
 - ``cases/<id>/placement/``                         → boardsvc/api/placement.py
+- ``boards/<id>/kpi/<section>/``                    → boardsvc/api/kpi.py
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from django.urls import path
 
 from core.api.base import method_router
 
-from . import agenda, attendance, boards, decisions, documents, meetings, opinions, placement
+from . import agenda, attendance, boards, decisions, documents, kpi, meetings, opinions, placement
 
 app_name = "boardsvc_api"
 
 urlpatterns = [
     path("boards/", boards.BoardListApi.as_view(), name="board-list"),
     path("boards/<uuid:public_id>/", boards.BoardDetailApi.as_view(), name="board-detail"),
+    *[path(f"boards/<uuid:public_id>/kpi/{section}/", view.as_view(), name=f"board-kpi-{section}")
+      for section, view in kpi.KPI_VIEWS.items()],
     path("meetings/", meetings.MeetingListApi.as_view(), name="meeting-list"),
     path("meetings/<uuid:public_id>/", meetings.MeetingDetailApi.as_view(),
          name="meeting-detail"),

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import agenda, attendance, decisions, documents, live, meetings, preparation, presenter
+from .views import (
+    agenda,
+    attendance,
+    decisions,
+    documents,
+    kpi,
+    live,
+    meetings,
+    preparation,
+    presenter,
+)
 
 app_name = "boardsvc_web"
 
 urlpatterns = [
     path("boards/", meetings.dashboard, name="dashboard"),
+    path("kpi/", kpi.kpi_dashboard, name="kpi"),
+    path("kpi/<slug:section>.csv", kpi.kpi_export, name="kpi_export"),
     path("meetings/", meetings.meeting_list, name="meeting_list"),
     path("meetings/calendar/", meetings.meeting_calendar, name="meeting_calendar"),
     path("meetings/<uuid:public_id>/", agenda.agenda, name="agenda"),

@@ -401,6 +401,8 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-prune": {"task": "core.tasks.idempotency_prune", "schedule": crontab(minute=17)},
     # Issue 10 item 3: extend the audit hash chain; the head goes to the log and administrators.
     "audit-chain-seal": {"task": "core.tasks.audit_chain_seal", "schedule": 60.0},
+    # Issue 13: pathway clocks (CWT-28/31/62): alert coordinators before a breach, record it.
+    "pathway-clock-sweep": {"task": "scheduling.tasks.pathway_clock_sweep", "schedule": 900.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -475,6 +477,9 @@ BOARDSVC_CASE_AGENDA_SUMMARY = "boardsvc.selectors.case_agenda_summary"
 # When the MDT decision behind a plan was recorded (R10's clock starts there): scheduling asks
 # this function by name, so it need not import boardsvc.
 BOARDSVC_DECISION_CLOCK = "boardsvc.clocks.decision_times"
+# The same as one SQL expression (a function of the OuterRef name holding the decision's public
+# id): scheduling's pathway clocks (issue 13) annotate, sort and filter many plans at once by it.
+BOARDSVC_DECISION_CLOCK_SUBQUERY = "boardsvc.clocks.decision_recorded_at_subquery"
 # Demo seeders run in order by `manage.py seed_demo` (boards and members, then resources, then
 # cases, which are placed on agendas as they become ready).
 BOARDSVC_DEMO_SEEDERS = [

@@ -2,14 +2,24 @@
 
 Each URL's first segment names the module that serves it: ``resources/`` → resources.py,
 ``bookings/`` → bookings.py, ``plans/`` → plans.py, ``violations/`` → violations.py,
-``timing-rules/`` → timing_rules.py, ``procedure-catalogue/`` → procedure_catalogue.py.
+``timing-rules/`` → timing_rules.py, ``procedure-catalogue/`` → procedure_catalogue.py,
+``cases/<id>/clocks/``, ``clocks/`` and ``clock-targets/`` → clocks.py.
 """
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from scheduling.api import bookings, plans, procedure_catalogue, resources, timing_rules, violations
+from scheduling.api import (
+    board,
+    bookings,
+    clocks,
+    plans,
+    procedure_catalogue,
+    resources,
+    timing_rules,
+    violations,
+)
 from scheduling.api.base import method_router
 
 app_name = "scheduling_api"
@@ -34,6 +44,7 @@ urlpatterns: list[URLPattern] = [
          name="booking-done"),
     path("plans/<uuid:public_id>/validation/", plans.PlanValidationApi.as_view(),
          name="plan-validation"),
+    path("plans/<uuid:public_id>/board/", board.PlanBoardApi.as_view(), name="plan-board"),
     path("plans/<uuid:public_id>/proposals/", plans.PlanProposalCreateApi.as_view(),
          name="plan-proposals"),
     path("violations/<uuid:public_id>/acknowledge/", violations.ViolationAcknowledgeApi.as_view(),
@@ -41,6 +52,11 @@ urlpatterns: list[URLPattern] = [
     path("timing-rules/", timing_rules.TimingRuleListApi.as_view(), name="timing-rule-list"),
     path("timing-rules/<slug:code>/", timing_rules.TimingRuleUpdateApi.as_view(),
          name="timing-rule-update"),
+    path("cases/<uuid:public_id>/clocks/", clocks.CaseClocksApi.as_view(), name="case-clocks"),
+    path("clocks/", clocks.ClockListApi.as_view(), name="clock-list"),
+    path("clock-targets/", clocks.ClockTargetListApi.as_view(), name="clock-target-list"),
+    path("clock-targets/<slug:code>/", clocks.ClockTargetUpdateApi.as_view(),
+         name="clock-target-update"),
     path("procedure-catalogue/", procedure_catalogue.ProcedureCatalogueListApi.as_view(),
          name="procedure-catalogue-list"),
     path("procedure-catalogue/<slug:procedure_type>/",

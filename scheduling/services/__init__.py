@@ -5,7 +5,8 @@
 - ``follow_ups``: the follow-up CTs proposed after a done embolization (R8);
 - ``rechecks``: the plan re-checks that store violations, and their acknowledgement;
 - ``catalogue``: administrators' edits of the timing rules and the procedure catalogue;
-- ``proposals``: a solver proposal for a plan, and booking it.
+- ``proposals``: a solver proposal for a plan, and booking it;
+- ``pathway``: the pathway clock targets' edits and the sweep that alerts before a breach.
 
 Services raise scheduling.domain.errors (core.errors rule errors) and never answer HTTP.
 """
@@ -25,6 +26,12 @@ from scheduling.services.catalogue import (
 )
 from scheduling.services.courses import course_cancel, course_move
 from scheduling.services.follow_ups import follow_up_propose
+from scheduling.services.pathway import (
+    ClockTargetValueError,
+    clock_target_update,
+    clock_targets_seed,
+    pathway_clock_sweep,
+)
 from scheduling.services.proposals import plan_proposal_apply, plan_proposal_make
 from scheduling.services.rechecks import (
     PLAN_RECHECK_TASK,
@@ -41,6 +48,7 @@ __all__ = [
     "RULE_EDITABLE",
     "SWEEP_TASK",
     "BookingOutcome",
+    "ClockTargetValueError",
     "RuleValueError",
     "booking_cancel",
     "booking_create",
@@ -48,11 +56,14 @@ __all__ = [
     "booking_move",
     "booking_sweep_recheck",
     "catalogue_entry_update",
+    "clock_target_update",
+    "clock_targets_seed",
     "course_cancel",
     "course_move",
     "follow_up_propose",
     "is_one_active_error",
     "is_overlap_error",
+    "pathway_clock_sweep",
     "plan_proposal_apply",
     "plan_proposal_make",
     "plan_recheck",

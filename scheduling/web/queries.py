@@ -1,6 +1,7 @@
 """Page-only reads for the coordinator pages (reads only; every write is a scheduling service).
 
-- the worklist: active plans with a procedure not yet booked, and open rule violations;
+- the worklist: active plans with a procedure not yet booked (what breaches first first),
+  and open rule violations;
 - the rule check shown *before* a booking is confirmed (the same pure engine the service runs,
   scheduling.domain.rules.evaluate, on the patient's bookings plus the proposed one);
 - the per-rule allowed windows and bookings a plan's timeline draws.
@@ -29,13 +30,17 @@ from scheduling.domain import rules as rules_engine
 from scheduling.domain.sessions import SAME_SESSION, new_session_problems
 from scheduling.domain.types import ACTIVE_STATUSES, BookingStatus, BookingView, RuleKind, Severity
 from scheduling.domain.verdicts import RuleVerdict, VerdictStatus, assess
-from scheduling.models import Booking, Resource, TimingRule, Violation
+from scheduling.models import Booking, PathwayClockTarget, Resource, TimingRule, Violation
+from scheduling.selectors import pathway
 from scheduling.web import course_queries
 
 
-def plans_waiting(*, principal: Principal) -> QuerySet[TreatmentPlan]:
-    """Active plans with at least one procedure without an active booking, oldest first,
-    with case, patient and procedures (and their active bookings) loaded."""
+def plans_waiting(*, principal: Principal, now: datetime | None = None,
+                  targets: list[PathwayClockTarget] | None = None) -> QuerySet[TreatmentPlan]:
+    """Active plans with at least one procedure without an active booking, with case, patient
+    and procedures (and their active bookings) loaded, and their case's pathway clocks
+    (scheduling.selectors.pathway.with_clocks): what breaches first comes first, then the
+    oldest plan."""
     unbooked = PlannedProcedure.objects.filter(plan=OuterRef("pk")).exclude(
         Exists(Booking.objects.filter(procedure=OuterRef("pk"), status__in=ACTIVE_STATUSES))
     )
@@ -47,9 +52,12 @@ def plans_waiting(*, principal: Principal) -> QuerySet[TreatmentPlan]:
             Prefetch("procedures", queryset=PlannedProcedure.objects.order_by("sequence")),
             Prefetch("bookings", queryset=Booking.objects.filter(status__in=ACTIVE_STATUSES)),
         )
-        .order_by("created_at", "pk")
     )
-    return queryset.filter(case_scope_q(principal, "case"))
+    queryset = pathway.with_clocks(
+        queryset, targets=pathway.clock_targets() if targets is None else targets,
+        now=now or timezone.now(), case_path="case")
+    return (queryset.filter(case_scope_q(principal, "case"))
+            .order_by("pc_next_due", "created_at", "pk"))
 
 
 def violations_open(*, principal: Principal) -> QuerySet[Violation]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling.web.views import booking_changes, plan_book, timeline, violations, worklist
+from scheduling.web.views import board, booking_changes, plan_book, timeline, violations, worklist
 
 app_name = "scheduling_web"
 
 urlpatterns = [
     path("worklist/", worklist.worklist, name="worklist"),
     path("plans/<uuid:public_id>/book/", plan_book.plan_book, name="plan_book"),
+    path("plans/<uuid:public_id>/board/", board.plan_board, name="plan_board"),
     path("plans/<uuid:public_id>/timeline/", timeline.timeline, name="timeline"),
     path("violations/<uuid:public_id>/", violations.violation_acknowledge,
          name="violation_acknowledge"),

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 MAX_PAGES = 45
-SKIP = re.compile(r"^/(accounts/|i18n/|api/|admin/|o/|ical/|fhir/|static/|media/)|\.(ics|pdf)$"
+SKIP = re.compile(r"^/(accounts/|i18n/|api/|admin/|o/|ical/|fhir/|static/|media/)|\.(ics|pdf|csv)$"
                   r"|/(print|download|pdf)/?$")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 

@@ -132,6 +132,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/v1/boards/", "GET"): Row(people=PEOPLE, scope="agenda:read"),  # B's member: filtered
     ("api/v1/boards/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="agenda:read",
                                                     scoped=True),
+    # KPI dashboards (issue 13): the board's chair, coordinators and administrators; a plain
+    # member is refused. The matrix sends no period, so an allowed caller gets 400.
+    ("api/v1/boards/<uuid:public_id>/kpi/activity/", "GET"):
+        Row(people=MANAGERS_A, scope="agenda:read", ok=400, scoped=True),
+    ("api/v1/boards/<uuid:public_id>/kpi/waits/", "GET"):
+        Row(people=MANAGERS_A, scope="agenda:read", ok=400, scoped=True),
+    ("api/v1/boards/<uuid:public_id>/kpi/utilisation/", "GET"):
+        Row(people=MANAGERS_A, scope="agenda:read", ok=400, scoped=True),
+    ("api/v1/boards/<uuid:public_id>/kpi/attendance/", "GET"):
+        Row(people=MANAGERS_A, scope="agenda:read", ok=400, scoped=True),
+    ("api/v1/boards/<uuid:public_id>/kpi/violations/", "GET"):
+        Row(people=MANAGERS_A, scope="agenda:read", ok=400, scoped=True),
     ("api/v1/meetings/", "GET"): Row(people=PEOPLE, scope="agenda:read"),
     ("api/v1/meetings/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="agenda:read",
                                                       scoped=True),
@@ -203,10 +215,20 @@ MATRIX: dict[tuple[str, str], Row] = {
         Row(people=STAFF, scope="bookings:write", ok=409),
     ("api/v1/plans/<uuid:public_id>/validation/", "GET"):
         Row(people=PEOPLE, scope="bookings:read", scoped=True),
+    ("api/v1/plans/<uuid:public_id>/board/", "GET"):  # no procedure/day: the plan's first
+        Row(people=PEOPLE, scope="bookings:read", scoped=True),
     ("api/v1/plans/<uuid:public_id>/proposals/", "POST"):  # horizon 0: 400 before the solver
         Row(people=STAFF, scope="bookings:write", ok=400, body={"horizon_days": 0}),
     ("api/v1/violations/<uuid:public_id>/acknowledge/", "POST"):
         Row(people=STAFF, scope=None, ok=400),
+    # pathway clocks (issue 13): a case's clocks are scoped by case; the list of what breaches
+    # soon is the coordinators'; targets are read by all, edited by administrators (the
+    # matrix's code is a timing rule's, so an allowed caller gets 404).
+    ("api/v1/cases/<uuid:public_id>/clocks/", "GET"):
+        Row(people=PEOPLE, scope="bookings:read", scoped=True),
+    ("api/v1/clocks/", "GET"): Row(people=STAFF, scope="bookings:read"),
+    ("api/v1/clock-targets/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/clock-targets/<slug:code>/", "PATCH"): Row(people=ADMIN, scope=None, ok=404),
     ("api/v1/timing-rules/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
     ("api/v1/timing-rules/<slug:code>/", "PATCH"): Row(people=ADMIN, scope=None, ok=400),
     ("api/v1/procedure-catalogue/", "GET"): Row(people=PEOPLE, scope="bookings:read"),

@@ -1,0 +1,212 @@
+"""The booking board (issue 13): for one plan's procedure, the resources that can take it, their
+opening hours, closures and bookings over a day or a week, and every free start with what the
+timing rules make of it before anything is clicked.
+
+The verdicts use the engine's own window function (``rules.allowed_windows``, one rule at a
+time against the patient's other active bookings, as the timeline draws them: the whole plan,
+and the patient's other plans) and the running clocks (R9-R11, ``engine_context.plan_deadlines``);
+``domain/board.py`` says where a start falls. Booking itself stays the plan booking page's
+preview and ``services.booking_create``, which re-check everything.
+
+Queries are constant in the number of bookings and slots shown (callers import the module:
+``from scheduling.selectors import board``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cases.models import PlannedProcedure, TreatmentPlan
+from core.errors import RuleError
+from core.timezones import site_timezone
+from scheduling import engine_context
+from scheduling.domain import rules as rules_engine
+from scheduling.domain import slots
+from scheduling.domain.board import RuleBand, SlotVerdict, Step, booking_order, slot_verdict
+from scheduling.domain.types import (
+    Anchor,
+    AvailabilityException,
+    ExceptionKind,
+    Interval,
+    RuleKind,
+    Severity,
+    WeeklyHours,
+)
+from scheduling.models import Booking, Resource, ResourceException, TimingRule
+from scheduling.selectors.values import (
+    catalogue_entry,
+    patient_booking_views,
+    placement_request,
+    rule_specs,
+)
+
+#: Start times offered on the board: every half hour of a free period the procedure fits in.
+BOARD_STEP = timedelta(minutes=30)
+#: The board's views and how many days each shows (a bounded window: no pagination).
+VIEWS = {"day": 1, "week": 7}
+CANCELLED = Booking.Status.CANCELLED
+
+
+@dataclass(frozen=True)
+class BoardSlot:
+    resource: Resource
+    start: datetime
+    end: datetime
+    verdict: SlotVerdict
+
+
+@dataclass
+class PlanBoard:
+    plan: TreatmentPlan
+    procedures: list[dict[str, Any]]
+    chosen: PlannedProcedure | None
+    duration: timedelta
+    tz: str
+    first_day: date
+    days: list[date]
+    lo: datetime
+    hi: datetime
+    resources: list[Resource]
+    open_periods: dict[int, list[Interval]] = field(default_factory=dict)
+    closures: list[ResourceException] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)
+    slots: list[BoardSlot] = field(default_factory=list)
+    bands: list[RuleBand] = field(default_factory=list)
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _order(procedures: list[PlannedProcedure]) -> list[PlannedProcedure]:
+    by_id = {str(p.public_id): p for p in procedures}
+    steps = [Step(procedure_id=str(p.public_id), sequence=p.sequence,
+                  prepares_id=str(p.prepares.public_id) if p.prepares else None)
+             for p in procedures]
+    return [by_id[pid] for pid in booking_order(steps)]
+
+
+def _bands(*, plan: TreatmentPlan, procedure: PlannedProcedure, duration: timedelta,
+           horizon: tuple[datetime, datetime], now: datetime) -> list[RuleBand]:
+    """Each rule that binds a start of ``procedure`` in ``horizon``, with its window: the LAG
+    rules against the patient's other active bookings, one rule at a time (the timeline's
+    shading), and the clocks still running for the plan."""
+    views = patient_booking_views(patient_id=plan.case.patient_id)
+    others = [v for v in views if v.procedure_id != str(procedure.public_id)]
+    request = placement_request(procedure, patient_id=plan.case.patient_id)
+    bands: list[RuleBand] = []
+    for spec in rule_specs():
+        if not spec.active or spec.kind != RuleKind.LAG:
+            continue
+        alone = dataclasses.replace(spec, preferred_lag=None)
+        placed = rules_engine.allowed_windows(request=request, bookings=others, rules=[alone],
+                                              horizon=horizon)
+        if not placed.reasons:
+            continue
+        preferred = None
+        if spec.preferred_lag is not None:
+            preferred = rules_engine.allowed_windows(request=request, bookings=others,
+                                                     rules=[spec], horizon=horizon).preferred
+        bands.append(RuleBand(
+            rule_id=spec.rule_id, rule_code=spec.code, severity=spec.severity,
+            windows=placed.hard if spec.severity == Severity.HARD else placed.preferred,
+            preferred=preferred))
+    for deadline in engine_context.plan_deadlines(plan=plan):
+        if procedure.procedure_type not in deadline.procedure_types or deadline.missed(now):
+            continue
+        shift = duration if deadline.anchor == Anchor.END else timedelta(0)
+        earliest = (deadline.earliest - shift) if deadline.earliest else horizon[0]
+        latest = deadline.due - shift
+        windows = ((rules_engine.StartWindow(earliest, latest),) if earliest <= latest else ())
+        bands.append(RuleBand(rule_id=deadline.rule_id, rule_code=deadline.rule_code,
+                              severity=deadline.severity_at(now), windows=windows))
+    return bands
+
+
+def parse_view(raw: str) -> int:
+    """The number of days ``?view=`` shows (``day`` when absent); RuleError naming ``view``."""
+    if raw in ("", None):
+        return VIEWS["day"]
+    if raw not in VIEWS:
+        raise RuleError("Use view=day or view=week.", field="view", rule="choice")
+    return VIEWS[raw]
+
+
+def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, days: int,
+               now: datetime) -> PlanBoard:
+    """The board of ``plan`` for ``procedure`` (a public id; the first unbooked procedure in the
+    rules' order when empty) over ``days`` days from ``first_day``, in the site's zone.
+
+    Raises RuleError (field ``procedure``) when the procedure is not one of the plan's.
+    """
+    procedures = _order(list(plan.procedures.select_related(
+        "prepares", "same_session_with", "target_lesion").order_by("sequence")))
+    own = list(Booking.objects.filter(plan=plan).exclude(status=CANCELLED)
+               .select_related("resource").order_by("start", "pk"))
+    booked: dict[int, Booking] = {}
+    for b in own:
+        booked.setdefault(b.procedure_id, b)
+    chosen: PlannedProcedure | None
+    if procedure:
+        chosen = next((p for p in procedures if str(p.public_id) == procedure), None)
+        if chosen is None:
+            raise RuleError("Not a procedure of this plan.", field="procedure",
+                            rule="not_in_plan")
+    else:
+        chosen = next((p for p in procedures if p.pk not in booked), None)
+    tz = site_timezone()
+    zone = ZoneInfo(tz)
+    lo = datetime.combine(first_day, time.min, tzinfo=zone)
+    hi = datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone)
+    board = PlanBoard(
+        plan=plan,
+        procedures=[{"procedure": p, "booking": booked.get(p.pk), "step": k + 1}
+                    for k, p in enumerate(procedures)],
+        chosen=chosen, duration=timedelta(0), tz=tz, first_day=first_day,
+        days=[first_day + timedelta(days=k) for k in range(days)], lo=lo, hi=hi, resources=[])
+    if chosen is None:
+        return board
+    entry = catalogue_entry(chosen.procedure_type)
+    board.duration = duration = timedelta(minutes=entry.duration_minutes)
+    board.resources = resources = list(
+        Resource.objects.filter(active=True, kind__in=list(entry.resource_kinds))
+        .prefetch_related("opening_hours").order_by("code"))
+    window = Interval(lo, hi)
+    board.closures = list(
+        ResourceException.objects.filter(resource__in=resources, start__lt=hi, end__gt=lo)
+        .order_by("start", "pk"))
+    board.bookings = list(
+        Booking.objects.filter(resource__in=resources, start__lt=hi, end__gt=lo)
+        .exclude(status=CANCELLED)
+        .select_related("procedure", "patient", "resource").order_by("start", "pk"))
+    board.bands = _bands(plan=plan, procedure=chosen, duration=duration, horizon=(lo, hi),
+                         now=now)
+    codes = {b.rule_code for b in board.bands}
+    board.rules = {r.code: {"rule_id": r.rule_id, "rationale": r.rationale,
+                            "severity": r.severity}
+                   for r in TimingRule.objects.filter(code__in=codes)}
+    # Bookable starts begin at the next quarter hour: earlier ones would be retrospective.
+    quarter = timedelta(minutes=15)
+    epoch = datetime.min.replace(tzinfo=now.tzinfo)
+    from_now = now + (quarter - (now - epoch) % quarter) % quarter
+    for resource in resources:
+        hours = [WeeklyHours(h.weekday, h.opens, h.closes) for h in resource.opening_hours.all()]
+        exceptions = [AvailabilityException(ExceptionKind(x.kind), x.start, x.end)
+                      for x in board.closures if x.resource_id == resource.pk]
+        busy = [Interval(b.start, b.end) for b in board.bookings if b.resource_id == resource.pk]
+        board.open_periods[resource.pk] = slots.open_periods(
+            hours=hours, exceptions=exceptions, tz=resource.timezone, window=window)
+        if from_now >= hi:
+            continue
+        free = slots.free_periods(hours=hours, exceptions=exceptions, busy=busy,
+                                  tz=resource.timezone,
+                                  window=Interval(max(lo, from_now), hi), min_duration=duration)
+        for period in free:
+            start = period.start
+            while start + duration <= period.end:
+                board.slots.append(BoardSlot(resource=resource, start=start,
+                                             end=start + duration,
+                                             verdict=slot_verdict(start, board.bands)))
+                start += BOARD_STEP
+    return board
