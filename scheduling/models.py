@@ -390,6 +390,8 @@ class Violation(models.Model):
             models.Index(fields=["plan", "status"], name="violation_plan_status_idx"),
             # The coordinator's worklist lists open violations across every plan.
             models.Index(fields=["status", "severity"], name="violation_status_idx"),
+            # KPI dashboards count violations by the period they were first seen in.
+            models.Index(fields=["first_seen_at"], name="violation_first_seen_idx"),
         ]
 
     def __str__(self) -> str:
