@@ -210,3 +210,18 @@ def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, day
                                              verdict=slot_verdict(start, board.bands)))
                 start += BOARD_STEP
     return board
+
+
+def site_zone() -> str:
+    """The site's time zone name (the board shows every time in it)."""
+    return site_timezone()
+
+
+def resources_by_public_id(public_ids: set[str]) -> dict[str, Resource]:
+    """The rooms named by a proposal, by public id (one query)."""
+    return {str(r.public_id): r for r in Resource.objects.filter(public_id__in=public_ids)}
+
+
+def plan_procedures_by_public_id(plan: TreatmentPlan) -> dict[str, PlannedProcedure]:
+    """The plan's procedures by public id (one query), to name a proposal's items."""
+    return {str(p.public_id): p for p in plan.procedures.all()}

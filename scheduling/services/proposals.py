@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases.domain.codes import ProcedureType
 from cases.models import TreatmentPlan
 from core.access import Principal
+from core.errors import RuleError
 from scheduling import selectors
 from scheduling.domain.solver import PlanProposal, ProposedBooking, propose_plan
 from scheduling.models import Booking, Resource
@@ -36,7 +37,8 @@ def plan_proposal_make(*, plan: TreatmentPlan, horizon_days: int, time_limit: fl
 def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
                         principal: Principal | None) -> list[Booking]:
     """Book a solver proposal as ``proposed`` bookings, all or nothing (every check of
-    booking_create applies: a slot taken meanwhile raises SlotTaken and nothing is kept)."""
+    booking_create applies: a slot taken meanwhile raises SlotTaken and nothing is kept).
+    A refusal carries the refused procedure's public id in ``extra["procedure"]``."""
     by_proc: dict[str, list[ProposedBooking]] = {}
     for item in proposal.bookings:
         by_proc.setdefault(item.procedure_id, []).append(item)
@@ -46,12 +48,27 @@ def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
     created: list[Booking] = []
     for procedure_id, items in by_proc.items():
         items.sort(key=lambda i: i.start)
-        procedure = procedures[procedure_id]
+        procedure = procedures.get(procedure_id)
+        if procedure is None:
+            raise RuleError("The proposal names a procedure that is not in this plan.",
+                            field="procedure", rule="not_in_plan",
+                            extra={"procedure": procedure_id})
         for item in items:
-            outcome = bookings.booking_create(
-                procedure=procedure, resource=resources[item.resource_id], start=item.start,
-                end=item.end, principal=principal, status=Booking.Status.PROPOSED,
-                fractions=1 if procedure.procedure_type == ProcedureType.RADIOTHERAPY else None,
-            )
+            resource = resources.get(item.resource_id)
+            if resource is None:
+                raise RuleError("The proposal names a room that does not exist.",
+                                field="resource", rule="unknown_resource",
+                                extra={"procedure": procedure_id})
+            try:
+                outcome = bookings.booking_create(
+                    procedure=procedure, resource=resource, start=item.start, end=item.end,
+                    principal=principal, status=Booking.Status.PROPOSED,
+                    fractions=(1 if procedure.procedure_type == ProcedureType.RADIOTHERAPY
+                               else None),
+                )
+            except RuleError as exc:
+                # Name the refused procedure for the caller; the transaction undoes the rest.
+                exc.extra.setdefault("procedure", procedure_id)
+                raise
             created.extend(outcome.bookings)
     return created

@@ -271,7 +271,9 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
     """The plan drawn over time: one row per procedure, its bookings, each LAG rule's allowed
     start window (from the other booked procedures) and the violations, in a time range that
     covers all of them, or the days asked for, at most ``max_days`` long."""
-    procedures = selectors.plan_procedures(plan)
+    # The plan's procedures in order, with their links and target lesion (each lane's label).
+    procedures = list(plan.procedures.select_related("prepares", "same_session_with",
+                                                     "target_lesion").order_by("sequence"))
     bookings = list(Booking.objects.filter(plan=plan, status__in=ACTIVE_STATUSES)
                     .select_related("resource", "procedure", *selectors.PROCEDURE_LINKS)
                     .order_by("start"))

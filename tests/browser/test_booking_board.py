@@ -84,3 +84,47 @@ def test_a_coordinator_books_a_plan_from_the_board(demo, page):
     local = surgery_booking.start.astimezone(ZoneInfo("Europe/Rome"))
     assert f"{local:%Y-%m-%d %H:%M}" == start
     assert surgery_booking.resource.code == "or-1"
+
+
+def test_a_coordinator_proposes_and_accepts_a_whole_plan_from_the_board(demo, page):
+    from django.contrib.auth import get_user_model
+
+    from cases.models import Case
+    from cases.services import treatment_plan_create
+    from core.access import principal_for_user
+    from scheduling.models import Booking
+
+    coordinator = get_user_model().objects.get(username="coordinator")
+    case = Case.objects.filter(lesions__isnull=False).order_by("pk").first()
+    assert case is not None, "the demo seeds cases with lesions"
+    lesion = case.lesions.first()
+    plan = treatment_plan_create(case=case, principal=principal_for_user(coordinator), procedures=[
+        {"procedure_type": "embolization", "purpose": "pre_operative",
+         "intent": "palliative", "target_lesion": lesion},
+        {"procedure_type": "surgery", "intent": "palliative", "target_lesion": lesion},
+    ])
+    emb = plan.procedures.get(procedure_type="embolization")
+    surgery = plan.procedures.get(procedure_type="surgery")
+
+    sign_in(page, "coordinator")
+    page.goto(f"/plans/{plan.public_id}/board/")
+    page.locator("#propose-plan").click()
+    page.wait_for_selector("#proposal")
+    items = page.locator("#proposal-items li")
+    assert items.count() == 2
+    assert {items.nth(i).get_attribute("data-proposed") for i in range(2)} == {
+        str(emb.public_id), str(surgery.public_id)}
+    highlighted = page.locator(".board-proposed[data-proposed-slot]")
+    assert highlighted.count() >= 1
+    assert highlighted.first.is_visible()
+    assert "Proposed" in highlighted.first.inner_text()
+    assert "proposed" in page.locator("#board-legend").inner_text()
+    shot(page, "board-04-proposal")
+    assert not Booking.objects.filter(plan=plan).exists()
+
+    page.locator("#accept-proposal").click()
+    page.wait_for_selector("text=The whole plan is booked")
+    booked = {b.procedure_id: b for b in Booking.objects.filter(plan=plan)}
+    assert set(booked) == {emb.pk, surgery.pk}
+    assert booked[emb.pk].end <= booked[surgery.pk].start
+    assert not page.locator("#proposal").count()

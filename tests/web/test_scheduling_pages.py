@@ -89,6 +89,9 @@ def test_the_timeline_draws_rule_windows(plan_ready, coordinator):
     plan, procedures, angio, _theatre = plan_ready
     client = login(coordinator)
     _book(client, plan, procedures[0], angio, at(0, 9))
-    body = client.get(f"/plans/{plan.public_id}/timeline/").content.decode()
+    url = f"/plans/{plan.public_id}/timeline/"
+    assert 'stroke-dasharray="4 3"' not in client.get(url).content.decode()  # none by default
+    # Selecting the surgery (not booked yet) shades its rule windows on its lane.
+    body = client.get(url, {"procedure": procedures[1].public_id}).content.decode()
     assert "<svg" in body
     assert 'stroke-dasharray="4 3"' in body  # a shaded rule window on the surgery row

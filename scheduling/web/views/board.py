@@ -15,13 +15,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from cases.labels import code_label
 from core.access import principal_from_request
@@ -30,7 +34,9 @@ from core.dates import DateLimitError, parse_day
 from core.errors import RuleError
 from core.web.pages import render_page
 from scheduling.domain.board import SlotStatus
+from scheduling.domain.solver import PlanProposal, ProposedBooking
 from scheduling.selectors import board as board_selectors
+from scheduling.services import proposals
 from scheduling.web.views.common import plan_for, require_coordinator
 
 QUARTER = 15  # minutes per grid row
@@ -166,42 +172,39 @@ def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str) -> dict
     return {"lanes": lanes, "hours": hours, "rows": rows}
 
 
-@login_required
-def plan_board(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """The booking board of one plan (``?procedure=&day=&view=day|week``)."""
-    require_coordinator(request)
-    principal = principal_from_request(request)
-    plan = plan_for(request, public_id)
-    audit_record(principal=principal, action="read", object_type="plan",
-                 object_id=plan.public_id, patient_pseudonym=plan.case.patient.public_id,
-                 path=request.path)
-    errors: list[dict[str, str]] = []
-    default_day = timezone.localdate() + timedelta(days=1)
-    day = default_day
-    if request.GET.get("day"):
-        try:
-            day = parse_day(request.GET["day"])
-        except DateLimitError as exc:
-            errors.append({"field": "day", "message": exc.message})
-    view = request.GET.get("view", "") or "day"
+PROPOSAL_SALT = "scheduling.board.proposal"
+PROPOSAL_MAX_AGE = 60 * 60  # seconds a signed proposal can be accepted
+PROPOSAL_HORIZON_DAYS = 28
+PROPOSAL_TIME_LIMIT = 5.0
+
+
+def _board_page(request: HttpRequest, plan: Any, *, day: date | None, view: str,
+                procedure: str, errors: list[dict[str, str]], status: int = 200,
+                proposal: dict[str, Any] | None = None) -> HttpResponse:
+    """Render the board (shared by the page, the proposal and its refusals)."""
+    view = view or "day"
+    day = day or timezone.localdate() + timedelta(days=1)
     try:
         days = board_selectors.parse_view(view)
     except RuleError as exc:
         errors.append({"field": "view", "message": exc.message})
         view, days = "day", 1
     try:
-        board = board_selectors.plan_board(plan=plan, procedure=request.GET.get("procedure", ""),
-                                           first_day=day, days=days, now=timezone.now())
+        board = board_selectors.plan_board(plan=plan, procedure=procedure, first_day=day,
+                                           days=days, now=timezone.now())
     except RuleError as exc:
         errors.append({"field": exc.field or "procedure", "message": exc.message})
         board = board_selectors.plan_board(plan=plan, first_day=day, days=days,
                                            now=timezone.now())
     book_url = reverse("scheduling_web:plan_book", args=[plan.public_id])
     step = timedelta(days=days)
+    lanes = board_lanes(board, plan_book_url=book_url)
+    if proposal:
+        _place_proposal(lanes, board, proposal)
     context: dict[str, Any] = {
         "plan": plan, "board": board, "pseudonym": str(plan.case.patient.public_id)[:8],
         "view": view, "day": day, "prev_day": day - step, "next_day": day + step,
-        "errors": errors, "book_url": book_url,
+        "errors": errors, "book_url": book_url, "proposal": proposal,
         "procedures": [{
             **row, "label": code_label("ProcedureType", row["procedure"].procedure_type),
             "purpose": code_label("ProcedurePurpose", row["procedure"].purpose),
@@ -216,7 +219,173 @@ def plan_board(request: HttpRequest, public_id: Any) -> HttpResponse:
                    "severity_label": SEVERITY_TEXT.get(str(b.severity), str(b.severity)),
                    "rationale": board.rules.get(b.rule_code, {}).get("rationale", "")}
                   for b in board.bands],
-        **board_lanes(board, plan_book_url=book_url),
+        **lanes,
     }
-    return render_page(request, "scheduling/board.html", context,
-                       status=400 if errors else 200, section="worklist")
+    if errors and status < 400:
+        status = 400
+    return render_page(request, "scheduling/board.html", context, status=status,
+                       section="worklist")
+
+
+@login_required
+def plan_board(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The booking board of one plan (``?procedure=&day=&view=day|week``)."""
+    require_coordinator(request)
+    plan = _plan_read(request, public_id)
+    errors: list[dict[str, str]] = []
+    day = None
+    if request.GET.get("day"):
+        try:
+            day = parse_day(request.GET["day"])
+        except DateLimitError as exc:
+            errors.append({"field": "day", "message": exc.message})
+    return _board_page(request, plan, day=day, view=request.GET.get("view", ""),
+                       procedure=request.GET.get("procedure", ""), errors=errors)
+
+
+def _plan_read(request: HttpRequest, public_id: Any) -> Any:
+    principal = principal_from_request(request)
+    plan = plan_for(request, public_id)
+    audit_record(principal=principal, action="read", object_type="plan",
+                 object_id=plan.public_id, patient_pseudonym=plan.case.patient.public_id,
+                 path=request.path)
+    return plan
+
+
+# --- "Propose a plan" (issue 13) -----------------------------------------------------------
+# The proposal travels from the propose request to the accept request as a token signed with
+# django.core.signing (salted, bound to the plan, valid PROPOSAL_MAX_AGE): a tampered or
+# foreign token is refused with 400. Signing only proves the server made the proposal; it is
+# not trusted to still be valid: plan_proposal_apply books every item through booking_create
+# inside one transaction, so every check (slot taken, opening hours, hard timing rules, one
+# booking per procedure, plan active) runs again at accept time, all or nothing.
+
+
+def _proposal_view(plan: Any, proposal: PlanProposal, tz: str) -> dict[str, Any]:
+    """The proposal for the template (site zone) and its signed token."""
+    zone = ZoneInfo(tz)
+    procedures = board_selectors.plan_procedures_by_public_id(plan)
+    rooms = board_selectors.resources_by_public_id(
+        {b.resource_id for b in proposal.bookings})
+    items = []
+    for b in sorted(proposal.bookings, key=lambda i: i.start):
+        procedure = procedures.get(b.procedure_id)
+        room = rooms.get(b.resource_id)
+        items.append({
+            "procedure_id": b.procedure_id, "resource_id": b.resource_id,
+            "procedure": code_label("ProcedureType", procedure.procedure_type)
+            if procedure else b.procedure_id,
+            "room": room.name if room else b.resource_id,
+            "room_code": room.code if room else "",
+            "start": b.start.astimezone(zone), "end": b.end.astimezone(zone),
+            "data": (f"{room.code if room else ''}|{b.start.astimezone(zone):%Y-%m-%d %H:%M}"),
+        })
+    token = signing.dumps({
+        "plan": str(plan.public_id),
+        "bookings": [[b.procedure_id, b.resource_id, b.start.isoformat(), b.end.isoformat(),
+                      b.fraction] for b in proposal.bookings],
+    }, salt=PROPOSAL_SALT, compress=True)
+    return {"status": proposal.status, "message": proposal.message, "items": items,
+            "token": token, "tz": tz,
+            "warnings": [{"rule_id": v.rule_id, "message": v.message}
+                         for v in proposal.violations]}
+
+
+def _place_proposal(lanes: dict[str, Any], board: board_selectors.PlanBoard,
+                    proposal: dict[str, Any]) -> None:
+    """Add the proposed starts to the lanes of their room and day (class board-proposed)."""
+    zone = ZoneInfo(board.tz)
+    first_min, last_min = _row_range(board, zone)
+    for lane in lanes["lanes"]:
+        for item in proposal["items"]:
+            if item["resource_id"] != str(lane["resource"].public_id):
+                continue
+            place = _place(item["start"], item["end"], zone=zone, day=lane["day"],
+                           first=first_min, last=last_min)
+            if place is None:
+                continue
+            lane["items"].append({
+                "kind": "proposed", "text": item["procedure"], "start": item["start"],
+                "end": item["end"], "data": item["data"], **place})
+
+
+def _proposal_from_token(plan: Any, token: str) -> PlanProposal:
+    try:
+        data = signing.loads(token, salt=PROPOSAL_SALT, max_age=PROPOSAL_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise RuleError(_("This proposal has expired: propose the plan again."),
+                        field="proposal", rule="proposal_expired") from exc
+    except signing.BadSignature as exc:
+        raise RuleError(_("This proposal was not made by this server or was altered."),
+                        field="proposal", rule="proposal_signature") from exc
+    if not isinstance(data, dict) or data.get("plan") != str(plan.public_id):
+        raise RuleError(_("This proposal belongs to another plan."), field="proposal",
+                        rule="proposal_plan")
+    try:
+        items = tuple(ProposedBooking(procedure_id=str(p), resource_id=str(r),
+                                      start=datetime.fromisoformat(s),
+                                      end=datetime.fromisoformat(e), fraction=f)
+                      for p, r, s, e, f in data["bookings"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RuleError(_("This proposal is malformed."), field="proposal",
+                        rule="proposal_signature") from exc
+    return PlanProposal(status="feasible", bookings=items)
+
+
+@login_required
+@require_POST
+def plan_board_propose(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """POST: a solver proposal for the plan's unbooked procedures, shown on the board (nothing
+    is written; the proposal is carried to the accept button as a signed token)."""
+    require_coordinator(request)
+    plan = _plan_read(request, public_id)
+    proposal = proposals.plan_proposal_make(plan=plan, horizon_days=PROPOSAL_HORIZON_DAYS,
+                                            time_limit=PROPOSAL_TIME_LIMIT)
+    audit_record(principal=principal_from_request(request), action="read",
+                 object_type="plan_proposal", object_id=plan.public_id,
+                 patient_pseudonym=plan.case.patient.public_id, path=request.path,
+                 detail={"apply": False, "status": proposal.status})
+    if not proposal.bookings:
+        message = proposal.message or _("There is nothing to propose.")
+        return _board_page(request, plan, day=None, view="day", procedure="",
+                           errors=[{"field": "proposal", "message": message}], status=409)
+    tz = board_selectors.site_zone()
+    view = _proposal_view(plan, proposal, tz)
+    first_day = min(i["start"] for i in view["items"]).date()
+    return _board_page(request, plan, day=first_day, view="week", procedure="",
+                       errors=[], proposal=view)
+
+
+@login_required
+@require_POST
+def plan_board_accept(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """POST: book the signed proposal through plan_proposal_apply, all or nothing."""
+    require_coordinator(request)
+    plan = _plan_read(request, public_id)
+    principal = principal_from_request(request)
+    try:
+        proposal = _proposal_from_token(plan, request.POST.get("proposal", ""))
+    except RuleError as exc:
+        return _board_page(request, plan, day=None, view="day", procedure="",
+                           errors=[{"field": "proposal", "message": exc.message}], status=400)
+    try:
+        created = proposals.plan_proposal_apply(plan=plan, proposal=proposal,
+                                                principal=principal)
+    except RuleError as exc:
+        # Re-show the proposal with the refusal next to the accept button (nothing was booked).
+        tz = board_selectors.site_zone()
+        view = _proposal_view(plan, proposal, tz)
+        refused = next((i for i in view["items"]
+                        if i["procedure_id"] == exc.extra.get("procedure")), None)
+        view["refusal"] = {
+            "procedure": refused["procedure"] if refused else "",
+            "procedure_id": exc.extra.get("procedure", ""),
+            "start": refused["start"] if refused else None,
+            "rule": exc.rule, "message": exc.message}
+        first_day = min(i["start"] for i in view["items"]).date()
+        status = exc.status if 400 <= exc.status < 500 else 409
+        return _board_page(request, plan, day=first_day, view="week", procedure="",
+                           errors=[], proposal=view, status=status)
+    messages.success(request, _("The whole plan is booked as proposed: %(n)d bookings.")
+                     % {"n": len(created)})
+    return redirect(reverse("scheduling_web:plan_board", args=[plan.public_id]))

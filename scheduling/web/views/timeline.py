@@ -1,5 +1,7 @@
-"""``/plans/{id}/timeline/``: the treatment timeline, the plan's bookings over time as SVG with
-each rule's allowed window shaded and violations in red."""
+"""``/plans/{id}/timeline/``: the treatment timeline, one lane per procedure with its bookings
+and their times, a "now" line, a legend for every mark, red only for bookings that break a rule,
+and the rule windows only for the booking (``?booking=``) or procedure (``?procedure=``)
+selected."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases.labels import code_label
@@ -22,8 +26,9 @@ from scheduling.web.views.common import plan_for
 
 WIDTH = 1100
 GUTTER = 230
-ROW = 84
+ROW = 96
 TOP = 46
+BAR_H = 34
 
 
 def _x(moment: datetime, lo: datetime, hi: datetime) -> float:
@@ -51,6 +56,11 @@ def _lanes(windows: list[dict[str, Any]], *, y: int, lo: datetime,
 MAX_TICKS = 31
 
 
+def _now() -> datetime:
+    """The moment the "now" line marks (one place, so tests can pin it)."""
+    return timezone.now()
+
+
 def _timeline_days(request: HttpRequest) -> tuple[dict[str, date], list[dict[str, str]]]:
     """``?from=`` / ``?to=`` as dates in the window, at most BOARDSVC_TIMELINE_MAX_DAYS apart;
     on any error, no days (the default range) and the errors naming each field."""
@@ -75,7 +85,9 @@ def _timeline_days(request: HttpRequest) -> tuple[dict[str, date], list[dict[str
 @login_required
 @require_GET
 def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """The plan's bookings over time as SVG: each rule's allowed window shaded, violations red.
+    """The plan's bookings over time as SVG: one lane per procedure, bookings with their times,
+    a "now" line, red only for bookings that break a rule; ``?booking=`` (or ``?procedure=`` for
+    one not booked yet) shades only the windows the rules give for that selection.
 
     ``?from=`` and ``?to=`` (dates) choose the days drawn, inside the date window and at most
     BOARDSVC_TIMELINE_MAX_DAYS long; otherwise the error is shown (400) with the default range.
@@ -92,20 +104,37 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
             tz_name = row["bookings"][0].resource.timezone
             break
     zone = ZoneInfo(tz_name)
+    # The selection: a booking (its procedure's windows) or a procedure not booked yet.
+    chosen_booking = request.GET.get("booking", "")
+    chosen_procedure = request.GET.get("procedure", "")
     rows = []
     for index, row in enumerate(data["rows"]):
         y = TOP + index * ROW
+        procedure = row["procedure"]
+        ids = {str(b.public_id) for b in row["bookings"]}
+        selected = (chosen_booking in ids if chosen_booking
+                    else bool(chosen_procedure) and chosen_procedure == str(procedure.public_id))
+        bars = []
+        for b in row["bookings"]:
+            x = _x(b.start, lo, hi)
+            bars.append({
+                "booking": b, "x": x, "w": max(6.0, _x(b.end, lo, hi) - x),
+                "y": y + 30, "h": BAR_H, "text_y": y + 30 + BAR_H + 16,
+                "violated": b.public_id in row["violated"],
+                "selected": chosen_booking == str(b.public_id),
+                "visible": b.end > lo and b.start < hi, "resource": b.resource.name})
         rows.append({
-            "y": y, "label_y": y + ROW / 2 + 5,
-            "label": code_label("ProcedureType", row["procedure"].procedure_type),
-            "windows": _lanes(row["windows"], y=y, lo=lo, hi=hi),
-            "bars": [
-                {"booking": b, "x": _x(b.start, lo, hi),
-                 "w": max(6.0, _x(b.end, lo, hi) - _x(b.start, lo, hi)),
-                 "y": y + 16, "h": ROW - 32, "violated": b.public_id in row["violated"],
-                 "visible": b.end > lo and b.start < hi,
-                 "resource": b.resource.name} for b in row["bookings"]],
+            "y": y, "label_y": y + 36, "sub_y": y + 56, "procedure": procedure,
+            "label": code_label("ProcedureType", procedure.procedure_type),
+            "purpose": code_label("ProcedurePurpose", procedure.purpose)
+            if procedure.purpose else "",
+            "target": str(procedure.target_lesion) if procedure.target_lesion_id else "",
+            "selected": selected,
+            "windows": _lanes(row["windows"], y=y, lo=lo, hi=hi) if selected else [],
+            "bars": bars,
         })
+    now = _now()
+    now_x = _x(now, lo, hi) if lo <= now < hi else None
     ticks = []
     day = lo.astimezone(zone).date() + timedelta(days=1)
     step = timedelta(days=max(1, -(-(hi - lo).days // MAX_TICKS)))  # readable labels
@@ -116,6 +145,24 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
         ticks.append({"x": _x(moment, lo, hi), "day": day})
         day += step
     height = TOP + max(1, len(rows)) * ROW + 10
+    shown = [w for row in rows for w in row["windows"]]
+    bars = [b for row in rows for b in row["bars"] if b["visible"]]
+    legend = [{"kind": "booking", "text": _("Booking (start–end time below it)")}]
+    if any(b["violated"] for b in bars):
+        legend.append({"kind": "violation", "text": _("Booking that breaks a timing rule")})
+    if any(b["selected"] for b in bars):
+        legend.append({"kind": "selected", "text": _("Selected booking")})
+    if any(w["severity"] == "hard" for w in shown):
+        legend.append({"kind": "window-hard",
+                       "text": _("Allowed window of a hard rule (labelled with the rule)")})
+    if any(w["severity"] != "hard" for w in shown):
+        legend.append({"kind": "window-soft",
+                       "text": _("Preferred window of a soft rule (labelled with the rule)")})
+    if now_x is not None:
+        legend.append({"kind": "now", "text": _("Now")})
+    if ticks:
+        legend.append({"kind": "day", "text": _("Start of a day (midnight, %(zone)s)")
+                       % {"zone": tz_name}})
     violations = [
         {"rule_id": v.rule_id, "severity": str(v.severity), "message": v.message,
          "rationale": data["texts"][v.rule_code].rationale if v.rule_code in data["texts"] else "",
@@ -133,7 +180,9 @@ def timeline(request: HttpRequest, public_id: Any) -> HttpResponse:
         "skipped": data["skipped"],
         "range_from": lo.astimezone(zone).date(), "range_to": (hi - timedelta(seconds=1))
         .astimezone(zone).date(), "clamped": data["clamped"],
-        "max_days": timeline_max_days(),
+        "max_days": timeline_max_days(), "now_x": now_x, "now": now, "legend": legend,
+        "selection": any(row["selected"] for row in rows),
+        "range_qs": "".join(f"{k}={v.isoformat()}&" for k, v in days.items()),
     }, status=400 if date_errors else 200,
         section="worklist" if principal.is_coordinator else "cases")
 
