@@ -18,12 +18,13 @@ import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._django import django_bench_setup  # noqa: E402  (after the path is set)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -43,23 +44,12 @@ def main() -> None:
     parser.add_argument("--ready", type=int, default=300)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="boardsvc-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ["BOARDSVC_VAR_DIR"] = tmp
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.WARNING)
+    django_bench_setup()
     from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    call_command("migrate", verbosity=0)
     engine = connection.vendor
     if engine == "postgresql":
         call_command("flush", verbosity=0, interactive=False)

@@ -25,13 +25,14 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._django import django_bench_setup  # noqa: E402  (after the path is set)
 
 CASES = 50_000
 BOOKINGS_PER_CASE = 4
@@ -179,19 +180,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="boardsvc-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ["BOARDSVC_VAR_DIR"] = tmp
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.WARNING)
+    django_bench_setup()
     from django.contrib.auth.models import Group
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -199,7 +189,6 @@ def main() -> None:
     from core.access import GROUP_COORDINATOR
     from tests.factories.core import UserFactory
 
-    call_command("migrate", verbosity=0)
     print(f"KPI dashboards benchmark on {connection.vendor}, scale {args.scale}, "
           f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     now = datetime.now(UTC).replace(microsecond=0)

@@ -16,13 +16,14 @@ from tests.support.browser import shot, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_coordinator_books_a_plan_from_the_board(demo, page):
+def _embolization_then_surgery():
+    """A plan on the first demo case with a lesion: a pre-operative embolization, then its
+    surgery. Returns (plan, embolization, surgery)."""
     from django.contrib.auth import get_user_model
 
     from cases.models import Case
     from cases.services import treatment_plan_create
     from core.access import principal_for_user
-    from scheduling.models import Booking
 
     coordinator = get_user_model().objects.get(username="coordinator")
     case = Case.objects.filter(lesions__isnull=False).order_by("pk").first()
@@ -35,6 +36,13 @@ def test_a_coordinator_books_a_plan_from_the_board(demo, page):
     ])
     emb = plan.procedures.get(procedure_type="embolization")
     surgery = plan.procedures.get(procedure_type="surgery")
+    return plan, emb, surgery
+
+
+def test_a_coordinator_books_a_plan_from_the_board(demo, page):
+    from scheduling.models import Booking
+
+    plan, emb, surgery = _embolization_then_surgery()
     today = datetime.now(ZoneInfo("Europe/Rome")).date()
     monday = today + timedelta(days=7 - today.weekday())
 
@@ -87,24 +95,9 @@ def test_a_coordinator_books_a_plan_from_the_board(demo, page):
 
 
 def test_a_coordinator_proposes_and_accepts_a_whole_plan_from_the_board(demo, page):
-    from django.contrib.auth import get_user_model
-
-    from cases.models import Case
-    from cases.services import treatment_plan_create
-    from core.access import principal_for_user
     from scheduling.models import Booking
 
-    coordinator = get_user_model().objects.get(username="coordinator")
-    case = Case.objects.filter(lesions__isnull=False).order_by("pk").first()
-    assert case is not None, "the demo seeds cases with lesions"
-    lesion = case.lesions.first()
-    plan = treatment_plan_create(case=case, principal=principal_for_user(coordinator), procedures=[
-        {"procedure_type": "embolization", "purpose": "pre_operative",
-         "intent": "palliative", "target_lesion": lesion},
-        {"procedure_type": "surgery", "intent": "palliative", "target_lesion": lesion},
-    ])
-    emb = plan.procedures.get(procedure_type="embolization")
-    surgery = plan.procedures.get(procedure_type="surgery")
+    plan, emb, surgery = _embolization_then_surgery()
 
     sign_in(page, "coordinator")
     page.goto(f"/plans/{plan.public_id}/board/")
