@@ -225,3 +225,16 @@ def _rendered(message: str) -> str:
     text = _HEADER.sub(lambda m: "{} ({}): ".format(
         m["rule"], _("hard") if m["severity"] == "hard" else _("soft")), text)
     return _dates(text)
+
+
+# The people booked with a room (issue 13), in the reader's language.
+STAFF_KIND_LABELS = {
+    "interventional_radiologist": gettext_lazy("Interventional radiologist"),
+    "surgeon": gettext_lazy("Surgeon"),
+    "anaesthetist": gettext_lazy("Anaesthesia team"),
+}
+
+
+def staff_kind_label(kind: str) -> str:
+    """The translated name of a kind of person (the code itself for an unknown kind)."""
+    return str(STAFF_KIND_LABELS.get(kind, kind.replace("_", " ")))

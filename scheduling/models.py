@@ -31,6 +31,7 @@ from scheduling.domain.catalogue import RESOURCE_KIND_LABELS, ResourceKind
 
 BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap_excl"
 BOOKING_ONE_ACTIVE_CONSTRAINT = "booking_one_active_per_procedure"
+STAFF_OVERLAP_CONSTRAINT = "booking_staff_no_overlap_excl"
 
 
 _LAG_LIMIT = rule_limits.LAG_LIMIT_MINUTES
@@ -74,7 +75,7 @@ class Resource(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
     name_it = models.CharField(max_length=120, blank=True)  # the name in Italian (blank: same)
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     capacity = models.PositiveSmallIntegerField(default=1)
     timezone = models.CharField(max_length=64, default=site_timezone)
     active = models.BooleanField(default=True)
@@ -145,6 +146,9 @@ class ProcedureCatalogueEntry(models.Model):
     duration_minutes = models.PositiveSmallIntegerField()
     resource_kinds = models.JSONField(default=list)
     fraction_options = models.JSONField(default=list, blank=True)
+    # The people booked with the room, one of each kind (scheduling.services.staffing): a kind
+    # applies once the site keeps a calendar for it (an active resource of that kind).
+    staff_kinds = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -341,6 +345,33 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"Booking {str(self.public_id)[:8]} {self.status} {self.start:%Y-%m-%d %H:%M}"
+
+
+class BookingStaff(models.Model):
+    """A person (operator, anaesthesia team: a Resource of a staff kind) booked with a room
+    booking, for the same [start, end) (issue 13). ``active`` mirrors the booking: false once it
+    is cancelled. **A person is never booked twice at once**, a database guarantee like the
+    rooms' (migration 0016: an exclusion constraint on PostgreSQL, triggers on SQLite)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="staff")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="staff_bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["booking_id", "resource__kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")),
+                                   name="booking_staff_start_before_end"),
+            models.UniqueConstraint(fields=["booking", "resource"], name="booking_staff_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["resource", "start", "end"], name="booking_staff_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} for booking {self.booking_id}"
 
 
 class Violation(models.Model):

@@ -169,6 +169,10 @@ class BookingCreateApi(SchedulingApiView):
             max_length=300, required=False, default="", allow_blank=True,
             help_text="Required when start is in the past: why work already done is recorded.")
         fractions = serializers.IntegerField(min_value=1, max_value=40, required=False)
+        staff = serializers.ListField(
+            child=serializers.UUIDField(), required=False, default=list, max_length=5,
+            help_text="People to book with the room (operator, anaesthesia team), one of each "
+                      "kind the procedure needs; a kind not named gets the first free person.")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "end" in attrs and attrs["end"] <= attrs["start"]:
@@ -193,11 +197,15 @@ class BookingCreateApi(SchedulingApiView):
         resource = selectors.resource_find(public_id=v["resource"])
         if resource is None:
             raise RuleError("No resource with this id.", field="resource", rule="does_not_exist")
+        staff = selectors.resources_by_public_ids(v["staff"])
+        if len(staff) != len(set(v["staff"])):
+            raise RuleError("No person with one of these ids.", field="staff",
+                            rule="does_not_exist")
         outcome = services.booking_create(
             procedure=procedure, resource=resource, start=v["start"], end=v.get("end"),
             principal=self.principal, status=v["status"],
             override_reason=v["override_reason"], fractions=v.get("fractions"),
-            retrospective_reason=v["retrospective_reason"],
+            retrospective_reason=v["retrospective_reason"], staff=staff,
         )
         first = selectors.booking_get(principal=self.principal,
                                       public_id=outcome.booking.public_id)

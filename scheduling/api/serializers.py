@@ -6,6 +6,15 @@ from __future__ import annotations
 from rest_framework import serializers
 
 
+class StaffOut(serializers.Serializer):
+    """A person booked with a room (operator, anaesthesia team)."""
+
+    id = serializers.UUIDField(source="resource.public_id")
+    code = serializers.CharField(source="resource.code")
+    name = serializers.CharField(source="resource.name")
+    kind = serializers.CharField(source="resource.kind")
+
+
 class BookingOut(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     procedure = serializers.UUIDField(source="procedure.public_id")
@@ -20,6 +29,9 @@ class BookingOut(serializers.Serializer):
     fraction_number = serializers.IntegerField(allow_null=True)
     override_reason = serializers.CharField()
     retrospective_reason = serializers.CharField()
+    # The people booked with the room (scheduling.services.staffing); prefetched by the
+    # selectors (records.BOOKING_STAFF), so a page costs one query for all of them.
+    staff = StaffOut(many=True, source="staff.all")
     version = serializers.IntegerField()
 
 

@@ -21,6 +21,17 @@ class ResourceKind(StrEnum):
     OPERATING_ROOM = "operating_room"
     LINAC = "linac"
     MRI = "mri"
+    # People with their own calendars (issue 13): a procedure can need a room and people at once.
+    INTERVENTIONAL_RADIOLOGIST = "interventional_radiologist"
+    SURGEON = "surgeon"
+    ANAESTHETIST = "anaesthetist"
+
+
+ROOM_KINDS: frozenset[str] = frozenset({
+    ResourceKind.ANGIO_SUITE, ResourceKind.HYBRID_CT_ANGIO, ResourceKind.CT_ROOM,
+    ResourceKind.OPERATING_ROOM, ResourceKind.LINAC, ResourceKind.MRI})
+STAFF_KINDS: frozenset[str] = frozenset({
+    ResourceKind.INTERVENTIONAL_RADIOLOGIST, ResourceKind.SURGEON, ResourceKind.ANAESTHETIST})
 
 
 RESOURCE_KIND_LABELS: dict[str, str] = {
@@ -30,6 +41,9 @@ RESOURCE_KIND_LABELS: dict[str, str] = {
     ResourceKind.OPERATING_ROOM: "Operating room",
     ResourceKind.LINAC: "Linear accelerator (linac)",
     ResourceKind.MRI: "MRI scanner",
+    ResourceKind.INTERVENTIONAL_RADIOLOGIST: "Interventional radiologist",
+    ResourceKind.SURGEON: "Surgeon (spine or orthopaedic)",
+    ResourceKind.ANAESTHETIST: "Anaesthesia team",
 }
 
 # cases.domain.codes.ProcedureType values, spelled out so this module stays importable alone.
@@ -51,29 +65,44 @@ RT_FRACTION_OPTIONS: tuple[int, ...] = (1, 2, 5, 6, 10)
 
 @dataclass(frozen=True)
 class ProcedureDefaults:
-    """A catalogue entry: default slot length (with turnover) and the rooms that can host it."""
+    """A catalogue entry: default slot length (with turnover), the rooms that can host it and
+    the people it needs besides the room (one of each kind in ``staff_kinds``, booked for the
+    same interval; clinical-rules.md §4)."""
 
     procedure_type: str
     duration: timedelta
     resource_kinds: frozenset[str]
     fraction_options: tuple[int, ...] = ()
+    staff_kinds: tuple[str, ...] = ()
 
 
 _K = ResourceKind
-# Durations: clinical-rules.md §4, the middle of each range [I]; RT is per fraction.
+_IR = (_K.INTERVENTIONAL_RADIOLOGIST,)
+_IR_GA = (_K.INTERVENTIONAL_RADIOLOGIST, _K.ANAESTHETIST)
+_SURGERY_GA = (_K.SURGEON, _K.ANAESTHETIST)
+# Durations: clinical-rules.md §4, the middle of each range [I]; RT is per fraction. People:
+# the operator who performs it, and the anaesthesia team where §4 gives general anaesthesia or
+# deep sedation (ablations, ECT, MRgFUS, operations); embolization and vertebroplasty are done
+# under local anaesthesia with sedation, so a site adds anaesthesia to them if it wants it.
 DEFAULT_PROCEDURES: tuple[ProcedureDefaults, ...] = (
     ProcedureDefaults(EMBOLIZATION, timedelta(minutes=150),
-                      frozenset({_K.ANGIO_SUITE, _K.HYBRID_CT_ANGIO})),
-    ProcedureDefaults("rfa", timedelta(minutes=90), frozenset({_K.CT_ROOM, _K.HYBRID_CT_ANGIO})),
-    ProcedureDefaults("mwa", timedelta(minutes=90), frozenset({_K.CT_ROOM, _K.HYBRID_CT_ANGIO})),
+                      frozenset({_K.ANGIO_SUITE, _K.HYBRID_CT_ANGIO}), staff_kinds=_IR),
+    ProcedureDefaults("rfa", timedelta(minutes=90), frozenset({_K.CT_ROOM, _K.HYBRID_CT_ANGIO}),
+                      staff_kinds=_IR_GA),
+    ProcedureDefaults("mwa", timedelta(minutes=90), frozenset({_K.CT_ROOM, _K.HYBRID_CT_ANGIO}),
+                      staff_kinds=_IR_GA),
     ProcedureDefaults("cryoablation", timedelta(minutes=150),
-                      frozenset({_K.CT_ROOM, _K.HYBRID_CT_ANGIO})),
-    ProcedureDefaults("ect", timedelta(minutes=75), frozenset({_K.CT_ROOM, _K.OPERATING_ROOM})),
-    ProcedureDefaults("mrgfus", timedelta(minutes=180), frozenset({_K.MRI})),
+                      frozenset({_K.CT_ROOM, _K.HYBRID_CT_ANGIO}), staff_kinds=_IR_GA),
+    ProcedureDefaults("ect", timedelta(minutes=75), frozenset({_K.CT_ROOM, _K.OPERATING_ROOM}),
+                      staff_kinds=_IR_GA),
+    ProcedureDefaults("mrgfus", timedelta(minutes=180), frozenset({_K.MRI}), staff_kinds=_IR_GA),
     ProcedureDefaults(VERTEBROPLASTY, timedelta(minutes=60),
-                      frozenset({_K.CT_ROOM, _K.ANGIO_SUITE, _K.HYBRID_CT_ANGIO})),
-    ProcedureDefaults("osteosynthesis", timedelta(minutes=120), frozenset({_K.OPERATING_ROOM})),
-    ProcedureDefaults(SURGERY, timedelta(minutes=180), frozenset({_K.OPERATING_ROOM})),
+                      frozenset({_K.CT_ROOM, _K.ANGIO_SUITE, _K.HYBRID_CT_ANGIO}),
+                      staff_kinds=_IR),
+    ProcedureDefaults("osteosynthesis", timedelta(minutes=120), frozenset({_K.OPERATING_ROOM}),
+                      staff_kinds=_SURGERY_GA),
+    ProcedureDefaults(SURGERY, timedelta(minutes=180), frozenset({_K.OPERATING_ROOM}),
+                      staff_kinds=_SURGERY_GA),
     ProcedureDefaults(RADIOTHERAPY, timedelta(minutes=15), frozenset({_K.LINAC}),
                       RT_FRACTION_OPTIONS),
     ProcedureDefaults(FOLLOW_UP_CT, timedelta(minutes=20), frozenset({_K.CT_ROOM})),

@@ -131,3 +131,19 @@ class AcknowledgementRefused(SchedulingError):
     rule = "acknowledge"
     field = "reason"
     code = "rule"
+
+
+class StaffNotSuitable(SchedulingError):
+    """A person named for a booking is not one this procedure needs (not a staff resource, a
+    kind the catalogue does not list for it, twice the same kind, or not in service)."""
+
+    rule = "staff_kind"
+    field = "staff"
+
+
+class StaffUnavailable(SchedulingError):
+    """No person of a needed kind is free and working for the whole booking (→ 409)."""
+
+    status = CONFLICT
+    rule = "staff_unavailable"
+    field = "staff"

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from cases.models import PlannedProcedure, TreatmentPlan
 from scheduling.domain import rules as rules_engine
-from scheduling.domain.catalogue import PROCEDURE_DEFAULTS
+from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
 from scheduling.domain.types import (
     Anchor,
     AvailabilityException,
@@ -28,6 +28,7 @@ from scheduling.domain.types import (
 from scheduling.domain.verdicts import PlannedView
 from scheduling.models import (
     Booking,
+    BookingStaff,
     ProcedureCatalogueEntry,
     Resource,
     ResourceException,
@@ -149,6 +150,14 @@ def resource_exceptions(resource: Resource, window: Interval) -> list[Availabili
 
 def resource_busy(resource: Resource, window: Interval, *,
                   exclude_booking_id: int | None = None) -> list[Interval]:
+    """The busy intervals of a room (its bookings) or of a person (the bookings they are
+    staffed on) within ``window``."""
+    if resource.kind in STAFF_KINDS:
+        staffed = BookingStaff.objects.filter(resource=resource, active=True,
+                                              start__lt=window.end, end__gt=window.start)
+        if exclude_booking_id is not None:
+            staffed = staffed.exclude(booking_id=exclude_booking_id)
+        return [Interval(s, e) for s, e in staffed.values_list("start", "end")]
     qs = Booking.objects.filter(resource=resource, start__lt=window.end, end__gt=window.start)
     qs = qs.exclude(status=CANCELLED)
     if exclude_booking_id is not None:
@@ -167,6 +176,7 @@ def catalogue_entry(procedure_type: str) -> ProcedureCatalogueEntry:
         duration_minutes=int(default.duration.total_seconds() // 60),
         resource_kinds=sorted(default.resource_kinds),
         fraction_options=list(default.fraction_options),
+        staff_kinds=list(default.staff_kinds),
     )
 
 

@@ -9,6 +9,7 @@ its course (scheduling.services.courses); a done embolization gets its follow-up
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -33,7 +34,7 @@ from scheduling.domain.errors import (
 from scheduling.domain.types import CHANGEABLE_STATUSES, BookingView, Interval
 from scheduling.models import Booking, Resource
 from scheduling.services import booking_checks as checks
-from scheduling.services import courses, follow_ups, rechecks
+from scheduling.services import courses, follow_ups, rechecks, staffing
 from scheduling.services.booking_checks import BookingOutcome
 
 BOOKING = "booking"  # the noun of a stale If-Match message
@@ -52,8 +53,14 @@ def booking_create(
     fractions: int | None = None,
     retrospective_reason: str = "",
     now: datetime | None = None,
+    staff: Sequence[Resource] = (),
 ) -> BookingOutcome:
     """Book ``procedure`` on ``resource`` from ``start`` (end defaults to the catalogue duration).
+
+    The people the procedure needs (catalogue ``staff_kinds``: operator, anaesthesia) are booked
+    with it for the same interval: those named in ``staff``, else the first free and working
+    person of each kind (scheduling.services.staffing); StaffNotSuitable / StaffUnavailable
+    otherwise.
 
     A radiotherapy procedure with ``fractions`` > 1 (default: its planned fractions) books the
     whole course, all or nothing (R17): fraction 1 at ``start``, then one fraction on each next
@@ -93,7 +100,9 @@ def booking_create(
     elif fractions not in (None, 1):
         raise InvalidBookingTime("Only radiotherapy is booked as several fractions.")
 
-    locked = checks.lock_resources(resource)[resource.pk]
+    need = staffing.staff_need(entry)
+    staffing.check_named(staff, need, procedure.procedure_type)
+    locked = checks.lock_resources(resource, *need.pool, *staff)[resource.pk]
     # The course's days and times are read from the linac's free time after the lock, so no
     # concurrent booking can take them between the plan and the write.
     intervals = (engine_context.course_intervals(resource=locked, start=start, end=end,
@@ -128,6 +137,9 @@ def booking_create(
                                             bookings=before + new_views, now=now)
     checks.check_rules(before=before, after=before + new_views, tz=checks.booking_tz(locked),
                        context=context)
+    people = staffing.staff_choose(need=need, named=staff, intervals=intervals,
+                                   procedure_type=procedure.procedure_type,
+                                   override_reason=override_reason)
 
     created = []
     try:
@@ -144,6 +156,7 @@ def booking_create(
                 )
                 booking.save()
                 created.append(booking)
+            staffing.staff_write(created, people)
     except IntegrityError as exc:
         if checks.is_overlap_error(exc):
             raise SlotTaken() from None
@@ -185,7 +198,8 @@ def booking_move(
             principal=principal, end=end, resource=resource, override_reason=override_reason,
             retrospective_reason=retrospective_reason, now=now)
     target = resource or booking.resource
-    checks.lock_resources(booking.resource, target)
+    need = staffing.staff_need(selectors.catalogue_entry(booking.procedure.procedure_type))
+    checks.lock_resources(booking.resource, target, *need.pool)
     current = checks.locked_changeable(booking, expected_version=expected_version, verb="moved")
     target = Resource.objects.get(pk=target.pk)
     checks.check_resource_kind(target, current.procedure)
@@ -209,6 +223,12 @@ def booking_move(
     context = engine_context.engine_context(patient_id=current.patient_id,
                                             bookings=[*before, *after], now=now)
     checks.check_rules(before=before, after=after, tz=checks.booking_tz(target), context=context)
+    # The people move with the booking: the same ones when still free and working, else others
+    # of the same kind (the outcome's booking lists who).
+    people = staffing.staff_choose(
+        need=need, named=(), intervals=[interval],
+        procedure_type=current.procedure.procedure_type, exclude_booking_pks=[current.pk],
+        override_reason=reason, keep=staffing.booked_people(current, need))
 
     try:
         with transaction.atomic():
@@ -217,6 +237,8 @@ def booking_move(
                 override_reason=reason[:300], retrospective_reason=retrospective,
                 updated_at=timezone.now(),
             )
+            current.start, current.end = start, end
+            staffing.staff_replace(current, people)
     except IntegrityError as exc:
         if checks.is_overlap_error(exc):
             raise SlotTaken() from None
@@ -266,6 +288,7 @@ def booking_cancel(
         status=Booking.Status.CANCELLED, cancel_reason=reason.strip()[:300],
         version=F("version") + 1, updated_at=timezone.now(),
     )
+    staffing.staff_release([current.pk])
     current.refresh_from_db()
     checks.record(current, principal, AuditEvent.Action.UPDATE, reason=f"cancelled: {reason}"[:300])
     rechecks.violations_store(plan=current.plan, now=timezone.now())

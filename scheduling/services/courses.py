@@ -31,9 +31,9 @@ from core.models import AuditEvent
 from scheduling import engine_context, selectors
 from scheduling.domain.errors import BookingNotChangeable, SlotTaken
 from scheduling.domain.types import CHANGEABLE_STATUSES
-from scheduling.models import Booking, Resource
+from scheduling.models import Booking, BookingStaff, Resource
 from scheduling.services import booking_checks as checks
-from scheduling.services import rechecks
+from scheduling.services import rechecks, staffing
 from scheduling.services.booking_checks import BookingOutcome
 
 BOOKING = "booking"  # the noun of a stale If-Match message
@@ -59,7 +59,9 @@ def course_move(
     time), OutsideOpeningHours, HardRuleViolation. Every moved fraction's version goes up by
     one; the outcome lists them in time order."""
     target = resource or booking.resource
-    checks.lock_resources(target, *(b.resource for b in selectors.course_fractions(booking)))
+    need = staffing.staff_need(selectors.catalogue_entry(booking.procedure.procedure_type))
+    checks.lock_resources(target, *(b.resource for b in selectors.course_fractions(booking)),
+                          *need.pool)
     current = checks.locked_changeable(booking, expected_version=expected_version, verb="moved")
     # Read the course again under the locks (rows locked too): what a concurrent change
     # committed before we got them is what moves.
@@ -92,6 +94,11 @@ def course_move(
     context = engine_context.engine_context(patient_id=current.patient_id,
                                             bookings=[*before, *after], now=now)
     checks.check_rules(before=before, after=after, tz=checks.booking_tz(target), context=context)
+    # People the site books with a fraction (none by default) move with the course.
+    people = staffing.staff_choose(
+        need=need, named=(), intervals=intervals,
+        procedure_type=current.procedure.procedure_type, exclude_booking_pks=[b.pk for b in moving],
+        override_reason=reason, keep=staffing.booked_people(current, need))
 
     stamp = timezone.now()
     try:
@@ -116,6 +123,9 @@ def course_move(
         raise
     moved = list(Booking.objects.filter(pk__in=own).select_related(
         "procedure", "plan", "patient", "resource").order_by("start", "pk"))
+    if need.kinds:
+        BookingStaff.objects.filter(booking_id__in=own).delete()
+        staffing.staff_write(moved, people)
     for fraction in moved:
         label = "moved" if fraction.pk == current.pk else "moved with its course"
         checks.record(fraction, principal, AuditEvent.Action.UPDATE, reason=label)
@@ -158,6 +168,7 @@ def course_cancel(
         status=Booking.Status.CANCELLED, cancel_reason=reason.strip()[:300],
         version=F("version") + 1, updated_at=timezone.now(),
     )
+    staffing.staff_release(ids)
     cancelled = list(Booking.objects.filter(pk__in=ids).select_related(
         "procedure", "plan", "patient", "resource").order_by("start", "pk"))
     note = f"cancelled with its course: {reason}" if reason else "cancelled with its course"

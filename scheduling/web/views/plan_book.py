@@ -36,8 +36,10 @@ from core.timezones import site_timezone
 from core.web.pages import render_page
 from scheduling import selectors, services
 from scheduling.domain.errors import HardRuleViolation
-from scheduling.domain.types import BookingStatus
+from scheduling.domain.types import BookingStatus, Interval
+from scheduling.labels import staff_kind_label
 from scheduling.models import Booking, Resource
+from scheduling.services import staffing
 from scheduling.web import course_queries, queries
 from scheduling.web.forms import OCCURRENCES, local_time_message, occurrence_choices
 from scheduling.web.views.common import (
@@ -184,13 +186,40 @@ def plan_book(request: HttpRequest, public_id: Any) -> HttpResponse:
         context.update(resource=resource, start=start.astimezone(UTC), end=end,
                        start_in_past=start < timezone.now(),
                        preview=queries.booking_preview(procedure=chosen, resource=resource,
-                                                       start=start, end=end))
+                                                       start=start, end=end),
+                       staff=_staff_context(chosen.procedure_type, Interval(start, end),
+                                            params))
         if request.method == "POST" and params.get("confirm") == "1" and not day_error:
             return _confirm(request, plan, chosen, resource, start, context)
     elif request.method == "POST" and not start_error:
         messages.error(request, _("Choose a resource and a free start time first."))
     return render_page(request, "scheduling/book.html", context, status=status,
                        section="worklist")
+
+
+def _staff_context(procedure_type: str, interval: Interval, params: Any) -> dict[str, Any]:
+    """The people section of the rule check: per needed kind a choice ("the first free one" by
+    default, who that is, and each person free or busy), and the kinds the site keeps no
+    calendar for (said, not skipped silently)."""
+    preview = staffing.staff_preview(procedure_type=procedure_type, interval=interval)
+    return {
+        "kinds": [{
+            "kind": k.kind, "label": staff_kind_label(k.kind), "field": f"staff_{k.kind}",
+            "proposed": k.proposed, "selected": params.get(f"staff_{k.kind}", ""),
+            "options": [{"person": o.person, "free": o.free} for o in k.options],
+        } for k in preview.kinds],
+        "without_calendar": [staff_kind_label(k) for k in preview.without_calendar],
+    }
+
+
+def _named_staff(request: HttpRequest) -> list[Resource]:
+    """The people chosen on the confirm form (``staff_<kind>``; blank: the first free one)."""
+    ids = [v for k, v in request.POST.items() if k.startswith("staff_") and v]
+    found = selectors.resources_by_public_ids(ids[:5]) if ids else []
+    if len(found) != len(set(ids)):
+        raise RuleError(_("One of the people chosen does not exist."), field="staff",
+                        rule="does_not_exist")
+    return found
 
 
 def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProcedure,
@@ -200,7 +229,8 @@ def _confirm(request: HttpRequest, plan: TreatmentPlan, procedure: PlannedProced
         outcome = services.booking_create(
             procedure=procedure, resource=resource, start=start, principal=principal,
             override_reason=request.POST.get("override_reason", ""),
-            retrospective_reason=request.POST.get("retrospective_reason", ""))
+            retrospective_reason=request.POST.get("retrospective_reason", ""),
+            staff=_named_staff(request))
     except RuleError as exc:
         # The page has no form to put the error on: a hard rule lists what it refuses, any
         # other refusal is shown above the confirm button (with its field, to open the
