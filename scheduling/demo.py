@@ -1,4 +1,5 @@
-"""Demo seed for scheduling: the site's rooms with opening hours and the catalogue defaults.
+"""Demo seed for scheduling: the site's rooms and people (operators, anaesthesia) with opening
+hours, and the catalogue defaults.
 
 Idempotent: rooms are found by their stable ``code``; opening hours, rules and catalogue entries
 are created only when missing, so a site's edits survive a re-run.
@@ -32,6 +33,21 @@ ROOMS: tuple[dict[str, Any], ...] = (
      "kind": "linac", "hours": (time(7), time(19))},
     {"code": "mri-1", "name": "MRI 1.5 T", "name_it": "RM 1,5 T", "kind": "mri",
      "hours": (time(7), time(21))},
+    # People with their own calendars (booked with the room a procedure needs them in).
+    {"code": "ir-a", "name": "Interventional radiologist A",
+     "name_it": "Radiologo interventista A", "kind": "interventional_radiologist",
+     "hours": (time(8), time(18))},
+    {"code": "ir-b", "name": "Interventional radiologist B",
+     "name_it": "Radiologo interventista B", "kind": "interventional_radiologist",
+     "hours": (time(8), time(18))},
+    {"code": "spine-surgeon-a", "name": "Spine surgeon A", "name_it": "Chirurgo vertebrale A",
+     "kind": "surgeon", "hours": (time(7, 30), time(20))},
+    {"code": "anaesthesia-1", "name": "Anaesthesia team 1",
+     "name_it": "Équipe anestesiologica 1", "kind": "anaesthetist",
+     "hours": (time(7, 30), time(20))},
+    {"code": "anaesthesia-2", "name": "Anaesthesia team 2",
+     "name_it": "Équipe anestesiologica 2", "kind": "anaesthetist",
+     "hours": (time(7, 30), time(20))},
 )
 
 
@@ -86,7 +102,8 @@ def seed_rules_and_catalogue() -> dict[str, int]:
             procedure_type=entry.procedure_type,
             defaults={"duration_minutes": _minutes(entry.duration),
                       "resource_kinds": sorted(entry.resource_kinds),
-                      "fraction_options": list(entry.fraction_options)},
+                      "fraction_options": list(entry.fraction_options),
+                      "staff_kinds": list(entry.staff_kinds)},
         )
         created["catalogue"] += int(made)
     return created

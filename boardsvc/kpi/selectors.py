@@ -41,8 +41,16 @@ from django.utils import timezone
 from boardsvc.domain.codes import ItemOutcome, MeetingStatus
 from boardsvc.models import AgendaItem, Attendance, Board, Decision, Meeting
 from cases.models import Case
+from scheduling.domain.catalogue import STAFF_KINDS
 from scheduling.domain.types import BookingStatus, ExceptionKind
-from scheduling.models import Booking, OpeningHours, Resource, ResourceException, Violation
+from scheduling.models import (
+    Booking,
+    BookingStaff,
+    OpeningHours,
+    Resource,
+    ResourceException,
+    Violation,
+)
 
 from .aggregates import (
     EpochSeconds,
@@ -279,8 +287,9 @@ def _open_minutes(resource: Resource, hours: list[OpeningHours],
 
 def kpi_utilisation(*, period: Period) -> list[Utilisation]:
     """Booked minutes over open minutes per active resource in the period (site-wide: rooms
-    are shared by every board). Booked: bookings booked or done, clipped to the period (the
-    (resource, start, end) index). Four queries."""
+    and people are shared by every board). Booked: bookings booked or done, clipped to the
+    period (the (resource, start, end) index); for a person, the bookings they are staffed on.
+    Four queries, five when the site keeps people's calendars."""
     resources = list(Resource.objects.filter(active=True).order_by("kind", "code"))
     hours: dict[int, list[OpeningHours]] = defaultdict(list)
     for row in OpeningHours.objects.filter(resource__in=[r.pk for r in resources]):
@@ -300,6 +309,18 @@ def kpi_utilisation(*, period: Period) -> list[Utilisation]:
         ).values("resource_id").annotate(
             seconds=Sum(EpochSeconds(clip_end) - EpochSeconds(clip_start))).order_by()
     }
+    # People (operators, anaesthesia) are busy through the bookings they are staffed on: one
+    # more query, only when the site keeps their calendars.
+    people = [r.pk for r in resources if r.kind in STAFF_KINDS]
+    if people:
+        booked.update({
+            row["resource_id"]: row["seconds"]
+            for row in BookingStaff.objects.filter(
+                resource__in=people, active=True, booking__status__in=TREATMENT_STATUSES,
+                start__lt=period.end, end__gt=period.start,
+            ).values("resource_id").annotate(
+                seconds=Sum(EpochSeconds(clip_end) - EpochSeconds(clip_start))).order_by()
+        })
     return [
         Utilisation(
             resource_code=r.code, resource_name=r.name, kind=r.kind,

@@ -68,6 +68,26 @@ def _validated(model: Any, data: dict[str, Any]) -> dict[str, Any]:
     return model.model_validate(data).model_dump(mode="json", exclude_none=True)
 
 
+# The people booked with a room (issue 13): the operator performs (PPRF), the anaesthesia team
+# assists (SPRF). They are not served as Practitioner resources, so the actor is a logical
+# reference (identifier + display).
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+STAFF_PARTICIPATION = {"interventional_radiologist": "PPRF", "surgeon": "PPRF",
+                       "anaesthetist": "SPRF"}
+
+
+def _staff_participant(person: Any) -> dict[str, Any]:
+    return {
+        "type": [{"coding": [{"system": PARTICIPATION_TYPE,
+                              "code": STAFF_PARTICIPATION.get(person.kind, "PART")}],
+                  "text": person.kind.replace("_", " ")}],
+        "actor": {"identifier": {"system": f"{BOARDSVC_CODES}/resource",
+                                 "value": str(person.public_id)},
+                  "display": person.name},
+        "required": "required", "status": "accepted",
+    }
+
+
 def appointment_from_booking(booking: Any) -> dict[str, Any]:
     """A booking as an Appointment: patient, the room or machine, and the referral it serves."""
     procedure = booking.procedure
@@ -91,6 +111,7 @@ def appointment_from_booking(booking: Any) -> dict[str, Any]:
             {"actor": {"reference": f"Location/{booking.resource.public_id}",
                        "display": booking.resource.name},
              "required": "required", "status": "accepted"},
+            *(_staff_participant(s.resource) for s in booking.staff.all()),
         ],
     }
     if booking.status == BookingStatus.CANCELLED and booking.cancel_reason:

@@ -23,6 +23,7 @@ def appointments_visible(principal: Principal) -> QuerySet[Booking]:
     """The bookings the principal may see, in time order, with what an Appointment names."""
     return (Booking.objects.filter(case_scope_q(principal, "plan__case"))
             .select_related("patient", "resource", "procedure", "plan__case")
+            .prefetch_related(selectors.BOOKING_STAFF)
             .order_by("start", "id"))
 
 

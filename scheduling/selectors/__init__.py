@@ -19,6 +19,7 @@ from scheduling.selectors.plans import (
     resource_free_slots,
 )
 from scheduling.selectors.records import (
+    BOOKING_STAFF,
     booking_get,
     booking_list,
     booking_pseudonym,
@@ -57,6 +58,7 @@ from scheduling.selectors.values import (
 )
 
 __all__ = [
+    "BOOKING_STAFF",
     "PROCEDURE_LINKS",
     "ValidationReport",
     "booking_get",

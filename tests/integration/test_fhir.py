@@ -132,3 +132,23 @@ def test_a_search_costs_a_fixed_number_of_queries(world, as_user, django_assert_
     client.get("/fhir/R4/Appointment")  # warm the principal's group cache
     with django_assert_max_num_queries(8):
         assert client.get("/fhir/R4/Appointment").status_code == 200
+
+
+def test_an_appointment_names_the_people_booked_with_the_room(world, as_user):
+    from scheduling.models import BookingStaff
+    from tests.factories.scheduling import ResourceFactory
+
+    booking = world.booking_a
+    person = ResourceFactory(code="ir-fhir", name="Dr F (IR)", kind="interventional_radiologist")
+    BookingStaff.objects.create(booking=booking, resource=person, start=booking.start,
+                                end=booking.end)
+    body = as_user(world.users["coordinator"]).get(
+        f"/fhir/R4/Appointment/{booking.public_id}").json()
+    Appointment.model_validate(body)
+    staff = [p for p in body["participant"] if "identifier" in p["actor"]]
+    assert staff == [{
+        "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                              "code": "PPRF"}], "text": "interventional radiologist"}],
+        "actor": {"identifier": {"system": "https://boardsvc.example.org/fhir/CodeSystem/resource",
+                                 "value": str(person.public_id)}, "display": "Dr F (IR)"},
+        "required": "required", "status": "accepted"}]

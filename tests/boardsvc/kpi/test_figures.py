@@ -11,7 +11,7 @@ from boardsvc.kpi.aggregates import interpolate
 from boardsvc.kpi.period import kpi_period
 from core.errors import RuleError
 
-from .conftest import NOW, PERIOD
+from .conftest import NOW, PERIOD, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +144,19 @@ def test_query_counts(kpi_world, section, expected):
     board = kpi_world.board
     with assert_num_queries(expected):
         kpi_section(section=section, board=board, period=period(board), now=NOW)
+
+
+def test_utilisation_counts_a_person_through_the_bookings_they_are_staffed_on(kpi_world):
+    from scheduling.models import Booking, BookingStaff
+    from tests.factories.scheduling import ResourceFactory
+
+    person = ResourceFactory(code="kpi-ir-a", name="IR A", kind="interventional_radiologist")
+    c1 = Booking.objects.get(resource=kpi_world.room, start=utc(3, 20, 13))  # 2 h, booked
+    cancelled = Booking.objects.get(resource=kpi_world.room, status="cancelled")
+    BookingStaff.objects.create(booking=c1, resource=person, start=c1.start, end=c1.end)
+    BookingStaff.objects.create(booking=cancelled, resource=person, start=cancelled.start,
+                                end=cancelled.end, active=False)
+    rows = {u.resource_code: u for u in selectors.kpi_utilisation(period=period(kpi_world.board))}
+    assert rows["kpi-ir-a"].booked_minutes == 120
+    assert rows["kpi-ir-a"].kind == "interventional_radiologist"
+    assert rows["kpi-room-a"].booked_minutes == 150  # the room's figure is unchanged
