@@ -60,3 +60,17 @@ def test_a_busy_person_is_marked_and_nobody_free_is_said_before_confirming(plan_
         "start": at(0, 10).isoformat(), "confirm": "1"})
     assert refused.status_code == 409
     assert "is free and working" in refused.content.decode()
+
+
+def test_the_move_page_names_the_people_who_move_with_the_booking(plan_ready, coordinator):
+    plan, procedures, angio, _theatre = plan_ready
+    ResourceFactory(code="ir-a", name="Dr Alpha", kind="interventional_radiologist")
+    client = login(coordinator)
+    client.post(f"/plans/{plan.public_id}/book/", {
+        "procedure": str(procedures[0].public_id), "resource": str(angio.public_id),
+        "start": at(0, 9).isoformat(), "confirm": "1"})
+    booking = BookingStaff.objects.get().booking
+    body = client.get(f"/bookings/{booking.public_id}/move/").content.decode()
+    assert 'id="booked-people"' in body
+    assert "Dr Alpha" in body
+    assert "Interventional radiologist" in body

@@ -25,6 +25,7 @@ from core.web.pages import render_page
 from scheduling import selectors, services
 from scheduling.domain.errors import HardRuleViolation
 from scheduling.domain.types import CHANGEABLE_STATUSES, Severity
+from scheduling.labels import staff_kind_label
 from scheduling.models import Booking
 from scheduling.web import queries
 from scheduling.web.forms import BookingCancelForm, BookingMoveForm
@@ -50,6 +51,8 @@ def _booking_context(booking: Booking) -> dict[str, Any]:
         "label": code_label("ProcedureType", booking.procedure.procedure_type),
         "changeable": booking.status in CHANGEABLE_STATUSES,
         "tz_name": zone_name(booking.resource.timezone),
+        "staff": [{"resource": s.resource, "kind_label": staff_kind_label(s.resource.kind)}
+                  for s in booking.staff.select_related("resource").filter(active=True)],
     }
 
 
