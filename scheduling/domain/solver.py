@@ -134,6 +134,9 @@ class ProcedureToPlace:
     fractions: int = 1
     prepares_id: str | None = None  # the procedure this one prepares (R1-R3 bind the pair)
     same_session_with: str | None = None  # placed together with it (same room, back to back)
+    # The people it needs with the room: per kind, the candidate people (resource ids whose
+    # free time is in the problem's resources); one of each kind is busy with it.
+    staff: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,12 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
                 status="infeasible",
                 message=f"No room can host {p.procedure_type.replace('_', ' ')}.",
             )
+        if any(not any(pid in resources for pid in kind) for kind in p.staff):
+            return PlanProposal(
+                status="infeasible",
+                message=f"Nobody can perform {p.procedure_type.replace('_', ' ')}: a person it "
+                        "needs has no calendar.",
+            )
 
     def to_step(t: datetime) -> int:
         return _floor_steps(t - origin_dt, step)
@@ -251,6 +260,17 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
                 per_resource[rid].append(iv)
                 choices[rid] = present
             model.add_exactly_one(choices.values())
+            # One person of each needed kind, busy for the same interval.
+            for n, kind in enumerate(p.staff):
+                people = []
+                for pid in kind:
+                    if pid not in resources:
+                        continue
+                    taken = model.new_bool_var(f"y_{p.procedure_id}_{k}_{n}_{pid}")
+                    per_resource[pid].append(model.new_optional_fixed_size_interval_var(
+                        s, dur, taken, f"st_{p.procedure_id}_{k}_{n}_{pid}"))
+                    people.append(taken)
+                model.add_exactly_one(people)
             patient_intervals.append(model.new_fixed_size_interval_var(s, dur, f"pt_{p.procedure_id}_{k}"))
             fraction_vars.append((s, dur, choices))
             objective.append(s)

@@ -15,7 +15,7 @@ from cases.models import PlannedProcedure, TreatmentPlan
 from core.timezones import zone_name
 from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
-from scheduling.domain.catalogue import PROCEDURE_DEFAULTS
+from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
 from scheduling.domain.solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
 from scheduling.domain.types import Interval
 from scheduling.domain.verdicts import RuleVerdict, assess
@@ -146,8 +146,15 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
             continue
         entry = catalogue_entry(procedure.procedure_type)
         needed_kinds.update(entry.resource_kinds)
+        needed_kinds.update(k for k in entry.staff_kinds if k in STAFF_KINDS)
         procedures.append((procedure, entry))
-    resources = list(resource_list().filter(kind__in=needed_kinds))
+    resources = list(resource_list().filter(kind__in=needed_kinds, active=True))
+    # People a procedure needs, per kind (a kind nobody has a calendar for is not asked for:
+    # scheduling.services.staffing.staff_need).
+    people: dict[str, tuple[str, ...]] = {}
+    for r in resources:
+        if r.kind in STAFF_KINDS:
+            people[r.kind] = (*people.get(r.kind, ()), str(r.public_id))
     free = []
     for resource in resources:
         free.append(ResourceFreeTime(
@@ -186,8 +193,10 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
             fractions=fractions,
             prepares_id=public_id_or_none(procedure.prepares),
             same_session_with=public_id_or_none(procedure.same_session_with),
+            staff=tuple(people[k] for k in entry.staff_kinds if k in people),
         ))
-    tz = zone_name(resources[0].timezone if resources else "")
+    room_list = [r for r in resources if r.kind not in STAFF_KINDS]
+    tz = zone_name(room_list[0].timezone if room_list else "")
     return PlanProblem(
         now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
         rules=tuple(rule_specs()), fixed=tuple(views), tz=tz,

@@ -192,3 +192,26 @@ def test_the_database_refuses_a_person_twice_at_once(rooms, people):
                                     end=b2.end)
     BookingStaff.objects.filter(booking=b1).update(active=False)
     BookingStaff.objects.create(booking=b2, resource=people["ir_a"], start=b2.start, end=b2.end)
+
+
+def test_a_plan_proposal_books_the_people_with_each_room(rooms, people, coordinator_principal):
+    from datetime import timedelta
+
+    from scheduling.services import proposals
+
+    # Dr A is away the first planning day and Dr B is not there at all: the proposal waits for
+    # Dr A, and accepting it books Dr A with the embolization.
+    ResourceExceptionFactory(resource=people["ir_b"], start=at(0, 0), end=at(60, 0))
+    ResourceExceptionFactory(resource=people["ir_a"], start=at(0, 0), end=at(1, 0))
+    plan, (emb, surgery) = plan_with(PREOP, "surgery")
+    proposal = proposals.plan_proposal_make(plan=plan, horizon_days=14, time_limit=5,
+                                            now=at(0, 0))
+    assert proposal.status in {"optimal", "feasible"}, proposal.message
+    by = {b.procedure_id: b for b in proposal.bookings}
+    assert by[str(emb.public_id)].start >= at(1, 0)
+    created = proposals.plan_proposal_apply(plan=plan, proposal=proposal,
+                                            principal=coordinator_principal)
+    staffed = {b.procedure.procedure_type: sorted(s.resource.code for s in b.staff.all())
+               for b in created}
+    assert staffed == {"embolization": ["ir-a"], "surgery": ["anaes-1", "surg-1"]}
+    assert by[str(surgery.public_id)].start - by[str(emb.public_id)].end <= timedelta(hours=48)

@@ -129,3 +129,28 @@ def test_an_impossible_plan_is_reported_not_raised():
     proposal = propose_plan(_problem([emb], [_free("angio")]))
     assert proposal.status == "infeasible"
     assert "No room" in proposal.message
+
+
+def test_a_procedure_waits_for_a_free_operator_as_well_as_a_free_room():
+    # The only interventional radiologist is away Monday (all day): the room is free, but the
+    # embolization cannot happen before Tuesday, and the surgery follows it (R1).
+    away = [Interval(NOW, NOW + timedelta(days=1))]
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L", purpose="pre_operative",
+                           staff=(("ir",),))
+    surgery = ProcedureToPlace("surg", "surgery", timedelta(hours=3), ("or1",),
+                               patient_id="P", lesion_id="L", staff=(("surgeon",),))
+    proposal = propose_plan(_problem(
+        [emb, surgery], [_free("angio"), _free("or1"), _free("ir", away), _free("surgeon")]))
+    assert proposal.status in {"optimal", "feasible"}
+    by = {b.procedure_id: b for b in proposal.bookings}
+    assert by["emb"].start >= away[0].end
+    assert by["emb"].end <= by["surg"].start
+
+
+def test_a_needed_person_without_a_calendar_makes_the_plan_impossible_with_the_reason():
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           staff=(("nobody",),))
+    proposal = propose_plan(_problem([emb], [_free("angio")]))
+    assert proposal.status == "infeasible"
+    assert "Nobody can perform" in proposal.message
