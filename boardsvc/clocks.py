@@ -3,6 +3,8 @@
 ``settings.BOARDSVC_DECISION_CLOCK`` names ``decision_times``; scheduling.selectors calls it to
 learn when the decision to treat behind a plan was recorded, which starts R10's clock
 (clinical-rules.md R10: radiotherapy within 24 h of the decision to treat, MSCC not for surgery).
+``settings.BOARDSVC_CASE_TIMEZONE_SUBQUERY`` names ``case_board_timezone_subquery``: the zone of
+a case's board, in which scheduling shows the worklist's due times and the pathway clock alerts.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from boardsvc.models import Decision
+from boardsvc.models import AgendaItem, Board, Decision
+from cases.models import Case
 
 
 def decision_times(*, decision_public_ids: Iterable[UUID | str]) -> dict[str, datetime]:
@@ -33,3 +37,22 @@ def decision_recorded_at_subquery(decision_ref: str) -> Subquery:
     ``settings.BOARDSVC_DECISION_CLOCK_SUBQUERY`` names this function."""
     return Subquery(Decision.objects.filter(public_id=OuterRef(decision_ref))
                     .values("recorded_at")[:1])
+
+
+def case_board_timezone_subquery(case_ref: str) -> Coalesce:
+    """The IANA zone of the case's board as one SQL expression (``Board.timezone``): the board
+    of its latest MDT decision, else of its latest agenda item, else the board it was referred
+    to (``Case.requested_board``); NULL when none is known. ``case_ref`` names the outer row's
+    case id. ``settings.BOARDSVC_CASE_TIMEZONE_SUBQUERY`` names this function: scheduling shows
+    the worklist's due times and the pathway clock alerts in this zone."""
+    decided = (Decision.objects.filter(case_id=OuterRef(case_ref))
+               .order_by("-recorded_at", "-pk").values("meeting__board__timezone")[:1])
+    listed = (AgendaItem.objects.filter(case_id=OuterRef(case_ref))
+              .order_by("-meeting__starts_at", "-pk").values("meeting__board__timezone")[:1])
+    referred = Board.objects.filter(
+        slug=Subquery(Case.objects.filter(pk=OuterRef(OuterRef(case_ref)))
+                      .values("requested_board")[:1])).values("timezone")[:1]
+    return Coalesce(Subquery(decided, output_field=CharField()),
+                    Subquery(listed, output_field=CharField()),
+                    Subquery(referred, output_field=CharField()),
+                    output_field=CharField())

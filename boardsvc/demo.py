@@ -4,7 +4,7 @@ meetings. Idempotent: users by username, boards by slug, memberships per (board,
 from __future__ import annotations
 
 import unicodedata
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -143,4 +143,100 @@ def place_ready_cases_seed(*, rng_seed: int = 42) -> dict[str, Any]:
     return {"placed": place_ready_cases()}
 
 
-__all__ = ["DEMO_PASSWORD", "place_ready_cases_seed", "seed_demo"]
+
+
+#: The outcome text the demo decisions open with: how a re-run recognises its own decisions.
+DEMO_DECISION_MARK = "Demo decision"
+
+
+def _demo_plan_items(case: Any, kind: str) -> list[dict[str, Any]]:
+    lesion = case.lesions.order_by("position", "pk").first()
+    target = str(lesion.public_id) if lesion is not None else ""
+    if kind == "preop":
+        return [{"procedure_type": "embolization", "purpose": "pre_operative",
+                 "intent": "palliative", "target_lesion": target, "prepares_index": 1},
+                {"procedure_type": "surgery", "intent": "palliative", "target_lesion": target}]
+    return [{"procedure_type": "radiotherapy", "intent": "palliative", "target_lesion": target,
+             "fractions": 5, "dose_gy": "20"}]
+
+
+@transaction.atomic
+def seed_decided_plans(*, rng_seed: int = 42) -> dict[str, Any]:
+    """Demo step run after placement (issue 13): two listed cases of the spine board decided at
+    the board's last regular meeting, through the boards' own services (the meeting of that
+    week, the cases added to its agenda before its cut-off, its start, everyone's arrival, each
+    decision with its structured outcome, which creates the treatment plan, and the close), so
+    the worklist and the booking board have something to book:
+
+    - a pre-operative embolization linked to its surgery, nothing booked; referred 58 days
+      ago, so its 62-day pathway clock (referral → first treatment) is due in about 4 days,
+      inside the alert lead time;
+    - palliative radiotherapy, 20 Gy in 5 fractions, referred 12 days ago.
+
+    Deterministic: the first two listed cases by external id. Idempotent: a re-run finds the
+    demo decisions (``DEMO_DECISION_MARK``) and does nothing."""
+    from django.utils import timezone
+
+    from boardsvc.models import AgendaItem, Decision, Meeting
+    from boardsvc.services import (
+        agenda_item_add_late,
+        attendance_arrive,
+        decision_record,
+        meeting_close,
+        meeting_start,
+    )
+    from boardsvc.services.meetings import _board_horizon
+    from cases.domain.codes import CaseStatus
+    from cases.models import Case
+    from core.access import principal_for_user
+
+    del rng_seed  # the choice is by external id: nothing random
+    if Decision.objects.filter(outcome_text__startswith=DEMO_DECISION_MARK).exists():
+        return {"decided": 0}
+    spine = Board.objects.get(slug="bone-mets-spine")
+    cases = list(Case.objects.filter(
+        status=CaseStatus.LISTED, agenda_items__meeting__board=spine,
+        agenda_items__outcome=AgendaItem.Outcome.PENDING, lesions__isnull=False)
+        .distinct().order_by("external_id")[:2])
+    if len(cases) < 2:
+        return {"decided": 0}
+    now = timezone.now()
+    _board_horizon(board=spine, now=now - timedelta(days=8), weeks=1)  # last week's meeting
+    meeting = (Meeting.objects.filter(
+        board=spine, kind=Meeting.Kind.REGULAR, starts_at__lte=now - timedelta(hours=2),
+        status__in=[Meeting.Status.PLANNED, Meeting.Status.FROZEN])
+        .order_by("-starts_at").first())
+    if meeting is None:  # pragma: no cover - the horizon above made one
+        return {"decided": 0}
+    starts = meeting.starts_at
+    for case, days in zip(cases, (58, 12), strict=True):  # referred before the meeting
+        Case.objects.filter(pk=case.pk).update(submitted_at=now - timedelta(days=days),
+                                               ready_at=starts - timedelta(days=3))
+    members = list(BoardMember.objects.filter(board=spine, active=True).select_related("user")
+                   .order_by("pk"))
+    chair = next(m.user for m in members if m.role == BoardMember.Role.CHAIR)
+    oncologist = next(m.user for m in members if m.specialty == Specialty.RADIATION_ONCOLOGIST)
+    principal = principal_for_user(chair)
+    items = [agenda_item_add_late(meeting=meeting, case=case, reason="Demo decision",
+                                  principal=principal, now=starts - timedelta(days=2))
+             for case in cases]
+    meeting_start(meeting=meeting, principal=principal, now=starts)
+    for member in members:
+        if member.specialty not in (Specialty.COORDINATOR, Specialty.MSCC_COORDINATOR):
+            attendance_arrive(meeting=meeting, user=member.user, principal=principal,
+                              at=starts + timedelta(minutes=1))
+    for index, (item, kind) in enumerate(zip(items, ("preop", "rt"), strict=True)):
+        text = (f"{DEMO_DECISION_MARK}: pre-operative embolization, then surgery (R1, R2)."
+                if kind == "preop" else
+                f"{DEMO_DECISION_MARK}: palliative radiotherapy, 20 Gy in 5 fractions.")
+        decision_record(item=AgendaItem.objects.get(pk=item.pk), outcome_text=text,
+                        procedures=_demo_plan_items(item.case, kind), principal=principal,
+                        override_reason="Demo plan chosen for the booking worklist.",
+                        outcome_category="treatment", intent="palliative",
+                        follow_up="Review pain in 4 weeks.", responsible_clinician=oncologist,
+                        now=starts + timedelta(minutes=10 + 10 * index))
+    meeting_close(meeting=Meeting.objects.get(pk=meeting.pk), principal=principal,
+                  now=starts + timedelta(minutes=60))
+    return {"decided": len(items)}
+
+__all__ = ["DEMO_PASSWORD", "place_ready_cases_seed", "seed_decided_plans", "seed_demo"]

@@ -480,11 +480,16 @@ BOARDSVC_DECISION_CLOCK = "boardsvc.clocks.decision_times"
 # The same as one SQL expression (a function of the OuterRef name holding the decision's public
 # id): scheduling's pathway clocks (issue 13) annotate, sort and filter many plans at once by it.
 BOARDSVC_DECISION_CLOCK_SUBQUERY = "boardsvc.clocks.decision_recorded_at_subquery"
+# The zone of a case's board (Board.timezone) as one SQL expression of the case id's OuterRef
+# name: the worklist's due times and the pathway clock alerts are shown in it (issue 13); unset,
+# scheduling shows the site's zone.
+BOARDSVC_CASE_TIMEZONE_SUBQUERY = "boardsvc.clocks.case_board_timezone_subquery"
 # Demo seeders run in order by `manage.py seed_demo` (boards and members, then resources, then
-# cases, which are placed on agendas as they become ready).
+# cases, which are placed on agendas as they become ready, then two of them decided, with plans).
 BOARDSVC_DEMO_SEEDERS = [
     "boardsvc.demo.seed_demo",
     "scheduling.demo.seed_demo",
     "cases.demo.seed_demo",
     "boardsvc.demo.place_ready_cases_seed",
+    "boardsvc.demo.seed_decided_plans",
 ]

@@ -1,7 +1,8 @@
 """Pathway clocks (issue 13; scheduling.domain.pathway, clinical-rules.md R16):
 
 - ``GET cases/{id}/clocks/``: one case's clocks (referral → MDT, decision → first treatment,
-  referral → first treatment), with its active plan's rule deadlines (R9-R11) and allowed
+  referral → first treatment), with its active plan's rule deadlines (R9-R11, and the R1
+  window while a pre-operative embolization is booked and its surgery is not) and allowed
   windows (R1 and the other lag rules). Board members see their boards' cases, 404 otherwise;
   audited;
 - ``GET clocks/?breaching_within=<days>``: open cases with a running clock due within that many
@@ -100,6 +101,8 @@ def _deadline_json(deadline: Any, now: datetime) -> dict[str, Any]:
         "procedure_types": sorted(deadline.procedure_types),
         "time_left_seconds": int(left.total_seconds()),
         "missed": deadline.missed(now),
+        "rationale": deadline.rationale,
+        "source": deadline.source,
     }
 
 

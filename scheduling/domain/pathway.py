@@ -140,3 +140,52 @@ def whole_days(delta: timedelta) -> int:
     seconds = delta.total_seconds()
     days = int(abs(seconds) // 86400)
     return days if seconds >= 0 else -days
+
+
+#: A timing-rule deadline this close (or already missed) puts its plan at the top of the
+#: coordinator's worklist (issue 13): R9 and R10 run for 24 h, the R1 window for 72 h at most,
+#: so two days ahead shows every one of them while something can still be done.
+RULE_SOON = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class RuleDeadlineReading:
+    """One running timing-rule deadline of a plan at ``now`` (R9, R10, R11 from a case event;
+    the R1 window from a pre-operative embolization to its surgery): the rule's stable id and
+    code, when the measured procedure is due, and the rule's rationale and source (as data,
+    from the site's TimingRule row). ``time_left`` is negative once missed."""
+
+    rule_id: str
+    code: str
+    severity: str
+    event_at: datetime | None
+    due_at: datetime
+    time_left: timedelta
+    rationale: str
+    source: str
+
+    @property
+    def missed(self) -> bool:
+        return self.time_left < timedelta(0)
+
+    @property
+    def soon(self) -> bool:
+        """Due within RULE_SOON, or missed."""
+        return self.time_left <= RULE_SOON
+
+
+def read_rule_deadline(*, rule_id: str, code: str, severity: str, event_at: datetime | None,
+                       due_at: datetime, rationale: str, source: str,
+                       now: datetime) -> RuleDeadlineReading:
+    """The deadline as it stands at ``now``."""
+    return RuleDeadlineReading(rule_id=rule_id, code=code, severity=severity, event_at=event_at,
+                               due_at=due_at, time_left=due_at - now, rationale=rationale,
+                               source=source)
+
+
+def whole_hours(delta: timedelta) -> int:
+    """Hours in ``delta``, rounded towards zero, signed like ``delta`` ("5 h left", "missed
+    3 h ago" for -3 h 40 min)."""
+    seconds = delta.total_seconds()
+    hours = int(abs(seconds) // 3600)
+    return hours if seconds >= 0 else -hours

@@ -66,7 +66,7 @@ def clock_target_update(*, target: PathwayClockTarget, principal: Principal,
     """Edit a site's pathway clock target (administrators): the target and lead days within
     scheduling.domain.pathway's ranges, the lead shorter than the target. Bumps the version
     (StaleVersion on an If-Match mismatch) and audits the change with the reason."""
-    locked = PathwayClockTarget.objects.select_for_update().get(pk=target.pk)
+    locked = PathwayClockTarget.objects.select_for_update(of=("self",)).get(pk=target.pk)
     if locked.version != expected_version:
         raise StaleVersion(locked.version, noun="clock target")
     unknown = set(changes) - set(TARGET_EDITABLE)
@@ -96,12 +96,13 @@ def clock_target_update(*, target: PathwayClockTarget, principal: Principal,
     return locked
 
 
-def _local(moment: datetime) -> str:
-    """``moment`` in the site's zone, in the active language, with the zone's name."""
-    local = timezone.localtime(moment, zone_info())
+def _local(moment: datetime, zone: str) -> str:
+    """``moment`` in ``zone`` (the case's board's, else the site's), in the active language,
+    with the zone's name."""
+    local = timezone.localtime(moment, zone_info(zone))
     # Translators: a Django date format (the "date" filter's letters) for a date and time in
     # pathway clock notices: "D d M Y H:i" writes "Tue 24 Nov 2026 14:00".
-    return f"{formats.date_format(local, _('D d M Y H:i'))} {zone_name(None)}"
+    return f"{formats.date_format(local, _('D d M Y H:i'))} {zone_name(zone)}"
 
 
 def _subject(*, kind: str, clock_id: str, name: str, label: str,
@@ -120,14 +121,16 @@ def _subject(*, kind: str, clock_id: str, name: str, label: str,
     return render
 
 
-def _body(*, target: PathwayClockTarget, reading: ClockReading) -> Callable[[], str]:
+def _body(*, target: PathwayClockTarget, reading: ClockReading,
+          zone: str) -> Callable[[], str]:
     started, due = reading.started_at, reading.due_at
 
     def render() -> str:
         # Translators: {start} and {due} are local dates and times with the zone; {days} the
         # target in days.
         return _("Started {start}; the {days}-day target is due {due}. {rationale}").format(
-            start=_local(started) if started else "", due=_local(due) if due else "",
+            start=_local(started, zone) if started else "",
+            due=_local(due, zone) if due else "",
             days=target.target_days, rationale=target.rationale)
 
     return render
@@ -135,14 +138,18 @@ def _body(*, target: PathwayClockTarget, reading: ClockReading) -> Callable[[], 
 
 def pathway_clock_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Alert coordinators of every running clock inside its lead time (once per case, clock
-    and due time) and record every breach (once). Returns what was new."""
+    and due time) and record every breach (once). Returns what was new. A notice names the
+    patient by ``cases.selectors.case_label`` (hospital number and pseudonym prefix) and gives
+    its times in the zone of the case's board (the site's when none is known), each recipient
+    reading it in their own language."""
     now = now or timezone.now()
     targets = clock_selectors.clock_targets()
     if not targets:
         return {"due_soon": 0, "breached": 0, "notified": 0}
     horizon = now + timedelta(days=max(t.alert_lead_days for t in targets))
-    rows = (clock_selectors.with_clocks(clock_selectors.open_cases().select_related("patient"),
-                                        targets=targets, now=now)
+    rows = (clock_selectors.with_board_zone(
+        clock_selectors.with_clocks(clock_selectors.open_cases().select_related("patient"),
+                                    targets=targets, now=now))
             .filter(pc_next_due__lte=horizon).order_by("pc_next_due", "pk"))
     counts = {"due_soon": 0, "breached": 0, "notified": 0}
     coordinators: list[Any] | None = None
@@ -173,7 +180,8 @@ def pathway_clock_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 recipients=coordinators, kind=Notification.Kind.GENERAL,
                 subject=_subject(kind=kind, clock_id=target.clock_id, name=target.name,
                                  label=label, reading=reading),
-                body=_body(target=target, reading=reading),
+                body=_body(target=target, reading=reading,
+                           zone=clock_selectors.board_zone(row)),
                 link=f"/worklist/#case-{row.public_id}",
                 dedup_key=f"pathway-clock:{alert.pk}")
             PathwayClockAlert.objects.filter(pk=alert.pk).update(notified=sent)

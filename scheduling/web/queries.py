@@ -22,13 +22,20 @@ from django.utils.translation import gettext_lazy
 
 from cases.labels import code_label
 from cases.models import PlannedProcedure, TreatmentPlan
-from cases.selectors import case_scope_q
+from cases.selectors import case_scope_q, site_thresholds_effective
 from core.access import Principal
 from core.timezones import zone_info, zone_name
 from scheduling import engine_context, selectors
 from scheduling.domain import rules as rules_engine
 from scheduling.domain.sessions import SAME_SESSION, new_session_problems
-from scheduling.domain.types import ACTIVE_STATUSES, BookingStatus, BookingView, RuleKind, Severity
+from scheduling.domain.types import (
+    ACTIVE_STATUSES,
+    BookingStatus,
+    BookingView,
+    RuleKind,
+    Severity,
+    TimingRuleSpec,
+)
 from scheduling.domain.verdicts import RuleVerdict, VerdictStatus, assess
 from scheduling.models import Booking, PathwayClockTarget, Resource, TimingRule, Violation
 from scheduling.selectors import pathway
@@ -36,11 +43,16 @@ from scheduling.web import course_queries
 
 
 def plans_waiting(*, principal: Principal, now: datetime | None = None,
-                  targets: list[PathwayClockTarget] | None = None) -> QuerySet[TreatmentPlan]:
+                  targets: list[PathwayClockTarget] | None = None,
+                  rules: list[TimingRuleSpec] | None = None) -> QuerySet[TreatmentPlan]:
     """Active plans with at least one procedure without an active booking, with case, patient
-    and procedures (and their active bookings) loaded, and their case's pathway clocks
-    (scheduling.selectors.pathway.with_clocks): what breaches first comes first, then the
-    oldest plan."""
+    and procedures (and their active bookings) loaded, their case's pathway clocks
+    (scheduling.selectors.pathway.with_clocks), their running timing-rule deadlines (R9-R11 and
+    the R1 window: ``with_rule_deadlines``) and their board's zone (``with_board_zone``).
+    Plans with a rule deadline due within 48 h (or missed) come first; then what breaches
+    first, then the oldest plan. All in the database: a page costs the same queries whatever
+    its plans."""
+    now = now or timezone.now()
     unbooked = PlannedProcedure.objects.filter(plan=OuterRef("pk")).exclude(
         Exists(Booking.objects.filter(procedure=OuterRef("pk"), status__in=ACTIVE_STATUSES))
     )
@@ -55,9 +67,13 @@ def plans_waiting(*, principal: Principal, now: datetime | None = None,
     )
     queryset = pathway.with_clocks(
         queryset, targets=pathway.clock_targets() if targets is None else targets,
-        now=now or timezone.now(), case_path="case")
+        now=now, case_path="case")
+    queryset = pathway.with_rule_deadlines(
+        queryset, rules=selectors.rule_specs() if rules is None else rules,
+        thresholds=site_thresholds_effective(), now=now)
+    queryset = pathway.with_board_zone(queryset, case_path="case")
     return (queryset.filter(case_scope_q(principal, "case"))
-            .order_by("pc_next_due", "created_at", "pk"))
+            .order_by("rd_soon", "pc_next_due", "rd_next_due", "created_at", "pk"))
 
 
 def violations_open(*, principal: Principal) -> QuerySet[Violation]:

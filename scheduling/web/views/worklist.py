@@ -1,22 +1,31 @@
-"""``/worklist/``: the coordinator's worklist: decided plans waiting to be booked (what breaches
-first comes first, with the time left on each pathway clock, in the site's zone), and the
-timing-rule violations to resolve."""
+"""``/worklist/``: the coordinator's worklist: decided plans waiting to be booked, and the
+timing-rule violations to resolve.
+
+Each plan shows its pathway clocks (time left, due time) and its running timing-rule deadlines
+(R9, R10, R11 from a case event; the R1 window from a booked pre-operative embolization to its
+surgery), with due times in the zone of the case's board (the site's when none is known).
+Plans with a rule deadline due within 48 h (or missed) come first, then what breaches first:
+the order is the database's (scheduling.web.queries.plans_waiting)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
-from core.timezones import zone_info, zone_name
+from core.timezones import zone_info
 from core.web.pages import render_page
+from scheduling import selectors
 from scheduling.domain import pathway as pathway_rules
-from scheduling.domain.pathway import ClockReading
+from scheduling.domain.pathway import ClockReading, RuleDeadlineReading
 from scheduling.selectors import pathway
 from scheduling.web import queries
 from scheduling.web.views.common import require_coordinator
@@ -32,7 +41,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
     principal = principal_from_request(request)
     now = timezone.now()
     targets = pathway.clock_targets()
-    plans = Paginator(queries.plans_waiting(principal=principal, now=now, targets=targets),
+    rules = selectors.rule_specs()
+    plans = Paginator(queries.plans_waiting(principal=principal, now=now, targets=targets,
+                                            rules=rules),
                       PAGE_SIZE).get_page(request.GET.get("page"))
     violations = Paginator(queries.violations_open(principal=principal), PAGE_SIZE).get_page(
         request.GET.get("vpage"))
@@ -48,31 +59,55 @@ def worklist(request: HttpRequest) -> HttpResponse:
     rows = []
     for plan in plans.object_list:
         booked = {b.procedure_id for b in plan.bookings.all()}
+        zone = pathway.board_zone(plan)
         rows.append({
             "plan": plan, "pseudonym": str(plan.case.patient.public_id)[:8],
             "histology": code_label("Histology", plan.case.primary_histology),
             "urgency": plan.case.urgency, "urgency_label": code_label("Urgency", plan.case.urgency),
             "procedures": [{"p": p, "label": code_label("ProcedureType", p.procedure_type),
                             "booked": p.pk in booked} for p in plan.procedures.all()],
-            "clocks": [_clock_cell(r, names) for r in pathway.readings(plan, targets=targets,
-                                                                       now=now)
+            "clocks": [_clock_cell(r, names, zone) for r in pathway.readings(plan, targets=targets,
+                                                                             now=now)
                        if r.running],
+            "deadlines": [_deadline_cell(d, zone) for d in pathway.rule_deadline_readings(
+                plan, rules=rules, now=now)],
+            "zone": zone,
         })
     return render_page(request, "scheduling/worklist.html", {
-        "plans": plans, "rows": rows, "violations": violations, "zone": zone_name(None),
+        "plans": plans, "rows": rows, "violations": violations,
     }, section="worklist")
 
 
-def _clock_cell(reading: ClockReading, names: dict[str, str]) -> dict[str, object]:
+def _local(moment: datetime, zone: str) -> str:
+    """``moment`` in ``zone``, unambiguous in any language ("Tue 24 Nov 2026 14:00")."""
+    # Translators: a Django date format (the "date" filter's letters) for a date and time in
+    # pathway clock notices: "D d M Y H:i" writes "Tue 24 Nov 2026 14:00".
+    return formats.date_format(timezone.localtime(moment, zone_info(zone)), _("D d M Y H:i"))
+
+
+def _clock_cell(reading: ClockReading, names: dict[str, str], zone: str) -> dict[str, object]:
     """One running clock as the worklist shows it: id, name, days left (or overdue), the due
-    time in the site's zone, and its state for the badge."""
+    time in the board's zone, and its state for the badge."""
     due = reading.due_at
     days = pathway_rules.whole_days(reading.time_left) if reading.time_left is not None else 0
     return {
         "clock": reading.clock_id, "name": names.get(reading.code, ""),
         "state": reading.state.value, "breached": reading.breached,
         "days_left": days, "days_over": -days,
-        "due": formats.date_format(timezone.localtime(due, zone_info()),
-                                   "SHORT_DATETIME_FORMAT") if due else "",
+        "due": _local(due, zone) if due else "",
     }
 
+
+def _deadline_cell(reading: RuleDeadlineReading, zone: str) -> dict[str, object]:
+    """One running rule deadline: the rule id, hours (or days) left or hours since it was
+    missed, the due time in the board's zone, and the rule's rationale for the tooltip."""
+    hours = pathway_rules.whole_hours(reading.time_left)
+    return {
+        "rule": reading.rule_id, "code": reading.code, "severity": reading.severity,
+        "missed": reading.missed, "soon": reading.soon,
+        "hours_left": hours, "hours_over": -hours,
+        "days_left": pathway_rules.whole_days(reading.time_left),
+        "in_days": hours >= 72,
+        "due": _local(reading.due_at, zone),
+        "rationale": reading.rationale, "source": reading.source,
+    }
