@@ -105,7 +105,7 @@ def system_client_update(*, client: SystemClient, principal: Principal | None,
                          boards: Iterable[str] | None = None, all_boards: bool | None = None,
                          enabled: bool | None = None) -> SystemClient:
     """Change a client's allow-list, boards or state; tokens already issued follow at once."""
-    client = SystemClient.objects.select_for_update().select_related("application").get(
+    client = SystemClient.objects.select_for_update(of=("self",)).select_related("application").get(
         pk=client.pk)
     before = system_client_snapshot(client)
     if scopes is not None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from .context import request_id_var
+from .dbretry import ConcurrentChange, is_concurrency_failure
 
 logger = logging.getLogger(__name__)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -184,8 +185,17 @@ seconds.</p><p lang="it">Il servizio è momentaneamente non disponibile. Riprova
 secondo.</p></body></html>"""
 
 
+_CONFLICT_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Someone else was changing the same data</title></head><body>
+<h1>Someone else was changing the same data</h1>
+<p>Nothing was saved. Go back, reload the page and try again.</p>
+<p lang="it">Qualcun altro stava modificando gli stessi dati: non è stato salvato nulla.
+Torna indietro, ricarica la pagina e riprova.</p></body></html>"""
+
+
 class DatabaseUnavailableMiddleware:
-    """A database outage is a 503 with Retry-After, never a traceback (docs/security.md, R1)."""
+    """A database outage is a 503 with Retry-After, never a traceback (docs/security.md, R1);
+    a deadlock or serialization failure is a 409 with Retry-After (core.dbretry)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -194,6 +204,22 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError) and is_concurrency_failure(exception):
+            # A deadlock or serialization failure is a conflict, not an outage (core.dbretry).
+            logger.warning("concurrent change: %s", type(exception).__name__)
+            if not request.path.startswith(_MACHINE_PREFIXES):
+                page = HttpResponse(_CONFLICT_HTML, status=409,
+                                    content_type="text/html; charset=utf-8")
+            else:
+                page = JsonResponse({
+                    "type": "/problems/concurrent-change", "title": "Concurrent change",
+                    "status": 409, "detail": ConcurrentChange().message,
+                    "errors": [{"field": None, "rule": "concurrent_change",
+                                "message": ConcurrentChange().message}],
+                    "request_id": getattr(request, "request_id", ""),
+                }, status=409, content_type="application/problem+json")
+            page["Retry-After"] = "1"
+            return page
         if isinstance(exception, (OperationalError, InterfaceError)):
             logger.warning("database unavailable: %s", type(exception).__name__)
             if not request.path.startswith(_MACHINE_PREFIXES):

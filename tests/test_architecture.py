@@ -182,3 +182,32 @@ def test_the_url_tables_of_the_architecture_doc_match_the_routes():
 
     assert "`/api/v1/cases/…` | `cases/api/urls.py`" in render()
     assert document_current(), "docs/architecture.md is stale: run manage.py url_table --write"
+
+
+# --- row locks name their own table (issue 15, item 3) -----------------------------------------
+# ``select_for_update()`` over a ``select_related`` join locks every joined row on PostgreSQL
+# (the booking AND its room, plan, patient...), in whatever order the query reaches them: that
+# is how cancel/done (booking, then room) deadlocked against move (rooms, then booking). Every
+# lock names ``of=`` so a service locks exactly the rows it means, in the order it means.
+
+LOCK = re.compile(r"select_for_update\(([^)]*)\)")
+
+
+def _unscoped_locks(text: str) -> list[str]:
+    return [m.group(0) for m in LOCK.finditer(text) if "of=" not in m.group(1)]
+
+
+def _lock_sources() -> list[Path]:
+    return [p for app in ("core", "cases", "scheduling", "boardsvc", "config")
+            for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_every_row_lock_names_the_rows_it_locks():
+    offenders = {str(p.relative_to(ROOT)): found for p in _lock_sources()
+                 if (found := _unscoped_locks(p.read_text(encoding="utf-8")))}
+    assert offenders == {}
+
+
+def test_the_lock_check_catches_an_unscoped_lock():
+    assert _unscoped_locks("Booking.objects.select_for_update().select_related('resource')")
+    assert not _unscoped_locks("Booking.objects.select_for_update(of=('self',))")

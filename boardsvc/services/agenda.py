@@ -111,7 +111,7 @@ def agenda_circulate(*, meeting_id: int, now: datetime | None = None) -> int:
 
 def lock_item(item: AgendaItem) -> AgendaItem:
     """The item's row, locked, with its meeting, board, case and patient loaded."""
-    return AgendaItem.objects.select_for_update().select_related(
+    return AgendaItem.objects.select_for_update(of=("self",)).select_related(
         "meeting__board", "case__patient").get(pk=item.pk)
 
 
@@ -127,7 +127,7 @@ def agenda_reorder(*, meeting: Meeting, item_public_ids: Sequence[uuid.UUID | st
                    principal: Principal | None) -> list[AgendaItem]:
     """Set the order of a meeting's agenda; the list must name every item exactly once
     (else AgendaRuleError, a BoardRuleError on ``items``)."""
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     _require_editable(locked)
     items = {str(i.public_id): i for i in AgendaItem.objects.filter(meeting=locked)}
     requested = [str(pid) for pid in item_public_ids]
@@ -190,7 +190,7 @@ def agenda_item_add_late(*, meeting: Meeting, case: Case, reason: str,
     withdrawn). Raises BoardRuleError naming the field and rule.
     """
     moment = now_or(now)
-    locked_case = Case.objects.select_for_update().get(pk=case.pk)
+    locked_case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if locked_case.status not in (CaseStatus.READY_FOR_MDT, CaseStatus.LISTED):
         raise BoardRuleError("Only a case that is ready for MDT or listed can be added.",
                              field="case", rule="state", status=409)

@@ -19,7 +19,7 @@ _OPEN = (Meeting.Status.PLANNED, Meeting.Status.FROZEN, Meeting.Status.IN_SESSIO
 
 
 def _locked_open(meeting: Meeting) -> Meeting:
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     if locked.status not in _OPEN:
         raise BoardRuleError("Apologies cannot change after the meeting is closed.",
                              field="meeting", rule="state", status=409)

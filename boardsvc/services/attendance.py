@@ -28,7 +28,7 @@ def attendance_arrive(*, meeting: Meeting, user: Any, principal: Principal | Non
     specialty, or when the person is already present (409).
     """
     moment = now_or(at)
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     if locked.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
         raise BoardRuleError("Attendance cannot change after the meeting is closed.",
                              field="meeting", rule="state", status=409)
@@ -73,7 +73,7 @@ def attendance_all_present(*, meeting: Meeting, principal: Principal | None,
     (none when everyone expected is already there). Raises BoardRuleError when the meeting is
     closed or cancelled (409)."""
     moment = now_or(at)
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     if locked.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
         raise BoardRuleError("Attendance cannot change after the meeting is closed.",
                              field="meeting", rule="state", status=409)
@@ -100,7 +100,7 @@ def attendance_leave(*, meeting: Meeting, user: Any, principal: Principal | None
     """Record that someone left. Raises BoardRuleError when they are not present (409) or the
     time is not after their arrival (400)."""
     moment = now_or(at)
-    attendance = (Attendance.objects.select_for_update()
+    attendance = (Attendance.objects.select_for_update(of=("self",))
                   .filter(meeting=meeting, user=user, left_at__isnull=True).first())
     if attendance is None:
         raise BoardRuleError("This person is not recorded as present.", field="user",

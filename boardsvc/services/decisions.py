@@ -269,7 +269,7 @@ def decision_ratify(*, item: AgendaItem, principal: Principal | None,
     if locked.meeting.status != Meeting.Status.IN_SESSION:
         raise BoardRuleError("Ratification happens while the meeting is in session.",
                              field="meeting", rule="state", status=409)
-    decision = (Decision.objects.select_for_update()
+    decision = (Decision.objects.select_for_update(of=("self",))
                 .filter(case_id=locked.case_id, ratification_required=True,
                         ratified_at__isnull=True).order_by("-recorded_at").first())
     if decision is None:
@@ -315,7 +315,7 @@ def decision_amend(
     if not reason.strip():
         raise BoardRuleError("A reason is required to amend a decision.", field="reason",
                              rule="required")
-    locked = Decision.objects.select_for_update().select_related(
+    locked = Decision.objects.select_for_update(of=("self",)).select_related(
         "case__patient", "meeting__board").get(
         pk=decision.pk)
     if locked.version != expected_version:

@@ -87,7 +87,7 @@ def delivery_queue(*, document: OutcomeDocument, principal: Principal | None,
         raise BoardRuleError("Nobody to send this document to: name the recipients (the case "
                              "has no e-mail address for this letter).", field="recipients",
                              rule="required")
-    OutcomeDocument.objects.select_for_update().filter(pk=document.pk).exists()
+    OutcomeDocument.objects.select_for_update(of=("self",)).filter(pk=document.pk).exists()
     moment = now_or(now)
     queued_by = principal.user if principal is not None and principal.is_user else None
     rows = []
@@ -119,7 +119,7 @@ def _filename(document: OutcomeDocument) -> str:
 def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
     """Send one queued delivery (the task's work): "sent", "failed", or "noop" when it is no
     longer queued (a rerun) or unknown."""
-    delivery = (DocumentDelivery.objects.select_for_update()
+    delivery = (DocumentDelivery.objects.select_for_update(of=("self",))
                 .filter(pk=delivery_id, status=DocumentDelivery.Status.QUEUED).first())
     if delivery is None:
         return "noop"

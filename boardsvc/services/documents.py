@@ -73,7 +73,7 @@ def documents_on_closed(*, meeting: Meeting) -> None:
 def outcome_record_auto(*, decision_id: int) -> OutcomeDocument | None:
     """The task's work: the first outcome record of a decision, or None when one exists (a
     rerun makes no duplicate; the decision row lock orders concurrent runs)."""
-    decision = Decision.objects.select_for_update().filter(pk=decision_id).first()
+    decision = Decision.objects.select_for_update(of=("self",)).filter(pk=decision_id).first()
     if decision is None or OutcomeDocument.objects.filter(
             decision_id=decision_id, kind=Kind.OUTCOME_RECORD).exists():
         return None
@@ -84,7 +84,7 @@ def outcome_record_auto(*, decision_id: int) -> OutcomeDocument | None:
 @transaction.atomic
 def minutes_auto(*, meeting_id: int) -> OutcomeDocument | None:
     """The task's work: the first minutes of a closed meeting, or None when they exist."""
-    meeting = (Meeting.objects.select_for_update().select_related("board")
+    meeting = (Meeting.objects.select_for_update(of=("self",)).select_related("board")
                .filter(pk=meeting_id).first())
     if meeting is None or OutcomeDocument.objects.filter(
             meeting_id=meeting_id, kind=Kind.MINUTES).exists():
@@ -119,7 +119,7 @@ def document_generate(*, kind: str, principal: Principal | None, meeting: Meetin
                          principal=principal, language=lang, now=now)
     if meeting is None:
         raise BoardRuleError("Name the meeting.", field="meeting", rule="required")
-    locked = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).select_related("board").get(pk=meeting.pk)
     if locked.status not in (Meeting.Status.IN_SESSION, Meeting.Status.CLOSED):
         raise BoardRuleError("Minutes are written once the meeting has started.",
                              field="meeting", rule="state", status=409)
@@ -191,7 +191,7 @@ def _generate(*, kind: str, meeting: Meeting | None, decision: Decision | None,
     if decision is not None:
         meeting = decision.meeting
         # Versions of one decision's documents are ordered by the decision row lock.
-        Decision.objects.select_for_update().filter(pk=decision.pk).exists()
+        Decision.objects.select_for_update(of=("self",)).filter(pk=decision.pk).exists()
     assert meeting is not None
     with translation.override(language):
         title, document = _build(kind=kind, meeting=meeting, decision=decision,

@@ -129,7 +129,7 @@ def meeting_move(
     if starts_at.tzinfo is None:
         raise BoardRuleError("The start must carry a time zone.", field="starts_at",
                              rule="aware_datetime")
-    locked = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).select_related("board").get(pk=meeting.pk)
     if locked.status != Meeting.Status.PLANNED:
         raise BoardRuleError("Only a planned meeting can be moved.", field="status",
                              rule="state", status=409)
@@ -154,7 +154,7 @@ def meeting_start(
     ``start_margin`` when it is too early (a MeetingClockError, with ``start_opens_at``),
     ``state`` in another status."""
     moment = now_or(now)
-    locked = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).select_related("board").get(pk=meeting.pk)
     if locked.status in (Meeting.Status.PLANNED, Meeting.Status.FROZEN):
         margin = locked.board.start_margin_minutes
         opens = clock_rules.start_opens_at(locked.starts_at, margin)

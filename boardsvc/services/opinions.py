@@ -36,7 +36,7 @@ def opinion_save(*, item: AgendaItem, author: Any, text: str, principal: Princip
     if kind not in Opinion.Kind.values:
         raise BoardRuleError("The kind is an opinion or a comment.", field="kind",
                              rule="invalid_choice")
-    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=item.meeting_id)
     if meeting.status not in _OPEN:
         raise BoardRuleError("The meeting is over: opinions can no longer change.",
                              field="meeting", rule="state", status=409)

@@ -68,7 +68,7 @@ def meeting_infos(boards: Iterable[Board], *, now: datetime,
     minutes) and return them with the minutes already used, per board id."""
     board_ids = [b.pk for b in boards]
     meetings = list(
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .filter(board_id__in=board_ids, status__in=_OPEN_FOR_PLACEMENT,
                 starts_at__gte=now - timedelta(hours=12))
         .exclude(pk=exclude_meeting_id or 0)
@@ -289,7 +289,7 @@ def agenda_place_case(*, case_id: int, now: datetime | None = None) -> Placement
     why (deduplicated per case version). Returns the placement record.
     """
     moment = now_or(now)
-    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
     if case is None or case.status != CaseStatus.READY_FOR_MDT:
         return None
     if AgendaItem.objects.filter(case=case, outcome=AgendaItem.Outcome.PENDING,
@@ -356,7 +356,7 @@ def replace_item(*, item: AgendaItem, now: datetime, principal: Principal | None
     choice, not a slip, and starts the count again. When nothing fits, the case goes back to
     "ready for MDT" and the coordinators are told.
     """
-    case = Case.objects.select_for_update().get(pk=item.case_id)
+    case = Case.objects.select_for_update(of=("self",)).get(pk=item.case_id)
     board = item.meeting.board
     carry_count = (item.carry_count + 1 if outcome == PlacementRecord.Outcome.ROLLED_FORWARD
                    else 0)

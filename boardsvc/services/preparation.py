@@ -69,7 +69,7 @@ def preparation_list_build(*, meeting: Meeting) -> list[PreparationTask]:
 
     The meeting row is locked so two builders never race; the unique (item, kind) constraint
     backs it. Items already discussed, deferred or rolled forward get no new task."""
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    Meeting.objects.select_for_update(of=("self",)).filter(pk=meeting.pk).first()
     items = list(AgendaItem.objects.filter(meeting=meeting, outcome=AgendaItem.Outcome.PENDING)
                  .select_related("case").order_by("position", "pk"))
     case_ids = [item.case_id for item in items]
@@ -90,7 +90,7 @@ def preparation_list_build(*, meeting: Meeting) -> list[PreparationTask]:
 
 
 def _locked(task: PreparationTask) -> PreparationTask:
-    return (PreparationTask.objects.select_for_update()
+    return (PreparationTask.objects.select_for_update(of=("self",))
             .select_related("agenda_item__meeting").get(pk=task.pk))
 
 

@@ -28,7 +28,7 @@ def meeting_present(*, meeting: Meeting, item: AgendaItem, principal: Principal 
     so the screens following the room do not redraw. Raises BoardRuleError when the item is not
     on this meeting's agenda (400) or the meeting is closed or cancelled (409). The caller has
     checked that the principal runs the meeting (a chair, a coordinator)."""
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     if item.meeting_id != locked.pk:
         raise BoardRuleError("This case is not on the meeting's agenda.", field="item",
                              rule="not_on_agenda")

@@ -194,7 +194,7 @@ def case_update(*, principal: Principal | None, case: Case, data: dict[str, Any]
     delete. Raises StaleVersion (→ 412) and CaseDataError (→ 400). Bumps the version once and
     records a revision.
     """
-    locked = Case.objects.select_for_update().select_related("patient").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("patient").get(pk=case.pk)
     if locked.version != expected_version:
         raise StaleVersion(locked.version, noun="case")
     errors: list[dict[str, Any]] = []

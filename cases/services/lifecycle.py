@@ -43,7 +43,7 @@ def case_transition(
     tasks named in settings.BOARDSVC_ON_CASE_READY_TASKS (agenda placement), with the case id
     only.
     """
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(locked.version, noun="case")
     check_transition(locked.status, to_status)

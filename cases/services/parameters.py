@@ -32,7 +32,7 @@ def site_parameter_set(*, principal: Principal | None, key: str, value: float | 
         problem = parameter.validate(float(value))
         if problem is not None:
             raise CaseDataError([{"field": "value", "rule": "out_of_range", "message": problem}])
-    current = SiteParameter.objects.select_for_update().filter(key=key).first()
+    current = SiteParameter.objects.select_for_update(of=("self",)).filter(key=key).first()
     old = current.value if current is not None else float(parameter.default)
     user = principal.user if principal is not None and principal.is_user else None
     if value is None:

@@ -35,7 +35,7 @@ def treatment_plan_create(
     (PURPOSES_BY_PROCEDURE) or a link is not allowed (PREPARED_BY_PURPOSE) or out of range.
     """
     _check_plan_links(procedures)
-    Case.objects.select_for_update().filter(pk=case.pk).first()
+    Case.objects.select_for_update(of=("self",)).filter(pk=case.pk).first()
     TreatmentPlan.objects.filter(case=case, status=TreatmentPlan.Status.ACTIVE).update(
         status=TreatmentPlan.Status.SUPERSEDED
     )
@@ -131,7 +131,7 @@ def planned_procedure_add(
     (plan, sequence) constraint backs that. Raises ValidationError for codes outside the
     catalogue and ValueError when the lesion belongs to another case.
     """
-    locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    locked = TreatmentPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
     if target_lesion is not None and target_lesion.case_id != locked.case_id:
         raise ValueError("target_lesion does not belong to this plan's case")
     last = locked.procedures.order_by("-sequence").values_list("sequence", flat=True).first()

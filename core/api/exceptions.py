@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.context import request_id_var
+from core.dbretry import ConcurrentChange, is_concurrency_failure
 from core.errors import RuleError
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,10 @@ def rule_error_response(exc: RuleError) -> Response:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RuleError):
-        return rule_error_response(exc)
+        response = rule_error_response(exc)
+        if isinstance(exc, ConcurrentChange):
+            response["Retry-After"] = "1"
+        return response
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
@@ -156,6 +160,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OperationalError) and is_concurrency_failure(exc):
+        # A deadlock or serialization failure that outlived the retries: a conflict, not an
+        # outage (core.dbretry).
+        response = rule_error_response(ConcurrentChange())
+        response["Retry-After"] = "1"
+        return response
     elif isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unavailable during API call: %s", type(exc).__name__)
         response = problem_response(503, "The database is not reachable. Retry shortly.",

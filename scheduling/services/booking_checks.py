@@ -2,7 +2,7 @@
 
 The recipe (each write is one transaction):
 
-1. lock the resource row(s) with ``select_for_update()`` (in primary-key order, so two moves
+1. lock the resource row(s) with ``select_for_update(of=("self",))`` (in primary-key order, so two moves
    between the same rooms cannot deadlock). On PostgreSQL this serialises check-then-write per
    room; on SQLite every ``atomic()`` is already an IMMEDIATE transaction holding the database
    write lock;
@@ -89,7 +89,7 @@ def is_one_active_error(exc: IntegrityError) -> bool:
 def lock_resources(*resources: Resource) -> dict[int, Resource]:
     """Lock the rooms' rows in primary-key order (step 1 of the recipe); returns them by pk."""
     ids = sorted({r.pk for r in resources})
-    return {r.pk: r for r in Resource.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    return {r.pk: r for r in Resource.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")}
 
 
 def check_in_window(moment: datetime, *, now: datetime, field: str = "start") -> None:
@@ -126,7 +126,7 @@ def check_retrospective(start: datetime, *, now: datetime, reason: str) -> str:
 def locked_changeable(booking: Booking, *, expected_version: int, verb: str) -> Booking:
     """The booking's row, locked (with what its checks read), after the If-Match and status
     checks every change makes: raises StaleVersion or BookingNotChangeable."""
-    current = Booking.objects.select_for_update().select_related(
+    current = Booking.objects.select_for_update(of=("self",)).select_related(
         "procedure", "plan", "plan__case", "patient", "resource").get(pk=booking.pk)
     if current.version != expected_version:
         raise StaleVersion(current.version, noun="booking")

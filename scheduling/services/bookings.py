@@ -22,6 +22,7 @@ from cases.domain.lifecycle import allowed_transitions
 from cases.models import PlannedProcedure, TreatmentPlan
 from cases.services import case_transition
 from core.access import Principal, actor_fields
+from core.dbretry import retry_on_conflict
 from core.errors import StaleVersion
 from core.models import AuditEvent
 from scheduling import engine_context, selectors
@@ -40,6 +41,7 @@ from scheduling.services.booking_checks import BookingOutcome
 BOOKING = "booking"  # the noun of a stale If-Match message
 
 
+@retry_on_conflict
 @transaction.atomic
 def booking_create(
     *,
@@ -174,6 +176,7 @@ def booking_create(
     return BookingOutcome(bookings=tuple(created), warnings=tuple(stored))
 
 
+@retry_on_conflict
 @transaction.atomic
 def booking_move(
     *,
@@ -252,6 +255,7 @@ def booking_move(
     return BookingOutcome(bookings=(current,), warnings=tuple(stored))
 
 
+@retry_on_conflict
 @transaction.atomic
 def booking_cancel(
     *,
@@ -268,7 +272,7 @@ def booking_cancel(
         cancelled = courses.course_cancel(booking=booking, principal=principal, reason=reason,
                                           expected_version=expected_version)
         return next(b for b in cancelled if b.pk == booking.pk)
-    current = Booking.objects.select_for_update().select_related(
+    current = Booking.objects.select_for_update(of=("self",)).select_related(
         "procedure", "plan", "patient", "resource"
     ).get(pk=booking.pk)
     if expected_version is not None and current.version != expected_version:
@@ -296,6 +300,7 @@ def booking_cancel(
     return current
 
 
+@retry_on_conflict
 @transaction.atomic
 def booking_mark_done(
     *,
@@ -307,7 +312,7 @@ def booking_mark_done(
     """Record that a booked procedure was performed. An embolization then gets its follow-up CTs
     proposed (R8: 3, 6 and 12 months). Raises StaleVersion, BookingNotChangeable."""
     now = now or timezone.now()
-    current = Booking.objects.select_for_update().select_related(
+    current = Booking.objects.select_for_update(of=("self",)).select_related(
         "procedure", "plan", "plan__case", "patient", "resource"
     ).get(pk=booking.pk)
     if expected_version is not None and current.version != expected_version:

@@ -42,7 +42,7 @@ def timing_rule_update(*, rule: TimingRule, principal: Principal, expected_versi
     validates each lag against the rule id's allowed range, min ≤ preferred ≤ max and the
     template's ranges (scheduling.domain.rule_limits; RuleValueError naming the field, rule and
     range), and enqueues the sweep so every future plan is re-checked against the new rule."""
-    locked = TimingRule.objects.select_for_update().get(pk=rule.pk)
+    locked = TimingRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
     if locked.version != expected_version:
         raise StaleVersion(locked.version, noun="timing rule")
     unknown = set(changes) - set(RULE_EDITABLE)
@@ -73,7 +73,7 @@ def timing_rule_update(*, rule: TimingRule, principal: Principal, expected_versi
 def catalogue_entry_update(*, entry: ProcedureCatalogueEntry, principal: Principal,
                            expected_version: int, changes: dict[str, Any]) -> ProcedureCatalogueEntry:
     """Edit a procedure's default duration / room kinds / fraction options (administrators)."""
-    locked = ProcedureCatalogueEntry.objects.select_for_update().get(pk=entry.pk)
+    locked = ProcedureCatalogueEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
     if locked.version != expected_version:
         raise StaleVersion(locked.version, noun="catalogue entry")
     for name, value in changes.items():

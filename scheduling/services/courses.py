@@ -65,7 +65,7 @@ def course_move(
     current = checks.locked_changeable(booking, expected_version=expected_version, verb="moved")
     # Read the course again under the locks (rows locked too): what a concurrent change
     # committed before we got them is what moves.
-    fractions = list(Booking.objects.select_for_update().filter(
+    fractions = list(Booking.objects.select_for_update(of=("self",)).filter(
         pk__in=[b.pk for b in selectors.course_fractions(current)]).order_by("start", "pk"))
     moving = [b for b in fractions if b.status in CHANGEABLE_STATUSES
               and (b.start, b.pk) >= (current.start, current.pk)]
@@ -146,14 +146,14 @@ def course_cancel(
     The linac is free again at once. Raises StaleVersion (the named fraction's version),
     BookingNotChangeable, HardRuleViolation (a cancellation never leaves a new hard violation).
     Returns the cancelled fractions in time order, the named one among them."""
-    current = Booking.objects.select_for_update().select_related(
+    current = Booking.objects.select_for_update(of=("self",)).select_related(
         "procedure", "plan", "patient", "resource").get(pk=booking.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current.version, noun=BOOKING)
     if current.status not in CHANGEABLE_STATUSES:
         raise BookingNotChangeable(f"A {current.status} booking cannot be cancelled.")
     # The rows locked, then their status read: a fraction marked done meanwhile stays done.
-    cancelling = [b for b in Booking.objects.select_for_update().filter(
+    cancelling = [b for b in Booking.objects.select_for_update(of=("self",)).filter(
         pk__in=[b.pk for b in selectors.course_fractions(current)]).order_by("start", "pk")
         if b.status in CHANGEABLE_STATUSES]
     ids = [b.pk for b in cancelling]

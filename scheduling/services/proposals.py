@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases.domain.codes import ProcedureType
 from cases.models import TreatmentPlan
 from core.access import Principal
+from core.dbretry import retry_on_conflict
 from core.errors import RuleError
 from scheduling import selectors
 from scheduling.domain.solver import PlanProposal, ProposedBooking, propose_plan
@@ -33,6 +34,7 @@ def plan_proposal_make(*, plan: TreatmentPlan, horizon_days: int, time_limit: fl
     return propose_plan(problem, time_limit=time_limit)
 
 
+@retry_on_conflict
 @transaction.atomic
 def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
                         principal: Principal | None) -> list[Booking]:

@@ -124,7 +124,7 @@ def plan_recheck(*, plan_id: int, now: datetime | None = None) -> dict[str, int]
     if plan is None:
         return {"open": 0, "notified": 0}
     # Serialise concurrent re-checks of one plan (two workers after a redelivery).
-    TreatmentPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    TreatmentPlan.objects.select_for_update(of=("self",)).filter(pk=plan.pk).first()
     violations_store(plan=plan, now=now)
     open_rows = list(Violation.objects.filter(plan=plan, status=Violation.Status.OPEN))
     notified = 0
@@ -165,7 +165,7 @@ def violation_acknowledge(*, violation: Violation, principal: Principal, reason:
     reason."""
     if not reason.strip():
         raise AcknowledgementRefused("An acknowledgement needs a reason.")
-    locked = Violation.objects.select_for_update().get(pk=violation.pk)
+    locked = Violation.objects.select_for_update(of=("self",)).get(pk=violation.pk)
     if locked.severity != Severity.SOFT or locked.status == Violation.Status.RESOLVED:
         raise AcknowledgementRefused("Only an open soft violation can be acknowledged.")
     Violation.objects.filter(pk=locked.pk).update(
