@@ -445,6 +445,9 @@ if BOARDSVC_SITE_TEMPLATES_DIR:
     TEMPLATES[0]["DIRS"] = [BOARDSVC_SITE_TEMPLATES_DIR, *TEMPLATES[0]["DIRS"]]
 BOARDSVC_MEETING_HORIZON_WEEKS = env_int("BOARDSVC_MEETING_HORIZON_WEEKS", 8, minimum=1, maximum=52)
 BOARDSVC_IDEMPOTENCY_TTL_HOURS = env_int("BOARDSVC_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
+# A key recorded "in progress" by a request that died (written before keys were taken inside
+# the request's own transaction) is taken over by a retry after this many seconds.
+BOARDSVC_IDEMPOTENCY_LEASE_SECONDS = env_int("BOARDSVC_IDEMPOTENCY_LEASE_SECONDS", 120, minimum=10)
 # Audit hash chain (core.auditchain): rows are sealed once this old, so most transactions
 # have committed; administrators receive the chain's head at most once per interval.
 BOARDSVC_AUDIT_SEAL_GRACE_SECONDS = env_int("BOARDSVC_AUDIT_SEAL_GRACE_SECONDS", 10, minimum=0)

@@ -139,3 +139,58 @@ def test_a_refused_booking_is_not_stored_so_a_corrected_retry_may_reuse_the_key(
     corrected = his.post("/api/v1/bookings/", _body(unbooked, world), format="json",
                          HTTP_IDEMPOTENCY_KEY=key)
     assert corrected.status_code == 201, corrected.content
+
+
+def test_a_database_lost_after_the_write_leaves_neither_the_booking_nor_a_stuck_key(
+        world, unbooked, oauth_client_factory, monkeypatch):
+    """Issue 15, item 4: the key used to be taken in its own transaction, so a request whose
+    connection died after the booking was saved answered 503 while the booking stayed, and the
+    client could never learn it (the key was stuck "in progress", or a retry was refused as a
+    double booking). Now the key and the work commit together or not at all: 503, nothing
+    stored, and the retry with the same key books once."""
+    from django.db import OperationalError
+
+    from scheduling.api import bookings as bookings_api
+
+    his = oauth_client_factory("bookings:write", "bookings:read")
+    key = str(uuid.uuid4())
+    real_get = bookings_api.selectors.booking_get
+
+    def connection_lost(**_kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(bookings_api.selectors, "booking_get", connection_lost)
+    lost = his.post("/api/v1/bookings/", _body(unbooked, world), format="json",
+                    HTTP_IDEMPOTENCY_KEY=key)
+    assert lost.status_code == 503
+    assert lost["Retry-After"]
+    assert not Booking.objects.filter(procedure=unbooked).exists()
+    assert not IdempotencyRecord.objects.filter(key=key).exists()
+
+    monkeypatch.setattr(bookings_api.selectors, "booking_get", real_get)
+    retry = his.post("/api/v1/bookings/", _body(unbooked, world), format="json",
+                     HTTP_IDEMPOTENCY_KEY=key)
+    assert retry.status_code == 201, retry.content
+    again = his.post("/api/v1/bookings/", _body(unbooked, world), format="json",
+                     HTTP_IDEMPOTENCY_KEY=key)
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert Booking.objects.filter(procedure=unbooked).count() == 1
+
+
+def test_a_key_left_in_progress_by_a_dead_request_is_taken_over_after_its_lease(
+        world, unbooked, oauth_client_factory, settings):
+    his = oauth_client_factory("bookings:write")
+    key = str(uuid.uuid4())
+    body = _body(unbooked, world)
+    record = IdempotencyRecord.objects.create(
+        client=f"client:{his.application.client_id}", key=key,
+        endpoint="scheduling.booking_create",
+        fingerprint=_fingerprint("scheduling.booking_create", body),
+        expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created_at=datetime(2020, 1, 1, tzinfo=UTC))  # long dead
+    response = his.post("/api/v1/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 201, response.content
+    assert Booking.objects.filter(procedure=unbooked).count() == 1
+    assert IdempotencyRecord.objects.get(key=key).state == IdempotencyRecord.State.COMPLETED
