@@ -10,6 +10,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from core.periodic import periodic_job
+
 from . import services
 
 _RETRY = {
@@ -36,12 +38,14 @@ def emergency_alert(case_id: int) -> int:
 
 
 @shared_task(name="boardsvc.tasks.agenda_freeze_due", acks_late=True, **_RETRY)
+@periodic_job("boardsvc.tasks.agenda_freeze_due")
 def agenda_freeze_due() -> int:
     """Freeze agendas whose cut-off has passed and circulate them (beat, every 5 minutes)."""
     return services.agenda_freeze_due()
 
 
 @shared_task(name="boardsvc.tasks.meeting_horizon_upkeep", acks_late=True, **_RETRY)
+@periodic_job("boardsvc.tasks.meeting_horizon_upkeep")
 def meeting_horizon_upkeep() -> int:
     """Keep BOARDSVC_MEETING_HORIZON_WEEKS of regular meetings ahead (beat, hourly), then retry
     the ready cases that found no meeting with room: the new meetings may take them (R13/R14).

@@ -316,3 +316,24 @@ class SystemClient(models.Model):
     def board_set(self) -> frozenset[str] | None:
         """The board slugs the client may see; None means every board."""
         return None if self.all_boards else frozenset(str(s) for s in self.allowed_boards)
+
+
+class PeriodicRun(models.Model):
+    """One run of a periodic job in one period (core.periodic): the unique (job, period_start)
+    lets exactly one of several beat processes' messages run a period's job; the others only
+    count themselves in ``skipped``. Pruned after a few days (core.tasks.idempotency_prune)."""
+
+    job = models.CharField(max_length=100)
+    period_start = models.DateTimeField()
+    # The Celery task id that claimed the period: its own retry or redelivery may run again.
+    run_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="periodic_run_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period_start:%Y-%m-%d %H:%M:%S}"

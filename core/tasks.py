@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
 from .auditchain import audit_chain_seal as _audit_chain_seal
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, PeriodicRun
 from .outbox import outbox_relay as _outbox_relay
+from .periodic import periodic_job
 
 
 @shared_task(name="core.tasks.outbox_relay", acks_late=False)
+@periodic_job("core.tasks.outbox_relay")
 def outbox_relay() -> int:
     return _outbox_relay()
 
 
 @shared_task(name="core.tasks.idempotency_prune")
+@periodic_job("core.tasks.idempotency_prune")
 def idempotency_prune() -> int:
+    """Expired idempotency keys, and periodic-run claims older than a week (core.periodic)."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).delete()
+    PeriodicRun.objects.filter(started_at__lt=timezone.now() - timedelta(days=7)).delete()
     return deleted
 
 
 @shared_task(name="core.tasks.audit_chain_seal")
+@periodic_job("core.tasks.audit_chain_seal")
 def audit_chain_seal() -> int:
     """Extend the audit hash chain (issue 10 item 3). Idempotent; the next run catches up."""
     return _audit_chain_seal().appended

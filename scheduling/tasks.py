@@ -12,6 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from core.periodic import periodic_job
 from scheduling import services
 
 _RETRY = {
@@ -31,12 +32,14 @@ def plan_recheck(plan_id: int) -> dict[str, int]:
 
 
 @shared_task(name="scheduling.tasks.booking_sweep_recheck", **_RETRY)
+@periodic_job("scheduling.tasks.booking_sweep_recheck")
 def booking_sweep_recheck() -> int:
     """Nightly: enqueue a re-check of every plan that has a future booking."""
     return services.booking_sweep_recheck()
 
 
 @shared_task(name="scheduling.tasks.pathway_clock_sweep", **_RETRY)
+@periodic_job("scheduling.tasks.pathway_clock_sweep")
 def pathway_clock_sweep() -> dict[str, int]:
     """Every 15 minutes (beat): alert coordinators before a pathway clock breaches (inside its
     lead time) and record breaches, once each (issue 13)."""

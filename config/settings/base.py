@@ -390,19 +390,27 @@ CELERY_TASK_EAGER_PROPAGATES = True
 BOARDSVC_TASK_RETRY_BACKOFF_MAX = 600
 
 # Periodic jobs, defined once: beat runs them in production, the demo runs beat too.
+# Every message beat sends says ``scheduled``: the job then runs once per period however many
+# beat processes run (core.periodic, issue 15 item 5).
+_BEAT = {"kwargs": {"scheduled": True}}
 CELERY_BEAT_SCHEDULE = {
-    "outbox-relay": {"task": "core.tasks.outbox_relay", "schedule": 30.0},
-    "meeting-horizon": {"task": "boardsvc.tasks.meeting_horizon_upkeep", "schedule": crontab(minute=5)},
-    "agenda-freeze": {"task": "boardsvc.tasks.agenda_freeze_due", "schedule": 300.0},
+    "outbox-relay": {"task": "core.tasks.outbox_relay",
+                     "schedule": float(env_int("BOARDSVC_OUTBOX_RELAY_SECONDS", 30, minimum=1)),
+                     **_BEAT},
+    "meeting-horizon": {"task": "boardsvc.tasks.meeting_horizon_upkeep",
+                        "schedule": crontab(minute=5), **_BEAT},
+    "agenda-freeze": {"task": "boardsvc.tasks.agenda_freeze_due", "schedule": 300.0, **_BEAT},
     "booking-sweep": {
         "task": "scheduling.tasks.booking_sweep_recheck",
-        "schedule": crontab(hour=2, minute=30),
+        "schedule": crontab(hour=2, minute=30), **_BEAT,
     },
-    "idempotency-prune": {"task": "core.tasks.idempotency_prune", "schedule": crontab(minute=17)},
+    "idempotency-prune": {"task": "core.tasks.idempotency_prune", "schedule": crontab(minute=17),
+                          **_BEAT},
     # Issue 10 item 3: extend the audit hash chain; the head goes to the log and administrators.
-    "audit-chain-seal": {"task": "core.tasks.audit_chain_seal", "schedule": 60.0},
+    "audit-chain-seal": {"task": "core.tasks.audit_chain_seal", "schedule": 60.0, **_BEAT},
     # Issue 13: pathway clocks (CWT-28/31/62): alert coordinators before a breach, record it.
-    "pathway-clock-sweep": {"task": "scheduling.tasks.pathway_clock_sweep", "schedule": 900.0},
+    "pathway-clock-sweep": {"task": "scheduling.tasks.pathway_clock_sweep", "schedule": 900.0,
+                            **_BEAT},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
