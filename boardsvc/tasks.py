@@ -8,6 +8,7 @@ errors only.
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from core.periodic import periodic_job
@@ -17,7 +18,7 @@ from . import services
 _RETRY = {
     "autoretry_for": (OperationalError, InterfaceError, ConnectionError),
     "retry_backoff": True,
-    "retry_backoff_max": 600,
+    "retry_backoff_max": settings.BOARDSVC_TASK_RETRY_BACKOFF_MAX,
     "retry_jitter": True,
     "max_retries": 5,
 }

@@ -9,7 +9,8 @@ from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("boardsvc_project")
+# Every task runs at most once per message (core.taskonce: a receipt committed with its writes).
+app = Celery("boardsvc_project", task_cls="core.taskonce:ExactlyOnceTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

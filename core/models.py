@@ -337,3 +337,16 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period_start:%Y-%m-%d %H:%M:%S}"
+
+
+class TaskReceipt(models.Model):
+    """A Celery message already handled (core.taskonce): written in the same transaction as the
+    task's own writes, so a redelivered or twice-published message (same task id) finds it and
+    does nothing. Pruned after a week (core.tasks.idempotency_prune)."""
+
+    task_id = models.CharField(max_length=64, unique=True)
+    task_name = models.CharField(max_length=200)
+    done_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"

@@ -74,13 +74,15 @@ def outbox_publish(*, message_id: UUID) -> bool:
             id=message.id, status=OutboxMessage.Status.PENDING
         ).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now(), dedup_key=None)
         if claimed == 1 and task is not None:
-            task.apply_async(kwargs=message.kwargs)
+            task.apply_async(kwargs=message.kwargs, task_id=str(message.id))
         return claimed == 1
     try:
+        # The row's id is the task id: a message published twice (this publish racing the
+        # relay) is handled once (core.taskonce).
         if task is None:
-            app.send_task(message.task_name, kwargs=message.kwargs)
+            app.send_task(message.task_name, kwargs=message.kwargs, task_id=str(message.id))
         else:
-            task.apply_async(kwargs=message.kwargs)
+            task.apply_async(kwargs=message.kwargs, task_id=str(message.id))
     except Exception as exc:  # broker down: leave it for the relay
         OutboxMessage.objects.filter(id=message.id).update(
             attempts=F("attempts") + 1, last_error=type(exc).__name__[:300]

@@ -8,12 +8,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from .auditchain import audit_chain_seal as _audit_chain_seal
-from .models import IdempotencyRecord, PeriodicRun
+from .models import IdempotencyRecord, PeriodicRun, TaskReceipt
 from .outbox import outbox_relay as _outbox_relay
 from .periodic import periodic_job
 
 
-@shared_task(name="core.tasks.outbox_relay", acks_late=False)
+@shared_task(name="core.tasks.outbox_relay", acks_late=False, once=False)
 @periodic_job("core.tasks.outbox_relay")
 def outbox_relay() -> int:
     return _outbox_relay()
@@ -22,9 +22,11 @@ def outbox_relay() -> int:
 @shared_task(name="core.tasks.idempotency_prune")
 @periodic_job("core.tasks.idempotency_prune")
 def idempotency_prune() -> int:
-    """Expired idempotency keys, and periodic-run claims older than a week (core.periodic)."""
+    """Expired idempotency keys, and periodic-run claims and task receipts older than a week
+    (core.periodic, core.taskonce)."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).delete()
     PeriodicRun.objects.filter(started_at__lt=timezone.now() - timedelta(days=7)).delete()
+    TaskReceipt.objects.filter(done_at__lt=timezone.now() - timedelta(days=7)).delete()
     return deleted
 
 

@@ -341,6 +341,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # kombu's filesystem transport: a real worker and beat with no server to run.
 # (An explicit "localhost" only keeps kombu from warning that no hostname was given.)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
+BOARDSVC_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 420, minimum=60)
 BOARDSVC_EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if BOARDSVC_EMBEDDED_BROKER:
     _queue_dir = VAR_DIR / "celery-queue"
@@ -355,10 +356,13 @@ if BOARDSVC_EMBEDDED_BROKER:
         "store_processed": False,
     }
 else:
-    # Redis redelivers unacked messages after visibility_timeout; every countdown and retry
-    # backoff stays below it (docs/security.md, Q3; tests/core/test_celery_config.py).
+    # Redis redelivers unacked messages after visibility_timeout: a task of a worker killed
+    # mid-run is picked up again within minutes, not an hour (issue 15, item 2). It stays above
+    # the hard task time limit (a task still running is never handed out twice) and every
+    # countdown and retry backoff (docs/security.md, Q3; tests/core/test_celery_config.py);
+    # a redelivered message that had finished does nothing (core.taskonce).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        "visibility_timeout": BOARDSVC_BROKER_VISIBILITY_TIMEOUT,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
@@ -387,7 +391,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_ROUTES = {"scheduling.tasks.solver_*": {"queue": "solver"}}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
-BOARDSVC_TASK_RETRY_BACKOFF_MAX = 600
+BOARDSVC_TASK_RETRY_BACKOFF_MAX = 300
 
 # Periodic jobs, defined once: beat runs them in production, the demo runs beat too.
 # Every message beat sends says ``scheduled``: the job then runs once per period however many
