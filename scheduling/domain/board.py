@@ -1,5 +1,6 @@
-"""The booking board's pure parts: the order a plan's procedures are booked in, and what the
-timing rules make of one free start before anything is clicked (issue 13, the booking board).
+"""The booking board's pure parts: the order a plan's procedures are booked in, what the
+timing rules make of one free start before anything is clicked, and which starts are best
+(``best_starts``: preferred, then allowed, then warning, earliest first; issue 13).
 
 The windows come from ``rules.allowed_windows`` (one rule at a time, as the timeline draws them)
 and the running clocks (``clocks.Deadline``); this module only says where a start falls:
@@ -14,10 +15,11 @@ and the running clocks (``clocks.Deadline``); this module only says where a star
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from .rules import StartWindow
 from .types import Severity
@@ -71,6 +73,27 @@ def slot_verdict(start: datetime, bands: Sequence[RuleBand]) -> SlotVerdict:
     if bands:
         return SlotVerdict(SlotStatus.PREFERRED, tuple(dict.fromkeys(b.rule_id for b in bands)))
     return SlotVerdict(SlotStatus.ALLOWED, ())
+
+
+#: How good a verdict is for "best starts first": lower ranks first; refused starts are not ranked.
+VERDICT_RANK: dict[SlotStatus, int] = {SlotStatus.PREFERRED: 0, SlotStatus.ALLOWED: 1,
+                                       SlotStatus.WARNING: 2}
+#: How many starts "Best starts for <procedure>" lists.
+BEST_STARTS = 5
+
+S = TypeVar("S")
+
+
+def best_starts(slots: Sequence[S], *, start: Callable[[S], datetime],
+                verdict: Callable[[S], SlotVerdict], limit: int = BEST_STARTS) -> list[S]:
+    """The ``limit`` best of ``slots`` for a procedure: refused ones left out, then preferred
+    before allowed before warning, then the earliest start first. Stable: slots that tie keep the
+    order they were given in (the board gives them room by room)."""
+    if limit <= 0:
+        return []
+    ranked = [s for s in slots if verdict(s).status in VERDICT_RANK]
+    ranked.sort(key=lambda s: (VERDICT_RANK[verdict(s).status], start(s)))
+    return ranked[:limit]
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,8 @@ def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, day
     board.bookings = list(
         Booking.objects.filter(resource__in=resources, start__lt=hi, end__gt=lo)
         .exclude(status=CANCELLED)
-        .select_related("procedure", "patient", "resource").order_by("start", "pk"))
+        .select_related("procedure", "patient", "resource", "plan__case__patient")
+        .order_by("start", "pk"))
     board.bands = _bands(plan=plan, procedure=chosen, duration=duration, horizon=(lo, hi),
                          now=now)
     codes = {b.rule_code for b in board.bands}

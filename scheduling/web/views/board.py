@@ -7,6 +7,21 @@ scheduling.services.booking_create); a refused one is not a link.
 The page is a CSS grid (scheduling/static/scheduling/board.css): each lane is one resource on
 one day, each row a quarter hour; items are placed by classes (``r-N`` row, ``h-N`` height),
 never by style attributes (the CSP forbids them).
+
+Above the grid, "Best starts for <procedure>": the chosen procedure's five best starts in the
+days shown, from the grid's own verdicts (scheduling.domain.board.best_starts).
+
+The plan's own changeable bookings (proposed or booked) can be moved from the board: each has a
+plain "Move" link to ``/bookings/{id}/move/``, and carries ``draggable``, ``data-move-url`` and
+``data-version``; every start carries the move page's "Check the rules" parameters
+(``data-move-day``, ``data-move-time`` in the room's zone, ``data-move-resource``).
+scheduling/static/scheduling/board.js (a served script, no inline handlers) turns a drop, or
+Enter on a start after picking the booking up with the keyboard, into that GET: the same preview
+and service as a manual move. A refused start says why and goes nowhere.
+
+Viewers entitled to know who a patient is (cases.selectors.may_identify) see every booking's
+patient identified, audited in one insert per request (cases.selectors.patient_identity);
+others see the pseudonym.
 """
 
 from __future__ import annotations
@@ -27,14 +42,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cases import selectors as case_selectors
 from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record
 from core.dates import DateLimitError, parse_day
 from core.errors import RuleError
+from core.timezones import zone_info
 from core.web.pages import render_page
-from scheduling.domain.board import SlotStatus
+from scheduling.domain.board import SlotStatus, best_starts
 from scheduling.domain.solver import PlanProposal, ProposedBooking
+from scheduling.domain.types import CHANGEABLE_STATUSES
 from scheduling.selectors import board as board_selectors
 from scheduling.services import proposals
 from scheduling.web.views.common import plan_for, require_coordinator
@@ -111,8 +129,34 @@ def _slot_label(slot: Any, *, procedure: str, zone: ZoneInfo) -> str:
     return text
 
 
-def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str) -> dict[str, Any]:
-    """The board as lanes (day × resource), each with its placed items, and the hour axis."""
+def _slot_href(slot: Any, *, board: board_selectors.PlanBoard, plan_book_url: str,
+               zone: ZoneInfo) -> str:
+    """The plan booking page's rule check for a start that is not refused ("" when refused)."""
+    if slot.verdict.status == SlotStatus.REFUSED:
+        return ""
+    return plan_book_url + "?" + urlencode({
+        "procedure": str(board.chosen.public_id) if board.chosen else "",
+        "day": slot.start.astimezone(zone).date().isoformat(),
+        "resource": str(slot.resource.public_id),
+        "start": slot.start.astimezone(zone).isoformat()}) + "#check"
+
+
+def _move_target(slot: Any) -> dict[str, str]:
+    """Where a booking dropped on ``slot`` goes: the move page's "Check the rules" parameters
+    (``day`` and ``time`` in the room's own zone, as BookingMoveForm reads them, and
+    ``resource``). board.js adds the booking's ``version``."""
+    local = slot.start.astimezone(zone_info(slot.resource.timezone))
+    return {"day": local.date().isoformat(), "time": f"{local:%H:%M}",
+            "resource": str(slot.resource.public_id)}
+
+
+def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str,
+                identities: dict[int, Any] | None = None) -> dict[str, Any]:
+    """The board as lanes (day × resource), each with its placed items, and the hour axis.
+
+    ``identities`` ({case pk: PatientIdentity}, from cases.selectors.patient_identity) names the
+    patient of each booking for a viewer entitled to know; others see the pseudonym."""
+    identities = identities or {}
     zone = ZoneInfo(board.tz)
     first, last = _row_range(board, zone)
     rows = (last - first) // QUARTER
@@ -137,12 +181,17 @@ def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str) -> dict
                     continue
                 if (place := _place(booking.start, booking.end, zone=zone, day=day,
                                     first=first, last=last)):
+                    own = booking.plan_id == board.plan.pk
+                    movable = own and booking.status in CHANGEABLE_STATUSES
                     items.append({
                         "kind": "booking", "booking": booking,
                         "pseudonym": str(booking.patient.public_id)[:8],
+                        "identity": identities.get(booking.plan.case_id),
                         "procedure": code_label("ProcedureType",
                                                 booking.procedure.procedure_type),
-                        "own": booking.plan_id == board.plan.pk,
+                        "own": own, "movable": movable,
+                        "move_url": (reverse("scheduling_web:booking_move",
+                                             args=[booking.public_id]) if movable else ""),
                         "start": booking.start, "end": booking.end, **place})
             for slot in board.slots:
                 if slot.resource.pk != resource.pk or slot.start.astimezone(zone).date() != day:
@@ -152,17 +201,11 @@ def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str) -> dict
                 if place is None:
                     continue
                 status = slot.verdict.status
-                href = ""
-                if status != SlotStatus.REFUSED:
-                    href = plan_book_url + "?" + urlencode({
-                        "procedure": str(board.chosen.public_id) if board.chosen else "",
-                        "day": slot.start.astimezone(zone).date().isoformat(),
-                        "resource": str(resource.public_id),
-                        "start": slot.start.astimezone(zone).isoformat()}) + "#check"
+                href = _slot_href(slot, board=board, plan_book_url=plan_book_url, zone=zone)
                 items.append({
                     "kind": "slot", "status": status.value, "icon": STATUS_ICON[status],
                     "status_text": STATUS_TEXT[status], "rules": ", ".join(slot.verdict.rule_ids),
-                    "start": slot.start, "href": href,
+                    "start": slot.start, "href": href, "move": _move_target(slot),
                     "label": _slot_label(slot, procedure=label, zone=zone),
                     "data": f"{resource.code}|{slot.start.astimezone(zone):%Y-%m-%d %H:%M}"
                             f"|{status.value}", **place})
@@ -170,6 +213,37 @@ def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str) -> dict
     hours = [{"text": f"{m // 60:02d}:00", "row": (m - first) // QUARTER + 1, "height": 4}
              for m in range(first, last, 60)]
     return {"lanes": lanes, "hours": hours, "rows": rows}
+
+
+def best_start_rows(board: board_selectors.PlanBoard, *, plan_book_url: str
+                    ) -> list[dict[str, Any]]:
+    """"Best starts for <procedure>": the chosen procedure's best starts in the days shown
+    (scheduling.domain.board.best_starts over the board's own verdicts), each linking to the
+    same rule check as its grid slot."""
+    zone = ZoneInfo(board.tz)
+    label = code_label("ProcedureType", board.chosen.procedure_type) if board.chosen else ""
+    return [{
+        "room": slot.resource, "start": slot.start.astimezone(zone),
+        "status": slot.verdict.status.value, "icon": STATUS_ICON[slot.verdict.status],
+        "status_text": STATUS_TEXT[slot.verdict.status],
+        "rules": ", ".join(slot.verdict.rule_ids),
+        "href": _slot_href(slot, board=board, plan_book_url=plan_book_url, zone=zone),
+        "label": _slot_label(slot, procedure=label, zone=zone),
+        "data": f"{slot.resource.code}|{slot.start.astimezone(zone):%Y-%m-%d %H:%M}"
+                f"|{slot.verdict.status.value}",
+    } for slot in best_starts(board.slots, start=lambda s: s.start,
+                              verdict=lambda s: s.verdict)]
+
+
+def _identities(request: HttpRequest, board: board_selectors.PlanBoard) -> dict[int, Any]:
+    """Who the patient of every booking on the board (and of the plan) is, for a viewer
+    entitled to know (cases.selectors.may_identify): one query for the hospital numbers and
+    one audit insert naming every patient shown; {} (nothing audited) for anyone else."""
+    cases = {board.plan.case.pk: board.plan.case}
+    for booking in board.bookings:
+        cases.setdefault(booking.plan.case.pk, booking.plan.case)
+    return case_selectors.patient_identity(principal_from_request(request),
+                                           list(cases.values()), path=request.path)
 
 
 PROPOSAL_SALT = "scheduling.board.proposal"
@@ -198,11 +272,14 @@ def _board_page(request: HttpRequest, plan: Any, *, day: date | None, view: str,
                                            now=timezone.now())
     book_url = reverse("scheduling_web:plan_book", args=[plan.public_id])
     step = timedelta(days=days)
-    lanes = board_lanes(board, plan_book_url=book_url)
+    identities = _identities(request, board)
+    lanes = board_lanes(board, plan_book_url=book_url, identities=identities)
     if proposal:
         _place_proposal(lanes, board, proposal)
     context: dict[str, Any] = {
         "plan": plan, "board": board, "pseudonym": str(plan.case.patient.public_id)[:8],
+        "identity": identities.get(plan.case.pk),
+        "best_starts": best_start_rows(board, plan_book_url=book_url),
         "view": view, "day": day, "prev_day": day - step, "next_day": day + step,
         "errors": errors, "book_url": book_url, "proposal": proposal,
         "procedures": [{
