@@ -324,6 +324,9 @@ class Booking(models.Model):
         ordering = ["start", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="booking_start_before_end"),
+            # Range queries bound the start index by it (scheduling.domain.types).
+            models.CheckConstraint(condition=Q(end__lte=F("start") + dt.MAX_BOOKING_LENGTH),
+                                   name="booking_at_most_one_day"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in dt.BookingStatus]), name="booking_status_valid"
             ),
@@ -364,6 +367,8 @@ class BookingStaff(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")),
                                    name="booking_staff_start_before_end"),
+            models.CheckConstraint(condition=Q(end__lte=F("start") + dt.MAX_BOOKING_LENGTH),
+                                   name="booking_staff_at_most_one_day"),
             models.UniqueConstraint(fields=["booking", "resource"], name="booking_staff_uniq"),
         ]
         indexes = [

@@ -40,6 +40,11 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The longest a booking may last (a procedure slot or one RT fraction). A database constraint
+# holds it (booking_at_most_one_day), so a range query "bookings overlapping [lo, hi)" is also
+# "bookings starting in [lo - MAX_BOOKING_LENGTH, hi)": bounded on both sides of the start
+# index however long the history grows (issue 15, items 6 and 7).
+MAX_BOOKING_LENGTH = timedelta(hours=24)
 ACTIVE_STATUSES: frozenset[str] = frozenset(
     {BookingStatus.PROPOSED, BookingStatus.BOOKED, BookingStatus.DONE}
 )

@@ -47,7 +47,12 @@ from scheduling.domain.errors import (
     SameSessionRequired,
     SlotTaken,
 )
-from scheduling.domain.types import CHANGEABLE_STATUSES, BookingView, Interval
+from scheduling.domain.types import (
+    CHANGEABLE_STATUSES,
+    MAX_BOOKING_LENGTH,
+    BookingView,
+    Interval,
+)
 from scheduling.domain.types import Violation as RuleViolation
 from scheduling.models import (
     BOOKING_ONE_ACTIVE_CONSTRAINT,
@@ -108,6 +113,9 @@ def check_interval(start: datetime, end: datetime, *, now: datetime) -> None:
     check_in_window(end, now=now, field="end")
     if not start < end:
         raise InvalidBookingTime("The booking must end after it starts.")
+    if end - start > MAX_BOOKING_LENGTH:
+        raise InvalidBookingTime("A booking lasts at most 24 hours (one procedure or one "
+                                 "radiotherapy fraction).")
 
 
 def check_retrospective(start: datetime, *, now: datetime, reason: str) -> str:
