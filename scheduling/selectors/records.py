@@ -23,7 +23,7 @@ from cases.models import PlannedProcedure, TreatmentPlan
 from cases.selectors import case_scope_q
 from core.access import GROUP_COORDINATOR, Principal
 from scheduling.domain.catalogue import STAFF_KINDS
-from scheduling.domain.types import CHANGEABLE_STATUSES
+from scheduling.domain.types import CHANGEABLE_STATUSES, MAX_BOOKING_LENGTH
 from scheduling.models import (
     Booking,
     BookingStaff,
@@ -117,7 +117,9 @@ def booking_list(
             qs = qs.filter(pk__in=BookingStaff.objects.filter(resource_id=person)
                            .values("booking_id"))
         else:
-            qs = qs.filter(resource__public_id=resource)
+            # The room's own id, so the (resource, start, end) index serves the filter.
+            room = Resource.objects.filter(public_id=resource).values_list("pk", flat=True)
+            qs = qs.filter(resource_id__in=list(room))
     if patient:
         qs = qs.filter(patient__public_id=patient)
     if plan:
@@ -125,7 +127,9 @@ def booking_list(
     if status:
         qs = qs.filter(status=status)
     if date_from:
-        qs = qs.filter(end__gt=date_from)
+        # Overlapping ``from``: bounded on the start index too (a booking lasts at most
+        # MAX_BOOKING_LENGTH), so the scan does not grow with the room's history.
+        qs = qs.filter(end__gt=date_from, start__gte=date_from - MAX_BOOKING_LENGTH)
     if date_to:
         qs = qs.filter(start__lt=date_to)
     return qs.order_by("start", "id")

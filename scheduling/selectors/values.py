@@ -14,6 +14,7 @@ from cases.models import PlannedProcedure, TreatmentPlan
 from scheduling.domain import rules as rules_engine
 from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
 from scheduling.domain.types import (
+    MAX_BOOKING_LENGTH,
     Anchor,
     AvailabilityException,
     BookingView,
@@ -153,12 +154,16 @@ def resource_busy(resource: Resource, window: Interval, *,
     """The busy intervals of a room (its bookings) or of a person (the bookings they are
     staffed on) within ``window``."""
     if resource.kind in STAFF_KINDS:
-        staffed = BookingStaff.objects.filter(resource=resource, active=True,
-                                              start__lt=window.end, end__gt=window.start)
+        staffed = BookingStaff.objects.filter(
+            resource=resource, active=True, start__lt=window.end, end__gt=window.start,
+            start__gte=window.start - MAX_BOOKING_LENGTH)
         if exclude_booking_id is not None:
             staffed = staffed.exclude(booking_id=exclude_booking_id)
         return [Interval(s, e) for s, e in staffed.values_list("start", "end")]
-    qs = Booking.objects.filter(resource=resource, start__lt=window.end, end__gt=window.start)
+    # Bounded on both sides of the (resource, start, end) index: a booking lasts at most
+    # MAX_BOOKING_LENGTH, so the read does not grow with the room's history (issue 15, item 7).
+    qs = Booking.objects.filter(resource=resource, start__lt=window.end, end__gt=window.start,
+                                start__gte=window.start - MAX_BOOKING_LENGTH)
     qs = qs.exclude(status=CANCELLED)
     if exclude_booking_id is not None:
         qs = qs.exclude(pk=exclude_booking_id)

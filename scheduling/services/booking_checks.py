@@ -191,7 +191,8 @@ def check_slot_free(resource: Resource, interval: Interval, *,
                     exclude_pks: Iterable[int] = ()) -> None:
     """No other active booking holds part of ``interval`` on ``resource`` (``exclude_pks``:
     the bookings being moved)."""
-    qs = Booking.objects.filter(resource=resource, start__lt=interval.end, end__gt=interval.start)
+    qs = Booking.objects.filter(resource=resource, start__lt=interval.end, end__gt=interval.start,
+                                start__gte=interval.start - MAX_BOOKING_LENGTH)
     qs = qs.exclude(status=Booking.Status.CANCELLED)
     excluded = list(exclude_pks)
     if excluded:

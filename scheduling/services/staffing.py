@@ -29,7 +29,7 @@ from scheduling import selectors
 from scheduling.domain import slots
 from scheduling.domain.catalogue import STAFF_KINDS
 from scheduling.domain.errors import StaffNotSuitable, StaffUnavailable
-from scheduling.domain.types import Interval
+from scheduling.domain.types import MAX_BOOKING_LENGTH, Interval
 from scheduling.models import (
     STAFF_OVERLAP_CONSTRAINT,
     Booking,
@@ -96,7 +96,8 @@ def _busy(person_ids: Iterable[int], intervals: Sequence[Interval],
         return set()
     overlap = Q()
     for interval in intervals:
-        overlap |= Q(start__lt=interval.end, end__gt=interval.start)
+        overlap |= Q(start__lt=interval.end, end__gt=interval.start,
+                     start__gte=interval.start - MAX_BOOKING_LENGTH)
     qs = BookingStaff.objects.filter(overlap, resource_id__in=ids, active=True)
     if exclude_booking_pks:
         qs = qs.exclude(booking_id__in=list(exclude_booking_pks))

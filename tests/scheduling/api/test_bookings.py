@@ -330,3 +330,32 @@ def test_done_before_the_start_is_409(coordinator_client, booking):
                                        format="json")
     assert response.status_code == 409  # 2030 is in the future
     assert response.json()["errors"][0]["rule"] == "status"
+
+
+def test_a_room_s_week_lists_the_booking_that_began_the_night_before(coordinator_client, rooms):
+    """The overlap filter is bounded on the start index (a booking lasts at most 24 h): one
+    that started before ``from`` and runs into it is still listed; one that ended is not."""
+    def booked(start, end):
+        _p, (procedure,) = plan_with("embolization",
+                                     case=CaseFactory(requested_board="bone-mets-spine"))
+        return BookingFactory(procedure=procedure, resource=rooms["angio"], start=start, end=end)
+
+    overnight = booked(at(0, 23), at(1, 1))
+    booked(at(0, 20), at(0, 21))
+    inside = booked(at(1, 9), at(1, 10))
+    body = coordinator_client.get(URL, {"resource": str(rooms["angio"].public_id),
+                                        "from": at(1, 0).isoformat(),
+                                        "to": at(8, 0).isoformat()}).json()
+    assert [b["id"] for b in body["results"]] == [str(overnight.public_id), str(inside.public_id)]
+
+
+def test_a_booking_longer_than_a_day_is_refused_naming_the_end(coordinator_client, rooms):
+    _p, (emb,) = plan_with("embolization")
+    response = coordinator_client.post(URL, payload(emb, rooms["angio"], at(0, 8),
+                                                    end=at(1, 9).isoformat(),
+                                                    override_reason="long"), format="json")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert (error["field"], error["rule"]) == ("end", "interval")
+    assert "24 hours" in error["message"]
+    assert not Booking.objects.filter(procedure=emb).exists()
