@@ -8,6 +8,7 @@ before a record reaches any handler.
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 from .context import request_id_var
@@ -46,12 +47,50 @@ class PhiScrubFilter(logging.Filter):
 WITHHELD = "[message withheld: may contain patient data]"
 
 
+# The messaging stack's own failures (a broker outage, a lost connection) carry no patient
+# data: messages hold ids only (docs/security.md, S9). Their text stays in the log so an outage
+# can be diagnosed (issue 15, item 1: the withheld text had hidden why the worker died).
+_MESSAGING_PACKAGES = ("kombu", "redis", "amqp", "billiard", "vine")
+_MESSAGING_PATHS = tuple(f"{os.sep}{name}{os.sep}" for name in (*_MESSAGING_PACKAGES, "celery"))
+_BUILTIN_SAFE = (OSError, AttributeError, EOFError, TimeoutError)
+
+
+def is_messaging_failure(exc: BaseException, tb: object = None) -> bool:
+    """Whether ``exc`` was raised by the messaging stack itself: a kombu, redis, amqp, billiard
+    or vine exception, or a builtin connection/attribute error raised inside one of those
+    packages or celery's (never celery.exceptions.Retry and the like, which wrap a task's own
+    exception)."""
+    module = type(exc).__module__ or ""
+    if module.split(".")[0] in _MESSAGING_PACKAGES:
+        return True
+    if not isinstance(exc, _BUILTIN_SAFE) or tb is None:
+        return False
+    last = tb
+    while getattr(last, "tb_next", None) is not None:
+        last = last.tb_next  # type: ignore[attr-defined]
+    filename = getattr(getattr(getattr(last, "tb_frame", None), "f_code", None), "co_filename",
+                       "")
+    return "site-packages" in filename and any(p in filename for p in _MESSAGING_PATHS)
+
+
 def _withhold_exception_text(record: logging.LogRecord) -> None:
-    """Keep an exception's type and stack, drop its message (it may echo patient data)."""
+    """Keep an exception's type and stack, drop its message (it may echo patient data), unless
+    the messaging stack raised it (``is_messaging_failure``: its text is kept, scrubbed)."""
     import traceback
 
     exc = record.exc_info[1] if record.exc_info else None
     if exc is None:
+        return
+    if is_messaging_failure(exc, record.exc_info[2] if record.exc_info else None):
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg, record.args = scrub(message), None
+        stack = "".join(traceback.format_tb(record.exc_info[2])) if record.exc_info[2] else ""
+        record.exc_text = (f"Traceback (most recent call last):\n{stack}"
+                           f"{type(exc).__name__}: {scrub(str(exc))}")
+        record.exc_info = None
         return
     try:
         message = record.getMessage()

@@ -379,6 +379,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Ride out a broker outage of any length: reconnect forever (Celery's default gives up after
+# 100 attempts and the worker exits), and resume consuming when Redis is back (issue 15,
+# item 1). The outbox in PostgreSQL keeps what could not be published meanwhile.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A publish never hangs a request: short retry, then the outbox relay takes over (Q4).
 CELERY_TASK_PUBLISH_RETRY = True
