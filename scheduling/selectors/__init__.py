@@ -55,6 +55,8 @@ from scheduling.selectors.values import (
     resource_hours,
     rule_spec,
     rule_specs,
+    staff_fits,
+    staff_free_time,
 )
 
 __all__ = [
@@ -94,6 +96,8 @@ __all__ = [
     "resources_by_public_ids",
     "rule_spec",
     "rule_specs",
+    "staff_fits",
+    "staff_free_time",
     "timing_rule_get",
     "timing_rule_list",
     "violation_get",

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from cases.models import PlannedProcedure, TreatmentPlan
 from scheduling.domain import rules as rules_engine
+from scheduling.domain import slots
 from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
 from scheduling.domain.types import (
     MAX_BOOKING_LENGTH,
@@ -201,3 +202,43 @@ def placement_request(procedure: PlannedProcedure, *,
     )
 
 
+
+
+def staff_free_time(*, procedure_type: str, window: Interval) -> dict[str, list[Interval]]:
+    """For each kind of person ``procedure_type`` needs at this site (catalogue staff_kinds
+    the site keeps calendars for), the free periods of each such person within ``window``
+    (working hours minus leave minus their bookings), as {kind: [intervals of any person]}.
+    Five queries whatever the number of people (catalogue, people, hours, leave, bookings). A start
+    fits a kind when one of its intervals covers the whole procedure: ``staff_fits``."""
+    wanted = [k for k in catalogue_entry(procedure_type).staff_kinds if k in STAFF_KINDS]
+    if not wanted:
+        return {}
+    people = list(Resource.objects.filter(kind__in=wanted, active=True)
+                  .prefetch_related("opening_hours").order_by("pk"))
+    if not people:
+        return {}
+    ids = [p.pk for p in people]
+    leave: dict[int, list[AvailabilityException]] = {}
+    for x in ResourceException.objects.filter(resource_id__in=ids, start__lt=window.end,
+                                              end__gt=window.start):
+        leave.setdefault(x.resource_id, []).append(
+            AvailabilityException(ExceptionKind(x.kind), x.start, x.end))
+    busy: dict[int, list[Interval]] = {}
+    for rid, start, end in BookingStaff.objects.filter(
+            resource_id__in=ids, active=True, start__lt=window.end, end__gt=window.start,
+            start__gte=window.start - MAX_BOOKING_LENGTH).values_list("resource_id", "start",
+                                                                      "end"):
+        busy.setdefault(rid, []).append(Interval(start, end))
+    free: dict[str, list[Interval]] = {}
+    for person in people:
+        free.setdefault(person.kind, []).extend(slots.free_periods(
+            hours=resource_hours(person), exceptions=leave.get(person.pk, []),
+            busy=busy.get(person.pk, []), tz=person.timezone, window=window))
+    return free
+
+
+def staff_fits(free: dict[str, list[Interval]], interval: Interval) -> list[str]:
+    """The kinds in ``free`` with nobody free for the whole of ``interval`` ([] when every
+    needed kind has someone)."""
+    return [kind for kind, periods in free.items()
+            if not any(p.start <= interval.start and interval.end <= p.end for p in periods)]

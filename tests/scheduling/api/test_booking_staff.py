@@ -215,3 +215,22 @@ def test_a_plan_proposal_books_the_people_with_each_room(rooms, people, coordina
                for b in created}
     assert staffed == {"embolization": ["ir-a"], "surgery": ["anaes-1", "surg-1"]}
     assert by[str(surgery.public_id)].start - by[str(emb.public_id)].end <= timedelta(hours=48)
+
+
+def test_staff_free_time_tells_which_starts_have_an_operator(rooms, people, django_assert_num_queries):
+    from scheduling import selectors
+    from scheduling.domain.types import Interval
+
+    _p, (emb,) = plan_with("embolization")
+    from tests.factories.scheduling import BookingFactory
+    b = BookingFactory(procedure=emb, resource=rooms["angio"], start=at(0, 9), end=at(0, 11))
+    BookingStaff.objects.create(booking=b, resource=people["ir_a"], start=b.start, end=b.end)
+    ResourceExceptionFactory(resource=people["ir_b"], start=at(0, 0), end=at(1, 0))
+    window = Interval(at(0, 0), at(2, 0))
+    with django_assert_num_queries(5):  # catalogue entry, people, their hours, leave, bookings
+        free = selectors.staff_free_time(procedure_type="embolization", window=window)
+    assert selectors.staff_fits(free, Interval(at(0, 9), at(0, 10))) == [
+        "interventional_radiologist"]  # A is busy, B is on leave
+    assert selectors.staff_fits(free, Interval(at(0, 12), at(0, 14))) == []  # A is free
+    assert selectors.staff_fits(free, Interval(at(1, 9), at(1, 11))) == []  # both back
+    assert selectors.staff_free_time(procedure_type="follow_up_ct", window=window) == {}
