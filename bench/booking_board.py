@@ -7,6 +7,10 @@ Builds the KPI benchmark's synthetic data set (``bench/kpi_dashboards.build``: 5
 - bookings over the coming two weeks on every room the measured plans can use (the 40 angio
   suites and the six theatres), so that about 70 % of the opening hours are taken, in blocks of
   one to three hours (synthetic procedures added to the data set's plans);
+- the people booked with them (issue 13): one interventional radiologist per angio suite, a
+  surgeon and an anaesthesia team per theatre (resources with working hours, Monday to Friday
+  07:00-20:00), each booked with every block of their room (``--no-people`` leaves them out,
+  as the first, "before" run of the benchmark had them);
 - two measured plans, each an active plan with a pre-operative embolization that prepares a
   surgery (as tests/web/test_booking_board.py builds them): "nothing booked yet" (the board opens
   on the embolization: 40 angio suites) and "embolization booked, surgery to place" (booked
@@ -14,7 +18,7 @@ Builds the KPI benchmark's synthetic data set (``bench/kpi_dashboards.build``: 5
 
 Then measures, in process (Django test client logged in as a coordinator, no network), the median
 and worst of ``--repeat`` runs with the query count of: the board page (``/plans/<id>/board/``,
-day and week view), the board API (``GET /api/v1/plans/<id>/board/``, day and week), the
+day view, and week view: its first and last page of rooms), the board API (``GET /api/v1/plans/<id>/board/``, day and week), the
 selector alone (``scheduling.selectors.board.plan_board``), and "Propose a plan"
 (``POST /plans/<id>/board/propose/``, whose time includes the CP-SAT solver's), with the
 proposal's parts timed apart (``plan_problem_build``, ``propose_plan`` and the solver's own wall
@@ -23,7 +27,7 @@ time). Prints a table and writes ``artifacts/bench/booking_board.json``.
 Runs on a throw-away SQLite file by default, or on PostgreSQL when DATABASE_URL is set (a new,
 empty scratch database: the audit table is append-only). Not a test. Usage:
 
-    .venv/bin/python bench/booking_board.py [--scale 1.0] [--repeat 5]
+    .venv/bin/python bench/booking_board.py [--scale 1.0] [--repeat 5] [--no-people]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import time
@@ -67,11 +72,36 @@ def _add_theatres() -> None:
         for r in theatres for d in range(5)])
 
 
-def _fill(first_day: date, rng: random.Random) -> dict[str, Any]:
+def _add_people() -> dict[int, list[Any]]:
+    """One interventional radiologist per angio suite, a surgeon and an anaesthesia team per
+    theatre, working Monday to Friday 07:00-20:00. Returns {room pk: the room's people}."""
+    from scheduling.models import OpeningHours, Resource
+
+    rooms = list(Resource.objects.filter(kind__in=["angio_suite", "operating_room"])
+                 .order_by("code"))
+    made: list[tuple[Any, Any]] = []
+    for k, room in enumerate(rooms):
+        kinds = ([("surgeon", "Surgeon"), ("anaesthetist", "Anaesthesia team")]
+                 if room.kind == "operating_room" else [("interventional_radiologist", "IR")])
+        for kind, label in kinds:
+            made.append((room, Resource(code=f"bench-{kind[:5]}-{k}", name=f"{label} {k}",
+                                        kind=kind, timezone="Europe/Rome")))
+    people = Resource.objects.bulk_create([person for _room, person in made])
+    OpeningHours.objects.bulk_create([
+        OpeningHours(resource=person, weekday=d, opens="07:00", closes="20:00")
+        for person in people for d in range(5)])
+    out: dict[int, list[Any]] = {}
+    for (room, _unsaved), person in zip(made, people, strict=True):
+        out.setdefault(room.pk, []).append(person)
+    return out
+
+
+def _fill(first_day: date, rng: random.Random,
+          people: dict[int, list[Any]] | None = None) -> dict[str, Any]:
     """Book ~70 % of the opening hours of every angio suite and theatre over FILL_DAYS days from
     ``first_day``, around the bookings the data set already has there. Returns the occupancy."""
     from cases.models import PlannedProcedure, TreatmentPlan
-    from scheduling.models import Booking, Resource
+    from scheduling.models import Booking, BookingStaff, Resource
 
     rooms = list(Resource.objects.filter(kind__in=["angio_suite", "operating_room"])
                  .order_by("code"))
@@ -129,8 +159,11 @@ def _fill(first_day: date, rng: random.Random) -> dict[str, Any]:
                                 patient_id=patient_of[proc.plan_id], resource=room,
                                 start=start.astimezone(UTC), end=end.astimezone(UTC),
                                 status="booked"))
-    Booking.objects.bulk_create(bookings, batch_size=BATCH)
-    return {"rooms": len(rooms), "bookings_added": len(bookings),
+    bookings = Booking.objects.bulk_create(bookings, batch_size=BATCH)
+    staff = [BookingStaff(booking=b, resource=person, start=b.start, end=b.end)
+             for b in bookings for person in (people or {}).get(b.resource_id, [])]
+    BookingStaff.objects.bulk_create(staff, batch_size=BATCH)
+    return {"rooms": len(rooms), "bookings_added": len(bookings), "people_booked": len(staff),
             "occupancy_before": round(used_before / open_slots, 3) if open_slots else 0.0,
             "occupancy": round(used_slots / open_slots, 3) if open_slots else 0.0}
 
@@ -195,6 +228,15 @@ def _ok(response: Any) -> dict[str, Any]:
     return {"bytes": len(response.content)}
 
 
+def _page_check(response: Any) -> dict[str, Any]:
+    """The page's size, lanes, cards, and how many cards name their people."""
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    body = response.content.decode()
+    return {"bytes": len(response.content), "lanes": body.count("data-lane="),
+            "cards": body.count("data-booking="),
+            "cards_with_people": body.count('class="board-people"')}
+
+
 def _scenario(label: str, *, client: Any, plan: Any, day: date, repeat: int) -> list[Any]:
     from django.utils import timezone
 
@@ -207,10 +249,18 @@ def _scenario(label: str, *, client: Any, plan: Any, day: date, repeat: int) -> 
     page = f"/plans/{plan.public_id}/board/"
     api = f"/api/v1/plans/{plan.public_id}/board/"
     rows = []
-    for view in ("day", "week"):
+    for view, rooms in (("day", None), ("week", "1"), ("week", "last")):
         params = {"day": day.isoformat(), "view": view}
-        rows.append(_measure(f"GET /plans/<id>/board/ ({view})", repeat,
-                             lambda p=params: client.get(page, p), _ok))
+        if rooms == "last":
+            body = client.get(page, params).content.decode()
+            pages = re.findall(r'data-rooms-page="(\d+)"', body)
+            if not pages:
+                continue  # one page of rooms only
+            rooms = max(pages, key=int)
+        if rooms:
+            params["rooms"] = rooms
+        name = f"GET /plans/<id>/board/ ({view}{f', rooms={rooms}' if rooms else ''})"
+        rows.append(_measure(name, repeat, lambda p=params: client.get(page, p), _page_check))
     for view in ("day", "week"):
         params = {"day": day.isoformat(), "view": view}
 
@@ -218,7 +268,9 @@ def _scenario(label: str, *, client: Any, plan: Any, day: date, repeat: int) -> 
             body = response.json()
             assert response.status_code == 200, body
             return {"bytes": len(response.content), "rooms": len(body["resources"]),
-                    "bookings": len(body["bookings"]), "slots": len(body["slots"]),
+                    "bookings": len(body["bookings"]),
+                    "with_people": sum(bool(b["staff"]) for b in body["bookings"]),
+                    "slots": len(body["slots"]),
                     "refused": sum(s["verdict"] == "refused" for s in body["slots"])}
 
         rows.append(_measure(f"GET /api/v1/plans/<id>/board/ ({view})", repeat,
@@ -259,6 +311,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of 50,000 cases / 200,000 bookings")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-people", action="store_true",
+                        help="book no people with the rooms (as the first run did)")
     parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench" / "booking_board.json"))
     args = parser.parse_args()
 
@@ -279,8 +333,9 @@ def main() -> None:
     started = time.perf_counter()
     build(args.scale, now)
     _add_theatres()
+    people = {} if args.no_people else _add_people()
     day = _next_weekday(timezone.localdate())
-    fill = _fill(day, random.Random(1313))
+    fill = _fill(day, random.Random(1313), people)
     print(f"{'board fill (next 2 weeks)':<40} {fill}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -317,7 +372,8 @@ def main() -> None:
     out.write_text(json.dumps({
         "when": now.isoformat(), "database": connection.vendor, "database_version": version,
         "python": platform.python_version(), "cores": os.cpu_count(), "scale": args.scale,
-        "repeat": args.repeat, "day": day.isoformat(), "build_seconds": round(build_s, 1),
+        "repeat": args.repeat, "people": not args.no_people, "day": day.isoformat(),
+        "build_seconds": round(build_s, 1),
         "bookings_total": Booking.objects.count(), "fill": fill, "results": results,
     }, indent=2, default=str))
     print(f"written {out}")

@@ -2,6 +2,9 @@
 resources that can take it, their bookings and closures over a day or a week, and every free
 start with the timing rules' verdict (preferred, allowed, warning, refused, with the rules).
 
+Each booking lists the people booked with it (``staff``: operator, anaesthesia team), read in
+one query for all of them (scheduling.selectors.board.board_people).
+
 Read in the caller's case scope (another board's plan is 404), audited as one read of the
 plan's case; the window is bounded (``view=day`` or ``week``), so the answer is not paginated.
 """
@@ -29,6 +32,7 @@ from scheduling.selectors import board as board_selectors
 
 
 def _board_body(board: board_selectors.PlanBoard, *, view: str) -> dict[str, Any]:
+    rooms = {r.pk: str(r.public_id) for r in board.resources}
     return {
         "plan": str(board.plan.public_id),
         "procedure": str(board.chosen.public_id) if board.chosen else None,
@@ -53,13 +57,15 @@ def _board_body(board: board_selectors.PlanBoard, *, view: str) -> dict[str, Any
                      for p in board.open_periods.get(r.pk, [])],
         } for r in board.resources],
         "bookings": [{
-            "booking": str(b.public_id), "resource": str(b.resource.public_id),
+            "booking": str(b.public_id), "resource": rooms[b.resource_id],
             "start": b.start, "end": b.end, "status": b.status,
-            "pseudonym": str(b.patient.public_id), "procedure_type": b.procedure.procedure_type,
+            "pseudonym": str(b.pseudonym), "procedure_type": b.procedure_type,
             "this_plan": b.plan_id == board.plan.pk,
+            "staff": [{"id": str(p.public_id), "code": p.code, "name": p.name, "kind": p.kind}
+                      for p in b.staff],
         } for b in board.bookings],
         "closures": [{
-            "resource": next(str(r.public_id) for r in board.resources if r.pk == x.resource_id),
+            "resource": rooms[x.resource_id],
             "kind": x.kind, "start": x.start, "end": x.end, "reason": x.reason,
         } for x in board.closures],
         "rules": [{
@@ -102,7 +108,22 @@ class PlanBoardApi(SchedulingApiView):
             "to": serializers.DateTimeField(),
             "procedures": serializers.ListField(child=serializers.DictField()),
             "resources": serializers.ListField(child=serializers.DictField()),
-            "bookings": serializers.ListField(child=serializers.DictField()),
+            "bookings": inline_serializer("PlanBoardBooking", {
+                "booking": serializers.UUIDField(),
+                "resource": serializers.UUIDField(),
+                "start": serializers.DateTimeField(),
+                "end": serializers.DateTimeField(),
+                "status": serializers.CharField(),
+                "pseudonym": serializers.UUIDField(),
+                "procedure_type": serializers.CharField(),
+                "this_plan": serializers.BooleanField(),
+                "staff": inline_serializer("PlanBoardPerson", {
+                    "id": serializers.UUIDField(),
+                    "code": serializers.CharField(),
+                    "name": serializers.CharField(),
+                    "kind": serializers.CharField(),
+                }, many=True),
+            }, many=True),
             "closures": serializers.ListField(child=serializers.DictField()),
             "rules": serializers.ListField(child=serializers.DictField()),
             "slots": inline_serializer("PlanBoardSlot", {
@@ -126,6 +147,7 @@ class PlanBoardApi(SchedulingApiView):
         days = board_selectors.parse_view(view)
         board = board_selectors.plan_board(plan=plan, procedure=params.get("procedure", ""),
                                            first_day=day, days=days, now=timezone.now())
+        board_selectors.board_people(board)
         audit_record(principal=self.principal, action=AuditEvent.Action.READ,
                      object_type="plan_board", object_id=plan.public_id,
                      patient_pseudonym=plan.case.patient.public_id, path=request.path)

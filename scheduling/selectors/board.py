@@ -9,18 +9,25 @@ and the patient's other plans) and the running clocks (R9-R11, ``engine_context.
 preview and ``services.booking_create``, which re-check everything.
 
 Queries are constant in the number of bookings and slots shown (callers import the module:
-``from scheduling.selectors import board``).
+``from scheduling.selectors import board``). Every range read of bookings is bounded on the
+start index from both sides (a booking lasts at most ``MAX_BOOKING_LENGTH``, a database CHECK),
+so its cost follows what is booked in the window, not the rooms' history. Bookings are read as
+``BoardBooking`` values (the columns the board shows), not model instances; the people booked
+with them (``board_people``) and the cases to identify (``board_cases``) are one query each,
+for the rooms a page shows.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from cases.models import PlannedProcedure, TreatmentPlan
+from cases.models import Case, PlannedProcedure, TreatmentPlan
 from core.errors import RuleError
 from core.timezones import site_timezone
 from scheduling import engine_context
@@ -28,6 +35,7 @@ from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
 from scheduling.domain.board import RuleBand, SlotVerdict, Step, booking_order, slot_verdict
 from scheduling.domain.types import (
+    MAX_BOOKING_LENGTH,
     Anchor,
     AvailabilityException,
     ExceptionKind,
@@ -36,7 +44,7 @@ from scheduling.domain.types import (
     Severity,
     WeeklyHours,
 )
-from scheduling.models import Booking, Resource, ResourceException, TimingRule
+from scheduling.models import Booking, BookingStaff, Resource, ResourceException, TimingRule
 from scheduling.selectors.values import (
     catalogue_entry,
     patient_booking_views,
@@ -49,6 +57,47 @@ BOARD_STEP = timedelta(minutes=30)
 #: The board's views and how many days each shows (a bounded window: no pagination).
 VIEWS = {"day": 1, "week": 7}
 CANCELLED = Booking.Status.CANCELLED
+
+
+#: The order people are listed on a booking: the operator first, then anaesthesia.
+STAFF_ORDER = {"interventional_radiologist": 0, "surgeon": 1, "anaesthetist": 2}
+
+
+@dataclass(frozen=True)
+class BoardPerson:
+    """A person booked with a room booking (a Resource of a staff kind), as the board shows
+    them. ``name_it`` lets core.web.localized.localized_name pick the Italian name."""
+
+    public_id: UUID
+    code: str
+    name: str
+    name_it: str
+    kind: str
+
+
+@dataclass
+class BoardBooking:
+    """A booking as the board shows it (read with ``values_list``: no model instances).
+    ``pseudonym`` is the patient's public id; ``case_id`` is what identification needs
+    (``board_cases``); ``staff`` is filled by ``board_people``."""
+
+    pk: int
+    public_id: UUID
+    resource_id: int
+    start: datetime
+    end: datetime
+    status: str
+    version: int
+    plan_id: int
+    case_id: int
+    pseudonym: UUID
+    procedure_type: str
+    staff: list[BoardPerson] = field(default_factory=list)
+
+
+BOOKING_COLUMNS = ("pk", "public_id", "resource_id", "start", "end", "status", "version",
+                   "plan_id", "plan__case_id", "patient__public_id",
+                   "procedure__procedure_type")
 
 
 @dataclass(frozen=True)
@@ -73,7 +122,7 @@ class PlanBoard:
     resources: list[Resource]
     open_periods: dict[int, list[Interval]] = field(default_factory=dict)
     closures: list[ResourceException] = field(default_factory=list)
-    bookings: list[Booking] = field(default_factory=list)
+    bookings: list[BoardBooking] = field(default_factory=list)
     slots: list[BoardSlot] = field(default_factory=list)
     bands: list[RuleBand] = field(default_factory=list)
     rules: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -173,35 +222,39 @@ def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, day
         Resource.objects.filter(active=True, kind__in=list(entry.resource_kinds))
         .prefetch_related("opening_hours").order_by("code"))
     window = Interval(lo, hi)
+    room_ids = [r.pk for r in resources]
     board.closures = list(
-        ResourceException.objects.filter(resource__in=resources, start__lt=hi, end__gt=lo)
+        ResourceException.objects.filter(resource_id__in=room_ids, start__lt=hi, end__gt=lo)
         .order_by("start", "pk"))
-    board.bookings = list(
-        Booking.objects.filter(resource__in=resources, start__lt=hi, end__gt=lo)
-        .exclude(status=CANCELLED)
-        .select_related("procedure", "patient", "resource", "plan__case__patient")
-        .order_by("start", "pk"))
+    board.bookings = [BoardBooking(*row) for row in _bookings_in(room_ids, lo, hi)
+                      .values_list(*BOOKING_COLUMNS)]
     board.bands = _bands(plan=plan, procedure=chosen, duration=duration, horizon=(lo, hi),
                          now=now)
     codes = {b.rule_code for b in board.bands}
     board.rules = {r.code: {"rule_id": r.rule_id, "rationale": r.rationale,
                             "severity": r.severity}
                    for r in TimingRule.objects.filter(code__in=codes)}
+    # Grouped once by room: each room's busy time and closures (no scan per room).
+    busy: dict[int, list[Interval]] = {}
+    for b in board.bookings:
+        busy.setdefault(b.resource_id, []).append(Interval(b.start, b.end))
+    exceptions: dict[int, list[AvailabilityException]] = {}
+    for x in board.closures:
+        exceptions.setdefault(x.resource_id, []).append(
+            AvailabilityException(ExceptionKind(x.kind), x.start, x.end))
     # Bookable starts begin at the next quarter hour: earlier ones would be retrospective.
     quarter = timedelta(minutes=15)
     epoch = datetime.min.replace(tzinfo=now.tzinfo)
     from_now = now + (quarter - (now - epoch) % quarter) % quarter
     for resource in resources:
         hours = [WeeklyHours(h.weekday, h.opens, h.closes) for h in resource.opening_hours.all()]
-        exceptions = [AvailabilityException(ExceptionKind(x.kind), x.start, x.end)
-                      for x in board.closures if x.resource_id == resource.pk]
-        busy = [Interval(b.start, b.end) for b in board.bookings if b.resource_id == resource.pk]
+        closed = exceptions.get(resource.pk, [])
         board.open_periods[resource.pk] = slots.open_periods(
-            hours=hours, exceptions=exceptions, tz=resource.timezone, window=window)
+            hours=hours, exceptions=closed, tz=resource.timezone, window=window)
         if from_now >= hi:
             continue
-        free = slots.free_periods(hours=hours, exceptions=exceptions, busy=busy,
-                                  tz=resource.timezone,
+        free = slots.free_periods(hours=hours, exceptions=closed,
+                                  busy=busy.get(resource.pk, []), tz=resource.timezone,
                                   window=Interval(max(lo, from_now), hi), min_duration=duration)
         for period in free:
             start = period.start
@@ -211,6 +264,45 @@ def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, day
                                              verdict=slot_verdict(start, board.bands)))
                 start += BOARD_STEP
     return board
+
+
+def _bookings_in(room_ids: Collection[int], lo: datetime, hi: datetime) -> Any:
+    """The active bookings of these rooms overlapping [lo, hi): ``start`` bounded on both
+    sides (a booking lasts at most MAX_BOOKING_LENGTH), so the (resource, start, end) index
+    bounds the scan; ``end > lo`` keeps only those still running at ``lo``."""
+    return (Booking.objects.filter(resource_id__in=list(room_ids), start__lt=hi,
+                                   start__gte=lo - MAX_BOOKING_LENGTH, end__gt=lo)
+            .exclude(status=CANCELLED).order_by("start", "pk"))
+
+
+def board_people(board: PlanBoard, *, resource_ids: Collection[int] | None = None) -> None:
+    """Fill ``staff`` on the board's bookings in the rooms ``resource_ids`` (every room of the
+    board when None): the people booked with each, operator first, in ONE query whatever the
+    number of bookings (joined through the same bounded range read as the bookings)."""
+    ids = [r.pk for r in board.resources] if resource_ids is None else list(resource_ids)
+    rows = (BookingStaff.objects.filter(
+                active=True, booking__in=_bookings_in(ids, board.lo, board.hi).values("pk"))
+            .values_list("booking_id", "resource__public_id", "resource__code",
+                         "resource__name", "resource__name_it", "resource__kind")
+            .order_by())
+    people: dict[int, list[BoardPerson]] = {}
+    for booking_id, public_id, code, name, name_it, kind in rows:
+        people.setdefault(booking_id, []).append(BoardPerson(public_id, code, name, name_it,
+                                                             kind))
+    for booking in board.bookings:
+        if booking.pk in people:
+            booking.staff = sorted(people[booking.pk],
+                                   key=lambda p: (STAFF_ORDER.get(p.kind, 9), p.name, p.code))
+
+
+def board_cases(case_ids: Iterable[int]) -> list[Case]:
+    """The cases of the patients a board page shows, with what identification needs
+    (cases.selectors.patient_identity: the case's and the patient's public ids, name and birth
+    date), one query and only those columns."""
+    return list(Case.objects.filter(pk__in=sorted(set(case_ids))).select_related("patient")
+                .only("public_id", "patient", "patient__public_id", "patient__given_name",
+                      "patient__family_name", "patient__birth_date")
+                .order_by("pk"))
 
 
 def site_zone() -> str:

@@ -7,14 +7,15 @@ travels between the two requests signed (django.core.signing); a tampered one is
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape
 
 import pytest
 from django.core import signing
+from django.utils import timezone
 
 from scheduling import services
-from scheduling.models import Booking
+from scheduling.models import Booking, ResourceException
 from scheduling.web.views.board import PROPOSAL_SALT
 from tests.factories.cases import CaseFactory
 from tests.factories.scheduling import ResourceFactory, plan_with
@@ -134,3 +135,35 @@ def test_only_coordinators_propose_or_accept(coordinator, plan_and_rooms, world)
     assert not Booking.objects.filter(plan=plan).exists()
     # GET is not an action.
     assert login(coordinator).get(f"/plans/{plan.public_id}/board/propose/").status_code == 405
+
+
+def test_the_proposal_opens_the_week_on_the_page_of_rooms_it_proposes(coordinator,
+                                                                      plan_and_rooms):
+    """Ten angio suites, eight a page: the first page's rooms are closed for the solver's whole
+    horizon, so the embolization is proposed in angio-8 or angio-9 (the second page). The
+    proposal opens the board on that page, with the proposed start drawn there, and still lists
+    every procedure; accepting it books the whole plan."""
+    plan, emb, surgery, angio, _theatre = plan_and_rooms
+    rooms = sorted([angio] + [ResourceFactory(code=f"angio-{k}", name=f"Angio {k}",
+                                              kind="angio_suite") for k in range(2, 11)],
+                   key=lambda r: r.code)
+    now = timezone.now()
+    for room in rooms[:8]:
+        ResourceException.objects.create(resource=room, kind="closure",
+                                         start=now - timedelta(days=1),
+                                         end=now + timedelta(days=40), reason="Works")
+    client = login(coordinator)
+    response = _propose(client, plan)
+    assert response.status_code == 200
+    body = unescape(response.content.decode())
+    proposed = re.findall(r'data-proposed="([0-9a-f-]+)"', body)
+    assert sorted(proposed) == sorted([str(emb.public_id), str(surgery.public_id)])
+    nav = body.split('id="board-rooms"', 1)[1].split("</nav>", 1)[0]
+    assert "Rooms 9–10 of 10" in nav
+    assert 'aria-current="page">angio-8–angio-9<' in nav
+    assert re.search(r'data-proposed-slot="angio-[89]\|\d{4}-\d\d-\d\d \d\d:\d\d"', body)
+    lanes = set(re.findall(r'data-lane="([^"|]+)\|', body))
+    assert lanes == {"angio-8", "angio-9"}
+    response = client.post(f"/plans/{plan.public_id}/board/accept/", {"proposal": _token(body)})
+    assert response.status_code == 302
+    assert {b.resource.code for b in Booking.objects.filter(plan=plan)} >= {"or-1"}

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
-from scheduling.models import ResourceException
+from scheduling.models import BookingStaff, ResourceException
 from tests.factories.cases import CaseFactory, PatientFactory, PatientIdentifierFactory
 from tests.factories.scheduling import BookingFactory, ResourceFactory, at, plan_with
 from tests.support.queries import assert_num_queries
@@ -110,9 +110,11 @@ def test_another_boards_member_cannot_open_the_board(plan_and_rooms, world):
 # --- Moving a booking from the board, best starts first, patient identification -------------
 
 #: The board page's queries (session, user and groups, plan, audit rows, procedures, rooms,
-#: closures, bookings with their patients and cases, rules, hospital numbers...), whatever the
-#: number of bookings shown.
-BOARD_QUERIES = 24
+#: closures, bookings, rules, the people booked with them, the cases to identify, hospital
+#: numbers...), whatever the number of bookings shown. 26 since issue 13's people on the cards:
+#: one query for the people of every booking shown, and one for the cases of the patients
+#: shown (the bookings read no longer joins every patient's name, only the page's are read).
+BOARD_QUERIES = 26
 BOOKING_DIV = r'<div class="board-booking[^"]*"[^>]*data-booking="{id}"[^>]*>(.*?)</div>'
 
 
@@ -289,10 +291,168 @@ def test_the_board_query_count_does_not_grow_with_its_bookings(coordinator, plan
         return len(ctx.captured_queries)
 
     one = count()
+    ir = ResourceFactory(code="ir-a", name="IR A", kind="interventional_radiologist")
+    anaes = ResourceFactory(code="anaes-1", name="Anaesthesia team 1", kind="anaesthetist")
     for k in range(1, 4):
         _other_plan, (other_emb,) = plan_with(PREOP, case=CaseFactory())
-        BookingFactory(procedure=other_emb, resource=angio, start=at(k, 8),
-                       end=at(k, 8) + timedelta(hours=1))
+        other = BookingFactory(procedure=other_emb, resource=angio, start=at(k, 8),
+                               end=at(k, 8) + timedelta(hours=1))
+        for person in (ir, anaes):  # each with its people: still one query for all of them
+            BookingStaff.objects.create(booking=other, resource=person, start=other.start,
+                                        end=other.end)
     assert count() == one
     with assert_num_queries(BOARD_QUERIES):
         client.get(url, params)
+
+
+# --- People on the cards, rooms paged in the week view, bookings across midnight -------------
+
+
+def _lanes(body):
+    return re.findall(r'data-lane="([^"|]+)\|([0-9-]+)"', body)
+
+
+def test_each_card_names_the_people_booked_with_it_operator_first(coordinator, plan_and_rooms):
+    plan, emb, _surgery, angio, _theatre = plan_and_rooms
+    ir = ResourceFactory(code="ir-a", name="IR A", kind="interventional_radiologist")
+    anaes = ResourceFactory(code="anaes-1", name="Anaesthesia team 1", kind="anaesthetist")
+    gone = ResourceFactory(code="ir-b", name="IR B", kind="interventional_radiologist")
+    _other_plan, (other_emb,) = plan_with(PREOP, case=CaseFactory())
+    booking = BookingFactory(procedure=other_emb, resource=angio, start=at(0, 8), end=at(0, 9))
+    for person, active in ((anaes, True), (gone, False), (ir, True)):
+        BookingStaff.objects.create(booking=booking, resource=person, start=booking.start,
+                                    end=booking.end, active=active)
+    body = unescape(_board(login(coordinator), plan, procedure=emb.public_id, day="2030-01-07",
+                           view="week").content.decode())
+    div = _booking_div(body, booking)
+    assert re.findall(r'data-person="([^"]+)"', div) == ["ir-a", "anaes-1"]
+    text = re.sub(r'<span class="board-sr">[^<]*</span>', "", div)
+    assert "IR A · Anaesthesia team 1" in re.sub(r"<[^>]+>", "", text)
+    # Each name says what the person is, to a screen reader too.
+    assert 'title="Interventional radiologist"' in div
+    assert '<span class="board-sr">Anaesthesia team: </span>' in div
+    assert "IR B" not in div
+
+
+@pytest.fixture
+def ten_angio_suites(plan_and_rooms):
+    """Nine more angio suites: with angio-1, ten rooms for the embolization, in code order
+    angio-1, angio-10, angio-2 ... angio-9 (the board's order)."""
+    rooms = [plan_and_rooms[3]] + [
+        ResourceFactory(code=f"angio-{k}", name=f"Angio {k}", kind="angio_suite")
+        for k in range(2, 11)]
+    return sorted(rooms, key=lambda r: r.code)
+
+
+def test_the_week_shows_eight_rooms_a_page_with_links_to_the_others(coordinator, plan_and_rooms,
+                                                                   ten_angio_suites):
+    plan, emb, _surgery, _angio, _theatre = plan_and_rooms
+    codes = [r.code for r in ten_angio_suites]
+    client = login(coordinator)
+    body = unescape(_board(client, plan, procedure=emb.public_id, day="2030-01-07",
+                           view="week").content.decode())
+    lanes = _lanes(body)
+    assert len(lanes) == 8 * 7
+    assert [code for code, day in lanes if day == "2030-01-07"] == codes[:8]
+    nav = body.split('id="board-rooms"', 1)[1].split("</nav>", 1)[0]
+    assert "Rooms 1–8 of 10" in nav
+    assert 'aria-current="page">angio-1–angio-7<' in nav
+    following = re.search(r'<a class="button small" rel="next" href="([^"]+)"', nav)
+    assert following is not None
+    assert "rooms=2" in following.group(1)
+    assert f"procedure={emb.public_id}" in following.group(1)
+    assert "view=week" in following.group(1)
+    assert 'rel="prev"' not in nav
+    # The second page: the last two rooms, a link back, and the day links keep the page.
+    body = unescape(client.get(f"/plans/{plan.public_id}/board/" + following.group(1))
+                    .content.decode())
+    assert {code for code, _day in _lanes(body)} == set(codes[8:])
+    nav = body.split('id="board-rooms"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'rel="prev" href="[^"]*rooms=1"', nav)
+    assert 'rel="next"' not in nav
+    later = re.search(r'href="([^"]+)">Later', body)
+    assert later is not None
+    assert "rooms=2" in later.group(1)
+    # The day view shows every room, without room pages.
+    body = _board(client, plan, procedure=emb.public_id, day="2030-01-07",
+                  view="day").content.decode()
+    assert [code for code, _day in _lanes(body)] == codes
+    assert 'id="board-rooms"' not in body
+
+
+@pytest.mark.parametrize("rooms", ["3", "0", "two"])
+def test_a_page_of_rooms_that_does_not_exist_is_400_naming_rooms(coordinator, plan_and_rooms,
+                                                                  ten_angio_suites, rooms):
+    plan, emb = plan_and_rooms[0], plan_and_rooms[1]
+    response = _board(login(coordinator), plan, procedure=emb.public_id, day="2030-01-07",
+                      view="week", rooms=rooms)
+    assert response.status_code == 400
+    errors = unescape(response.content.decode()).split('id="board-errors"', 1)[1]
+    assert "<strong>rooms</strong>: Use a page of rooms from 1 to 2." in errors
+
+
+def test_best_starts_are_chosen_among_every_room_not_only_the_page(coordinator, plan_and_rooms,
+                                                                  ten_angio_suites):
+    """The first page's eight rooms are closed all week: its lanes have no free start, yet the
+    best starts (from every room) are the other page's."""
+    plan, emb = plan_and_rooms[0], plan_and_rooms[1]
+    first_page, second_page = ten_angio_suites[:8], ten_angio_suites[8:]
+    for room in first_page:
+        ResourceException.objects.create(resource=room, kind="closure", start=at(0, 0),
+                                         end=at(7, 0), reason="Works")
+    body = unescape(_board(login(coordinator), plan, procedure=emb.public_id, day="2030-01-07",
+                           view="week").content.decode())
+    assert not re.findall(r'data-slot="', body.split('id="board"', 1)[1])
+    best = re.findall(r'data-best="([^"|]+)\|', body)
+    assert len(best) == 5
+    assert set(best) <= {r.code for r in second_page}
+
+
+def test_only_the_patients_on_the_page_are_identified_in_one_audit_insert(coordinator,
+                                                                         plan_and_rooms,
+                                                                         ten_angio_suites):
+    plan, emb = plan_and_rooms[0], plan_and_rooms[1]
+    first_page, second_page = ten_angio_suites[:8], ten_angio_suites[8:]
+    shown, hidden = [], []
+    for rooms_, out in ((first_page[:3], shown), (second_page, hidden)):
+        for k, room in enumerate(rooms_):
+            other_plan, (other_emb,) = plan_with(PREOP, case=CaseFactory())
+            _identified(other_plan.case.patient, f"SYN-9{len(out)}{k}{room.pk}", "Nome", "Pat")
+            BookingFactory(procedure=other_emb, resource=room, start=at(k, 8), end=at(k, 9))
+            out.append(str(other_plan.case.patient.public_id))
+    client = login(coordinator)
+    before = AuditEvent.objects.filter(action="identify").count()
+    with CaptureQueriesContext(connection) as ctx:
+        response = _board(client, plan, procedure=emb.public_id, day="2030-01-07", view="week")
+    assert response.status_code == 200
+    rows = AuditEvent.objects.filter(action="identify").order_by("pk")[before:]
+    assert {r.patient_pseudonym for r in rows} == {str(plan.case.patient.public_id), *shown}
+    inserts = [q["sql"] for q in ctx.captured_queries
+               if q["sql"].startswith('INSERT INTO "core_auditevent"')]
+    # The plan's own read, then one statement naming every patient shown.
+    assert len(inserts) == 2, inserts
+    assert all(p in inserts[1] for p in shown)
+
+
+def test_a_booking_across_midnight_shows_on_both_days_and_from_the_day_before(coordinator,
+                                                                             plan_and_rooms):
+    """A booking from 23:00 the evening before the first day shown (a booking lasts at most a
+    day, so the board reads from a day before its window) shows from 00:00 on the first day;
+    one from 23:00 to 01:00 inside the week shows on both days."""
+    plan, emb, _surgery, angio, _theatre = plan_and_rooms
+    _other, (night, late) = plan_with(PREOP, PREOP, case=CaseFactory())
+    before = BookingFactory(procedure=night, resource=angio, start=at(-1, 23), end=at(0, 1))
+    across = BookingFactory(procedure=late, resource=angio, start=at(1, 23), end=at(2, 1))
+    body = unescape(_board(login(coordinator), plan, procedure=emb.public_id, day="2030-01-07",
+                           view="week").content.decode())
+    lanes = dict(re.findall(r'data-lane="angio-1\|([0-9-]+)">(.*?)</section>', body, re.S))
+    assert f'data-booking="{before.public_id}"' in lanes["2030-01-07"]
+    assert re.search(rf'class="board-booking r-1 h-4" data-booking="{before.public_id}"',
+                     lanes["2030-01-07"]), "drawn from the first row (00:00) for an hour"
+    assert f'data-booking="{across.public_id}"' in lanes["2030-01-08"]
+    assert f'data-booking="{across.public_id}"' in lanes["2030-01-09"]
+    hours = re.findall(r'class="board-hour r-\d+ h-4">(\d\d:00)<', body)
+    assert hours[0] == "00:00"
+    # The day before is not shown, and the day view of the first day shows it too.
+    day = _board(login(coordinator), plan, procedure=emb.public_id, day="2030-01-07").content
+    assert f'data-booking="{before.public_id}"'.encode() in day

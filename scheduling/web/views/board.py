@@ -19,9 +19,18 @@ scheduling/static/scheduling/board.js (a served script, no inline handlers) turn
 Enter on a start after picking the booking up with the keyboard, into that GET: the same preview
 and service as a manual move. A refused start says why and goes nowhere.
 
-Viewers entitled to know who a patient is (cases.selectors.may_identify) see every booking's
-patient identified, audited in one insert per request (cases.selectors.patient_identity);
-others see the pseudonym.
+Each booking card names the people booked with it (operator, anaesthesia team: read in one
+query for the rooms shown, scheduling.selectors.board.board_people).
+
+The week view shows ``ROOMS_PER_PAGE`` rooms at a time (``?rooms=2`` is the second page), with
+plain links to the other rooms; the day view shows every room. The verdicts and the "Best
+starts" are still computed over every room (the selector reads them all); only the lanes drawn,
+the people and the patients identified are the page's. Items are grouped by (room, day) once, so
+drawing costs what is shown, not rooms × days × items.
+
+Viewers entitled to know who a patient is (cases.selectors.may_identify) see the patient of
+every booking shown identified, audited in one insert per request naming every patient shown
+(cases.selectors.patient_identity); others see the pseudonym.
 """
 
 from __future__ import annotations
@@ -49,16 +58,21 @@ from core.audit import audit_record
 from core.dates import DateLimitError, parse_day
 from core.errors import RuleError
 from core.timezones import zone_info
+from core.web.localized import localized_name
 from core.web.pages import render_page
 from scheduling.domain.board import SlotStatus, best_starts
 from scheduling.domain.solver import PlanProposal, ProposedBooking
 from scheduling.domain.types import CHANGEABLE_STATUSES
+from scheduling.labels import staff_kind_label
 from scheduling.selectors import board as board_selectors
 from scheduling.services import proposals
 from scheduling.web.views.common import plan_for, require_coordinator
 
 QUARTER = 15  # minutes per grid row
 MAX_ROWS = 96  # a whole day (board.css defines r-1..r-97 and h-1..h-96)
+DAY_MINUTES = 24 * 60
+#: Rooms per page in the week view (``?rooms=N``); the day view shows every room.
+ROOMS_PER_PAGE = 8
 
 STATUS_TEXT = {
     SlotStatus.PREFERRED: gettext_lazy("preferred"),
@@ -77,44 +91,87 @@ LEGEND_TEXT = {
 }
 
 
-def _minutes(moment: datetime, zone: ZoneInfo, day: date) -> int:
-    """Minutes since ``day``'s midnight (local), clipped to the day."""
-    local = moment.astimezone(zone)
-    if local.date() < day:
-        return 0
-    if local.date() > day:
-        return 24 * 60
-    return local.hour * 60 + local.minute
+def _day_spans(start: datetime, end: datetime, *, zone: ZoneInfo, lo: datetime,
+               hi: datetime) -> list[tuple[date, int, int]]:
+    """The part of [start, end) inside [lo, hi) on each local day it touches, as (day, first
+    minute, last minute) since that day's midnight. A booking from 23:00 to 01:00 gives the end
+    of one day and the start of the next; one that began before ``lo`` starts at 00:00."""
+    a, b = max(start, lo).astimezone(zone), min(end, hi).astimezone(zone)
+    spans: list[tuple[date, int, int]] = []
+    day = a.date()
+    while a < b:
+        first = a.hour * 60 + a.minute if day == a.date() else 0
+        last = DAY_MINUTES if b.date() > day else b.hour * 60 + b.minute + (b.second > 0)
+        if last > first:
+            spans.append((day, first, last))
+        if b.date() <= day:
+            break
+        day += timedelta(days=1)
+    return spans
 
 
 def _row_range(board: board_selectors.PlanBoard, zone: ZoneInfo) -> tuple[int, int]:
-    """First and last minute of the day shown (whole hours): opening hours, bookings and
-    closures inside the window; 07:00-20:00 when there is nothing."""
-    spans: list[tuple[int, int]] = []
+    """First and last minute of the day shown (whole hours): opening hours, and bookings inside
+    the window (the part of a booking that began the day before too); 07:00-20:00 when there is
+    nothing. The same for every page of rooms."""
+    first, last = DAY_MINUTES, 0
     items: list[tuple[datetime, datetime]] = [
         (p.start, p.end) for periods in board.open_periods.values() for p in periods]
     items += [(b.start, b.end) for b in board.bookings]
     for start, end in items:
-        day = start.astimezone(zone).date()
-        spans.append((_minutes(start, zone, day), _minutes(end, zone, day)))
-    if not spans:
+        for _day, a, b in _day_spans(start, end, zone=zone, lo=board.lo, hi=board.hi):
+            first, last = min(first, a), max(last, b)
+    if last <= first:
         return 7 * 60, 20 * 60
-    first = min(s for s, _e in spans) // 60 * 60
-    last = -(-max(e for _s, e in spans) // 60) * 60
+    first = first // 60 * 60
+    last = -(-last // 60) * 60
     return first, max(last, first + 60)
 
 
-def _place(start: datetime, end: datetime, *, zone: ZoneInfo, day: date, first: int,
-           last: int) -> dict[str, int] | None:
-    """The grid row (1 is the first quarter shown) and height of [start, end) on ``day``, or
-    None when it is not shown that day."""
-    a = max(_minutes(start, zone, day), first)
-    b = min(_minutes(end, zone, day), last)
-    if start.astimezone(zone).date() > day or end.astimezone(zone).date() < day or b <= a:
+def _place(a: int, b: int, *, first: int, last: int) -> dict[str, int] | None:
+    """The grid row (1 is the first quarter shown) and height of minutes [a, b) of a day, or
+    None when that part is outside the rows shown."""
+    a, b = max(a, first), min(b, last)
+    if b <= a:
         return None
     row = (a - first) // QUARTER + 1
     height = max(1, -(-(b - first) // QUARTER) + 1 - row)
     return {"row": min(row, MAX_ROWS), "height": min(height, MAX_ROWS + 1 - row)}
+
+
+def rooms_page(resources: list[Any], *, view: str, raw: str | None) -> dict[str, Any]:
+    """Which rooms the page draws: all of them in the day view; ``ROOMS_PER_PAGE`` of them in
+    the week view, page ``raw`` (``?rooms=``, 1 when absent). RuleError naming ``rooms`` for a
+    page that is not a whole number from 1 to the number of pages."""
+    count = len(resources)
+    size = count if view != "week" else ROOMS_PER_PAGE
+    pages = max(1, -(-count // size)) if size else 1
+    number = 1
+    if raw not in (None, ""):
+        try:
+            number = int(str(raw))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= pages:
+            raise RuleError(_("Use a page of rooms from 1 to %(n)d.") % {"n": pages},
+                            field="rooms", rule="range")
+    first = (number - 1) * size
+    shown = resources[first:first + size] if size else []
+    return {"number": number, "pages": pages, "count": count, "resources": shown,
+            "first": first + 1 if shown else 0, "last": first + len(shown),
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < pages else None,
+            "links": [{"number": k + 1, "first": resources[k * size].code,
+                       "last": resources[min(count, (k + 1) * size) - 1].code,
+                       "current": k + 1 == number} for k in range(pages)] if pages > 1 else []}
+
+
+def page_of_room(resources: list[Any], resource_pk: int, *, view: str) -> int:
+    """The page of rooms (``rooms_page``) that shows the room ``resource_pk`` (1 if none)."""
+    if view != "week":
+        return 1
+    index = next((k for k, r in enumerate(resources) if r.pk == resource_pk), 0)
+    return index // ROOMS_PER_PAGE + 1
 
 
 def _slot_label(slot: Any, *, procedure: str, zone: ZoneInfo) -> str:
@@ -150,69 +207,82 @@ def _move_target(slot: Any) -> dict[str, str]:
             "resource": str(slot.resource.public_id)}
 
 
-def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str,
-                identities: dict[int, Any] | None = None) -> dict[str, Any]:
-    """The board as lanes (day × resource), each with its placed items, and the hour axis.
+def _people(booking: board_selectors.BoardBooking) -> list[dict[str, str]]:
+    return [{"name": localized_name(p), "kind": staff_kind_label(p.kind), "code": p.code}
+            for p in booking.staff]
 
-    ``identities`` ({case pk: PatientIdentity}, from cases.selectors.patient_identity) names the
-    patient of each booking for a viewer entitled to know; others see the pseudonym."""
+
+def board_lanes(board: board_selectors.PlanBoard, *, plan_book_url: str,
+                identities: dict[int, Any] | None = None,
+                resources: list[Any] | None = None) -> dict[str, Any]:
+    """The board as lanes (day × resource) for ``resources`` (every room of the board when
+    None), each with its placed items, and the hour axis.
+
+    Opening hours, closures, bookings and starts are grouped by (room, local day) in one pass
+    each, so drawing a lane costs its own items. ``identities`` ({case pk: PatientIdentity},
+    from cases.selectors.patient_identity) names the patient of each booking for a viewer
+    entitled to know; others see the pseudonym."""
     identities = identities or {}
+    shown = board.resources if resources is None else resources
+    shown_pks = {r.pk for r in shown}
     zone = ZoneInfo(board.tz)
+    lo, hi = board.lo, board.hi
     first, last = _row_range(board, zone)
     rows = (last - first) // QUARTER
     label = code_label("ProcedureType", board.chosen.procedure_type) if board.chosen else ""
-    lanes = []
-    for day in board.days:
-        for resource in board.resources:
-            items: list[dict[str, Any]] = []
-            for period in board.open_periods.get(resource.pk, []):
-                if (place := _place(period.start, period.end, zone=zone, day=day, first=first,
-                                    last=last)):
-                    items.append({"kind": "open", **place})
-            for closure in board.closures:
-                if closure.resource_id != resource.pk or closure.kind == "extra":
-                    continue
-                if (place := _place(closure.start, closure.end, zone=zone, day=day,
-                                    first=first, last=last)):
-                    items.append({"kind": "closure", "text": closure.reason
-                                  or closure.get_kind_display(), **place})
-            for booking in board.bookings:
-                if booking.resource_id != resource.pk:
-                    continue
-                if (place := _place(booking.start, booking.end, zone=zone, day=day,
-                                    first=first, last=last)):
-                    own = booking.plan_id == board.plan.pk
-                    movable = own and booking.status in CHANGEABLE_STATUSES
-                    items.append({
-                        "kind": "booking", "booking": booking,
-                        "pseudonym": str(booking.patient.public_id)[:8],
-                        "identity": identities.get(booking.plan.case_id),
-                        "procedure": code_label("ProcedureType",
-                                                booking.procedure.procedure_type),
-                        "own": own, "movable": movable,
-                        "move_url": (reverse("scheduling_web:booking_move",
-                                             args=[booking.public_id]) if movable else ""),
-                        "start": booking.start, "end": booking.end, **place})
-            for slot in board.slots:
-                if slot.resource.pk != resource.pk or slot.start.astimezone(zone).date() != day:
-                    continue
-                place = _place(slot.start, slot.start + timedelta(minutes=30), zone=zone,
-                               day=day, first=first, last=last)
-                if place is None:
-                    continue
-                status = slot.verdict.status
-                href = _slot_href(slot, board=board, plan_book_url=plan_book_url, zone=zone)
-                items.append({
-                    "kind": "slot", "status": status.value, "icon": STATUS_ICON[status],
-                    "status_text": STATUS_TEXT[status], "rules": ", ".join(slot.verdict.rule_ids),
-                    "start": slot.start, "href": href, "move": _move_target(slot),
-                    "label": _slot_label(slot, procedure=label, zone=zone),
-                    "data": f"{resource.code}|{slot.start.astimezone(zone):%Y-%m-%d %H:%M}"
-                            f"|{status.value}", **place})
-            lanes.append({"day": day, "resource": resource, "items": items})
+    labels: dict[str, str] = {}
+    buckets: dict[tuple[int, date], list[dict[str, Any]]] = {}
+
+    def put(resource_pk: int, start: datetime, end: datetime, item: dict[str, Any]) -> None:
+        for day, a, b in _day_spans(start, end, zone=zone, lo=lo, hi=hi):
+            if (place := _place(a, b, first=first, last=last)):
+                buckets.setdefault((resource_pk, day), []).append({**item, **place})
+
+    for resource_pk, periods in board.open_periods.items():
+        if resource_pk in shown_pks:
+            for period in periods:
+                put(resource_pk, period.start, period.end, {"kind": "open"})
+    for closure in board.closures:
+        if closure.resource_id in shown_pks and closure.kind != "extra":
+            put(closure.resource_id, closure.start, closure.end,
+                {"kind": "closure", "text": closure.reason or closure.get_kind_display()})
+    for booking in board.bookings:
+        if booking.resource_id not in shown_pks:
+            continue
+        own = booking.plan_id == board.plan.pk
+        movable = own and booking.status in CHANGEABLE_STATUSES
+        if booking.procedure_type not in labels:
+            labels[booking.procedure_type] = code_label("ProcedureType", booking.procedure_type)
+        put(booking.resource_id, booking.start, booking.end, {
+            "kind": "booking", "booking": booking, "pseudonym": str(booking.pseudonym)[:8],
+            "identity": identities.get(booking.case_id),
+            "procedure": labels[booking.procedure_type], "people": _people(booking),
+            "own": own, "movable": movable,
+            "move_url": (reverse("scheduling_web:booking_move", args=[booking.public_id])
+                         if movable else ""),
+            "start": booking.start, "end": booking.end})
+    for slot in board.slots:
+        if slot.resource.pk not in shown_pks:
+            continue
+        local = slot.start.astimezone(zone)
+        minute = local.hour * 60 + local.minute
+        place = _place(minute, minute + 30, first=first, last=last)
+        if place is None:
+            continue
+        status = slot.verdict.status
+        buckets.setdefault((slot.resource.pk, local.date()), []).append({
+            "kind": "slot", "status": status.value, "icon": STATUS_ICON[status],
+            "status_text": STATUS_TEXT[status], "rules": ", ".join(slot.verdict.rule_ids),
+            "start": slot.start,
+            "href": _slot_href(slot, board=board, plan_book_url=plan_book_url, zone=zone),
+            "move": _move_target(slot), "label": _slot_label(slot, procedure=label, zone=zone),
+            "data": f"{slot.resource.code}|{local:%Y-%m-%d %H:%M}|{status.value}", **place})
+    lanes = [{"day": day, "resource": resource, "items": buckets.get((resource.pk, day), [])}
+             for day in board.days for resource in shown]
     hours = [{"text": f"{m // 60:02d}:00", "row": (m - first) // QUARTER + 1, "height": 4}
              for m in range(first, last, 60)]
-    return {"lanes": lanes, "hours": hours, "rows": rows}
+    return {"lanes": lanes, "hours": hours, "rows": rows, "first_minute": first,
+            "last_minute": last}
 
 
 def best_start_rows(board: board_selectors.PlanBoard, *, plan_book_url: str
@@ -235,15 +305,20 @@ def best_start_rows(board: board_selectors.PlanBoard, *, plan_book_url: str
                               verdict=lambda s: s.verdict)]
 
 
-def _identities(request: HttpRequest, board: board_selectors.PlanBoard) -> dict[int, Any]:
-    """Who the patient of every booking on the board (and of the plan) is, for a viewer
-    entitled to know (cases.selectors.may_identify): one query for the hospital numbers and
-    one audit insert naming every patient shown; {} (nothing audited) for anyone else."""
-    cases = {board.plan.case.pk: board.plan.case}
-    for booking in board.bookings:
-        cases.setdefault(booking.plan.case.pk, booking.plan.case)
-    return case_selectors.patient_identity(principal_from_request(request),
-                                           list(cases.values()), path=request.path)
+def _identities(request: HttpRequest, board: board_selectors.PlanBoard,
+                resources: list[Any]) -> dict[int, Any]:
+    """Who the patient of the plan and of every booking in ``resources`` (the rooms the page
+    shows) is, for a viewer entitled to know (cases.selectors.may_identify): one query for the
+    cases, one for the hospital numbers and one audit insert naming every patient shown; {}
+    (nothing read, nothing audited) for anyone else."""
+    principal = principal_from_request(request)
+    if not case_selectors.may_identify(principal):
+        return {}
+    shown = {r.pk for r in resources}
+    case_ids = {board.plan.case.pk}
+    case_ids.update(b.case_id for b in board.bookings if b.resource_id in shown)
+    cases = board_selectors.board_cases(case_ids)
+    return case_selectors.patient_identity(principal, cases, path=request.path)
 
 
 PROPOSAL_SALT = "scheduling.board.proposal"
@@ -254,8 +329,11 @@ PROPOSAL_TIME_LIMIT = 5.0
 
 def _board_page(request: HttpRequest, plan: Any, *, day: date | None, view: str,
                 procedure: str, errors: list[dict[str, str]], status: int = 200,
-                proposal: dict[str, Any] | None = None) -> HttpResponse:
-    """Render the board (shared by the page, the proposal and its refusals)."""
+                proposal: dict[str, Any] | None = None, rooms: str | None = None
+                ) -> HttpResponse:
+    """Render the board (shared by the page, the proposal and its refusals). ``rooms`` is the
+    page of rooms of the week view; a proposal without one opens on the page of its first
+    proposed room."""
     view = view or "day"
     day = day or timezone.localdate() + timedelta(days=1)
     try:
@@ -270,10 +348,23 @@ def _board_page(request: HttpRequest, plan: Any, *, day: date | None, view: str,
         errors.append({"field": exc.field or "procedure", "message": exc.message})
         board = board_selectors.plan_board(plan=plan, first_day=day, days=days,
                                            now=timezone.now())
+    if proposal and rooms is None:
+        by_id = {str(r.public_id): r for r in board.resources}
+        room = next((by_id[i["resource_id"]] for i in proposal["items"]
+                     if i["resource_id"] in by_id), None)  # items come earliest first
+        if room is not None:
+            rooms = str(page_of_room(board.resources, room.pk, view=view))
+    try:
+        page = rooms_page(board.resources, view=view, raw=rooms)
+    except RuleError as exc:
+        errors.append({"field": "rooms", "message": exc.message})
+        page = rooms_page(board.resources, view=view, raw=None)
+    shown = page["resources"]
+    board_selectors.board_people(board, resource_ids=[r.pk for r in shown])
     book_url = reverse("scheduling_web:plan_book", args=[plan.public_id])
     step = timedelta(days=days)
-    identities = _identities(request, board)
-    lanes = board_lanes(board, plan_book_url=book_url, identities=identities)
+    identities = _identities(request, board, shown)
+    lanes = board_lanes(board, plan_book_url=book_url, identities=identities, resources=shown)
     if proposal:
         _place_proposal(lanes, board, proposal)
     context: dict[str, Any] = {
@@ -281,6 +372,7 @@ def _board_page(request: HttpRequest, plan: Any, *, day: date | None, view: str,
         "identity": identities.get(plan.case.pk),
         "best_starts": best_start_rows(board, plan_book_url=book_url),
         "view": view, "day": day, "prev_day": day - step, "next_day": day + step,
+        "rooms": page,
         "errors": errors, "book_url": book_url, "proposal": proposal,
         "procedures": [{
             **row, "label": code_label("ProcedureType", row["procedure"].procedure_type),
@@ -317,7 +409,8 @@ def plan_board(request: HttpRequest, public_id: Any) -> HttpResponse:
         except DateLimitError as exc:
             errors.append({"field": "day", "message": exc.message})
     return _board_page(request, plan, day=day, view=request.GET.get("view", ""),
-                       procedure=request.GET.get("procedure", ""), errors=errors)
+                       procedure=request.GET.get("procedure", ""), errors=errors,
+                       rooms=request.GET.get("rooms"))
 
 
 def _plan_read(request: HttpRequest, public_id: Any) -> Any:
@@ -372,14 +465,13 @@ def _place_proposal(lanes: dict[str, Any], board: board_selectors.PlanBoard,
                     proposal: dict[str, Any]) -> None:
     """Add the proposed starts to the lanes of their room and day (class board-proposed)."""
     zone = ZoneInfo(board.tz)
-    first_min, last_min = _row_range(board, zone)
-    for lane in lanes["lanes"]:
-        for item in proposal["items"]:
-            if item["resource_id"] != str(lane["resource"].public_id):
-                continue
-            place = _place(item["start"], item["end"], zone=zone, day=lane["day"],
-                           first=first_min, last=last_min)
-            if place is None:
+    by_lane = {(str(lane["resource"].public_id), lane["day"]): lane for lane in lanes["lanes"]}
+    for item in proposal["items"]:
+        for day, a, b in _day_spans(item["start"], item["end"], zone=zone, lo=board.lo,
+                                    hi=board.hi):
+            lane = by_lane.get((item["resource_id"], day))
+            place = _place(a, b, first=lanes["first_minute"], last=lanes["last_minute"])
+            if lane is None or place is None:
                 continue
             lane["items"].append({
                 "kind": "proposed", "text": item["procedure"], "start": item["start"],

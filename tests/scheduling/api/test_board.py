@@ -17,9 +17,9 @@ import uuid
 import pytest
 
 from core.models import AuditEvent
-from scheduling.models import ResourceException
+from scheduling.models import BookingStaff, ResourceException
 from tests.factories.cases import CaseFactory
-from tests.factories.scheduling import at, plan_with
+from tests.factories.scheduling import BookingFactory, ResourceFactory, at, plan_with
 from tests.support.queries import count_queries
 from tests.support.scheduling import BASE, PREOP, book
 
@@ -134,6 +134,11 @@ def test_each_read_is_audited(coordinator_client, booked_embolization):
 def test_queries_are_constant_in_the_bookings_shown(coordinator_client, booked_embolization,
                                                     rooms, coordinator_principal):
     plan, _emb, surgery = booked_embolization
+    # Each surgery is booked with a surgeon and an anaesthesia team (the service takes the
+    # first free ones): the people of every booking come in one query.
+    for k in range(2):
+        ResourceFactory(code=f"surg-{k}", name=f"Dr S{k}", kind="surgeon")
+        ResourceFactory(code=f"anaes-{k}", name=f"Anaesthesia team {k}", kind="anaesthetist")
     params = {"procedure": str(surgery.public_id), "day": "2030-01-07", "view": "week"}
 
     def read():
@@ -145,6 +150,51 @@ def test_queries_are_constant_in_the_bookings_shown(coordinator_client, booked_e
     for k in range(4):  # other patients' surgeries in both theatres
         _p, (other,) = spine_plan("surgery")
         book(other, rooms["or1" if k % 2 else "or2"], at(k, 15), coordinator_principal)
-    assert len(read()["bookings"]) == 4
+    body = read()
+    assert len(body["bookings"]) == 4
+    assert all(len(b["staff"]) == 2 for b in body["bookings"])
     assert count_queries(read) == first
-    assert first == 18, first  # pinned: no query per booking, slot or resource
+    # Pinned: no query per booking, person, slot or resource. 19 since the people booked with
+    # each booking are listed (one query for all of them, scheduling.selectors.board.board_people).
+    assert first == 19, first
+
+
+def test_each_booking_lists_the_people_booked_with_it(coordinator_client, rooms,
+                                                       coordinator_principal):
+    """The operator and the anaesthesia team of a booking, operator first; a person whose part
+    was cancelled (``active`` false) is not listed; a booking without people lists none."""
+    plan, (emb,) = spine_plan(PREOP)
+    ir = ResourceFactory(code="ir-a", name="IR A", kind="interventional_radiologist")
+    anaes = ResourceFactory(code="anaes-1", name="Anaesthesia team 1", kind="anaesthetist")
+    old_ir = ResourceFactory(code="ir-b", name="IR B", kind="interventional_radiologist")
+    _other, (other_emb, bare_emb) = spine_plan(PREOP, PREOP)
+    booking = BookingFactory(procedure=other_emb, resource=rooms["angio"], start=at(0, 8),
+                             end=at(0, 10))
+    for person, active in ((anaes, True), (ir, True), (old_ir, False)):
+        BookingStaff.objects.create(booking=booking, resource=person, start=booking.start,
+                                    end=booking.end, active=active)
+    bare = BookingFactory(procedure=bare_emb, resource=rooms["angio"], start=at(0, 11),
+                          end=at(0, 12))
+    body = coordinator_client.get(url(plan), {"procedure": str(emb.public_id),
+                                              "day": "2030-01-07"}).json()
+    shown = {b["booking"]: b for b in body["bookings"]}
+    assert shown[str(booking.public_id)]["staff"] == [
+        {"id": str(ir.public_id), "code": "ir-a", "name": "IR A",
+         "kind": "interventional_radiologist"},
+        {"id": str(anaes.public_id), "code": "anaes-1", "name": "Anaesthesia team 1",
+         "kind": "anaesthetist"},
+    ]
+    assert shown[str(bare.public_id)]["staff"] == []
+
+
+def test_a_booking_that_began_the_day_before_the_window_is_shown(coordinator_client, rooms):
+    """23:00-01:00 across the night before the day shown overlaps it: listed (the start bound
+    is ``day - MAX_BOOKING_LENGTH``); one that ended at midnight is not."""
+    plan, (emb,) = spine_plan(PREOP)
+    _other, (night, earlier) = spine_plan(PREOP, PREOP)
+    overnight = BookingFactory(procedure=night, resource=rooms["angio"], start=at(-1, 23),
+                               end=at(0, 1))
+    BookingFactory(procedure=earlier, resource=rooms["hybrid"], start=at(-1, 21), end=at(0, 0))
+    body = coordinator_client.get(url(plan), {"procedure": str(emb.public_id),
+                                              "day": "2030-01-07"}).json()
+    assert [b["booking"] for b in body["bookings"]] == [str(overnight.public_id)]

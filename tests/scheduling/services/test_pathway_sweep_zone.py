@@ -61,4 +61,4 @@ def test_an_italian_site_reads_it_in_italian_in_the_boards_zone(settings, coordi
     assert "America/New_York" in notice.body
     assert "RM0077002" in notice.subject
     assert "breached" not in notice.subject   # worded in Italian
-    assert "mer 30 Gen 2030 07:00 America/New_York" in notice.body
+    assert "mer 30 gen 2030 07:00 America/New_York" in notice.body
