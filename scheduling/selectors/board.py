@@ -33,7 +33,14 @@ from core.timezones import site_timezone
 from scheduling import engine_context
 from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
-from scheduling.domain.board import RuleBand, SlotVerdict, Step, booking_order, slot_verdict
+from scheduling.domain.board import (
+    RuleBand,
+    SlotStatus,
+    SlotVerdict,
+    Step,
+    booking_order,
+    slot_verdict,
+)
 from scheduling.domain.types import (
     MAX_BOOKING_LENGTH,
     Anchor,
@@ -50,7 +57,13 @@ from scheduling.selectors.values import (
     patient_booking_views,
     placement_request,
     rule_specs,
+    staff_fits,
+    staff_free_time,
 )
+
+#: The verdict's rule id when nobody of a kind the procedure needs (operator, anaesthesia) is
+#: free and working then: the booking would be refused with the same rule (StaffUnavailable).
+STAFF_RULE = "staff_unavailable"
 
 #: Start times offered on the board: every half hour of a free period the procedure fits in.
 BOARD_STEP = timedelta(minutes=30)
@@ -246,6 +259,11 @@ def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, day
     quarter = timedelta(minutes=15)
     epoch = datetime.min.replace(tzinfo=now.tzinfo)
     from_now = now + (quarter - (now - epoch) % quarter) % quarter
+    # The people the procedure needs (scheduling.services.staffing): a start with nobody of a
+    # needed kind free and working is refused, as the booking would be.
+    people_free = (staff_free_time(procedure_type=chosen.procedure_type,
+                                   window=Interval(max(lo, from_now), hi))
+                   if from_now < hi else {})
     for resource in resources:
         hours = [WeeklyHours(h.weekday, h.opens, h.closes) for h in resource.opening_hours.all()]
         closed = exceptions.get(resource.pk, [])
@@ -259,9 +277,13 @@ def plan_board(*, plan: TreatmentPlan, procedure: str = "", first_day: date, day
         for period in free:
             start = period.start
             while start + duration <= period.end:
+                verdict = slot_verdict(start, board.bands)
+                if people_free and staff_fits(people_free, Interval(start, start + duration)):
+                    verdict = SlotVerdict(SlotStatus.REFUSED, (*(
+                        verdict.rule_ids if verdict.status == SlotStatus.REFUSED else ()),
+                        STAFF_RULE))
                 board.slots.append(BoardSlot(resource=resource, start=start,
-                                             end=start + duration,
-                                             verdict=slot_verdict(start, board.bands)))
+                                             end=start + duration, verdict=verdict))
                 start += BOARD_STEP
     return board
 

@@ -4,7 +4,7 @@ with their own calendars; a booking takes a room and the people its procedure ne
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -234,3 +234,21 @@ def test_staff_free_time_tells_which_starts_have_an_operator(rooms, people, djan
     assert selectors.staff_fits(free, Interval(at(0, 12), at(0, 14))) == []  # A is free
     assert selectors.staff_fits(free, Interval(at(1, 9), at(1, 11))) == []  # both back
     assert selectors.staff_free_time(procedure_type="follow_up_ct", window=window) == {}
+
+
+def test_the_board_refuses_the_starts_when_no_operator_is_free(coordinator_client, rooms,
+                                                                people):
+    """A start with nobody of a needed kind free and working is marked refused before any
+    click, with the rule the booking would be refused by (staff_unavailable)."""
+    ResourceExceptionFactory(resource=people["ir_a"], start=at(0, 0), end=at(1, 0))
+    ResourceExceptionFactory(resource=people["ir_b"], start=at(0, 0), end=at(0, 12))
+    plan, (emb,) = plan_with("embolization")
+    body = coordinator_client.get(f"{BASE}/plans/{plan.public_id}/board/", {
+        "procedure": str(emb.public_id), "day": "2030-01-07", "view": "day"}).json()
+    by_start = {}
+    for slot in body["slots"]:
+        start = datetime.fromisoformat(slot["start"].replace("Z", "+00:00"))
+        by_start.setdefault(start, set()).add((slot["verdict"], tuple(slot["rules"])))
+    morning, afternoon = at(0, 9), at(0, 13)
+    assert by_start[morning] == {("refused", ("staff_unavailable",))}
+    assert all(verdict != "refused" for verdict, _rules in by_start[afternoon])
