@@ -131,10 +131,19 @@ def check_retrospective(start: datetime, *, now: datetime, reason: str) -> str:
     return reason.strip()[:300]
 
 
+def lock_booking(booking: Booking) -> Any:
+    """Lock the booking's row alone (no join: on PostgreSQL a FOR UPDATE over joins re-checks
+    the joined rows after waiting and can then find nothing while a concurrent move changed
+    the room), then return a queryset that reads it with what the checks need."""
+    Booking.objects.select_for_update(of=("self",)).filter(pk=booking.pk).values_list(
+        "pk", flat=True).first()
+    return Booking.objects.filter(pk=booking.pk)
+
+
 def locked_changeable(booking: Booking, *, expected_version: int, verb: str) -> Booking:
     """The booking's row, locked (with what its checks read), after the If-Match and status
     checks every change makes: raises StaleVersion or BookingNotChangeable."""
-    current = Booking.objects.select_for_update(of=("self",)).select_related(
+    current = lock_booking(booking).select_related(
         "procedure", "plan", "plan__case", "patient", "resource").get(pk=booking.pk)
     if current.version != expected_version:
         raise StaleVersion(current.version, noun="booking")

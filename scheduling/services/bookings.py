@@ -272,7 +272,7 @@ def booking_cancel(
         cancelled = courses.course_cancel(booking=booking, principal=principal, reason=reason,
                                           expected_version=expected_version)
         return next(b for b in cancelled if b.pk == booking.pk)
-    current = Booking.objects.select_for_update(of=("self",)).select_related(
+    current = checks.lock_booking(booking).select_related(
         "procedure", "plan", "patient", "resource"
     ).get(pk=booking.pk)
     if expected_version is not None and current.version != expected_version:
@@ -312,7 +312,7 @@ def booking_mark_done(
     """Record that a booked procedure was performed. An embolization then gets its follow-up CTs
     proposed (R8: 3, 6 and 12 months). Raises StaleVersion, BookingNotChangeable."""
     now = now or timezone.now()
-    current = Booking.objects.select_for_update(of=("self",)).select_related(
+    current = checks.lock_booking(booking).select_related(
         "procedure", "plan", "plan__case", "patient", "resource"
     ).get(pk=booking.pk)
     if expected_version is not None and current.version != expected_version:

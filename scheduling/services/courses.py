@@ -146,7 +146,7 @@ def course_cancel(
     The linac is free again at once. Raises StaleVersion (the named fraction's version),
     BookingNotChangeable, HardRuleViolation (a cancellation never leaves a new hard violation).
     Returns the cancelled fractions in time order, the named one among them."""
-    current = Booking.objects.select_for_update(of=("self",)).select_related(
+    current = checks.lock_booking(booking).select_related(
         "procedure", "plan", "patient", "resource").get(pk=booking.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current.version, noun=BOOKING)
