@@ -111,15 +111,16 @@ def booking_list(
         "resource", "patient", "plan", "procedure"
     ).prefetch_related(BOOKING_STAFF)
     if resource:
-        person = (Resource.objects.filter(public_id=resource, kind__in=STAFF_KINDS)
-                  .values_list("pk", flat=True).first())
-        if person is not None:
-            qs = qs.filter(pk__in=BookingStaff.objects.filter(resource_id=person)
+        # One read of the resource: a person's bookings through BookingStaff, a room's by its
+        # own id so the (resource, start, end) index serves the filter.
+        found = Resource.objects.filter(public_id=resource).values_list("pk", "kind").first()
+        if found is None:
+            qs = qs.none()
+        elif found[1] in STAFF_KINDS:
+            qs = qs.filter(pk__in=BookingStaff.objects.filter(resource_id=found[0])
                            .values("booking_id"))
         else:
-            # The room's own id, so the (resource, start, end) index serves the filter.
-            room = Resource.objects.filter(public_id=resource).values_list("pk", flat=True)
-            qs = qs.filter(resource_id__in=list(room))
+            qs = qs.filter(resource_id=found[0])
     if patient:
         qs = qs.filter(patient__public_id=patient)
     if plan:

@@ -210,22 +210,31 @@ def check_slot_free(resource: Resource, interval: Interval, *,
         raise SlotTaken()
 
 
-def check_opening_hours(resource: Resource, intervals: Sequence[Interval],
-                        override_reason: str) -> None:
-    if override_reason.strip():
-        return  # a coordinator's recorded override (kept on the booking)
+def outside_hours(resource: Resource, intervals: Sequence[Interval]) -> Interval | None:
+    """The first of ``intervals`` the resource (a room's opening hours, a person's working
+    sessions, minus closures or leave) does not cover whole, or None."""
     hours = selectors.resource_hours(resource)
     for interval in intervals:
         window = Interval(interval.start - timedelta(days=1), interval.end + timedelta(days=1))
         exceptions = selectors.resource_exceptions(resource, window)
         if not slots.within_opening_hours(hours=hours, exceptions=exceptions,
                                           tz=resource.timezone, interval=interval):
-            raise OutsideOpeningHours(
-                f"{resource.name} is not open for the whole of "
-                f"{interval.start.astimezone(ZoneInfo(resource.timezone)):%Y-%m-%d %H:%M}-"
-                f"{interval.end.astimezone(ZoneInfo(resource.timezone)):%H:%M} "
-                f"({resource.timezone}); give an override reason to book it anyway."
-            )
+            return interval
+    return None
+
+
+def check_opening_hours(resource: Resource, intervals: Sequence[Interval],
+                        override_reason: str) -> None:
+    if override_reason.strip():
+        return  # a coordinator's recorded override (kept on the booking)
+    interval = outside_hours(resource, intervals)
+    if interval is not None:
+        raise OutsideOpeningHours(
+            f"{resource.name} is not open for the whole of "
+            f"{interval.start.astimezone(ZoneInfo(resource.timezone)):%Y-%m-%d %H:%M}-"
+            f"{interval.end.astimezone(ZoneInfo(resource.timezone)):%H:%M} "
+            f"({resource.timezone}); give an override reason to book it anyway."
+        )
 
 
 def check_resource_kind(resource: Resource, procedure: PlannedProcedure) -> ProcedureCatalogueEntry:

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import IntegrityError
 from django.db.models import Q
 
 from scheduling import selectors
-from scheduling.domain import slots
 from scheduling.domain.catalogue import STAFF_KINDS
 from scheduling.domain.errors import StaffNotSuitable, StaffUnavailable
 from scheduling.domain.types import MAX_BOOKING_LENGTH, Interval
@@ -37,6 +35,7 @@ from scheduling.models import (
     ProcedureCatalogueEntry,
     Resource,
 )
+from scheduling.services import booking_checks
 
 
 @dataclass(frozen=True)
@@ -105,14 +104,7 @@ def _busy(person_ids: Iterable[int], intervals: Sequence[Interval],
 
 
 def _working(person: Resource, intervals: Sequence[Interval]) -> bool:
-    hours = selectors.resource_hours(person)
-    for interval in intervals:
-        window = Interval(interval.start - timedelta(days=1), interval.end + timedelta(days=1))
-        exceptions = selectors.resource_exceptions(person, window)
-        if not slots.within_opening_hours(hours=hours, exceptions=exceptions, tz=person.timezone,
-                                          interval=interval):
-            return False
-    return True
+    return booking_checks.outside_hours(person, intervals) is None
 
 
 def staff_choose(*, need: StaffNeed, named: Sequence[Resource],
@@ -124,8 +116,7 @@ def staff_choose(*, need: StaffNeed, named: Sequence[Resource],
     one still free and working (a moved booking keeps its people when it can), else the first
     free and working person of the kind in ``need.pool``. Raises StaffUnavailable naming the kind
     when nobody is."""
-    check_named(named, need, procedure_type)
-    by_kind = {p.kind: p for p in named}
+    by_kind = {p.kind: p for p in named}  # checked by check_named before the lock
     if not need.kinds:
         return []
     pool = need.pool
