@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from .access import principal_from_request
 from .audit import audit_record, audit_record_many
 from .models import AuditEvent, DeadLetter, OutboxMessage
+from .selectors import audit_event_list
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -133,10 +134,25 @@ class ReadOnlyInlineMixin:
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor_type", "actor_id", "action", "outcome", "object_type",
-                    "object_id", "patient_pseudonym", "request_id")
+                    "object_id", "patient_pseudonym", "entity_count", "request_id")
     list_filter = ("action", "outcome", "actor_type", "object_type")
     search_fields = ("actor_id", "object_id", "patient_pseudonym", "request_id")
     date_hierarchy = "at"
+
+    def get_search_results(self, request: HttpRequest, queryset: Any,
+                           search_term: str) -> tuple[Any, bool]:
+        """The columns above, and the list rows that name the term among their entities."""
+        found, may_duplicate = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            named = audit_event_list(filters={"patient": term}).values("pk")
+            found = found | queryset.filter(pk__in=named)
+        return found, may_duplicate
+
+    @admin.display(description="entities")
+    def entity_count(self, event: AuditEvent) -> int:
+        """How many objects a list row names (their ids and pseudonyms are on its page)."""
+        return len(event.entities or ())
 
 
 @admin.register(OutboxMessage)

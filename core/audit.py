@@ -47,25 +47,27 @@ def audit_record_many(
     object_type: str,
     objects: Iterable[tuple[object, object]],
     path: str = "",
-) -> None:
-    """One row per object in a list or export, in a single INSERT (no N+1 on list endpoints)."""
+) -> AuditEvent | None:
+    """One row for a list, agenda or export, naming every (public id, pseudonym) it disclosed
+    in ``entities``, in order: one INSERT whatever the page size. One object disclosed is a row
+    about that object, as audit_record writes it; nothing disclosed, no row."""
+    entities = [[str(object_id), str(pseudonym or "")] for object_id, pseudonym in objects]
+    if not entities:
+        return None
+    if len(entities) == 1:
+        (object_id, pseudonym), = entities
+        return audit_record(principal=principal, action=action, object_type=object_type,
+                            object_id=object_id, patient_pseudonym=pseudonym, path=path)
     actor_type, actor_id = (
         (AuditEvent.ActorType.SYSTEM, "") if principal is None else principal.audit_actor
     )
-    request_id = request_id_var.get()
-    rows = [
-        AuditEvent(
-            actor_type=actor_type,
-            actor_id=actor_id,
-            action=action,
-            outcome=AuditEvent.Outcome.SUCCESS,
-            object_type=object_type,
-            object_id=str(object_id),
-            patient_pseudonym=str(pseudonym or ""),
-            request_id=request_id,
-            path=path[:300],
-        )
-        for object_id, pseudonym in objects
-    ]
-    if rows:
-        AuditEvent.objects.bulk_create(rows)
+    return AuditEvent.objects.create(
+        actor_type=actor_type,
+        actor_id=actor_id,
+        action=action,
+        outcome=AuditEvent.Outcome.SUCCESS,
+        object_type=object_type,
+        entities=entities,
+        request_id=request_id_var.get(),
+        path=path[:300],
+    )

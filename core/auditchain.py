@@ -67,6 +67,10 @@ def audit_row_canonical(event: AuditEvent) -> bytes:
         event.path,
         event.detail,
     ]
+    if event.entities is not None:
+        # Appended only when present, so rows written before the column existed keep the hash
+        # they were sealed with.
+        content.append(event.entities)
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -18,6 +18,12 @@ class AuditEvent(models.Model):
     public id, patient pseudonym), action, outcome, when (UTC), and the request id. The database
     refuses UPDATE and DELETE on this table (triggers in migration 0002), so even the
     application's own role cannot rewrite history.
+
+    A list, an agenda or an export is one row per request that names every object it disclosed
+    in ``entities`` (``[[object public id, patient pseudonym], ...]``, in the order shown), as a
+    FHIR AuditEvent carries several entities; ``object_id`` and ``patient_pseudonym`` name the
+    one object of a single read or change (``entities`` is null then). "Who saw this patient" searches both
+    (core.selectors.audit_event_list; on PostgreSQL through the GIN index of migration 0009).
     """
 
     class Action(models.TextChoices):
@@ -54,6 +60,7 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     path = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    entities = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -64,6 +71,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_type}:{self.actor_id} {self.action} {self.object_type} {self.outcome}"
+
+    @property
+    def subjects(self) -> list[tuple[str, str]]:
+        """(public id, pseudonym) of every object this row is about: a list row's entities, or
+        the one object of a single read or change (none for a row about no object)."""
+        if self.entities is not None:
+            return [(object_id, pseudonym) for object_id, pseudonym in self.entities]
+        return [(self.object_id, self.patient_pseudonym)] if self.object_id else []
 
 
 class AuditChainLink(models.Model):

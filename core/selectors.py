@@ -6,11 +6,14 @@ feed tokens (administrators may revoke anyone's token).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from core.access import Principal
 from core.models import AuditEvent, FeedToken, Notification
@@ -30,9 +33,10 @@ def notification_unread_count(*, user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-# The audit-trail filters: each names an AuditEvent column, except ``patient`` (the pseudonym),
-# ``since`` (inclusive) and ``until`` (exclusive).
-_AUDIT_COLUMNS = ("actor_id", "action", "outcome", "object_type", "object_id")
+# The audit-trail filters: each names an AuditEvent column, except ``object_id`` and ``patient``
+# (a row's own object, or one of the entities a list disclosed), ``since`` (inclusive) and
+# ``until`` (exclusive).
+_AUDIT_COLUMNS = ("actor_id", "action", "outcome", "object_type")
 
 
 def audit_event_list(*, filters: Mapping[str, Any]) -> QuerySet[AuditEvent]:
@@ -41,13 +45,29 @@ def audit_event_list(*, filters: Mapping[str, Any]) -> QuerySet[AuditEvent]:
     for column in _AUDIT_COLUMNS:
         if column in filters:
             queryset = queryset.filter(**{column: filters[column]})
-    if "patient" in filters:
-        queryset = queryset.filter(patient_pseudonym=filters["patient"])
+    if connection.vendor != "postgresql":
+        queryset = queryset.alias(entities_text=Cast("entities", TextField()))
+    for key, column in (("object_id", "object_id"), ("patient", "patient_pseudonym")):
+        if key in filters:
+            queryset = queryset.filter(_names(filters[key], column=column))
     if "since" in filters:
         queryset = queryset.filter(at__gte=filters["since"])
     if "until" in filters:
         queryset = queryset.filter(at__lt=filters["until"])
     return queryset
+
+
+def _names(value: str, *, column: str) -> Q:
+    """Rows about ``value`` (a public id or a pseudonym): in ``column``, or among ``entities``.
+
+    On PostgreSQL ``entities @> '[["value"]]'`` matches a pair holding the value, through the
+    GIN index of core migration 0009. SQLite has no JSON containment: there the JSON text
+    (aliased ``entities_text``) is searched for the quoted value; public ids and pseudonyms are
+    UUIDs, so a quoted one matches only itself.
+    """
+    if connection.vendor == "postgresql":
+        return Q(**{column: value}) | Q(entities__contains=[[value]])
+    return Q(**{column: value}) | Q(entities_text__contains=json.dumps(value))
 
 
 def feed_token_list(*, owner: Any) -> QuerySet[FeedToken]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -85,6 +85,11 @@ class NotificationReadApi(APIView):
         return Response(status=204)
 
 
+class AuditEntitySerializer(serializers.Serializer):
+    object_id = serializers.CharField()
+    patient_pseudonym = serializers.CharField()
+
+
 class AuditEventListApi(ProjectApiView):
     """The audit trail, filterable, for administrators and clients with audit:read."""
 
@@ -110,8 +115,16 @@ class AuditEventListApi(ProjectApiView):
         object_type = serializers.CharField()
         object_id = serializers.CharField()
         patient_pseudonym = serializers.CharField()
+        entities = serializers.SerializerMethodField(
+            help_text="What a list, agenda or export disclosed, in the order shown (empty for "
+                      "a single read or change, which names its object above).")
         request_id = serializers.CharField()
         path = serializers.CharField()
+
+        @extend_schema_field(AuditEntitySerializer(many=True))
+        def get_entities(self, event: AuditEvent) -> list[dict[str, str]]:
+            return [{"object_id": object_id, "patient_pseudonym": pseudonym}
+                    for object_id, pseudonym in event.entities or ()]
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:

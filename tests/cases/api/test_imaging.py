@@ -6,6 +6,7 @@ import pytest
 
 from cases.models import ImagingStudy
 from tests.support.attachments import audit_rows, study_for
+from tests.support.audit import audit_entries
 from tests.support.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_a_member_of_the_board_lists_the_studies_with_their_viewer_link(
 def test_the_list_writes_one_audit_row_per_study_shown(case, spine_member_client):
     first, second = study_for(case), study_for(case, accession_number="ACC-2")
     spine_member_client.get(_url(case))
-    rows = audit_rows("list", "imaging_study")
+    rows = audit_entries(audit_rows("list", "imaging_study"))
     assert {r.object_id for r in rows} == {str(first.public_id), str(second.public_id)}
     assert {r.patient_pseudonym for r in rows} == {str(case.patient.public_id)}
 
