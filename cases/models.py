@@ -166,6 +166,16 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"Case {str(self.public_id)[:8]} ({self.status})"
 
+    def lesions_known(self, lesions: list[Lesion]) -> None:
+        """Hold ``lesions`` (all of this case's, in position order) as ``prefetch_related``
+        would, so that ``case.lesions.all()`` reads them without a query."""
+        for lesion in lesions:
+            lesion.case = self
+        loaded = self.lesions.all()
+        loaded._result_cache = lesions
+        loaded._prefetch_done = True
+        self._prefetched_objects_cache = {"lesions": loaded}
+
 
 def _vertebral_level_choices() -> list[tuple[str, str]]:
     return [(level, level) for level in VERTEBRAL_LEVELS]

@@ -7,6 +7,7 @@ pure rules in cases/domain/ with the site's effective thresholds.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -15,7 +16,9 @@ from urllib.parse import quote
 from uuid import UUID
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases.domain.facts import CaseFacts, CaseSupport, LesionFacts
@@ -67,7 +70,8 @@ def case_list_visible(*, principal: Principal) -> QuerySet[Case]:
 
 
 def case_get_visible(*, principal: Principal, public_id: UUID | str) -> Case:
-    """The case with this public id if the principal may see it.
+    """The case with this public id if the principal may see it, with its patient, lesions
+    and the site's threshold overrides (``case_thresholds``) read in one round trip.
 
     Raises Case.DoesNotExist when it does not exist or is outside the principal's scope (callers
     answer 404 for both, so existence is not leaked).
@@ -76,7 +80,30 @@ def case_get_visible(*, principal: Principal, public_id: UUID | str) -> Case:
         UUID(str(public_id))
     except ValueError:
         raise Case.DoesNotExist from None
-    return case_list_visible(principal=principal).get(public_id=public_id)
+    scope = cases_in_scope(principal).filter(public_id=public_id)
+    overrides = RawSQL(_SITE_OVERRIDES_SQL[connection.vendor], ())  # noqa: S611 (constant SQL)
+    # The lesion rows joined to their case and patient; a case without lesions (a draft) costs
+    # a second query.
+    lesions = list(Lesion.objects.filter(case__in=scope.values("pk"))
+                   .select_related("case__patient").annotate(site_overrides=overrides)
+                   .order_by("position", "id"))
+    if lesions:
+        case, site_overrides = lesions[0].case, lesions[0].site_overrides
+    else:
+        case = scope.select_related("patient").annotate(site_overrides=overrides).get()
+        site_overrides = case.site_overrides
+    case.lesions_known(lesions)
+    case.site_overrides = {key: float(value)
+                           for key, value in json.loads(site_overrides or "{}").items()}
+    return case
+
+
+# The site's overrides as one JSON object, read as a column of the case's own query.
+_SITE_OVERRIDES_SQL = {
+    "postgresql": "SELECT COALESCE(json_object_agg(key, value), '{}'::json)::text "
+                  "FROM cases_siteparameter",
+    "sqlite": "SELECT COALESCE(json_group_object(key, value), '{}') FROM cases_siteparameter",
+}
 
 
 def case_pseudonym_for(*, public_id: UUID | str) -> str:
@@ -236,11 +263,18 @@ def case_facts(case: Case) -> CaseFacts:
     )
 
 
+def case_thresholds(case: Case) -> dict[str, float]:
+    """The site's effective thresholds: from the overrides read with the case when
+    case_get_visible fetched it, else read now (one query)."""
+    overrides = getattr(case, "site_overrides", None)
+    return effective_thresholds(site_parameter_overrides() if overrides is None else overrides)
+
+
 def case_support_get(*, case: Case, thresholds: dict[str, float] | None = None) -> CaseSupport:
     """Decision support as typed values (cases.domain.facts.CaseSupport): the contract other
     apps read (boards record decisions against its suggestions). Pass ``thresholds`` to avoid
     re-reading the site's parameters per case."""
-    effective = thresholds if thresholds is not None else site_thresholds_effective()
+    effective = thresholds if thresholds is not None else case_thresholds(case)
     return case_support(case_facts(case), effective)
 
 
@@ -421,8 +455,9 @@ def case_label(case: Case) -> str:
 
 
 def imaging_studies_for_case(*, case: Case) -> QuerySet[ImagingStudy]:
-    """The case's imaging studies, newest first, lesions loaded (index: case, study_date)."""
-    return (ImagingStudy.objects.filter(case=case).select_related("lesion")
+    """The case's imaging studies, newest first, case and lesions loaded (index: case,
+    study_date)."""
+    return (ImagingStudy.objects.filter(case=case).select_related("case", "lesion")
             .order_by("-study_date", "-id"))
 
 

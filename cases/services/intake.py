@@ -48,8 +48,9 @@ def _lesion_errors(lesion: Lesion, prefix: str) -> list[dict[str, Any]]:
     errors = [issue.as_dict(prefix) for issue in lesion_inconsistencies(
         {name: getattr(lesion, name) for name in LESION_FIELDS})]
     try:
-        # The constraints restate the consistency rules above (one error each is enough).
-        lesion.full_clean(exclude=["case"], validate_constraints=False)
+        # The constraints restate the consistency rules above (one error each is enough); the
+        # only unique field is a fresh public id (no query per lesion to check it).
+        lesion.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         seen = {e["field"] for e in errors}
         errors.extend(e for e in _errors_from(exc, prefix) if e["field"] not in seen)
@@ -103,7 +104,7 @@ def _patient_find_or_create(data: dict[str, Any]) -> Patient:
                     patient = Patient(birth_year=data["birth_year"],
                                       sex=data.get("sex") or "unknown")
                     try:
-                        patient.full_clean()
+                        patient.full_clean(validate_unique=False)  # a fresh public id
                     except ValidationError as exc:
                         raise CaseDataError(_errors_from(exc, "patient")) from None
                     patient.save()
@@ -149,6 +150,7 @@ def _case_insert(*, principal: Principal | None, data: dict[str, Any],
     for lesion in lesions:
         lesion.case = case
     Lesion.objects.bulk_create(lesions)
+    case.lesions_known(lesions)  # the snapshot, the response and its decision support read them
     revision_record(object_type="case", object_id=case.public_id, version=case.version,
                     snapshot=case_snapshot(case=case), principal=principal, reason="submitted")
     _enqueue_on_submitted(case)

@@ -52,6 +52,7 @@ from scheduling.domain.types import (
     MAX_BOOKING_LENGTH,
     BookingView,
     Interval,
+    TimingRuleSpec,
 )
 from scheduling.domain.types import Violation as RuleViolation
 from scheduling.models import (
@@ -272,12 +273,16 @@ def check_session_room(resource: Resource, procedure: PlannedProcedure) -> None:
 
 
 def check_rules(*, before: list[BookingView], after: list[BookingView], tz: str,
-                context: EngineContext | None = None) -> list[RuleViolation]:
+                context: EngineContext | None = None,
+                rules: list[TimingRuleSpec] | None = None) -> list[RuleViolation]:
     """Refuse new hard violations; return the soft ones the change leaves (warnings). The slot
     itself is the database's job (no-overlap guard), so resources are not re-checked here.
     ``context``: the case clocks (R9-R11), ``now`` and the linac's closed days (R17)
-    (scheduling.engine_context); without it, bookings alone are judged."""
-    return admission.admit(before=before, after=after, rules=selectors.rule_specs(), tz=tz,
+    (scheduling.engine_context); without it, bookings alone are judged. ``rules``: the site's
+    active rules when the caller has read them (it stores violations from the same), else read
+    here."""
+    return admission.admit(before=before, after=after,
+                           rules=selectors.rule_specs() if rules is None else rules, tz=tz,
                            check_resources=False, context=context or EngineContext())
 
 

@@ -137,8 +137,9 @@ def booking_create(
     ]
     context = engine_context.engine_context(patient_id=patient_id,
                                             bookings=before + new_views, now=now)
+    rules = selectors.rule_specs()
     checks.check_rules(before=before, after=before + new_views, tz=checks.booking_tz(locked),
-                       context=context)
+                       context=context, rules=rules)
     people = staffing.staff_choose(need=need, named=staff, intervals=intervals,
                                    procedure_type=procedure.procedure_type,
                                    override_reason=override_reason)
@@ -169,7 +170,10 @@ def booking_create(
 
     for booking in created:
         checks.record(booking, principal, AuditEvent.Action.CREATE)
-    stored = rechecks.violations_store(plan=plan, now=timezone.now())
+    written = [replace(view, booking_id=str(booking.public_id))
+               for view, booking in zip(new_views, created, strict=True)]
+    stored = rechecks.violations_store(plan=plan, now=timezone.now(), judged=rechecks.Judged(
+        views=sorted(before + written, key=lambda v: v.start), context=context, rules=rules))
     if not had_bookings:
         _case_advance(plan, CaseStatus.PLAN_SCHEDULED, principal, "First procedure booked.")
     rechecks.plan_rechecks_enqueue(patient_id)
@@ -225,7 +229,9 @@ def booking_move(
     ]
     context = engine_context.engine_context(patient_id=current.patient_id,
                                             bookings=[*before, *after], now=now)
-    checks.check_rules(before=before, after=after, tz=checks.booking_tz(target), context=context)
+    rules = selectors.rule_specs()
+    checks.check_rules(before=before, after=after, tz=checks.booking_tz(target), context=context,
+                       rules=rules)
     # The people move with the booking: the same ones when still free and working, else others
     # of the same kind (the outcome's booking lists who).
     people = staffing.staff_choose(
@@ -250,7 +256,8 @@ def booking_move(
         raise StaleVersion(Booking.objects.get(pk=current.pk).version, noun=BOOKING)
     current.refresh_from_db()
     checks.record(current, principal, AuditEvent.Action.UPDATE, reason="moved")
-    stored = rechecks.violations_store(plan=current.plan, now=timezone.now())
+    stored = rechecks.violations_store(plan=current.plan, now=timezone.now(), judged=rechecks.Judged(
+        views=sorted(after, key=lambda v: v.start), context=context, rules=rules))
     rechecks.plan_rechecks_enqueue(current.patient_id)
     return BookingOutcome(bookings=(current,), warnings=tuple(stored))
 
@@ -286,8 +293,9 @@ def booking_cancel(
     after = [v for v in before if v.booking_id != me]
     context = engine_context.engine_context(patient_id=current.patient_id, bookings=before,
                                             now=timezone.now())
+    rules = selectors.rule_specs()
     checks.check_rules(before=before, after=after, tz=checks.booking_tz(current.resource),
-                       context=context)
+                       context=context, rules=rules)
     Booking.objects.filter(pk=current.pk).update(
         status=Booking.Status.CANCELLED, cancel_reason=reason.strip()[:300],
         version=F("version") + 1, updated_at=timezone.now(),
@@ -295,7 +303,8 @@ def booking_cancel(
     staffing.staff_release([current.pk])
     current.refresh_from_db()
     checks.record(current, principal, AuditEvent.Action.UPDATE, reason=f"cancelled: {reason}"[:300])
-    rechecks.violations_store(plan=current.plan, now=timezone.now())
+    rechecks.violations_store(plan=current.plan, now=timezone.now(), judged=rechecks.Judged(
+        views=after, context=context, rules=rules))
     rechecks.plan_rechecks_enqueue(current.patient_id)
     return current
 

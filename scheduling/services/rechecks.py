@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -26,14 +27,25 @@ from core.notifications import notification_send
 from core.outbox import outbox_enqueue
 from scheduling import engine_context, selectors
 from scheduling.domain import engine
+from scheduling.domain.engine import EngineContext
 from scheduling.domain.errors import AcknowledgementRefused
-from scheduling.domain.types import Severity
+from scheduling.domain.types import BookingView, Severity, TimingRuleSpec
 from scheduling.domain.types import Violation as RuleViolation
 from scheduling.labels import rule_text
 from scheduling.models import Booking, TimingRule, Violation
 
 PLAN_RECHECK_TASK = "scheduling.tasks.plan_recheck"
 SWEEP_TASK = "scheduling.tasks.booking_sweep_recheck"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What a booking write checked its change against (booking_checks.check_rules): the
+    patient's active bookings after the change, the engine context and the site's rules."""
+
+    views: list[BookingView]
+    context: EngineContext
+    rules: list[TimingRuleSpec]
 
 
 def _bookings_key(booking_ids: Iterable[str]) -> str:
@@ -51,20 +63,27 @@ def plan_rechecks_enqueue(patient_id: int) -> None:
                        dedup_key=f"{PLAN_RECHECK_TASK}:{plan_id}")
 
 
-def violations_store(*, plan: TreatmentPlan, now: datetime) -> list[RuleViolation]:
+def violations_store(*, plan: TreatmentPlan, now: datetime,
+                     judged: Judged | None = None) -> list[RuleViolation]:
     """Evaluate the plan against the patient's bookings and sync the Violation rows.
 
     New ones are created, existing ones refreshed (re-opened if they had been resolved),
     vanished ones resolved. Acknowledged ones stay acknowledged while they persist. Returns the
-    current soft violations (domain values).
+    current soft violations (domain values). ``judged``: what a booking write has just checked
+    its change against (the patient's bookings after it, the engine context, the rules), so
+    they are not read a second time; else they are read here.
     """
     patient_id = plan.case.patient_id
-    views = selectors.patient_booking_views(patient_id=patient_id)
+    if judged is None:
+        views = selectors.patient_booking_views(patient_id=patient_id)
+        judged = Judged(views=views, rules=selectors.rule_specs(),
+                        context=engine_context.engine_context(patient_id=patient_id,
+                                                              bookings=views, now=now))
+    views = judged.views
     own = [v for v in views if v.plan_id == str(plan.pk)]
     tz = selectors.plan_tz(plan)
-    context = engine_context.engine_context(patient_id=patient_id, bookings=views, now=now)
-    current = engine.evaluate(bookings=own, rules=selectors.rule_specs(), history=views, tz=tz,
-                              context=context)
+    current = engine.evaluate(bookings=own, rules=judged.rules, history=views, tz=tz,
+                              context=judged.context)
     rules_by_code = {r.code: r for r in TimingRule.objects.filter(
         code__in={v.rule_code for v in current})}
     existing = {(v.rule_code, v.bookings_key): v for v in Violation.objects.filter(plan=plan)}

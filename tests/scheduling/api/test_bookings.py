@@ -13,6 +13,7 @@ from scheduling import services
 from scheduling.models import Booking
 from tests.factories.cases import CaseFactory
 from tests.factories.scheduling import BookingFactory, PlannedProcedureFactory, at, plan_with
+from tests.support.queries import capture_queries
 from tests.support.scheduling import BASE, PREOP
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +360,21 @@ def test_a_booking_longer_than_a_day_is_refused_naming_the_end(coordinator_clien
     assert (error["field"], error["rule"]) == ("end", "interval")
     assert "24 hours" in error["message"]
     assert not Booking.objects.filter(procedure=emb).exists()
+
+
+def test_a_booking_reads_the_rules_and_the_patients_bookings_once(coordinator_client, rooms):
+    """Issue 15 item 9: the write judged the patient's bookings against the rules, then read
+    both again to store its warnings. The stored warnings now come from the same reading."""
+    _plan, (emb, surgery) = plan_with(PREOP, "surgery")
+    assert coordinator_client.post(URL, payload(emb, rooms["angio"], at(0, 8)),
+                                   format="json").status_code == 201
+    with capture_queries() as captured:
+        response = coordinator_client.post(URL, payload(surgery, rooms["or1"], at(1, 8)),
+                                           format="json")
+    assert response.status_code == 201, response.content
+    selects = [sql for sql in captured.sql if sql.startswith("SELECT")]
+    rules = [sql for sql in selects if 'FROM "scheduling_timingrule"' in sql
+             and '"scheduling_timingrule"."active"' in sql]
+    patient_bookings = [sql for sql in selects if sql.startswith('SELECT "scheduling_booking"."id"')
+                        and 'WHERE ("scheduling_booking"."patient_id" =' in sql]
+    assert (len(rules), len(patient_bookings)) == (1, 1), "\n".join(rules + patient_bookings)
