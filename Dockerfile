@@ -16,4 +16,4 @@ ENV DJANGO_SETTINGS_MODULE=config.settings.production BOARDSVC_VAR_DIR=/app/var
 RUN DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://x@localhost/x \
     python manage.py collectstatic --noinput -v0
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "4", "--timeout", "30"]
