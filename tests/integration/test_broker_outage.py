@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,55 +16,38 @@ import uuid
 from pathlib import Path
 
 from celery import current_app
-from django.db import connection
 
 from boardsvc.models import PlacementRecord
 from tests.factories.boardsvc import make_case
-from tests.support.worker import REAL_WORKER, poll
+from tests.support.worker import (
+    REAL_WORKER,
+    free_port,
+    poll,
+    redis_start,
+    suite_database_url,
+)
 
 pytestmark = REAL_WORKER
 ROOT = Path(__file__).resolve().parents[2]
 TASK = "boardsvc.tasks.agenda_place_case"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-def _redis(port: int, data: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "yes", "--dir", str(data)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert poll(lambda: _pingable(port), timeout=10), "redis did not start"
-    return process
 
 
-def _pingable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    return (f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT'] or 5432}/"
-            f"{s['NAME']}")
 
 
 def test_the_worker_survives_a_redis_restart_and_runs_every_task_once(tmp_path):
-    port = _free_port()
+    port = free_port()
     broker = f"redis://127.0.0.1:{port}/0"
-    redis = _redis(port, tmp_path)
+    redis = redis_start(port, tmp_path)
     log = tmp_path / "worker.log"
     # Messages the worker had taken when Redis stopped come back after the visibility timeout
     # (7 min in production; the shortest allowed here, so the test stays short).
-    env = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": _database_url(),
+    env = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": suite_database_url(),
            "BOARDSVC_TEST_CELERY_EAGER": "false", "DJANGO_SETTINGS_MODULE": "config.settings.test",
            "CELERY_VISIBILITY_TIMEOUT": "60"}
     worker = subprocess.Popen(
@@ -84,7 +66,7 @@ def test_the_worker_survives_a_redis_restart_and_runs_every_task_once(tmp_path):
         redis.wait(timeout=20)
         time.sleep(8)
         assert worker.poll() is None, "the worker died with its broker"
-        redis = _redis(port, tmp_path)
+        redis = redis_start(port, tmp_path)
         assert poll(lambda: PlacementRecord.objects.filter(
             case__in=cases).values("case").distinct().count() == 30, timeout=150), (
             log.read_text(errors="replace")[-2000:])
