@@ -349,6 +349,16 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return f"Booking {str(self.public_id)[:8]} {self.status} {self.start:%Y-%m-%d %H:%M}"
 
+    @property
+    def people(self) -> list[BookingStaff]:
+        """The people booked with it, by kind and name, their resources loaded: as the
+        selectors prefetched them (scheduling.selectors.BOOKING_STAFF), else read now."""
+        loaded = getattr(self, "staff_loaded", None)
+        if loaded is not None:
+            return list(loaded)
+        return list(self.staff.select_related("resource").order_by("resource__kind",
+                                                                   "resource__name"))
+
 
 class BookingStaff(models.Model):
     """A person (operator, anaesthesia team: a Resource of a staff kind) booked with a room

@@ -31,7 +31,7 @@ class BookingOut(serializers.Serializer):
     retrospective_reason = serializers.CharField()
     # The people booked with the room (scheduling.services.staffing); prefetched by the
     # selectors (records.BOOKING_STAFF), so a page costs one query for all of them.
-    staff = StaffOut(many=True, source="staff.all")
+    staff = StaffOut(many=True, source="people")
     version = serializers.IntegerField()
 
 

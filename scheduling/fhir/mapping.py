@@ -111,7 +111,7 @@ def appointment_from_booking(booking: Any) -> dict[str, Any]:
             {"actor": {"reference": f"Location/{booking.resource.public_id}",
                        "display": booking.resource.name},
              "required": "required", "status": "accepted"},
-            *(_staff_participant(s.resource) for s in booking.staff.all()),
+            *(_staff_participant(s.resource) for s in booking.people),
         ],
     }
     if booking.status == BookingStatus.CANCELLED and booking.cancel_reason:
