@@ -42,7 +42,7 @@ from boardsvc.domain.codes import ItemOutcome, MeetingStatus
 from boardsvc.models import AgendaItem, Attendance, Board, Decision, Meeting
 from cases.models import Case
 from scheduling.domain.catalogue import STAFF_KINDS
-from scheduling.domain.types import BookingStatus, ExceptionKind
+from scheduling.domain.types import MAX_BOOKING_LENGTH, BookingStatus, ExceptionKind
 from scheduling.models import (
     Booking,
     BookingStaff,
@@ -288,8 +288,9 @@ def _open_minutes(resource: Resource, hours: list[OpeningHours],
 def kpi_utilisation(*, period: Period) -> list[Utilisation]:
     """Booked minutes over open minutes per active resource in the period (site-wide: rooms
     and people are shared by every board). Booked: bookings booked or done, clipped to the
-    period (the (resource, start, end) index); for a person, the bookings they are staffed on.
-    Four queries, five when the site keeps people's calendars."""
+    period (the (resource, start, end) index, read from both sides: a booking lasts at most
+    MAX_BOOKING_LENGTH, so the scan does not grow with the history); for a person, the
+    bookings they are staffed on. Four queries, five when the site keeps people's calendars."""
     resources = list(Resource.objects.filter(active=True).order_by("kind", "code"))
     hours: dict[int, list[OpeningHours]] = defaultdict(list)
     for row in OpeningHours.objects.filter(resource__in=[r.pk for r in resources]):
@@ -306,6 +307,7 @@ def kpi_utilisation(*, period: Period) -> list[Utilisation]:
         for row in Booking.objects.filter(
             resource__in=[r.pk for r in resources], status__in=TREATMENT_STATUSES,
             start__lt=period.end, end__gt=period.start,
+            start__gte=period.start - MAX_BOOKING_LENGTH,
         ).values("resource_id").annotate(
             seconds=Sum(EpochSeconds(clip_end) - EpochSeconds(clip_start))).order_by()
     }
@@ -318,6 +320,7 @@ def kpi_utilisation(*, period: Period) -> list[Utilisation]:
             for row in BookingStaff.objects.filter(
                 resource__in=people, active=True, booking__status__in=TREATMENT_STATUSES,
                 start__lt=period.end, end__gt=period.start,
+                start__gte=period.start - MAX_BOOKING_LENGTH,
             ).values("resource_id").annotate(
                 seconds=Sum(EpochSeconds(clip_end) - EpochSeconds(clip_start))).order_by()
         })
@@ -380,19 +383,28 @@ def kpi_attendance(*, board: Board, period: Period) -> dict[str, Any]:
 
 def kpi_violations(*, board: Board, period: Period) -> list[dict[str, Any]]:
     """Timing-rule violations first seen in the period, by rule and severity, on plans of the
-    board's cases (referred to the board, or decided at one of its meetings). One query."""
-    decided_here = Decision.objects.filter(case_id=OuterRef("plan__case_id"),
-                                           meeting__board=board)
-    rows = (Violation.objects.filter(first_seen_at__gte=period.start,
-                                     first_seen_at__lt=period.end)
-            .filter(Q(plan__case__requested_board=board.slug) | Exists(decided_here))
-            .values("rule_id", "severity")
-            .annotate(total=Count("pk"),
-                      open=Count("pk", filter=Q(status=Violation.Status.OPEN)),
-                      acknowledged=Count("pk", filter=Q(status=Violation.Status.ACKNOWLEDGED)),
-                      resolved=Count("pk", filter=Q(status=Violation.Status.RESOLVED)))
-            .order_by("rule_id", "severity"))
-    return list(rows)
+    board's cases (referred to the board, or decided at one of its meetings). Two queries: the
+    period's violations with their case's board (the first_seen_at index), then which of the
+    other boards' cases among them were decided here (the decision's case index). As one query
+    the "or decided here" could use no index: PostgreSQL hashed every case and every decision
+    of the board at hospital scale (66 ms for 552 violations)."""
+    found = list(Violation.objects.filter(first_seen_at__gte=period.start,
+                                          first_seen_at__lt=period.end)
+                 .values_list("rule_id", "severity", "status", "plan__case_id",
+                              "plan__case__requested_board").order_by())
+    elsewhere = {case_id for *_, case_id, slug in found if slug != board.slug}
+    decided_here = set(Decision.objects.filter(case_id__in=elsewhere, meeting__board=board)
+                       .values_list("case_id", flat=True).order_by()) if elsewhere else set()
+    counts: dict[tuple[str, str], dict[str, Any]] = {}
+    for rule_id, severity, status, case_id, slug in found:
+        if slug != board.slug and case_id not in decided_here:
+            continue
+        row = counts.setdefault((rule_id, severity), {
+            "rule_id": rule_id, "severity": severity, "total": 0,
+            **{s.value: 0 for s in Violation.Status}})
+        row["total"] += 1
+        row[status] += 1
+    return [counts[key] for key in sorted(counts)]
 
 
 # ---------------------------------------------------------------- who reads the dashboards

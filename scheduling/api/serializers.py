@@ -3,7 +3,11 @@ violation and a stored one. Each endpoint module keeps its own inputs and output
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
+
+from scheduling.models import Booking
 
 
 class StaffOut(serializers.Serializer):
@@ -33,6 +37,34 @@ class BookingOut(serializers.Serializer):
     # selectors (records.BOOKING_STAFF), so a page costs one query for all of them.
     staff = StaffOut(many=True, source="people")
     version = serializers.IntegerField()
+
+    def to_representation(self, booking: Booking) -> dict[str, Any]:
+        """The fields above, written out. The generic path (a lookup chain, a callable check
+        and a field call per value) was half of a 200-booking page's time; the declared fields
+        stay the schema, and a test holds this to what the generic path gives."""
+        procedure, resource = booking.procedure, booking.resource
+        return {
+            "id": str(booking.public_id),
+            "procedure": str(procedure.public_id),
+            "procedure_type": procedure.procedure_type,
+            "plan": str(booking.plan.public_id),
+            "patient": str(booking.patient.public_id),
+            "resource": str(resource.public_id),
+            "resource_name": resource.name,
+            "start": _INSTANT.to_representation(booking.start),
+            "end": _INSTANT.to_representation(booking.end),
+            "status": booking.status,
+            "fraction_number": booking.fraction_number,
+            "override_reason": booking.override_reason,
+            "retrospective_reason": booking.retrospective_reason,
+            "staff": [{"id": str(person.resource.public_id), "code": person.resource.code,
+                       "name": person.resource.name, "kind": person.resource.kind}
+                      for person in booking.people],
+            "version": booking.version,
+        }
+
+
+_INSTANT = serializers.DateTimeField()  # the API's date-time format and zone, as above
 
 
 class ViolationOut(serializers.Serializer):

@@ -378,3 +378,30 @@ def test_a_booking_reads_the_rules_and_the_patients_bookings_once(coordinator_cl
     patient_bookings = [sql for sql in selects if sql.startswith('SELECT "scheduling_booking"."id"')
                         and 'WHERE ("scheduling_booking"."patient_id" =' in sql]
     assert (len(rules), len(patient_bookings)) == (1, 1), "\n".join(rules + patient_bookings)
+
+
+def test_the_written_out_booking_shape_is_the_generic_serializers(rooms):
+    """BookingOut writes its fields out by hand (issue 15, the room week's time); it must give
+    exactly what DRF's generic path gives from the declared fields: every field, same formats
+    (instants in the API's zone), with people, an RT fraction and null values."""
+    from rest_framework import serializers as drf
+
+    from scheduling.api.serializers import BookingOut
+    from scheduling.models import BookingStaff
+    from scheduling.selectors import BOOKING_STAFF
+    from tests.factories.scheduling import ResourceFactory
+
+    _plan, (emb, rt) = plan_with(PREOP, "radiotherapy")
+    staffed = BookingFactory(procedure=emb, resource=rooms["angio"], start=at(0, 8),
+                             end=at(0, 10), override_reason="Extra list agreed.")
+    for kind, name in (("interventional_radiologist", "Dr B"), ("anaesthetist", "Team A")):
+        BookingStaff.objects.create(booking=staffed, start=staffed.start, end=staffed.end,
+                                    resource=ResourceFactory(kind=kind, name=name))
+    BookingFactory(procedure=rt, resource=rooms["linac"], start=at(1, 9), end=at(1, 9, 15),
+                   fraction_number=1)
+    prefetched = list(Booking.objects.select_related("procedure", "plan", "patient", "resource")
+                      .prefetch_related(BOOKING_STAFF).order_by("start"))
+    for booking in [*prefetched, *Booking.objects.order_by("start")]:  # and not prefetched
+        generic = drf.Serializer.to_representation(BookingOut(), booking)
+        assert BookingOut(booking).data == generic
+    assert [len(BookingOut(b).data["staff"]) for b in prefetched] == [2, 0]
