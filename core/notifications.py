@@ -1,6 +1,11 @@
 """Notifications to users, deduplicated by a unique key so tasks can run twice safely, and
 the recipient marking them read.
 
+An e-mail leaves after its notification commits, through the outbox (``notification_email``):
+a task rolled back, or a worker killed before its commit, sends nothing, and the retry sends
+one. The sender marks the notification e-mailed in the transaction that sends it; only a crash
+between the SMTP hand-over and that commit can send one twice.
+
 Marking read is a conditional UPDATE scoped to the recipient, so it is idempotent and nobody
 can mark someone else's notification read by guessing its id.
 """
@@ -19,8 +24,10 @@ from django.utils.functional import Promise
 from django.utils.translation import override
 
 from .models import Notification
+from .outbox import outbox_enqueue
 
 Text = str | Promise | Callable[[], str]
+EMAIL_TASK = "core.tasks.notification_email"
 
 
 def recipient_language(user: Any) -> str:
@@ -73,10 +80,24 @@ def notification_send(
             continue  # already notified: the unique key makes a re-run a no-op
         created += 1
         if email and user.email:
-            send_mail(subject_text[:200], f"{body_text}\n\n{link}", settings.DEFAULT_FROM_EMAIL,
-                      [user.email])
-            Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+            outbox_enqueue(task_name=EMAIL_TASK, kwargs={"notification_id": note.pk},
+                           dedup_key=f"{EMAIL_TASK}:{note.pk}")
     return created
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """E-mail a committed notification to its recipient unless that was done; returns whether
+    this call sent it. The row is locked and marked in the transaction that sends."""
+    with transaction.atomic():
+        note = (Notification.objects.select_for_update(of=("self",)).select_related("recipient")
+                .filter(pk=notification_id, emailed_at__isnull=True).first())
+        if note is None or not note.recipient.email:
+            return False
+        send_mail(note.subject, f"{note.body}\n\n{note.link}", settings.DEFAULT_FROM_EMAIL,
+                  [note.recipient.email])
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True
 
 
 def notification_mark_read(*, user: Any, public_id: UUID | str) -> bool:

@@ -1,4 +1,5 @@
-"""Periodic housekeeping: the outbox relay, idempotency-key expiry, sealing the audit trail."""
+"""Periodic housekeeping (the outbox relay, idempotency-key expiry, sealing the audit trail) and
+the e-mails of notifications."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from .auditchain import audit_chain_seal as _audit_chain_seal
 from .models import IdempotencyRecord, PeriodicRun, TaskReceipt
+from .notifications import notification_email as _notification_email
 from .outbox import outbox_relay as _outbox_relay
 from .periodic import periodic_job
 
@@ -35,3 +37,9 @@ def idempotency_prune() -> int:
 def audit_chain_seal() -> int:
     """Extend the audit hash chain (issue 10 item 3). Idempotent; the next run catches up."""
     return _audit_chain_seal().appended
+
+
+@shared_task(name="core.tasks.notification_email")
+def notification_email(notification_id: int) -> bool:
+    """Send one notification's e-mail, after the notification committed (core.notifications)."""
+    return _notification_email(notification_id=notification_id)

@@ -98,10 +98,12 @@ def test_an_intact_chain_verifies_against_its_checkpoint():
     assert "1 of 1 checkpoints matched" in output
 
 
-def test_the_sealer_logs_each_new_head_and_sends_it_to_the_administrators(administrator, caplog):
+def test_the_sealer_logs_each_new_head_and_sends_it_to_the_administrators(
+        administrator, caplog, django_capture_on_commit_callbacks):
     caplog.set_level("INFO", logger=CHECKPOINT_LOGGER)
     _audit_rows(3)
-    result = _seal()
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail leaves after commit
+        result = _seal()
     line = f"audit checkpoint seq=3 head={result.head.head}"
     logged = [r.getMessage() for r in caplog.records if r.name == CHECKPOINT_LOGGER]
     assert len(logged) == 1

@@ -54,8 +54,10 @@ def test_a_ready_case_goes_all_the_way_to_a_decision_and_the_rest_roll_forward(
 
     # The cut-off passes: the agenda freezes and is e-mailed to the five members, once.
     clock.move_to(first.cutoff_at + timedelta(minutes=1))
-    assert tasks.agenda_freeze_due() == 1
-    assert tasks.agenda_freeze_due() == 0
+    with django_capture_on_commit_callbacks(execute=True):  # e-mails leave after the commit
+        assert tasks.agenda_freeze_due() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.agenda_freeze_due() == 0
     first.refresh_from_db()
     assert first.status == "frozen"
     assert len(mail.outbox) == 5
