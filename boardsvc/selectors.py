@@ -15,7 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from cases import selectors as case_selectors
 from cases.models import Case, Lesion
@@ -177,11 +178,14 @@ def case_agenda_summary(*, case_id: int) -> dict[str, Any]:
 
 def agenda_for_meeting(*, meeting: Meeting) -> QuerySet[AgendaItem]:
     """The meeting's agenda in order, with each case's summary fields, decision and the meeting
-    a carried-over item came from loaded."""
+    a carried-over item came from loaded. The lesions are counted in a subquery per item: as a
+    join and a GROUP BY over the six joined rows, planning took longer than running it."""
+    lesions = (Lesion.objects.filter(case=OuterRef("case")).order_by().values("case")
+               .annotate(n=Count("pk")).values("n"))
     return (
         AgendaItem.objects.filter(meeting=meeting)
         .select_related("case__patient", "decision", "meeting", "carried_from")
-        .annotate(lesion_count=Count("case__lesions", distinct=True))
+        .annotate(lesion_count=Coalesce(Subquery(lesions), 0))
         .order_by("position", "pk")
     )
 
