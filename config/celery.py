@@ -9,6 +9,11 @@ from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
+from core.brokerfix import install as _guard_broker_restore
+
+# A lost Redis connection with messages in hand must not end the worker (core.brokerfix).
+_guard_broker_restore()
+
 # Every task runs at most once per message (core.taskonce: a receipt committed with its writes).
 app = Celery("boardsvc_project", task_cls="core.taskonce:ExactlyOnceTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
