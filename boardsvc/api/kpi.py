@@ -18,6 +18,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -62,6 +63,7 @@ class KpiSectionApi(BoardsApi):
             "board": str(board.public_id), "section": self.section,
             "from": period.first.isoformat(), "to": period.last.isoformat(),
             "timezone": board.timezone, "figures": found.figures,
+            "computed_at": serializers.DateTimeField().to_representation(found.computed_at),
         })
 
 

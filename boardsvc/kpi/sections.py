@@ -4,13 +4,16 @@ and the CSV export) and its chart. One function per section, each calling one se
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from boardsvc.models import Board, Specialty
+from core.cache import kept
 
 from . import selectors
 from .charts import Bar, Chart, Mark
@@ -25,6 +28,8 @@ class Section:
     columns: list[str]
     rows: list[list[Any]]
     charts: list[Chart] = field(default_factory=list)
+    # When the figures were computed: they are kept for BOARDSVC_KPI_CACHE_SECONDS.
+    computed_at: datetime | None = None
 
 
 def _fmt(value: float | None) -> str:
@@ -155,5 +160,16 @@ SECTIONS: dict[str, Callable[[Board, Period, datetime | None], Section]] = {
 
 def kpi_section(*, section: str, board: Board, period: Period,
                 now: datetime | None = None) -> Section:
-    """One section's figures, table and charts (KeyError for an unknown section)."""
-    return SECTIONS[section](board, period, now)
+    """One section's figures, table and charts (KeyError for an unknown section).
+
+    Kept for ``BOARDSVC_KPI_CACHE_SECONDS`` (core.cache) per section, board, period, time zone
+    and language: the dashboards aggregate months of bookings, and a figure a few minutes old
+    is what a service review needs. ``now`` (a fixed clock) computes afresh."""
+    compute = SECTIONS[section]
+    if now is not None:
+        return replace(compute(board, period, now), computed_at=now)
+    key = (f"kpi:v1:{section}:{board.pk}:{board.timezone}:{period.first.isoformat()}:"
+           f"{period.last.isoformat()}:{get_language() or ''}")
+    found = kept(key, settings.BOARDSVC_KPI_CACHE_SECONDS,
+                 lambda: compute(board, period, None))
+    return replace(found.value, computed_at=found.computed_at)

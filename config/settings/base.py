@@ -464,6 +464,8 @@ BOARDSVC_HOSPITAL_ADDRESS = env_str("BOARDSVC_HOSPITAL_ADDRESS", "Via Immaginari
 BOARDSVC_SITE_TEMPLATES_DIR = env_str("BOARDSVC_SITE_TEMPLATES_DIR", "") or ""
 if BOARDSVC_SITE_TEMPLATES_DIR:
     TEMPLATES[0]["DIRS"] = [BOARDSVC_SITE_TEMPLATES_DIR, *TEMPLATES[0]["DIRS"]]
+# The KPI dashboards' figures are kept this long (core.cache); 0 computes them on every view.
+BOARDSVC_KPI_CACHE_SECONDS = env_int("BOARDSVC_KPI_CACHE_SECONDS", 300, minimum=0, maximum=3600)
 BOARDSVC_MEETING_HORIZON_WEEKS = env_int("BOARDSVC_MEETING_HORIZON_WEEKS", 8, minimum=1, maximum=52)
 BOARDSVC_IDEMPOTENCY_TTL_HOURS = env_int("BOARDSVC_IDEMPOTENCY_TTL_HOURS", 24, minimum=24)
 # A key recorded "in progress" by a request that died (written before keys were taken inside

@@ -22,4 +22,8 @@ SECURE_HSTS_PRELOAD = True
 BOARDSVC_REQUIRE_2FA = env_bool("BOARDSVC_REQUIRE_2FA", True)
 _redis_cache = env_str("BOARDSVC_CACHE_URL")
 if _redis_cache:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_cache}}
+    # Short socket timeouts: a cache that hangs must not hold a request (core.cache bypasses a
+    # failing cache and computes from the database).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _redis_cache,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}

@@ -20,6 +20,9 @@ if CELERY_TASK_ALWAYS_EAGER and not env_str("CELERY_BROKER_URL"):
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 AXES_ENABLED = env_bool("BOARDSVC_TEST_AXES", False)
+# Tests change the data between two views of a dashboard; tests/boardsvc/web/test_kpi_cache.py
+# turns the keeping on and tests it.
+BOARDSVC_KPI_CACHE_SECONDS = 0
 
 # No switch lets a connection empty the audit tables (issue 10 item 3): on PostgreSQL the test
 # flush disables their triggers as the table owner, inside its own transaction (tests/conftest.py).

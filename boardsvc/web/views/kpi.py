@@ -13,6 +13,7 @@ import csv
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -82,6 +83,8 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     context.update({
         "from": period.first.isoformat(), "to": period.last.isoformat(), "period": period,
         "sections": [{"section": s, "charts": [c.drawn() for c in s.charts]} for s in sections],
+        "computed_at": min(s.computed_at or timezone.now() for s in sections),
+        "keep_minutes": -(-settings.BOARDSVC_KPI_CACHE_SECONDS // 60),
     })
     return render_page(request, "boardsvc/kpi.html", context, section="kpi")
 
