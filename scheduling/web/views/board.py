@@ -66,6 +66,7 @@ from scheduling.domain.types import CHANGEABLE_STATUSES
 from scheduling.labels import staff_kind_label
 from scheduling.selectors import board as board_selectors
 from scheduling.services import proposals
+from scheduling.web.board_html import lanes_html
 from scheduling.web.views.common import plan_for, require_coordinator
 
 QUARTER = 15  # minutes per grid row
@@ -367,6 +368,7 @@ def _board_page(request: HttpRequest, plan: Any, *, day: date | None, view: str,
     lanes = board_lanes(board, plan_book_url=book_url, identities=identities, resources=shown)
     if proposal:
         _place_proposal(lanes, board, proposal)
+    lanes_html(lanes["lanes"], zone=ZoneInfo(board.tz))
     context: dict[str, Any] = {
         "plan": plan, "board": board, "pseudonym": str(plan.case.patient.public_id)[:8],
         "identity": identities.get(plan.case.pk),
