@@ -190,6 +190,23 @@ def agenda_for_meeting(*, meeting: Meeting) -> QuerySet[AgendaItem]:
     )
 
 
+# An agenda item as plain values (boardsvc.api.agenda.AgendaRowOut's input): a page of
+# items is tuples, not six model instances an item.
+AGENDA_ROW = (
+    "public_id", "position", "allotted_minutes", "complex_case", "priority", "purpose",
+    "standard_of_care", "outcome", "late_addition", "late_reason", "ratification_required",
+    "defer_reason", "discussed_at", "carry_count", "carried_from__public_id",
+    "carried_from__starts_at", "decision__public_id", "case__public_id",
+    "case__patient__public_id", "case__status", "case__urgency", "case__primary_histology",
+    "case__clinical_question", "case__requested_board", "lesion_count",
+)
+
+
+def agenda_rows(*, meeting: Meeting) -> QuerySet[Any]:
+    """agenda_for_meeting as AGENDA_ROW dicts, in the same order."""
+    return agenda_for_meeting(meeting=meeting).values(*AGENDA_ROW)
+
+
 def agenda_entry(*, item: AgendaItem) -> AgendaItem:
     """One item as agenda_for_meeting shows it (case summary, decision, carried-from loaded)."""
     return agenda_for_meeting(meeting=item.meeting).get(pk=item.pk)

@@ -78,11 +78,15 @@ class ProjectApiView(APIView):
 
     def paginated(self, rows: Any, serializer: type[serializers.BaseSerializer], *,
                   audit: PageAudit | None = None,
-                  context: dict[str, Any] | None = None) -> Response:
+                  context: dict[str, Any] | None = None,
+                  complete: Callable[[list[Any]], list[Any]] | None = None) -> Response:
         """One page of ``rows`` (a queryset or list) in the project's page shape, serialized;
-        with ``audit``, one audit row per object shown on the page."""
+        with ``audit``, one audit row naming every object shown on the page. ``complete``
+        adds to the page's rows what one more query reads for all of them."""
         paginator = StandardPagination()
         page = paginator.paginate_queryset(rows, self.request, view=self) or []
+        if complete is not None:
+            page = complete(page)
         if audit is not None:
             audit_record_many(principal=self.principal, action=audit.action,
                               object_type=audit.object_type,

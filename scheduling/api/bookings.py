@@ -27,7 +27,7 @@ from core.history import revision_list
 from core.models import AuditEvent
 from scheduling import selectors, services
 from scheduling.api.base import READ, WRITE, SchedulingApiView
-from scheduling.api.serializers import BookingOut, ViolationOut
+from scheduling.api.serializers import BookingOut, BookingRowOut, ViolationOut
 from scheduling.domain.types import BookingStatus, violation_body
 from scheduling.models import Booking
 
@@ -144,8 +144,10 @@ class BookingListApi(SchedulingApiView):
             plan=f.get("plan"), status=f.get("status"), date_from=f.get("from"),
             date_to=f.get("to"),
         )
-        return self.paginated(qs, BookingOut, audit=PageAudit(
-            AuditEvent.Action.LIST, "booking", lambda b: (b.public_id, b.patient.public_id)))
+        return self.paginated(
+            selectors.booking_rows(qs), BookingRowOut, complete=selectors.booking_rows_people,
+            audit=PageAudit(AuditEvent.Action.LIST, "booking",
+                            lambda row: (row["public_id"], row["patient__public_id"])))
 
 
 class BookingCreateApi(SchedulingApiView):

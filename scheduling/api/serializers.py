@@ -67,6 +67,33 @@ class BookingOut(serializers.Serializer):
 _INSTANT = serializers.DateTimeField()  # the API's date-time format and zone, as above
 
 
+class BookingRowOut(BookingOut):
+    """BookingOut from a listed row (scheduling.selectors.booking_rows and
+    booking_rows_people): the same fields and formats, without model instances. A test holds
+    it to BookingOut's output for the same bookings."""
+
+    def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
+        return {
+            "id": str(row["public_id"]),
+            "procedure": str(row["procedure__public_id"]),
+            "procedure_type": row["procedure__procedure_type"],
+            "plan": str(row["plan__public_id"]),
+            "patient": str(row["patient__public_id"]),
+            "resource": str(row["resource__public_id"]),
+            "resource_name": row["resource__name"],
+            "start": _INSTANT.to_representation(row["start"]),
+            "end": _INSTANT.to_representation(row["end"]),
+            "status": row["status"],
+            "fraction_number": row["fraction_number"],
+            "override_reason": row["override_reason"],
+            "retrospective_reason": row["retrospective_reason"],
+            "staff": [{"id": str(p["resource__public_id"]), "code": p["resource__code"],
+                       "name": p["resource__name"], "kind": p["resource__kind"]}
+                      for p in row["people"]],
+            "version": row["version"],
+        }
+
+
 class ViolationOut(serializers.Serializer):
     """A timing-rule finding (R1..R18) as computed now, not yet stored."""
 

@@ -54,6 +54,33 @@ def test_the_agenda_runs_a_fixed_number_of_queries(client_for, world,
     assert response.json()["count"] == 12
 
 
+def test_the_listed_row_shape_is_the_item_serializers(world):
+    """The agenda list writes rows out from plain values (issue 15, the agenda's time); each
+    must be what AgendaItemOutput gives for the same item: a decided item, one carried over
+    from an earlier meeting, a deferred one, lesions counted, instants in the API's zone."""
+    from boardsvc.api.agenda import AgendaItemOutput, AgendaRowOut
+    from boardsvc.models import Decision
+    from boardsvc.selectors import agenda_for_meeting, agenda_rows
+
+    first, second = world.items[:2]
+    earlier = MeetingFactory(board=world.meeting.board,
+                             starts_at=world.meeting.starts_at - timedelta(days=14))
+    AgendaItem.objects.filter(pk=first.pk).update(
+        carried_from=earlier, carry_count=1, outcome="discussed",
+        discussed_at=world.meeting.starts_at + timedelta(minutes=7))
+    Decision.objects.create(agenda_item=first, meeting=world.meeting, case=first.case,
+                            outcome_text="RT 8 Gy.", recorded_at=world.meeting.starts_at)
+    AgendaItem.objects.filter(pk=second.pk).update(outcome="deferred",
+                                                   defer_reason="Awaiting MRI.")
+    rows = list(agenda_rows(meeting=world.meeting))
+    items = list(agenda_for_meeting(meeting=world.meeting))
+    assert AgendaRowOut(rows, many=True).data == AgendaItemOutput(items, many=True).data
+    shown = AgendaRowOut(rows, many=True).data
+    assert shown[0]["carried_from"]["public_id"] == str(earlier.public_id)
+    assert shown[0]["decision"] is not None
+    assert shown[1]["case"]["lesion_count"] == 2
+
+
 def test_page_size_over_the_limit_is_a_400_naming_the_parameter(client_for, world):
     response = client_for(world.member).get(agenda_url(world), {"page_size": 10_000})
     assert response.status_code == 400

@@ -383,7 +383,8 @@ def test_a_booking_reads_the_rules_and_the_patients_bookings_once(coordinator_cl
 def test_the_written_out_booking_shape_is_the_generic_serializers(rooms):
     """BookingOut writes its fields out by hand (issue 15, the room week's time); it must give
     exactly what DRF's generic path gives from the declared fields: every field, same formats
-    (instants in the API's zone), with people, an RT fraction and null values."""
+    (instants in the API's zone), with people, an RT fraction and null values. So must the
+    list's row path (BookingRowOut over plain values)."""
     from rest_framework import serializers as drf
 
     from scheduling.api.serializers import BookingOut
@@ -405,3 +406,9 @@ def test_the_written_out_booking_shape_is_the_generic_serializers(rooms):
         generic = drf.Serializer.to_representation(BookingOut(), booking)
         assert BookingOut(booking).data == generic
     assert [len(BookingOut(b).data["staff"]) for b in prefetched] == [2, 0]
+    # The list's row path (values, people in one query) gives the same bodies.
+    from scheduling.api.serializers import BookingRowOut
+    from scheduling.selectors import booking_rows, booking_rows_people
+
+    rows = booking_rows_people(list(booking_rows(Booking.objects.order_by("start"))))
+    assert BookingRowOut(rows, many=True).data == [BookingOut(b).data for b in prefetched]
