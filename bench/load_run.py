@@ -615,6 +615,63 @@ def _query_counts(endpoints: list[Endpoint], *, explain: bool) -> dict[str, Any]
     return out
 
 
+def _client_call(client: Any, request: Request) -> Any:
+    """One request through Django's test client, with the request's headers and cookie."""
+    headers = {k.lower(): v for k, v in request.headers}
+    extra: dict[str, Any] = {}
+    if "authorization" in headers:
+        extra["HTTP_AUTHORIZATION"] = headers["authorization"]
+    if "idempotency-key" in headers:
+        extra["HTTP_IDEMPOTENCY_KEY"] = headers["idempotency-key"]
+    client.cookies.clear()
+    if "cookie" in headers:
+        client.cookies["sessionid"] = headers["cookie"].split("=", 1)[1]
+    if request.method == "GET":
+        return client.get(request.path, **extra)
+    return client.post(request.path, request.body, content_type="application/json", **extra)
+
+
+def _profile(endpoints: list[Endpoint], count: int) -> dict[str, Any]:
+    """Time ``count`` requests per endpoint in-process (after one warm-up) and print the
+    functions that took most of their time (cumulative, cProfile): where a request's time goes
+    without the network, gunicorn or other clients."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    out: dict[str, Any] = {}
+    for endpoint in endpoints:
+        first = endpoint.make(0)
+        if first is None:
+            continue
+        _client_call(client, first)
+        times: list[float] = []
+        profiler = cProfile.Profile()
+        for n in range(1, count + 1):
+            request = endpoint.make(n)
+            if request is None:
+                break
+            started = time.perf_counter()
+            profiler.enable()
+            _client_call(client, request)
+            profiler.disable()
+            times.append((time.perf_counter() - started) * 1000)
+        text = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
+        out[endpoint.name] = {"mean_ms": round(statistics.mean(times), 2),
+                              "median_ms": round(statistics.median(times), 2)}
+        print(f"== {endpoint.name}: mean {statistics.mean(times):.1f} ms, median "
+              f"{statistics.median(times):.1f} ms over {len(times)}", flush=True)
+        print("\n".join(line for line in text.getvalue().splitlines()[6:] if line.strip()),
+              flush=True)
+    return out
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -738,6 +795,9 @@ def main() -> None:
     parser.add_argument("--queries-only", action="store_true",
                         help="count queries in-process; start nothing, measure no load")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="in-process only: time N requests per endpoint and print each "
+                             "endpoint's costliest functions (cProfile); start nothing")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -747,7 +807,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="boardsvc-load-"))
     redis_port, port = _free_port(), _free_port()
     env = _production_env(database_url=database_url, tmp=tmp, redis_port=redis_port)
-    if args.queries_only:
+    if args.queries_only or args.profile:
         env.pop("BOARDSVC_CACHE_URL")  # no Redis started: the local-memory cache
     os.environ.update(env)
     import django
@@ -779,7 +839,9 @@ def main() -> None:
         print("-- SQL queries per request (in-process, one request each)", flush=True)
         result["queries"] = _query_counts(counted, explain=args.explain)
 
-    if args.queries_only:
+    if args.profile:
+        result["profile"] = _profile(endpoints, args.profile)
+    elif args.queries_only:
         count_queries()
     else:
         result.update(_load(args, env=env, tmp=tmp, redis_port=redis_port, port=port,
