@@ -11,9 +11,27 @@ else
   step "Installing Debian's chromium for the browser journeys"
   apt_install chromium
 fi
-step "Running the test suite (pytest $*)"
+# Whole-suite runs are spread over the CPUs with pytest-xdist (-n, at most 4 workers; each has
+# its own test database and Chromium). Passing -n/--numprocesses/--dist or -p no:xdist yourself
+# overrides this (-n 0 runs serially); plain `pytest tests/x/test_y.py` never uses xdist.
+args=("$@")
+parallel=1
+prev=""
+for arg in "$@"; do
+  case "$arg" in
+    -n*|--numprocesses|--numprocesses=*|--dist|--dist=*|-pno:xdist) parallel=0 ;;
+    no:xdist) if [ "$prev" = "-p" ]; then parallel=0; fi ;;
+  esac
+  prev="$arg"
+done
+if [ $parallel = 1 ]; then
+  workers=${BOARDSVC_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}
+  if [ "$workers" -gt 4 ]; then workers=4; fi
+  if [ "$workers" -ge 2 ]; then args=(-n "$workers" "${args[@]}"); fi
+fi
+step "Running the test suite (pytest ${args[*]})"
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "${args[@]}"
 status=$?
 set -e
 if [ $status -eq 5 ]; then

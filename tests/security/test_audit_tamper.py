@@ -261,9 +261,35 @@ def runtime_role():
     call_command("db_roles", runtime_role=name, stdout=StringIO())
     yield name
     with connection.cursor() as cursor:
-        cursor.execute(f'DROP OWNED BY "{name}"')  # its grants in this test database
-        if made:
+        if made:  # this test's own role: nothing outside this database refers to it
+            cursor.execute(f'DROP OWNED BY "{name}"')
             cursor.execute(f'DROP ROLE "{name}"')
+        else:
+            _revoke_db_roles_here(cursor, name)
+
+
+def _revoke_db_roles_here(cursor, role: str) -> None:
+    """Take back what `db_roles` granted ``role``, in this test database only.
+
+    Not DROP OWNED BY: besides this database's grants it revokes the role's privileges on
+    shared objects, e.g. CONNECT on every database of the cluster. The role named by
+    BOARDSVC_TEST_RUNTIME_ROLE is shared with the other pytest-xdist workers (each granting it
+    in its own test database) and may be a deployed role connecting to its real database.
+    """
+    q = connection.ops.quote_name
+    cursor.execute("SELECT current_schema()")
+    schema = q(cursor.fetchone()[0])
+    cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {q(role)}")
+    cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {q(role)}")
+    cursor.execute(f"REVOKE ALL ON SCHEMA {schema} FROM {q(role)}")
+    cursor.execute(
+        "SELECT DISTINCT pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype"
+        " FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace,"
+        " aclexplode(d.defaclacl) a WHERE a.grantee = to_regrole(%s)", [q(role)])
+    kinds = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
+    for owner, namespace, kind in cursor.fetchall():
+        cursor.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {q(owner)} IN SCHEMA {q(namespace)}"
+                       f" REVOKE ALL ON {kinds[kind]} FROM {q(role)}")
 
 
 def _connect_as(role: str):
