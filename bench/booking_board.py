@@ -241,7 +241,7 @@ def _scenario(label: str, *, client: Any, plan: Any, day: date, repeat: int) -> 
     from django.utils import timezone
 
     from scheduling import selectors
-    from scheduling.domain.solver import propose_plan
+    from scheduling.domain.plan_solver import propose_plan
     from scheduling.selectors import board as board_selectors
     from scheduling.web.views.board import PROPOSAL_HORIZON_DAYS, PROPOSAL_TIME_LIMIT
 

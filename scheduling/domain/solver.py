@@ -1,63 +1,544 @@
-"""Schedule proposals with OR-Tools CP-SAT (a solver library, not a web framework: allowed here).
+"""The generic scheduling core: tasks on cumulative resources under time lags (RCPSP/max and
+more), solved with OR-Tools CP-SAT (a solver library, not a web framework: allowed here).
 
-Two layers:
+Public contract (benchmarks and tests call it; issue 14): ``Problem``, ``Task``, ``Resource``,
+``Lag``, ``solve(problem, *, time_limit_s, workers, hint) -> Solution``. Time is an integer
+count of steps; a task occupies ``[start, start + duration)``.
 
-- ``solve_rcpspmax``: the generic core, RCPSP/max (start-to-start minimum and maximum time lags,
-  renewable resources, minimise the makespan). bench/solver_rcpspmax.py measures it on PSPLIB.
-- ``propose_plan``: a treatment plan's procedures as tasks on candidate rooms, with the rooms'
-  free time (opening hours minus bookings), hard timing rules as constraints, soft rules and
-  preferred lags as penalties, the patient in one place at a time, radiotherapy fractions on
-  consecutive working days (R17) and procedures planned for one session placed together (same
-  room, back to back; domain/sessions.py). Objective: earliest feasible, then preferred lags.
+Ahead of the plain CP-SAT model (bench/rcpspmax.py measures both side by side):
 
-Time is discretised in ``granularity`` steps counted from ``origin`` (``now`` rounded up), so the
-result is deterministic for a given input when a single worker is used.
+1. temporal.py closes the lag graph under longest paths: a positive cycle proves infeasibility
+   without search, and every task gets its tightest start window;
+2. pairs of tasks that cannot share a resource and cannot run in one order are ordered the other
+   way (a new lag, closed again), to a fixpoint; a pair that can run in neither proves
+   infeasibility;
+3. critical-path and energy lower bounds; a serial schedule-generation heuristic (sgs.py) gives
+   an upper bound, CP-SAT's hint and the fallback answer; when they meet, no search is needed;
+4. a destructive lower bound: bisection on the makespan with the analysis of 1-2 as the
+   refutation test;
+5. CP-SAT on windows shrunk to the heuristic's makespan, with the deduced precedences, the
+   bound, and the heuristic schedule as its hint. Its default two-worker portfolio (a full
+   LP-based search plus interleaved LNS) is kept on purpose: on the hardest UBO100/UBO200
+   instances at 10 s, replacing either worker (objective_lb_search, max_lp, a second full
+   search) or adding cumulative options (edge finding, overload checker, hard precedences,
+   exploit_all_precedences) decided as many or fewer instances (docs/benchmarks.md). Two
+   redundant constraints were measured and left out for the same reason: every informative
+   distance-matrix lag between tasks sharing a resource, and no-overlap constraints over greedy
+   cliques of the conflict graph (much better lower bounds, but slower to find schedules).
 
-One module, a little over 500 lines, on purpose: the two layers share the CP-SAT model's
-conventions (steps, intervals, lag expressions), and a reader checks a constraint against the
-model it joins in one place.
+Every answer is re-checked by ``check_solution`` before it is returned: a schedule that breaks
+a constraint is never returned, whatever happened inside the solver.
+
+``solve_rcpspmax`` adapts PSPLIB RCPSP/max instances (rcpspmax.py) to the contract. Plan
+proposals (``propose_plan``) live in plan_solver.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time as _time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TypeAlias
-from zoneinfo import ZoneInfo
+from typing import Literal, TypeAlias
 
+import numpy as np
 from ortools.sat.python import cp_model
 
+from . import temporal
 from .rcpspmax import RcpspMaxProblem
-from .rules import _is_from, _is_to, evaluate, in_scope, occurrences_from_bookings
-from .types import (
-    Anchor,
-    BookingView,
-    Interval,
-    Occurrence,
-    RuleKind,
-    Severity,
-    TimingRuleSpec,
-    Violation,
-)
+from .sgs import IntArray, SgsInput, SgsSchedule, serial_sgs
 
 # A CP-SAT linear expression as this module uses it (the stubs' own alias admits numpy
 # scalars, which makes ordinary arithmetic ambiguous to the type checker).
 Expr: TypeAlias = "cp_model.LinearExpr | cp_model.IntVar | int"
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+AnchorName = Literal["start", "end"]
+ObjectiveName = Literal["makespan", "weighted_completion"]
 
-# --- generic RCPSP/max core ----------------------------------------------------------------------
+# --- the contract ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RcpspMaxResult:
-    status: str  # "optimal" | "feasible" | "infeasible" | "unknown"
-    makespan: int | None
-    lower_bound: int | None
-    starts: tuple[int, ...]
-    wall_time: float
+class Resource:
+    """A cumulative resource: at most ``capacity`` units in use at any time, none during the
+    half-open ``closed`` intervals."""
+
+    id: str
+    capacity: int
+    closed: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task of fixed ``duration``. It always uses ``demands``; when ``alternatives`` is not
+    empty it also uses exactly one of those demand sets (``Solution.choices`` says which).
+    ``release`` is its earliest start, ``deadline`` its latest end; ``weight`` counts for the
+    ``weighted_completion`` objective."""
+
+    id: str
+    duration: int
+    demands: dict[str, int] = field(default_factory=dict)
+    release: int = 0
+    deadline: int | None = None
+    weight: int = 1
+    fixed_start: int | None = None
+    alternatives: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Lag:
+    """``min <= t(target) - t(source) <= max``, each ``t`` the task's start or end by its anchor.
+    Negative values are allowed (RCPSP/max). Past ``preferred``, each unit of lag costs
+    ``penalty`` in the objective."""
+
+    source: str
+    target: str
+    min: int
+    max: int | None = None
+    source_anchor: AnchorName = "start"
+    target_anchor: AnchorName = "start"
+    preferred: int | None = None
+    penalty: int = 0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Every task ends by ``horizon``. ``makespan`` minimises the latest end,
+    ``weighted_completion`` the weighted sum of ends; lag penalties are added to either."""
+
+    tasks: Sequence[Task]
+    resources: Sequence[Resource]
+    lags: Sequence[Lag]
+    horizon: int
+    objective: ObjectiveName = "makespan"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """``optimal`` and ``infeasible`` are proofs; ``feasible`` carries a schedule that may not be
+    optimal (``bound`` is the best proven lower bound on ``objective``); ``unknown`` carries
+    nothing. ``choices`` maps each task with alternatives to the index it took."""
+
+    status: Status
+    starts: dict[str, int] = field(default_factory=dict)
+    choices: dict[str, int] = field(default_factory=dict)
+    objective: int | None = None
+    bound: int | None = None
+    wall_s: float = 0.0
+
+
+# --- validation and compilation -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    ids: tuple[str, ...]
+    index: dict[str, int]
+    durations: IntArray
+    demands: IntArray  # (n, R)
+    alternatives: tuple[tuple[IntArray, ...], ...]
+    capacities: IntArray
+    closed: tuple[tuple[tuple[int, int], ...], ...]
+    weights: IntArray
+    arcs: tuple[tuple[int, int, int], ...]  # temporal-network arcs, node 0 = origin
+    soft: tuple[tuple[int, int, int, int], ...]  # (source node, target node, offset, penalty)
+
+
+def _check_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{what} must be an integer, got {value!r}")
+    return int(value)
+
+
+def _compile(problem: Problem) -> _Compiled:
+    """Validate ``problem`` and turn it into arrays; raises ValueError naming the bad item."""
+    if problem.objective not in ("makespan", "weighted_completion"):
+        raise ValueError(f"unknown objective {problem.objective!r}")
+    horizon = _check_int(problem.horizon, "horizon")
+    if horizon < 0:
+        raise ValueError(f"horizon must be >= 0, got {horizon}")
+    res_index: dict[str, int] = {}
+    capacities: list[int] = []
+    closed: list[tuple[tuple[int, int], ...]] = []
+    for r in problem.resources:
+        if r.id in res_index:
+            raise ValueError(f"resource {r.id!r} is listed twice")
+        cap = _check_int(r.capacity, f"resource {r.id!r} capacity")
+        if cap < 0:
+            raise ValueError(f"resource {r.id!r} has a negative capacity ({cap})")
+        spans = []
+        for lo, hi in r.closed:
+            a = _check_int(lo, f"resource {r.id!r} closed start")
+            b = _check_int(hi, f"resource {r.id!r} closed end")
+            if a >= b:
+                raise ValueError(f"resource {r.id!r}: closed interval ({a}, {b}) is empty")
+            spans.append((a, b))
+        res_index[r.id] = len(capacities)
+        capacities.append(cap)
+        closed.append(tuple(sorted(spans)))
+    n_res = len(capacities)
+
+    def demand_vector(task_id: str, demands: Mapping[str, int]) -> IntArray:
+        vec = np.zeros(n_res, dtype=np.int64)
+        for rid, amount in demands.items():
+            if rid not in res_index:
+                raise ValueError(f"task {task_id!r} uses unknown resource {rid!r}")
+            q = _check_int(amount, f"task {task_id!r} demand on {rid!r}")
+            if q < 0:
+                raise ValueError(f"task {task_id!r} has a negative demand on {rid!r} ({q})")
+            vec[res_index[rid]] += q
+        return vec
+
+    index: dict[str, int] = {}
+    durations: list[int] = []
+    weights: list[int] = []
+    demands: list[IntArray] = []
+    alternatives: list[tuple[IntArray, ...]] = []
+    arcs: list[tuple[int, int, int]] = []
+    cap_arr = np.asarray(capacities, dtype=np.int64)
+    for t in problem.tasks:
+        if t.id in index:
+            raise ValueError(f"task {t.id!r} is listed twice")
+        k = len(durations)
+        index[t.id] = k
+        d = _check_int(t.duration, f"task {t.id!r} duration")
+        if d < 0:
+            raise ValueError(f"task {t.id!r} has a negative duration ({d})")
+        w = _check_int(t.weight, f"task {t.id!r} weight")
+        if w < 0:
+            raise ValueError(f"task {t.id!r} has a negative weight ({w})")
+        base = demand_vector(t.id, t.demands)
+        alts = tuple(demand_vector(t.id, alt) for alt in t.alternatives)
+        for vec in (base + alt for alt in (alts or (np.zeros(n_res, dtype=np.int64),))):
+            over = np.flatnonzero(vec > cap_arr)
+            if over.size:
+                rid = problem.resources[int(over[0])].id
+                raise ValueError(f"task {t.id!r} needs {int(vec[over[0]])} of resource {rid!r}, "
+                                 f"above its capacity {capacities[over[0]]}")
+        node = k + 1
+        release = _check_int(t.release, f"task {t.id!r} release")
+        arcs.append((0, node, max(0, release)))
+        arcs.append((node, 0, d - horizon))
+        if t.deadline is not None:
+            arcs.append((node, 0, d - _check_int(t.deadline, f"task {t.id!r} deadline")))
+        if t.fixed_start is not None:
+            fs = _check_int(t.fixed_start, f"task {t.id!r} fixed_start")
+            arcs += [(0, node, fs), (node, 0, -fs)]
+        durations.append(d)
+        weights.append(w)
+        demands.append(base)
+        alternatives.append(alts)
+    dur = np.asarray(durations, dtype=np.int64)
+    soft: list[tuple[int, int, int, int]] = []
+    for lag in problem.lags:
+        for end, anchor in (("source", lag.source_anchor), ("target", lag.target_anchor)):
+            if anchor not in ("start", "end"):
+                raise ValueError(f"lag {lag.source!r}->{lag.target!r}: {end}_anchor must be "
+                                 f"'start' or 'end', got {anchor!r}")
+        for name in (lag.source, lag.target):
+            if name not in index:
+                raise ValueError(f"lag {lag.source!r}->{lag.target!r} names unknown task {name!r}")
+        i, j = index[lag.source], index[lag.target]
+        # t(target) - t(source) = s_j - s_i + offset, the anchors' durations folded in.
+        offset = (int(dur[j]) if lag.target_anchor == "end" else 0) - (
+            int(dur[i]) if lag.source_anchor == "end" else 0)
+        lo = _check_int(lag.min, f"lag {lag.source!r}->{lag.target!r} min")
+        arcs.append((i + 1, j + 1, lo - offset))
+        if lag.max is not None:
+            hi = _check_int(lag.max, f"lag {lag.source!r}->{lag.target!r} max")
+            arcs.append((j + 1, i + 1, offset - hi))
+        penalty = _check_int(lag.penalty, f"lag {lag.source!r}->{lag.target!r} penalty")
+        if penalty < 0:
+            raise ValueError(f"lag {lag.source!r}->{lag.target!r} has a negative penalty")
+        if lag.preferred is not None and penalty > 0:
+            pref = _check_int(lag.preferred, f"lag {lag.source!r}->{lag.target!r} preferred")
+            soft.append((i + 1, j + 1, offset - pref, penalty))
+    return _Compiled(
+        ids=tuple(index), index=index, durations=dur,
+        demands=np.asarray(demands, dtype=np.int64).reshape(len(durations), n_res),
+        alternatives=tuple(alternatives), capacities=cap_arr, closed=tuple(closed),
+        weights=np.asarray(weights, dtype=np.int64), arcs=tuple(arcs), soft=tuple(soft),
+    )
+
+
+# --- independent check ----------------------------------------------------------------------------
+
+
+def objective_value(problem: Problem, starts: Mapping[str, int]) -> int:
+    """The objective of a schedule, computed from the problem (not from the model)."""
+    by_id = {t.id: t for t in problem.tasks}
+    ends = [starts[t.id] + t.duration for t in problem.tasks]
+    if problem.objective == "makespan":
+        value = max(ends, default=0)
+    else:
+        value = sum(t.weight * (starts[t.id] + t.duration) for t in problem.tasks)
+    for lag in problem.lags:
+        if lag.preferred is not None and lag.penalty > 0:
+            src, dst = by_id[lag.source], by_id[lag.target]
+            a = starts[src.id] + (src.duration if lag.source_anchor == "end" else 0)
+            b = starts[dst.id] + (dst.duration if lag.target_anchor == "end" else 0)
+            value += lag.penalty * max(0, b - a - lag.preferred)
+    return value
+
+
+def check_solution(problem: Problem, starts: Mapping[str, int],
+                   choices: Mapping[str, int]) -> list[str]:
+    """Every constraint a schedule breaks, read straight from ``problem`` ([] when none)."""
+    broken: list[str] = []
+    by_id = {t.id: t for t in problem.tasks}
+    for t in problem.tasks:
+        if t.id not in starts:
+            broken.append(f"task {t.id!r} has no start")
+            continue
+        s = starts[t.id]
+        if s < max(0, t.release):
+            broken.append(f"task {t.id!r} starts at {s}, before its release {t.release}")
+        if s + t.duration > problem.horizon:
+            broken.append(f"task {t.id!r} ends after the horizon")
+        if t.deadline is not None and s + t.duration > t.deadline:
+            broken.append(f"task {t.id!r} ends after its deadline {t.deadline}")
+        if t.fixed_start is not None and s != t.fixed_start:
+            broken.append(f"task {t.id!r} is fixed at {t.fixed_start} but starts at {s}")
+        if t.alternatives and not 0 <= choices.get(t.id, -1) < len(t.alternatives):
+            broken.append(f"task {t.id!r} has no valid alternative chosen")
+    if broken:
+        return broken
+    for lag in problem.lags:
+        src, dst = by_id[lag.source], by_id[lag.target]
+        a = starts[src.id] + (src.duration if lag.source_anchor == "end" else 0)
+        b = starts[dst.id] + (dst.duration if lag.target_anchor == "end" else 0)
+        if b - a < lag.min or (lag.max is not None and b - a > lag.max):
+            broken.append(f"lag {lag.source!r}->{lag.target!r} is {b - a}, outside "
+                          f"[{lag.min}, {lag.max}]")
+    for r in problem.resources:
+        uses = []
+        for t in problem.tasks:
+            q = t.demands.get(r.id, 0)
+            if t.alternatives:
+                q += t.alternatives[choices[t.id]].get(r.id, 0)
+            if q > 0 and t.duration > 0:
+                uses.append((starts[t.id], starts[t.id] + t.duration, q))
+        for s, e, _q in uses:
+            for a, b in r.closed:
+                if s < b and a < e:
+                    broken.append(f"resource {r.id!r} is used during its closed time [{a}, {b})")
+        for point in sorted({s for s, _e, _q in uses}):
+            load = sum(q for s, e, q in uses if s <= point < e)
+            if load > r.capacity:
+                broken.append(f"resource {r.id!r} over capacity at {point} ({load} > {r.capacity})")
+    return broken
+
+
+# --- preprocessing (temporal.py does the work) ----------------------------------------------------
+
+
+def _least_demands(c: _Compiled) -> IntArray:
+    """What each task surely uses: its base demands plus the smallest of its alternatives."""
+    least = c.demands.copy()
+    for k, alts in enumerate(c.alternatives):
+        if alts:
+            least[k] += np.min(np.stack(alts), axis=0)
+    return least
+
+
+def _score(c: _Compiled, problem: Problem, schedule: SgsSchedule) -> int:
+    return objective_value(problem, dict(zip(c.ids, schedule.starts, strict=True)))
+
+
+# --- CP-SAT ---------------------------------------------------------------------------------------
+
+
+
+def _build_model(c: _Compiled, problem: Problem, an: temporal.Analysis, es: IntArray, ls: IntArray,
+                 lower: int, upper: int | None,
+                 ) -> tuple[cp_model.CpModel, list[cp_model.IntVar], list[list[cp_model.IntVar]]]:
+    model = cp_model.CpModel()
+    n = len(c.durations)
+    starts = [model.new_int_var(int(es[k]), int(ls[k]), f"s{k}") for k in range(n)]
+    picks: list[list[cp_model.IntVar]] = []
+    per_res: list[list[tuple[cp_model.IntervalVar, int]]] = [[] for _ in c.capacities]
+    for k in range(n):
+        d = int(c.durations[k])
+        iv = model.new_fixed_size_interval_var(starts[k], d, f"iv{k}")
+        for res in np.flatnonzero(c.demands[k]):
+            if d > 0:
+                per_res[int(res)].append((iv, int(c.demands[k, res])))
+        lits = []
+        for a, extra in enumerate(c.alternatives[k]):
+            lit = model.new_bool_var(f"x{k}_{a}")
+            lits.append(lit)
+            if d > 0 and extra.any():
+                opt = model.new_optional_fixed_size_interval_var(starts[k], d, lit, f"iv{k}_{a}")
+                for res in np.flatnonzero(extra):
+                    per_res[int(res)].append((opt, int(extra[res])))
+        if lits:
+            model.add_exactly_one(lits)
+        picks.append(lits)
+    span = int(ls.max(initial=0) + c.durations.max(initial=0)) + 1
+    for r, items in enumerate(per_res):
+        cap = int(c.capacities[r])
+        blocks = [(max(0, a), min(b, span)) for a, b in c.closed[r] if a < span and b > 0]
+        if not items or (not blocks and sum(q for _iv, q in items) <= cap):
+            continue
+        fixed = [(model.new_fixed_size_interval_var(a, b - a, f"closed{r}_{a}"), cap)
+                 for a, b in blocks if b > a]
+        everything = items + fixed
+        model.add_cumulative([iv for iv, _q in everything], [q for _iv, q in everything], cap)
+    strongest: dict[tuple[int, int], int] = {}
+    for i, j, w in list(c.arcs) + [(a + 1, b + 1, w) for a, b, w in an.added]:
+        if i and j:  # origin arcs are already in the variables' domains
+            strongest[i, j] = max(w, strongest.get((i, j), w))
+    for (i, j), w in strongest.items():
+        model.add(starts[j - 1] - starts[i - 1] >= w)
+    penalties: list[Expr] = []
+    for i, j, offset, penalty in c.soft:
+        # excess >= (s_j - s_i + offset_to_lag - preferred), excess >= 0
+        top = int(ls[j - 1] - es[i - 1]) + offset
+        excess = model.new_int_var(0, max(0, top), f"excess{i}_{j}")
+        model.add(excess >= starts[j - 1] - starts[i - 1] + offset)
+        penalties.append(penalty * excess)
+    if problem.objective == "makespan":
+        hi = int((ls + c.durations).max(initial=0))
+        makespan = model.new_int_var(min(lower, hi), hi, "makespan")
+        # A task another one surely outlasts needs no constraint of its own. Ties (two tasks
+        # that always end together) go to the higher index, so the "outlasted by" relation has
+        # no cycle and every chain of it ends at a constrained task.
+        reach = np.where(an.dist[1:, 1:] > temporal.NONE // 2,
+                         an.dist[1:, 1:] + c.durations[None, :], temporal.NONE)
+        own = c.durations[:, None]
+        later = np.arange(n)[None, :] > np.arange(n)[:, None]
+        outlasted = (reach > own) | ((reach == own) & later)
+        np.fill_diagonal(outlasted, False)
+        for last in np.flatnonzero(~outlasted.any(axis=1)):
+            model.add(makespan >= starts[int(last)] + int(c.durations[last]))
+        objective: Expr = makespan + sum(penalties)
+    else:
+        ends = [int(c.weights[k]) * (starts[k] + int(c.durations[k])) for k in range(n)]
+        objective = sum(ends) + sum(penalties)
+    if upper is not None:
+        model.add(objective <= upper)
+    model.minimize(objective)
+    return model, starts, picks
+
+
+def solve(problem: Problem, *, time_limit_s: float, workers: int | None = None,
+          hint: dict[str, int] | None = None) -> Solution:
+    """Minimise ``problem.objective``; see the module docstring for how.
+
+    ``infeasible`` is a proof (temporal, resource-pair or CP-SAT); ``unknown`` means the time
+    limit ran out with no schedule. ``hint`` (task id → start) seeds the search; it need not be
+    feasible. Raises ValueError for an ill-formed problem, naming the item.
+    """
+    return _solve(problem, time_limit_s=time_limit_s, workers=workers, hint=hint)
+
+
+def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
+           hint: dict[str, int] | None, params: Mapping[str, object] | None = None,
+           seed: int = 0) -> Solution:
+    """``solve`` with a CP-SAT seed and extra parameters (for experiments and the adapter)."""
+    began = _time.perf_counter()
+    if not time_limit_s > 0:
+        raise ValueError(f"time_limit_s must be positive, got {time_limit_s!r}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    c = _compile(problem)
+    for task_id in hint or {}:
+        if task_id not in c.index:
+            raise ValueError(f"hint names unknown task {task_id!r}")
+
+    def done(status: Status, schedule: SgsSchedule | None = None, bound: int | None = None,
+             ) -> Solution:
+        wall = _time.perf_counter() - began
+        if schedule is None:
+            return Solution(status=status, bound=bound if status != "infeasible" else None,
+                            wall_s=wall)
+        starts = dict(zip(c.ids, schedule.starts, strict=True))
+        choices = {c.ids[k]: a for k, a in enumerate(schedule.choices) if c.alternatives[k]}
+        return Solution(status=status, starts=starts, choices=choices,
+                        objective=objective_value(problem, starts), bound=bound, wall_s=wall)
+
+    least = _least_demands(c)
+    conflict = temporal.conflicts(c.durations, least, c.capacities)
+    an = temporal.analyse(c.arcs, c.durations, conflict)
+    if an.infeasible:
+        return done("infeasible")
+    es, ls = temporal.windows(an.dist, c.durations, problem.horizon)
+    if (es > ls).any():
+        return done("infeasible")
+    lower = temporal.lower_bound(an.dist, c.durations, least, c.capacities, c.weights,
+                                 makespan=problem.objective == "makespan")
+    if problem.objective == "makespan" and lower > problem.horizon:
+        return done("infeasible")  # every schedule would end after the horizon
+    data = SgsInput(durations=c.durations, demands=c.demands, alternatives=c.alternatives,
+                    capacities=c.capacities, closed=c.closed, dist=an.dist,
+                    horizon=problem.horizon)
+    # Up to a tenth of the time (at most 1 s) to find a first schedule: CP-SAT alone often
+    # takes longer on the larger sets, and then this is the fallback answer too.
+    heuristic = serial_sgs(data, budget_s=min(1.0, 0.1 * time_limit_s), max_passes=400,
+                           score=problem.objective, weights=c.weights, stop_at=lower)
+    if heuristic is not None and check_solution(
+            problem, dict(zip(c.ids, heuristic.starts, strict=True)),
+            {c.ids[k]: a for k, a in enumerate(heuristic.choices) if c.alternatives[k]}):
+        heuristic = None  # never trust a heuristic schedule unchecked
+    upper = _score(c, problem, heuristic) if heuristic is not None else None
+    if upper is not None and upper <= lower:
+        return done("optimal", heuristic, upper)
+    if problem.objective == "makespan":
+        makespan_ub = upper if upper is not None and not c.soft else problem.horizon
+        lower, an = temporal.destructive_bound(c.arcs, c.durations, conflict, an.added, lower,
+                                               makespan_ub, budget_s=0.03 * time_limit_s)
+        if upper is not None and upper <= lower:
+            return done("optimal", heuristic, upper)
+        if lower > makespan_ub:
+            return done("infeasible")
+        if makespan_ub != problem.horizon:
+            # Nothing better ends later than the heuristic's makespan: shrink every window.
+            es, ls = temporal.windows(an.dist, c.durations, makespan_ub)
+    model, starts, picks = _build_model(c, problem, an, es, ls, lower, upper)
+    if hint:
+        for task_id, value in hint.items():
+            model.add_hint(starts[c.index[task_id]], int(value))
+    elif heuristic is not None:
+        for k, value in enumerate(heuristic.starts):
+            model.add_hint(starts[k], value)
+            for a, lit in enumerate(picks[k]):
+                model.add_hint(lit, a == heuristic.choices[k])
+    solver = cp_model.CpSolver()
+    remaining = time_limit_s - (_time.perf_counter() - began)
+    solver.parameters.max_time_in_seconds = max(0.01, remaining)
+    solver.parameters.num_workers = workers or 2
+    solver.parameters.random_seed = seed
+    for name, setting in (params or {}).items():
+        if isinstance(setting, list):
+            getattr(solver.parameters, name).extend(setting)
+        else:
+            setattr(solver.parameters, name, setting)
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE and upper is None:
+        return done("infeasible")
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        schedule = SgsSchedule(
+            tuple(int(solver.value(s)) for s in starts),
+            tuple(next((a for a, lit in enumerate(lits) if solver.boolean_value(lit)), -1)
+                  for lits in picks))
+        sol = done("feasible", schedule)
+        if not check_solution(problem, sol.starts, sol.choices):
+            raw = solver.best_objective_bound
+            bound = max(lower, int(raw)) if math.isfinite(raw) else lower
+            optimal = status == cp_model.OPTIMAL or (sol.objective or 0) <= bound
+            return Solution(status="optimal" if optimal else "feasible", starts=sol.starts,
+                            choices=sol.choices, objective=sol.objective,
+                            bound=sol.objective if optimal else bound, wall_s=sol.wall_s)
+    # Reached with no usable CP-SAT schedule; INFEASIBLE here would contradict the checked
+    # heuristic schedule, so it proves nothing and is reported as the heuristic's answer.
+    raw = solver.best_objective_bound if status == cp_model.UNKNOWN else -math.inf
+    bound = max(lower, int(raw)) if math.isfinite(raw) else lower
+    if heuristic is not None:
+        return done("feasible", heuristic, min(bound, upper or bound))
+    return done("unknown", None, bound)
+
+
+# --- PSPLIB RCPSP/max through the contract --------------------------------------------------------
 
 
 def rcpspmax_horizon(problem: RcpspMaxProblem) -> int:
@@ -69,472 +550,47 @@ def rcpspmax_horizon(problem: RcpspMaxProblem) -> int:
     return sum(longest) + 1
 
 
+def rcpspmax_to_problem(problem: RcpspMaxProblem) -> Problem:
+    """Activity ``i`` becomes task ``str(i)``, resource ``r`` becomes ``"r<r>"``; the sink
+    follows every activity's end, so the makespan is the sink's start (PSPLIB's reading)."""
+    sink = problem.n_activities - 1
+    resources = [Resource(f"r{r}", cap) for r, cap in enumerate(problem.capacities)]
+    tasks = [Task(str(i), problem.durations[i],
+                  demands={f"r{r}": q for r, q in enumerate(problem.demands[i]) if q})
+             for i in range(problem.n_activities)]
+    lags = [Lag(str(i), str(j), lag) for i, j, lag in problem.lags]
+    lags += [Lag(str(i), str(sink), 0, source_anchor="end") for i in range(sink)]
+    return Problem(tasks, resources, lags, rcpspmax_horizon(problem))
+
+
+@dataclass(frozen=True)
+class RcpspMaxResult:
+    status: str  # "optimal" | "feasible" | "infeasible" | "unknown"
+    makespan: int | None
+    lower_bound: int | None
+    starts: tuple[int, ...]
+    wall_time: float
+
+
 def solve_rcpspmax(problem: RcpspMaxProblem, *, time_limit: float = 2.0, workers: int = 2,
                    seed: int = 0) -> RcpspMaxResult:
-    """Minimise the makespan of an RCPSP/max instance.
-
-    ``infeasible`` is a proof (CP-SAT exhausted the search); ``unknown`` means the time limit was
-    hit before either a schedule or a proof was found.
-    """
-    model = cp_model.CpModel()
-    horizon = rcpspmax_horizon(problem)
-    n = problem.n_activities
-    starts = [model.new_int_var(0, horizon, f"s{i}") for i in range(n)]
-    model.add(starts[0] == 0)
-    intervals = []
-    for i in range(n):
-        d = problem.durations[i]
-        intervals.append(model.new_fixed_size_interval_var(starts[i], d, f"iv{i}") if d > 0 else None)
-    for i, j, lag in problem.lags:
-        model.add(starts[j] >= starts[i] + lag)
-    for r, cap in enumerate(problem.capacities):
-        items = [(iv, problem.demands[i][r]) for i in range(n)
-                 if (iv := intervals[i]) is not None and problem.demands[i][r] > 0]
-        if items:
-            model.add_cumulative([iv for iv, _ in items], [d for _, d in items], cap)
-    sink = starts[n - 1]
-    for i in range(n):
-        model.add(sink >= starts[i] + problem.durations[i])
-    model.minimize(sink)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    began = _time.perf_counter()
-    status = solver.solve(model)
-    elapsed = _time.perf_counter() - began
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return RcpspMaxResult(
-            status="optimal" if status == cp_model.OPTIMAL else "feasible",
-            makespan=int(solver.value(sink)),
-            lower_bound=int(solver.best_objective_bound),
-            starts=tuple(int(solver.value(s)) for s in starts),
-            wall_time=elapsed,
-        )
-    return RcpspMaxResult(
-        status="infeasible" if status == cp_model.INFEASIBLE else "unknown",
-        makespan=None, lower_bound=None, starts=(), wall_time=elapsed,
-    )
-
-
-# --- treatment-plan proposals --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProcedureToPlace:
-    """A planned procedure still to book: its duration (per fraction for RT), candidate rooms."""
-
-    procedure_id: str
-    procedure_type: str
-    duration: timedelta
-    resource_ids: tuple[str, ...]
-    patient_id: str = ""
-    lesion_id: str | None = None
-    purpose: str = ""
-    fractions: int = 1
-    prepares_id: str | None = None  # the procedure this one prepares (R1-R3 bind the pair)
-    same_session_with: str | None = None  # placed together with it (same room, back to back)
-    # The people it needs with the room: per kind, the candidate people (resource ids whose
-    # free time is in the problem's resources); one of each kind is busy with it.
-    staff: tuple[tuple[str, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class ResourceFreeTime:
-    """A room's free periods (open hours minus bookings) within the planning horizon."""
-
-    resource_id: str
-    free: tuple[Interval, ...]
-
-
-@dataclass(frozen=True)
-class PlanProblem:
-    now: datetime
-    horizon_end: datetime
-    procedures: tuple[ProcedureToPlace, ...]
-    resources: tuple[ResourceFreeTime, ...]
-    rules: tuple[TimingRuleSpec, ...]
-    fixed: tuple[BookingView, ...] = ()  # the patient's existing active bookings
-    tz: str = "Europe/Rome"
-    granularity: timedelta = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class ProposedBooking:
-    procedure_id: str
-    resource_id: str
-    start: datetime
-    end: datetime
-    fraction: int | None = None
-
-
-@dataclass(frozen=True)
-class PlanProposal:
-    status: str  # "optimal" | "feasible" | "infeasible" | "unknown"
-    bookings: tuple[ProposedBooking, ...] = ()
-    violations: tuple[Violation, ...] = ()  # soft warnings left in the proposal
-    message: str = ""
-    wall_time: float = 0.0
-    details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
-
-
-# Objective weights, per granularity step: a step of soft-rule slack costs as much as starting
-# a day later (96 steps of 15 min); preferred-lag slack a quarter of that.
-_W_SOFT = 96
-_W_PREFERRED = 4
-
-
-def _ceil_steps(delta: timedelta, step: timedelta) -> int:
-    return math.ceil(delta / step)
-
-
-def _floor_steps(delta: timedelta, step: timedelta) -> int:
-    return math.floor(delta / step)
-
-
-def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0,
-                 workers: int = 1) -> PlanProposal:
-    """Propose bookings for ``problem.procedures``: the earliest schedule that keeps every hard
-    rule, avoids soft-rule breaches and stays within preferred lags where it can.
-
-    Never raises for an impossible plan: returns status ``infeasible`` with a message. The
-    proposal's remaining soft violations are listed (from rules.evaluate on the result).
-    """
-    step = problem.granularity
-    origin_dt = problem.now
-    # Round the origin up to the grid so proposals start on quarter hours.
-    epoch = datetime(2000, 1, 1, tzinfo=origin_dt.tzinfo)
-    origin_dt = epoch + _ceil_steps(origin_dt - epoch, step) * step
-    horizon = _floor_steps(problem.horizon_end - origin_dt, step)
-    if horizon <= 0:
-        return PlanProposal(status="infeasible", message="The planning horizon is empty.")
-    resources = {r.resource_id: r for r in problem.resources}
-    for p in problem.procedures:
-        if not any(rid in resources for rid in p.resource_ids):
-            return PlanProposal(
-                status="infeasible",
-                message=f"No room can host {p.procedure_type.replace('_', ' ')}.",
-            )
-        if any(not any(pid in resources for pid in kind) for kind in p.staff):
-            return PlanProposal(
-                status="infeasible",
-                message=f"Nobody can perform {p.procedure_type.replace('_', ' ')}: a person it "
-                        "needs has no calendar.",
-            )
-
-    def to_step(t: datetime) -> int:
-        return _floor_steps(t - origin_dt, step)
-
-    zone = ZoneInfo(problem.tz)
-    model = cp_model.CpModel()
-    per_resource: dict[str, list[cp_model.IntervalVar]] = {rid: [] for rid in resources}
-    patient_intervals: list[cp_model.IntervalVar] = []
-    tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]] = {}
-    objective: list[Expr] = []
-
-    # Local day index of each step, for radiotherapy fractions on consecutive working days.
-    local_origin = origin_dt.astimezone(zone)
-    minutes_into_day = local_origin.hour * 60 + local_origin.minute
-    step_minutes = int(step.total_seconds() // 60)
-    n_days = horizon * step_minutes // 1440 + 3
-    local_day0 = local_origin.date()
-    next_working = []  # next_working[d]: the day index of the working day after day d
-    for d in range(n_days):
-        k = d + 1
-        while (local_day0 + timedelta(days=k)).weekday() >= 5:
-            k += 1
-        next_working.append(k)
-
-    for p in problem.procedures:
-        dur = max(1, _ceil_steps(p.duration, step))
-        fraction_vars = []
-        for k in range(max(1, p.fractions)):
-            s = model.new_int_var(0, max(0, horizon - dur), f"s_{p.procedure_id}_{k}")
-            choices: dict[str, cp_model.IntVar] = {}
-            for rid in p.resource_ids:
-                if rid not in resources:
-                    continue
-                present = model.new_bool_var(f"x_{p.procedure_id}_{k}_{rid}")
-                iv = model.new_optional_fixed_size_interval_var(s, dur, present,
-                                                           f"iv_{p.procedure_id}_{k}_{rid}")
-                per_resource[rid].append(iv)
-                choices[rid] = present
-            model.add_exactly_one(choices.values())
-            # One person of each needed kind, busy for the same interval.
-            for n, kind in enumerate(p.staff):
-                people = []
-                for pid in kind:
-                    if pid not in resources:
-                        continue
-                    taken = model.new_bool_var(f"y_{p.procedure_id}_{k}_{n}_{pid}")
-                    per_resource[pid].append(model.new_optional_fixed_size_interval_var(
-                        s, dur, taken, f"st_{p.procedure_id}_{k}_{n}_{pid}"))
-                    people.append(taken)
-                model.add_exactly_one(people)
-            patient_intervals.append(model.new_fixed_size_interval_var(s, dur, f"pt_{p.procedure_id}_{k}"))
-            fraction_vars.append((s, dur, choices))
-            objective.append(s)
-        if len(fraction_vars) > 1:
-            days = []
-            for k, (s, _dur, _c) in enumerate(fraction_vars):
-                day = model.new_int_var(0, n_days - 1, f"day_{p.procedure_id}_{k}")
-                minutes = model.new_int_var(0, horizon * step_minutes + 1440, f"m_{p.procedure_id}_{k}")
-                model.add(minutes == s * step_minutes + minutes_into_day)
-                model.add_division_equality(day, minutes, 1440)
-                days.append(day)
-            for a, b in itertools.pairwise(days):
-                model.add_element(a, next_working, b)
-        tasks[p.procedure_id] = fraction_vars
-
-    # Rooms: no overlap between proposals, and none with closed or already-booked time.
-    for rid, items in per_resource.items():
-        free_steps = sorted(
-            (lo, hi)
-            for lo, hi in (
-                (max(0, _ceil_steps(i.start - origin_dt, step)),
-                 min(horizon, _floor_steps(i.end - origin_dt, step)))
-                for i in resources[rid].free
-            )
-            if lo < hi
-        )
-        blocked: list[tuple[int, int]] = []
-        cursor = 0
-        for lo, hi in free_steps:
-            if lo > cursor:
-                blocked.append((cursor, lo))
-            cursor = max(cursor, hi)
-        if cursor < horizon:
-            blocked.append((cursor, horizon))
-        fixed = [model.new_fixed_size_interval_var(lo, hi - lo, f"blk_{rid}_{lo}")
-                 for lo, hi in blocked]
-        if items:
-            model.add_no_overlap(items + fixed)
-
-    # The patient is in one place at a time, including their existing bookings.
-    for booking in problem.fixed:
-        if booking.active and booking.end > origin_dt:
-            first = max(0, to_step(booking.start))
-            last = max(1, _ceil_steps(booking.end - origin_dt, step))
-            if last > first:
-                patient_intervals.append(model.new_fixed_size_interval_var(
-                    first, last - first, f"fx_{booking.booking_id}"))
-    model.add_no_overlap(patient_intervals)
-
-    # Timing rules between placed procedures and against the patient's existing bookings.
-    fixed_occs = occurrences_from_bookings(problem.fixed)
-    placed_ids = {p.procedure_id for p in problem.procedures}
-    fixed_occs = [o for o in fixed_occs if o.procedure_id not in placed_ids]
-    placed_occ = {p.procedure_id: _probe(p, origin_dt) for p in problem.procedures}
-
-    def anchor_expr(proc_id: str | None, occ: Occurrence, which: Anchor) -> Expr:
-        if proc_id is None:  # a fixed booking: a constant, possibly before the origin
-            return to_step(occ.anchor(which)) if which == Anchor.START else _ceil_steps(
-                occ.anchor(which) - origin_dt, step)
-        fr = tasks[proc_id]
-        if which == Anchor.START:
-            return fr[0][0]
-        return fr[-1][0] + fr[-1][1]
-
-    nodes: list[tuple[str | None, Occurrence]] = list(placed_occ.items())
-    nodes += [(None, o) for o in fixed_occs]
-    for rule in problem.rules:
-        if not rule.active or rule.kind != RuleKind.LAG:
-            continue
-        for i, (pa, oa) in enumerate(nodes):
-            for pb, ob in nodes[i + 1:]:
-                if pa is None and pb is None:
-                    continue
-                if not in_scope(rule, oa, ob):
-                    continue
-                directions = []
-                if _is_from(rule, oa.procedure_type, oa.purpose) and _is_to(rule, ob.procedure_type):
-                    directions.append(((pa, oa), (pb, ob)))
-                if _is_from(rule, ob.procedure_type, ob.purpose) and _is_to(rule, oa.procedure_type):
-                    directions.append(((pb, ob), (pa, oa)))
-                if rule.symmetric and not directions:
-                    continue
-                if rule.symmetric and len(directions) == 1:
-                    (f, t), = directions
-                    directions.append((t, f))
-                # Two possible directions (R6 either order, R7 embolization → embolization):
-                # a literal picks which procedure comes first.
-                either = len(directions) == 2
-                literals = []
-                for (fp, fo), (tp, to) in directions:
-                    lag = anchor_expr(tp, to, rule.to_anchor) - anchor_expr(fp, fo, rule.from_anchor)
-                    lit = model.new_bool_var(f"dir_{rule.code}_{len(objective)}") if either else None
-                    if lit is not None:
-                        literals.append(lit)
-                        # The chosen direction means "from" starts no later than "to".
-                        model.add(anchor_expr(fp, fo, Anchor.START)
-                                  <= anchor_expr(tp, to, Anchor.START)).only_enforce_if(lit)
-                    _add_lag(model, rule, lag, lit, step, objective)
-                if literals:
-                    model.add_exactly_one(literals)
-
-    problem_text = _add_same_session(model, problem, tasks, fixed_occs, to_step,
-                                     lambda t: _ceil_steps(t - origin_dt, step))
-    if problem_text:
-        return PlanProposal(status="infeasible", message=problem_text)
-
-    model.minimize(sum(objective))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = 0
-    began = _time.perf_counter()
-    status = solver.solve(model)
-    elapsed = _time.perf_counter() - began
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return PlanProposal(
-            status="infeasible" if status == cp_model.INFEASIBLE else "unknown",
-            message=(
-                "No schedule within the horizon keeps every hard rule and fits the rooms' "
-                "free time." if status == cp_model.INFEASIBLE else
-                "The solver found no schedule within its time limit."
-            ),
-            wall_time=elapsed,
-        )
-    proposed = []
-    for p in problem.procedures:
-        fractions = tasks[p.procedure_id]
-        for k, (s, _dur, choices) in enumerate(fractions):
-            rid = next(r for r, lit in choices.items() if solver.boolean_value(lit))
-            start = origin_dt + solver.value(s) * step
-            proposed.append(ProposedBooking(
-                procedure_id=p.procedure_id, resource_id=rid, start=start,
-                end=start + p.duration, fraction=(k + 1) if len(fractions) > 1 else None,
-            ))
-    views = [
-        BookingView(
-            booking_id=f"proposal:{b.procedure_id}:{b.fraction or 1}",
-            procedure_id=b.procedure_id, procedure_type=_by_id(problem, b.procedure_id).procedure_type,
-            resource_id=b.resource_id, start=b.start, end=b.end,
-            patient_id=_by_id(problem, b.procedure_id).patient_id,
-            lesion_id=_by_id(problem, b.procedure_id).lesion_id,
-            purpose=_by_id(problem, b.procedure_id).purpose,
-            planned_fractions=_by_id(problem, b.procedure_id).fractions,
-            prepares_id=_by_id(problem, b.procedure_id).prepares_id,
-            same_session_with=_by_id(problem, b.procedure_id).same_session_with,
-        )
-        for b in proposed
-    ]
-    warnings = evaluate(bookings=views, rules=problem.rules, history=problem.fixed, tz=problem.tz)
-    return PlanProposal(
-        status="optimal" if status == cp_model.OPTIMAL else "feasible",
-        bookings=tuple(proposed),
-        violations=tuple(warnings),
-        wall_time=elapsed,
-        details={"objective": solver.objective_value},
-    )
-
-
-def _by_id(problem: PlanProblem, procedure_id: str) -> ProcedureToPlace:
-    return next(p for p in problem.procedures if p.procedure_id == procedure_id)
-
-
-def _probe(p: ProcedureToPlace, origin: datetime) -> Occurrence:
-    return Occurrence(
-        procedure_id=p.procedure_id, procedure_type=p.procedure_type, start=origin,
-        end=origin + p.duration, first_booking_id="", last_booking_id="", booking_ids=(),
-        patient_id=p.patient_id, lesion_id=p.lesion_id, purpose=p.purpose,
-        prepares_id=p.prepares_id,
-    )
-
-
-def _add_same_session(
-    model: cp_model.CpModel, problem: PlanProblem,
-    tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]],
-    fixed_occs: Sequence[Occurrence], start_step: Callable[[datetime], int],
-    end_step: Callable[[datetime], int],
-) -> str:
-    """Procedures planned for one session: same room, one starting when the other ends (either
-    order; the timing rules' lags choose). Against an already-booked partner, the placed one
-    goes right before or right after it, in its room when that room is a candidate. Returns a
-    message when the pair cannot share a room at all ("" otherwise)."""
-    pairs: set[tuple[str, str]] = set()
-    for p in problem.procedures:
-        if p.same_session_with:
-            pairs.add((p.procedure_id, p.same_session_with))
-    for booking in problem.fixed:
-        if booking.same_session_with and booking.same_session_with in tasks:
-            pairs.add((booking.same_session_with, booking.procedure_id))
-    fixed_by_id = {o.procedure_id: o for o in fixed_occs}
-    resource_of = {b.procedure_id: b.resource_id for b in problem.fixed if b.active}
-    for first, second in sorted(pairs):
-        if first not in tasks:
-            first, second = second, first
-        s1, d1, rooms1 = tasks[first][0]
-        label = _by_id(problem, first).procedure_type.replace("_", " ")
-        if second in tasks:
-            if (first, second) > (second, first) and (second, first) in pairs:
-                continue  # the same pair named from both sides: constrain it once
-            s2, d2, rooms2 = tasks[second][0]
-            common = sorted(set(rooms1) & set(rooms2))
-            if not common:
-                other = _by_id(problem, second).procedure_type.replace("_", " ")
-                return (f"The {label} and the {other} are planned for the same session, but no "
-                        "room can host both.")
-            for rid in set(rooms1) - set(common):
-                model.add(rooms1[rid] == 0)
-            for rid in set(rooms2) - set(common):
-                model.add(rooms2[rid] == 0)
-            for rid in common:
-                model.add(rooms1[rid] == rooms2[rid])
-            after = model.new_bool_var(f"session_{first}_{second}")
-            model.add(s2 == s1 + d1).only_enforce_if(after)
-            model.add(s1 == s2 + d2).only_enforce_if(~after)
-        elif second in fixed_by_id:
-            occ = fixed_by_id[second]
-            room = resource_of.get(second)
-            if room in rooms1:
-                for rid, lit in rooms1.items():
-                    if rid != room:
-                        model.add(lit == 0)
-            after = model.new_bool_var(f"session_{first}_{second}")
-            model.add(s1 == end_step(occ.end)).only_enforce_if(after)
-            model.add(s1 + d1 == start_step(occ.start)).only_enforce_if(~after)
-    return ""
-
-
-def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag: Expr,
-             lit: cp_model.IntVar | None, step: timedelta,
-             objective: list[Expr]) -> None:
-    """lag in [min, max] (hard) or with penalised slack (soft); preferred lag as a penalty."""
-    enforce = [lit] if lit is not None else []
-    lo = None if rule.min_lag is None else _ceil_steps(rule.min_lag, step)
-    hi = None if rule.max_lag is None else _floor_steps(rule.max_lag, step)
-    if isinstance(lag, int):
-        # Both ends fixed: nothing to decide (evaluate() reports it if broken).
-        return
-    if rule.severity == Severity.HARD:
-        if lo is not None:
-            model.add(lag >= lo).only_enforce_if(enforce)
-        if hi is not None:
-            model.add(lag <= hi).only_enforce_if(enforce)
-    else:
-        if lo is not None:
-            slack = model.new_int_var(0, 10**6, f"slo_{rule.code}_{len(objective)}")
-            model.add(lag + slack >= lo).only_enforce_if(enforce)
-            objective.append(_W_SOFT * slack)
-        if hi is not None:
-            slack = model.new_int_var(0, 10**6, f"shi_{rule.code}_{len(objective)}")
-            model.add(lag - slack <= hi).only_enforce_if(enforce)
-            objective.append(_W_SOFT * slack)
-    if rule.preferred_lag is not None:
-        pref = _floor_steps(rule.preferred_lag, step)
-        slack = model.new_int_var(0, 10**6, f"spref_{rule.code}_{len(objective)}")
-        model.add(lag - slack <= pref).only_enforce_if(enforce)
-        objective.append(_W_PREFERRED * slack)
+    """Minimise the makespan of a PSPLIB RCPSP/max instance through ``solve``."""
+    sol = _solve(rcpspmax_to_problem(problem), time_limit_s=time_limit, workers=workers,
+                 hint=None, seed=seed)
+    starts = tuple(sol.starts[str(i)] for i in range(problem.n_activities)) if sol.starts else ()
+    return RcpspMaxResult(status=sol.status, makespan=sol.objective, lower_bound=sol.bound,
+                          starts=starts, wall_time=sol.wall_s)
 
 
 __all__: Sequence[str] = (
-    "PlanProblem",
-    "PlanProposal",
-    "ProcedureToPlace",
-    "ProposedBooking",
+    "Lag",
+    "Problem",
     "RcpspMaxResult",
-    "ResourceFreeTime",
-    "propose_plan",
+    "Resource",
+    "Solution",
+    "Task",
+    "check_solution",
+    "rcpspmax_to_problem",
+    "solve",
     "solve_rcpspmax",
 )

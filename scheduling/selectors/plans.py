@@ -18,7 +18,7 @@ from core.timezones import zone_name
 from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
 from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
-from scheduling.domain.solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
+from scheduling.domain.plan_solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
 from scheduling.domain.types import (
     MAX_BOOKING_LENGTH,
     AvailabilityException,

@@ -19,7 +19,7 @@ from core.access import Principal
 from core.dbretry import retry_on_conflict
 from core.errors import RuleError
 from scheduling import selectors
-from scheduling.domain.solver import PlanProposal, ProposedBooking, propose_plan
+from scheduling.domain.plan_solver import PlanProposal, ProposedBooking, propose_plan
 from scheduling.models import Booking, Resource
 from scheduling.services import bookings
 

@@ -61,7 +61,7 @@ from core.timezones import zone_info
 from core.web.localized import localized_name
 from core.web.pages import render_page
 from scheduling.domain.board import SlotStatus, best_starts
-from scheduling.domain.solver import PlanProposal, ProposedBooking
+from scheduling.domain.plan_solver import PlanProposal, ProposedBooking
 from scheduling.domain.types import CHANGEABLE_STATUSES
 from scheduling.labels import staff_kind_label
 from scheduling.selectors import board as board_selectors

@@ -11,11 +11,16 @@ import pytest
 from scheduling.domain.admission import admit
 from scheduling.domain.catalogue import DEFAULT_RULES
 from scheduling.domain.errors import HardRuleViolation, SameSessionRequired
+from scheduling.domain.plan_solver import (
+    PlanProblem,
+    ProcedureToPlace,
+    ResourceFreeTime,
+    propose_plan,
+)
 from scheduling.domain.rules import PlacementRequest, allowed_windows, evaluate
 from scheduling.domain.scope import LINKED, PATIENT_FALLBACK, SAME_LESION, pair_scope
 from scheduling.domain.sessions import same_session_problems
 from scheduling.domain.slots import free_periods
-from scheduling.domain.solver import PlanProblem, ProcedureToPlace, ResourceFreeTime, propose_plan
 from scheduling.domain.types import BookingView, Interval, WeeklyHours
 from scheduling.domain.verdicts import PlannedView, VerdictStatus, assess
 

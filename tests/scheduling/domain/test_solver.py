@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from scheduling.domain.catalogue import DEFAULT_RULES
-from scheduling.domain.rcpspmax import check_schedule, parse_sch, read_sch
-from scheduling.domain.rules import next_working_day
-from scheduling.domain.slots import free_periods
-from scheduling.domain.solver import (
+from scheduling.domain.plan_solver import (
     PlanProblem,
     ProcedureToPlace,
     ResourceFreeTime,
     propose_plan,
-    solve_rcpspmax,
 )
+from scheduling.domain.rcpspmax import check_schedule, parse_sch, read_sch
+from scheduling.domain.rules import next_working_day
+from scheduling.domain.slots import free_periods
+from scheduling.domain.solver import solve_rcpspmax
 from scheduling.domain.types import BookingView, Interval, WeeklyHours
 
 UBO10 = Path(__file__).resolve().parents[2] / "data" / "rcpspmax"  # two UBO10 instances
