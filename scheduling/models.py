@@ -554,3 +554,54 @@ class PathwayClockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.kind} due {self.due_at:%Y-%m-%d}"
+
+
+class SolverRun(models.Model):
+    """A proposal computed by a worker on the ``solver`` queue, never inside a request
+    (issue 14, "Solver runs"; scheduling.services.solver_runs).
+
+    ``inputs_at`` is the instant the problem is built from (the rooms' free time starts there),
+    and ``fingerprint`` the hash of that problem when the run started: a result is kept only if
+    the problem built again from the same instant is the same when the solver finishes, and
+    applied only if it still is then (a booking, closure or rule changed meanwhile discards it).
+    ``progress`` is updated while the solver works (best objective, bound, elapsed seconds).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        FAILED = "failed", _("failed")
+        DISCARDED = "discarded", _("discarded")
+        APPLIED = "applied", _("applied")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="solver_runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.CharField(max_length=80, help_text="user:<id> or client:<client id>")
+    created_at = models.DateTimeField(auto_now_add=True)
+    inputs_at = models.DateTimeField()
+    horizon_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(90)])
+    time_limit_s = models.FloatField(validators=[MinValueValidator(0.5), MaxValueValidator(60)])
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=12, blank=True,
+                               help_text="The solver's status: optimal, feasible, infeasible, "
+                                         "unknown.")
+    message = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    applied_bookings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["plan", "-created_at"], name="solver_run_plan_idx"),
+            models.Index(fields=["status", "created_at"], name="solver_run_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"solver run {self.public_id} ({self.status})"

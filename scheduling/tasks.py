@@ -44,3 +44,14 @@ def pathway_clock_sweep() -> dict[str, int]:
     """Every 15 minutes (beat): alert coordinators before a pathway clock breaches (inside its
     lead time) and record breaches, once each (issue 13)."""
     return services.pathway_clock_sweep()
+
+
+@shared_task(name="scheduling.tasks.solver_run", acks_late=True, once=False,
+             autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=settings.BOARDSVC_TASK_RETRY_BACKOFF_MAX, max_retries=5)
+def solver_run(run_id: int) -> str:
+    """A stored solver run (routed to the ``solver`` queue by CELERY_TASK_ROUTES). Not one
+    transaction (``once=False``): its progress must be visible while it works; the run's own
+    state makes a redelivery a no-op, or a takeover of a run whose worker died
+    (scheduling.services.solver_runs)."""
+    return services.solver_run_execute(run_id=run_id)

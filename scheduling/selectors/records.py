@@ -29,6 +29,7 @@ from scheduling.models import (
     BookingStaff,
     ProcedureCatalogueEntry,
     Resource,
+    SolverRun,
     TimingRule,
     Violation,
 )
@@ -268,3 +269,28 @@ def coordinators() -> list[Any]:
                 .distinct())
 
 
+
+
+def solver_run_list(*, principal: Principal, plan: UUID | str | None = None,
+                    status: str | None = None) -> QuerySet[SolverRun]:
+    """Solver runs of the plans the principal may see, newest first (indexes: plan, created;
+    status, created)."""
+    qs = SolverRun.objects.filter(case_scope_q(principal, "plan__case")).select_related(
+        "plan", "plan__case__patient")
+    if plan:
+        qs = qs.filter(plan__public_id=plan)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def solver_run_get(*, principal: Principal, public_id: UUID | str) -> SolverRun:
+    """404 for an unknown run and for a run of a plan the principal cannot see (no leak)."""
+    return get_object_or_404(solver_run_list(principal=principal), public_id=public_id)
+
+
+def solver_run_pseudonym(public_id: UUID | str) -> str:
+    """The patient pseudonym of a run regardless of scope, for auditing a refused access."""
+    value = (SolverRun.objects.filter(public_id=public_id)
+             .values_list("plan__case__patient__public_id", flat=True).first())
+    return str(value) if value else ""

@@ -42,6 +42,11 @@ from scheduling.services.rechecks import (
     violation_acknowledge,
     violations_store,
 )
+from scheduling.services.solver_runs import (
+    solver_run_apply,
+    solver_run_execute,
+    solver_run_start,
+)
 
 __all__ = [
     "PLAN_RECHECK_TASK",
@@ -68,6 +73,9 @@ __all__ = [
     "plan_proposal_make",
     "plan_recheck",
     "plan_rechecks_enqueue",
+    "solver_run_apply",
+    "solver_run_execute",
+    "solver_run_start",
     "timing_rule_update",
     "violation_acknowledge",
     "violations_store",

@@ -219,6 +219,15 @@ MATRIX: dict[tuple[str, str], Row] = {
         Row(people=PEOPLE, scope="bookings:read", scoped=True),
     ("api/v1/plans/<uuid:public_id>/proposals/", "POST"):  # horizon 0: 400 before the solver
         Row(people=STAFF, scope="bookings:write", ok=400, body={"horizon_days": 0}),
+    # solver runs (issue 14): queued by staff for a plan in scope, read by everyone in scope;
+    # the world's run finished without a schedule, so an allowed apply is refused (409).
+    ("api/v1/plans/<uuid:public_id>/solver-runs/", "POST"):  # horizon 0: 400, nothing queued
+        Row(people=STAFF, scope="bookings:write", ok=400, body={"horizon_days": 0}),
+    ("api/v1/solver-runs/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/solver-runs/<uuid:public_id>/", "GET"):
+        Row(people=PEOPLE, scope="bookings:read", scoped=True),
+    ("api/v1/solver-runs/<uuid:public_id>/apply/", "POST"):  # clients also need a key: 400
+        Row(people=STAFF, scope="bookings:write", ok=409, client_ok=400),
     ("api/v1/violations/<uuid:public_id>/acknowledge/", "POST"):
         Row(people=STAFF, scope=None, ok=400),
     # pathway clocks (issue 13): a case's clocks are scoped by case; the list of what breaches
@@ -273,6 +282,7 @@ COLLECTIONS: dict[str, Any] = {
     "agenda-items": lambda w: w.extra["item_a"].public_id,
     "decisions": lambda w: w.extra["decision_a"].public_id,
     "plans": lambda w: w.booking_a.plan.public_id,
+    "solver-runs": lambda w: w.extra["solver_run_a"].public_id,
     "violations": lambda w: w.extra["violation_a"].public_id,
     "documents": lambda w: "00000000-0000-4000-8000-00000000d0c5",
 }

@@ -112,7 +112,7 @@ def api_world_create(world: World) -> World:
     pending agenda item for case A and a discussed item carrying a recorded decision, and an
     open soft timing-rule violation on case A's plan (in ``world.extra``)."""
     from boardsvc.models import AgendaItem, Decision, Meeting
-    from scheduling.models import Violation
+    from scheduling.models import SolverRun, Violation
 
     starts = datetime(2030, 3, 5, 13, 0, tzinfo=UTC)
     meeting = Meeting.objects.create(
@@ -134,8 +134,12 @@ def api_world_create(world: World) -> World:
         booking_public_ids=[str(world.booking_a.public_id)], message="Synthetic soft finding.",
         first_seen_at=starts, last_seen_at=starts,
     )
+    run = SolverRun.objects.create(
+        plan=world.booking_a.plan, requested_by="system", inputs_at=starts, horizon_days=28,
+        time_limit_s=5, status=SolverRun.Status.FINISHED, outcome="infeasible",
+        message="No schedule within the horizon.")
     world.extra.update(meeting_a=meeting, item_a=item, decided_item_a=done, decision_a=decision,
-                       violation_a=violation)
+                       violation_a=violation, solver_run_a=run)
     return world
 
 

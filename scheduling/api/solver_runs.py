@@ -1,0 +1,156 @@
+"""Solver runs (issue 14): ``POST /plans/{id}/solver-runs/`` queues a run (202; the solver works
+on a worker of the ``solver`` queue, never in the request), ``GET /solver-runs/`` and
+``GET /solver-runs/{id}/`` show them with their progress and result, and
+``POST /solver-runs/{id}/apply/`` books a finished run's proposal, all or nothing, unless its
+inputs changed since (409, the run discarded). scheduling.services.solver_runs does the work.
+
+Runs are read in the caller's case scope (404 outside it); every call is one audit row with the
+patient's pseudonym, and applying adds the bookings' own create rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.base import PageAudit
+from core.api.idempotency import idempotent
+from core.audit import audit_record
+from core.models import AuditEvent
+from scheduling import selectors, services
+from scheduling.api.base import READ, WRITE, SchedulingApiView
+from scheduling.models import SolverRun
+
+
+class SolverRunOut(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    plan = serializers.UUIDField(source="plan.public_id")
+    status = serializers.ChoiceField(
+        choices=SolverRun.Status.choices,
+        help_text="queued → running → finished (or failed); finished → applied, or discarded "
+                  "when the inputs changed.")
+    outcome = serializers.CharField(help_text="The solver's verdict once finished: optimal, "
+                                              "feasible, infeasible or unknown.")
+    message = serializers.CharField()
+    requested_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    inputs_at = serializers.DateTimeField(help_text="The instant the problem was built from.")
+    horizon_days = serializers.IntegerField()
+    time_limit_s = serializers.FloatField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    applied_at = serializers.DateTimeField(allow_null=True)
+    progress = serializers.DictField(
+        help_text="While running and after: objective (best so far), bound, elapsed_s, "
+                  "solutions.")
+    result = serializers.DictField(
+        help_text="Once finished: bookings [{procedure, resource, start, end, fraction}] and "
+                  "warnings (soft rules the proposal still breaks).")
+    applied_bookings = serializers.ListField(child=serializers.UUIDField())
+
+
+def _audit(view: SchedulingApiView, run: SolverRun, action: str) -> None:
+    audit_record(principal=view.principal, action=action, object_type="solver_run",
+                 object_id=run.public_id, patient_pseudonym=run.plan.case.patient.public_id,
+                 path=view.request.path)
+
+
+def _run(view: SchedulingApiView, public_id: object, action: str) -> SolverRun:
+    return view.visible_or_404(selectors.solver_run_get, public_id, object_type="solver_run",
+                               label="solver run", action=action,
+                               pseudonym=selectors.solver_run_pseudonym)
+
+
+def _replay_audit(body: dict[str, Any]) -> tuple[str, object, object]:
+    return "solver_run", body["id"], ""
+
+
+class SolverRunCreateApi(SchedulingApiView):
+    """POST /plans/{id}/solver-runs/ (Idempotency-Key): queue a solver run for the plan's
+    unbooked procedures; 202 with the run and its Location."""
+
+    access = {"POST": WRITE}
+    idempotency_key = "optional"  # required for system clients (core.api.idempotency)
+
+    class InputSerializer(serializers.Serializer):
+        horizon_days = serializers.IntegerField(min_value=1, max_value=90, default=28)
+        time_limit_s = serializers.FloatField(min_value=0.5, max_value=60, default=10)
+
+    @extend_schema(operation_id="solver_run_create", request=InputSerializer,
+                   responses={202: SolverRunOut})
+    def post(self, request: Request, public_id: object) -> Response:
+        return idempotent(request, endpoint="scheduling.solver_run_create",
+                          handler=lambda: self._create(public_id),
+                          replay_audit=_replay_audit)
+
+    def _create(self, public_id: object) -> Response:
+        plan = selectors.plan_get(principal=self.principal, public_id=str(public_id))
+        data = self.InputSerializer(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        run = services.solver_run_start(plan=plan, principal=self.principal,
+                                        horizon_days=data.validated_data["horizon_days"],
+                                        time_limit_s=data.validated_data["time_limit_s"])
+        run.plan = plan
+        _audit(self, run, AuditEvent.Action.CREATE)
+        response = Response(SolverRunOut(run).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/v1/solver-runs/{run.public_id}/"
+        return response
+
+
+class SolverRunListApi(SchedulingApiView):
+    """GET /solver-runs/?plan=&status=: newest first, paginated, one audit row a page."""
+
+    access = {"GET": READ}
+
+    class FilterSerializer(serializers.Serializer):
+        plan = serializers.UUIDField(required=False)
+        status = serializers.ChoiceField(choices=SolverRun.Status.choices, required=False)
+
+    @extend_schema(operation_id="solver_run_list", responses=SolverRunOut(many=True),
+                   parameters=[OpenApiParameter("plan", str), OpenApiParameter("status", str)])
+    def get(self, request: Request) -> Response:
+        params = self.FilterSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        runs = selectors.solver_run_list(principal=self.principal, plan=f.get("plan"),
+                                         status=f.get("status"))
+        return self.paginated(runs, SolverRunOut, audit=PageAudit(
+            AuditEvent.Action.LIST, "solver_run",
+            lambda run: (run.public_id, run.plan.case.patient.public_id)))
+
+
+class SolverRunDetailApi(SchedulingApiView):
+    """GET /solver-runs/{id}/: status, progress and, once finished, the proposal."""
+
+    access = {"GET": READ}
+
+    @extend_schema(operation_id="solver_run_read", responses=SolverRunOut)
+    def get(self, request: Request, public_id: object) -> Response:
+        run = _run(self, public_id, AuditEvent.Action.READ)
+        _audit(self, run, AuditEvent.Action.READ)
+        return Response(SolverRunOut(run).data)
+
+
+class SolverRunApplyApi(SchedulingApiView):
+    """POST /solver-runs/{id}/apply/ (Idempotency-Key): book the proposal as ``proposed``
+    bookings through the booking service, all or nothing; 409 when the run is not finished,
+    found no schedule, or its inputs changed (it is then discarded), or a slot was taken."""
+
+    access = {"POST": WRITE}
+    idempotency_key = "optional"
+
+    @extend_schema(operation_id="solver_run_apply", request=None, responses={201: SolverRunOut})
+    def post(self, request: Request, public_id: object) -> Response:
+        return idempotent(request, endpoint="scheduling.solver_run_apply",
+                          handler=lambda: self._apply(public_id), replay_audit=_replay_audit)
+
+    def _apply(self, public_id: object) -> Response:
+        run = _run(self, public_id, AuditEvent.Action.UPDATE)
+        services.solver_run_apply(run=run, principal=self.principal)
+        run.refresh_from_db()
+        _audit(self, run, AuditEvent.Action.UPDATE)
+        return Response(SolverRunOut(run).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,44 @@
+"""A solver run through the real broker and a real worker consuming the ``solver`` queue
+(.ci/run integration phase): the request only queues it; the worker solves it, its progress
+and result are readable while the request that started it is long gone, and applying it books
+the proposal."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from scheduling.demo import seed_rules_and_catalogue
+from scheduling.models import Booking, SolverRun
+from tests.factories.cases import CaseFactory
+from tests.factories.scheduling import ResourceFactory, plan_with
+from tests.support.scheduling import BASE, PREOP
+from tests.support.worker import REAL_WORKER, poll
+
+pytestmark = REAL_WORKER
+
+
+@pytest.fixture
+def rooms(transactional_db):
+    seed_rules_and_catalogue()
+    return {"angio": ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite"),
+            "or1": ResourceFactory(code="or-1", name="Operating room 1", kind="operating_room")}
+
+
+def test_the_solver_queue_worker_runs_it_and_the_result_is_applied(rooms, coordinator):
+    plan, _ = plan_with(PREOP, "surgery", case=CaseFactory(requested_board="bone-mets-spine"))
+    client = APIClient()
+    client.force_authenticate(coordinator)
+    response = client.post(f"{BASE}/plans/{plan.public_id}/solver-runs/",
+                           {"horizon_days": 14, "time_limit_s": 3}, format="json")
+    assert response.status_code == 202, response.content
+    run_id = response.json()["id"]
+
+    assert poll(lambda: SolverRun.objects.get(public_id=run_id).status == "finished",
+                timeout=90), SolverRun.objects.get(public_id=run_id).status
+    body = client.get(f"{BASE}/solver-runs/{run_id}/").json()
+    assert body["outcome"] in {"optimal", "feasible"}
+    assert body["progress"]["solutions"] >= 1
+    applied = client.post(f"{BASE}/solver-runs/{run_id}/apply/")
+    assert applied.status_code == 201, applied.content
+    assert Booking.objects.filter(plan=plan, status="proposed").count() == 2
