@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling.web.views import board, booking_changes, plan_book, timeline, violations, worklist
+from scheduling.web.views import (
+    board,
+    booking_changes,
+    plan_book,
+    solver_runs,
+    timeline,
+    violations,
+    worklist,
+)
 
 app_name = "scheduling_web"
 
@@ -16,6 +24,11 @@ urlpatterns = [
          name="plan_board_propose"),
     path("plans/<uuid:public_id>/board/accept/", board.plan_board_accept,
          name="plan_board_accept"),
+    path("plans/<uuid:public_id>/solver-runs/", solver_runs.plan_solver_runs,
+         name="plan_solver_runs"),
+    path("solver-runs/<uuid:public_id>/", solver_runs.solver_run, name="solver_run"),
+    path("solver-runs/<uuid:public_id>/apply/", solver_runs.solver_run_apply,
+         name="solver_run_apply"),
     path("plans/<uuid:public_id>/timeline/", timeline.timeline, name="timeline"),
     path("violations/<uuid:public_id>/", violations.violation_acknowledge,
          name="violation_acknowledge"),

@@ -1,0 +1,135 @@
+"""Solver runs on the coordinator's pages (issue 14): ``/plans/{id}/solver-runs/`` lists a plan's
+runs and starts one (the solver works on a worker of the ``solver`` queue, never in the
+request); ``/solver-runs/{id}/`` shows a run, its progress refreshed every second while it works
+(htmx polls the status fragment; without script, reload the page), and once finished its
+proposal in the site's zone with the soft rules it still breaks; ``apply/`` books it through the
+booking service, all or nothing, unless its inputs changed meanwhile (the run is then discarded
+and the page says why). scheduling.services.solver_runs does the work.
+
+Every view is the coordinators' (403 otherwise) and writes one audit row with the patient's
+pseudonym.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.labels import code_label
+from core.access import principal_from_request
+from core.audit import audit_record
+from core.errors import RuleError
+from core.web.pages import render_page
+from scheduling import selectors, services
+from scheduling.models import SolverRun
+from scheduling.selectors import board as board_selectors
+from scheduling.web.views.common import plan_for, require_coordinator
+
+HORIZON_DAYS = 28
+TIME_LIMIT_S = 10.0
+WORKING = (SolverRun.Status.QUEUED, SolverRun.Status.RUNNING)
+
+
+def _audit(request: HttpRequest, run_or_plan: Any, *, action: str, object_type: str) -> None:
+    plan = run_or_plan.plan if isinstance(run_or_plan, SolverRun) else run_or_plan
+    audit_record(principal=principal_from_request(request), action=action,
+                 object_type=object_type, object_id=run_or_plan.public_id,
+                 patient_pseudonym=plan.case.patient.public_id, path=request.path)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """GET: the plan's runs, newest first; POST: start one and open its page."""
+    require_coordinator(request)
+    plan = plan_for(request, public_id)
+    if request.method == "POST":
+        try:
+            run = services.solver_run_start(plan=plan, principal=principal_from_request(request),
+                                            horizon_days=HORIZON_DAYS, time_limit_s=TIME_LIMIT_S)
+        except RuleError as exc:
+            messages.error(request, exc.message)
+            return redirect("scheduling_web:plan_solver_runs", public_id=plan.public_id)
+        _audit(request, run, action="create", object_type="solver_run")
+        return redirect("scheduling_web:solver_run", public_id=run.public_id)
+    runs = list(selectors.solver_run_list(principal=principal_from_request(request),
+                                          plan=plan.public_id)[:20])
+    _audit(request, plan, action="list", object_type="plan_solver_runs")
+    return render_page(request, "scheduling/solver_runs.html", {
+        "plan": plan, "runs": runs, "pseudonym": str(plan.case.patient.public_id)[:8],
+        "horizon_days": HORIZON_DAYS, "time_limit_s": int(TIME_LIMIT_S),
+        "tz": board_selectors.site_zone()}, section="worklist")
+
+
+def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
+    procedures = board_selectors.plan_procedures_by_public_id(run.plan)
+    items = run.result.get("bookings", [])
+    rooms = board_selectors.resources_by_public_id({i["resource"] for i in items})
+    rows = []
+    for item in items:
+        start, end = parse_datetime(item["start"]), parse_datetime(item["end"])
+        procedure, room = procedures.get(item["procedure"]), rooms.get(item["resource"])
+        rows.append({
+            "procedure": code_label("ProcedureType", procedure.procedure_type)
+            if procedure else item["procedure"],
+            "fraction": item.get("fraction"),
+            "room": room.name if room else item["resource"],
+            "start": start.astimezone(zone) if start else None,
+            "end": end.astimezone(zone) if end else None})
+    return sorted(rows, key=lambda r: (r["start"] is None, r["start"]))
+
+
+def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
+    tz = board_selectors.site_zone()
+    return {"run": run, "plan": run.plan, "working": run.status in WORKING,
+            "pseudonym": str(run.plan.case.patient.public_id)[:8], "tz": tz,
+            "rows": _proposal_rows(run, ZoneInfo(tz)),
+            "warnings": run.result.get("warnings", []),
+            "can_apply": run.status == SolverRun.Status.FINISHED and bool(
+                run.result.get("bookings"))}
+
+
+@login_required
+def solver_run(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The run's page; for htmx (the page polling while the run works) its status fragment."""
+    require_coordinator(request)
+    run = selectors.solver_run_get(principal=principal_from_request(request),
+                                   public_id=public_id)
+    _audit(request, run, action="read", object_type="solver_run")
+    context = _context(request, run)
+    if request.htmx:
+        return HttpResponse(render_to_string("scheduling/_solver_run_status.html", context,
+                                             request=request))
+    return render_page(request, "scheduling/solver_run.html", context, section="worklist")
+
+
+@login_required
+@require_POST
+def solver_run_apply(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Book the run's proposal (all or nothing); a refusal re-shows the run with the reason."""
+    require_coordinator(request)
+    principal = principal_from_request(request)
+    run = selectors.solver_run_get(principal=principal, public_id=public_id)
+    try:
+        created = services.solver_run_apply(run=run, principal=principal)
+    except RuleError as exc:
+        run.refresh_from_db()
+        _audit(request, run, action="read", object_type="solver_run")
+        context = _context(request, run)
+        context["refusal"] = exc.message
+        status = exc.status if 400 <= exc.status < 500 else 409
+        return render_page(request, "scheduling/solver_run.html", context, status=status,
+                           section="worklist")
+    _audit(request, run, action="update", object_type="solver_run")
+    messages.success(request, _("The proposal is booked: %(n)d bookings, proposed.")
+                     % {"n": len(created)})
+    return redirect("scheduling_web:plan_board", public_id=run.plan.public_id)

@@ -1,0 +1,99 @@
+"""The coordinator's solver-run pages (issue 14): start a run from the plan (queued, nothing
+solved in the request), follow it (the status fragment polls while it works), see the proposal
+in the site's zone, book it, or be told why not when the inputs changed; audited; coordinators
+only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.models import AuditEvent
+from scheduling import services
+from scheduling.models import Booking, Resource, ResourceException, SolverRun
+from tests.factories.cases import CaseFactory
+from tests.factories.scheduling import ResourceFactory, plan_with
+from tests.support.scheduling import PREOP
+from tests.support.web import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan(coordinator):
+    ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite")
+    ResourceFactory(code="or-1", name="Theatre 1", kind="operating_room")
+    plan, _ = plan_with(PREOP, "surgery", case=CaseFactory())
+    return plan
+
+
+def _start(client, plan):
+    response = client.post(f"/plans/{plan.public_id}/solver-runs/")
+    assert response.status_code == 302
+    return SolverRun.objects.get(plan=plan), response["Location"]
+
+
+def test_starting_a_run_queues_it_and_its_page_polls_until_it_is_done(coordinator, plan):
+    client = login(coordinator)
+    assert 'id="solver-runs"' in client.get(f"/plans/{plan.public_id}/board/").content.decode()
+    run, location = _start(client, plan)
+    assert location == f"/solver-runs/{run.public_id}/"
+    assert run.status == "queued"
+    page = client.get(location).content.decode()
+    assert 'hx-trigger="every 1s"' in page
+    assert "working in the background" in page
+
+    services.solver_run_execute(run_id=run.pk)
+    fragment = client.get(location, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.startswith("<section") or "<section" in fragment[:400]
+    assert 'hx-trigger="every 1s"' not in fragment  # finished: the fragment stops polling
+    assert 'id="run-proposal"' in fragment
+    assert "Theatre 1" in fragment
+    assert 'id="apply-run"' in fragment
+    listed = client.get(f"/plans/{plan.public_id}/solver-runs/").content.decode()
+    assert str(run.public_id) in listed
+
+
+def test_booking_the_proposal_books_every_procedure_as_proposed(coordinator, plan):
+    client = login(coordinator)
+    run, location = _start(client, plan)
+    services.solver_run_execute(run_id=run.pk)
+    response = client.post(f"{location}apply/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/{plan.public_id}/board/"
+    assert set(Booking.objects.filter(plan=plan).values_list("status", flat=True)) == {"proposed"}
+    assert Booking.objects.filter(plan=plan).count() == 2
+    assert SolverRun.objects.get(pk=run.pk).status == "applied"
+
+
+def test_a_run_whose_inputs_changed_is_refused_with_the_reason(coordinator, plan):
+    client = login(coordinator)
+    run, location = _start(client, plan)
+    services.solver_run_execute(run_id=run.pk)
+    # The theatre closes for the whole horizon meanwhile.
+    ResourceException.objects.create(resource=Resource.objects.get(code="or-1"),
+                                     start=timezone.now(),
+                                     end=timezone.now() + timedelta(days=40),
+                                     kind="closure", reason="Works")
+    response = client.post(f"{location}apply/")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'id="run-refusal"' in page
+    assert "inputs changed" in page
+    assert 'id="apply-run"' not in page
+    assert Booking.objects.filter(plan=plan).count() == 0
+
+
+def test_every_view_is_audited_and_for_coordinators_only(coordinator, plan, world):
+    client = login(coordinator)
+    _run, location = _start(client, plan)
+    client.get(location)
+    rows = AuditEvent.objects.filter(object_type="solver_run")
+    assert {r.action for r in rows} == {"create", "read"}
+    assert {r.patient_pseudonym for r in rows} == {str(plan.case.patient.public_id)}
+    member = login(world.member_a)
+    assert member.get(location).status_code == 403
+    assert member.post(f"/plans/{plan.public_id}/solver-runs/").status_code == 403
+    assert member.post(f"{location}apply/").status_code == 403
