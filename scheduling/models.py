@@ -565,6 +565,8 @@ class SolverRun(models.Model):
     the problem built again from the same instant is the same when the solver finishes, and
     applied only if it still is then (a booking, closure or rule changed meanwhile discards it).
     ``progress`` is updated while the solver works (best objective, bound, elapsed seconds).
+    A ``repair`` run re-plans only the ``slipped`` bookings (a room closed, a patient unwell),
+    everything else fixed; applying it moves them, and the page shows each move first.
     """
 
     class Status(models.TextChoices):
@@ -575,8 +577,16 @@ class SolverRun(models.Model):
         DISCARDED = "discarded", _("discarded")
         APPLIED = "applied", _("applied")
 
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("plan the unbooked procedures")
+        REPAIR = "repair", _("re-plan slipped bookings")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="solver_runs")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PLAN)
+    # A repair's bookings to re-plan: [{"id": public id, "version": version when asked}]; the
+    # plan's other bookings, and every other plan's, stay where they are.
+    slipped = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.CharField(max_length=80, help_text="user:<id> or client:<client id>")
     created_at = models.DateTimeField(auto_now_add=True)

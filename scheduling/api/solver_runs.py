@@ -29,6 +29,9 @@ from scheduling.models import SolverRun
 class SolverRunOut(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     plan = serializers.UUIDField(source="plan.public_id")
+    kind = serializers.ChoiceField(choices=SolverRun.Kind.choices)
+    slipped = serializers.ListField(
+        child=serializers.DictField(), help_text="A repair's bookings: [{id, version}].")
     status = serializers.ChoiceField(
         choices=SolverRun.Status.choices,
         help_text="queued → running → finished (or failed); finished → applied, or discarded "
@@ -48,8 +51,9 @@ class SolverRunOut(serializers.Serializer):
         help_text="While running and after: objective (best so far), bound, elapsed_s, "
                   "solutions.")
     result = serializers.DictField(
-        help_text="Once finished: bookings [{procedure, resource, start, end, fraction}] and "
-                  "warnings (soft rules the proposal still breaks).")
+        help_text="Once finished: bookings [{procedure, resource, start, end, fraction}, with "
+                  "replaces {booking, resource, start, end} in a repair] and warnings (soft "
+                  "rules the proposal still breaks).")
     applied_bookings = serializers.ListField(child=serializers.UUIDField())
 
 
@@ -79,6 +83,11 @@ class SolverRunCreateApi(SchedulingApiView):
     class InputSerializer(serializers.Serializer):
         horizon_days = serializers.IntegerField(min_value=1, max_value=90, default=28)
         time_limit_s = serializers.FloatField(min_value=0.5, max_value=60, default=10)
+        replan = serializers.ListField(
+            child=serializers.UUIDField(), required=False, default=list, max_length=20,
+            help_text="A repair: these bookings of the plan slipped (a room closed, the patient "
+                      "unwell); re-plan them alone, every other booking fixed. Applying the run "
+                      "moves them.")
 
     @extend_schema(operation_id="solver_run_create", request=InputSerializer,
                    responses={202: SolverRunOut})
@@ -93,7 +102,8 @@ class SolverRunCreateApi(SchedulingApiView):
         data.is_valid(raise_exception=True)
         run = services.solver_run_start(plan=plan, principal=self.principal,
                                         horizon_days=data.validated_data["horizon_days"],
-                                        time_limit_s=data.validated_data["time_limit_s"])
+                                        time_limit_s=data.validated_data["time_limit_s"],
+                                        replan=[str(i) for i in data.validated_data["replan"]])
         run.plan = plan
         _audit(self, run, AuditEvent.Action.CREATE)
         response = Response(SolverRunOut(run).data, status=status.HTTP_202_ACCEPTED)

@@ -7,6 +7,7 @@ engine's context adds them (scheduling/engine_context.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,8 +183,8 @@ def _instant(seconds: float) -> datetime:
     return datetime.fromtimestamp(round(seconds, 3), tz=UTC)
 
 
-def _busy_by_resource(*, rooms: list[int], people: list[int], window: Interval
-                      ) -> dict[int, list[Interval]]:
+def _busy_by_resource(*, rooms: list[int], people: list[int], window: Interval,
+                      ignore: Collection[int] = ()) -> dict[int, list[Interval]]:
     """The busy time of these rooms (their active bookings) and people (the bookings they are
     staffed on) inside ``window``, by resource id: one query for the rooms, one for the people,
     each bounded on the start index from both sides (a booking lasts at most
@@ -194,7 +195,8 @@ def _busy_by_resource(*, rooms: list[int], people: list[int], window: Interval
     if rooms:
         booked = (Booking.objects.filter(resource_id__in=rooms, start__lt=window.end,
                                          start__gte=since, end__gt=window.start)
-                  .exclude(status=CANCELLED).order_by().annotate(**span)
+                  .exclude(status=CANCELLED).exclude(pk__in=list(ignore))
+                  .order_by().annotate(**span)
                   .values_list("resource_id", "s", "e"))
         for resource_id, start, end in booked:
             out.setdefault(resource_id, []).append(Interval(_instant(start), _instant(end)))
@@ -202,6 +204,7 @@ def _busy_by_resource(*, rooms: list[int], people: list[int], window: Interval
         staffed = (BookingStaff.objects.filter(resource_id__in=people, active=True,
                                                start__lt=window.end, start__gte=since,
                                                end__gt=window.start)
+                   .exclude(booking_id__in=list(ignore))
                    .order_by().annotate(**span).values_list("resource_id", "s", "e"))
         for resource_id, start, end in staffed:
             out.setdefault(resource_id, []).append(Interval(_instant(start), _instant(end)))
@@ -209,16 +212,25 @@ def _busy_by_resource(*, rooms: list[int], people: list[int], window: Interval
 
 
 def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
-                       granularity_minutes: int = 15) -> PlanProblem:
-    """The solver's input for the plan's procedures that have no active booking yet."""
+                       granularity_minutes: int = 15,
+                       replan: Collection[Booking] = ()) -> PlanProblem:
+    """The solver's input for the plan's procedures that have no active booking yet; with
+    ``replan`` (a repair: bookings of this plan that slipped), for those bookings' procedures
+    only, as if those bookings did not exist, every other booking fixed."""
     patient_id = plan.case.patient_id
-    views = patient_booking_views(patient_id=patient_id)
+    moving = {b.pk for b in replan}
+    moving_ids = {str(b.public_id) for b in replan}
+    views = [v for v in patient_booking_views(patient_id=patient_id)
+             if v.booking_id not in moving_ids]
     booked = {v.procedure_id for v in views}
+    only = {str(b.procedure.public_id) for b in replan}
     window = Interval(now, now + timedelta(days=horizon_days))
     procedures = []
     needed_kinds: set[str] = set()
     for procedure in plan_procedures(plan):
         if str(procedure.public_id) in booked or procedure.procedure_type not in PROCEDURE_DEFAULTS:
+            continue
+        if only and str(procedure.public_id) not in only:
             continue
         entry = catalogue_entry(procedure.procedure_type)
         needed_kinds.update(entry.resource_kinds)
@@ -236,7 +248,7 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
     exceptions = _exceptions_by_resource([r.pk for r in resources], window)
     busy = _busy_by_resource(rooms=[r.pk for r in resources if r.kind not in STAFF_KINDS],
                              people=[r.pk for r in resources if r.kind in STAFF_KINDS],
-                             window=window)
+                             window=window, ignore=moving)
     free = []
     for resource in resources:
         free.append(ResourceFreeTime(
@@ -252,7 +264,7 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
     partner_room = {
         str(b.procedure.public_id): str(b.resource.public_id)
         for b in Booking.objects.filter(plan=plan).exclude(status=CANCELLED)
-        .select_related("procedure", "resource")
+        .exclude(pk__in=moving).select_related("procedure", "resource")
     }
     to_place = []
     for procedure, entry in procedures:

@@ -5,7 +5,7 @@ only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -97,3 +97,37 @@ def test_every_view_is_audited_and_for_coordinators_only(coordinator, plan, worl
     assert member.get(location).status_code == 403
     assert member.post(f"/plans/{plan.public_id}/solver-runs/").status_code == 403
     assert member.post(f"{location}apply/").status_code == 403
+
+
+def test_a_repair_from_the_page_shows_each_move_and_moves_only_what_slipped(coordinator):
+    import time_machine
+
+    from tests.factories.scheduling import at
+
+    angio = ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite")
+    ResourceFactory(code="angio-2", name="Angio suite 2", kind="angio_suite")
+    plan, (emb,) = plan_with(PREOP, case=CaseFactory())
+    with time_machine.travel(datetime(2030, 1, 6, 12, tzinfo=UTC), tick=True):
+        booking = services.booking_create(procedure=emb, resource=angio, start=at(1, 9),
+                                          principal=None).booking
+        ResourceException.objects.create(resource=angio, start=at(1, 0), end=at(2, 0),
+                                         kind="closure", reason="Broken tube")
+        client = login(coordinator)
+        form = client.get(f"/plans/{plan.public_id}/solver-runs/").content.decode()
+        assert f'name="replan" value="{booking.public_id}"' in form
+        response = client.post(f"/plans/{plan.public_id}/solver-runs/",
+                               {"replan": [str(booking.public_id)]})
+        run = SolverRun.objects.get(plan=plan)
+        assert run.kind == "repair"
+        services.solver_run_execute(run_id=run.pk)
+        page = client.get(response["Location"]).content.decode()
+        assert "Was" in page
+        assert "Angio suite, Tue 8 Jan 2030, 09:00" in page  # where it was, in Rome time
+        assert 'id="apply-run"' in page
+        assert "Move these bookings" in page
+        moved = client.post(f"{response['Location']}apply/")
+        assert moved.status_code == 302
+        booking.refresh_from_db()
+        assert booking.version == 2
+        assert not (booking.resource == angio and at(1, 0) <= booking.start < at(2, 0))
+        assert Booking.objects.filter(plan=plan).count() == 1

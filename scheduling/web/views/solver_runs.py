@@ -30,6 +30,7 @@ from core.audit import audit_record
 from core.errors import RuleError
 from core.web.pages import render_page
 from scheduling import selectors, services
+from scheduling.domain.types import CHANGEABLE_STATUSES
 from scheduling.models import SolverRun
 from scheduling.selectors import board as board_selectors
 from scheduling.web.views.common import plan_for, require_coordinator
@@ -55,17 +56,24 @@ def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
     if request.method == "POST":
         try:
             run = services.solver_run_start(plan=plan, principal=principal_from_request(request),
-                                            horizon_days=HORIZON_DAYS, time_limit_s=TIME_LIMIT_S)
+                                            horizon_days=HORIZON_DAYS, time_limit_s=TIME_LIMIT_S,
+                                            replan=request.POST.getlist("replan"))
         except RuleError as exc:
             messages.error(request, exc.message)
             return redirect("scheduling_web:plan_solver_runs", public_id=plan.public_id)
         _audit(request, run, action="create", object_type="solver_run")
         return redirect("scheduling_web:solver_run", public_id=run.public_id)
-    runs = list(selectors.solver_run_list(principal=principal_from_request(request),
-                                          plan=plan.public_id)[:20])
+    principal = principal_from_request(request)
+    runs = list(selectors.solver_run_list(principal=principal, plan=plan.public_id)[:20])
+    tz = ZoneInfo(board_selectors.site_zone())
+    movable = [{"id": str(b.public_id), "start": b.start.astimezone(tz), "room": b.resource.name,
+                "procedure": code_label("ProcedureType", b.procedure.procedure_type)}
+               for b in selectors.booking_list(principal=principal, plan=plan.public_id)
+               if b.status in CHANGEABLE_STATUSES and b.fraction_number is None]
     _audit(request, plan, action="list", object_type="plan_solver_runs")
     return render_page(request, "scheduling/solver_runs.html", {
         "plan": plan, "runs": runs, "pseudonym": str(plan.case.patient.public_id)[:8],
+        "movable": movable,
         "horizon_days": HORIZON_DAYS, "time_limit_s": int(TIME_LIMIT_S),
         "tz": board_selectors.site_zone()}, section="worklist")
 
@@ -73,12 +81,19 @@ def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
 def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
     procedures = board_selectors.plan_procedures_by_public_id(run.plan)
     items = run.result.get("bookings", [])
-    rooms = board_selectors.resources_by_public_id({i["resource"] for i in items})
+    rooms = board_selectors.resources_by_public_id(
+        {i["resource"] for i in items} | {i["replaces"]["resource"] for i in items
+                                          if "replaces" in i})
     rows = []
     for item in items:
         start, end = parse_datetime(item["start"]), parse_datetime(item["end"])
         procedure, room = procedures.get(item["procedure"]), rooms.get(item["resource"])
+        was = item.get("replaces")
+        was_start = parse_datetime(was["start"]) if was else None
+        was_room = rooms.get(was["resource"]) if was else None
         rows.append({
+            "was_start": was_start.astimezone(zone) if was_start else None,
+            "was_room": (was_room.name if was_room else was["resource"]) if was else "",
             "procedure": code_label("ProcedureType", procedure.procedure_type)
             if procedure else item["procedure"],
             "fraction": item.get("fraction"),
@@ -130,6 +145,9 @@ def solver_run_apply(request: HttpRequest, public_id: Any) -> HttpResponse:
         return render_page(request, "scheduling/solver_run.html", context, status=status,
                            section="worklist")
     _audit(request, run, action="update", object_type="solver_run")
-    messages.success(request, _("The proposal is booked: %(n)d bookings, proposed.")
-                     % {"n": len(created)})
+    if run.kind == SolverRun.Kind.REPAIR:
+        messages.success(request, _("The bookings are moved: %(n)d.") % {"n": len(created)})
+    else:
+        messages.success(request, _("The proposal is booked: %(n)d bookings, proposed.")
+                         % {"n": len(created)})
     return redirect("scheduling_web:plan_board", public_id=run.plan.public_id)

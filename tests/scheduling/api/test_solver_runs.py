@@ -7,10 +7,11 @@ worker died is taken over."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.models import AuditEvent, OutboxMessage
 from scheduling import services
@@ -147,3 +148,85 @@ def test_another_boards_member_cannot_see_the_run(coordinator_client, sarcoma_cl
     run = run_of(start(coordinator_client, plan))
     assert sarcoma_client.get(f"{BASE}/solver-runs/{run.public_id}/").status_code == 404
     assert sarcoma_client.get(f"{BASE}/solver-runs/").json()["count"] == 0
+
+
+# --- repair: a booking slipped; re-plan it alone, everything else fixed --------------------
+# The factories' bookings are in January 2030: these tests run the day before.
+
+
+@pytest.fixture
+def eve_of_2030():
+    import time_machine
+
+    with time_machine.travel(datetime(2030, 1, 6, 12, tzinfo=UTC), tick=True):
+        yield
+
+
+def test_a_repair_moves_only_the_slipped_booking_and_shows_where_it_was(coordinator_client,
+                                                                       rooms, eve_of_2030):
+    from tests.factories.scheduling import at
+
+    plan, (emb, surgery) = spine_plan(PREOP, "surgery")
+    kept = services.booking_create(procedure=emb, resource=rooms["angio"], start=at(2, 8),
+                                   principal=None).booking
+    slipped = services.booking_create(procedure=surgery, resource=rooms["or1"], start=at(2, 13),
+                                      principal=None).booking
+    # Theatre 1 closes that day: the surgery slipped.
+    ResourceException.objects.create(resource=rooms["or1"], start=at(2, 0), end=at(3, 0),
+                                     kind="closure", reason="Flooded")
+    response = start(coordinator_client, plan, replan=[str(slipped.public_id)])
+    assert response.status_code == 202, response.content
+    run = run_of(response)
+    assert (run.kind, run.slipped) == ("repair", [{"id": str(slipped.public_id), "version": 1}])
+    assert services.solver_run_execute(run_id=run.pk) == "finished"
+    body = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    (item,) = body["result"]["bookings"]
+    assert item["procedure"] == str(surgery.public_id)
+    assert item["replaces"]["booking"] == str(slipped.public_id)
+    assert parse_datetime(item["replaces"]["start"]) == at(2, 13)
+    new_start = parse_datetime(item["start"])
+    assert not (at(2, 0) <= new_start < at(3, 0)
+                and item["resource"] == str(rooms["or1"].public_id))
+
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
+    assert applied.status_code == 201, applied.content
+    slipped.refresh_from_db()
+    kept.refresh_from_db()
+    assert slipped.start == new_start
+    assert str(slipped.resource.public_id) == item["resource"]
+    assert slipped.version == 2
+    assert (kept.start, kept.version) == (at(2, 8), 1)  # everything else stayed
+    assert Booking.objects.filter(plan=plan).exclude(status="cancelled").count() == 2
+
+
+def test_a_repair_of_a_booking_moved_meanwhile_moves_nothing(coordinator_client, rooms,
+                                                           eve_of_2030):
+    from tests.factories.scheduling import at
+
+    plan, (emb,) = spine_plan(PREOP)
+    booking = services.booking_create(procedure=emb, resource=rooms["angio"], start=at(2, 8),
+                                      principal=None).booking
+    run = run_of(start(coordinator_client, plan, replan=[str(booking.public_id)]))
+    services.solver_run_execute(run_id=run.pk)
+    services.booking_move(booking=booking, start=at(4, 8), expected_version=1, principal=None)
+    response = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["rule"] == "inputs_changed"
+    booking.refresh_from_db()
+    assert (booking.start, booking.version) == (at(4, 8), 2)
+
+
+def test_a_repair_names_only_changeable_bookings_of_this_plan(coordinator_client, rooms):
+    from tests.factories.scheduling import at
+
+    plan, (emb,) = spine_plan(PREOP)
+    other_plan, (other,) = spine_plan(PREOP)
+    booking = services.booking_create(procedure=other, resource=rooms["angio"], start=at(2, 8),
+                                      principal=None).booking
+    response = start(coordinator_client, plan, replan=[str(booking.public_id)])
+    assert response.status_code == 400
+    assert (response.json()["errors"][0]["field"],
+            response.json()["errors"][0]["rule"]) == ("replan", "not_in_plan")
+    assert emb.plan == plan
+    assert other_plan != plan
+    assert not SolverRun.objects.exists()
