@@ -341,6 +341,27 @@ def drive(args: argparse.Namespace) -> None:
     say(f"booked    {PROCEDURE} at {read['start']} in {read['resource_name']} with "
         f"{read['staff'][0]['name']} ({read['status']})")
 
+    # 4b. A repair run re-plans the booking on the solver service (its own worker, queue
+    # "solver"): the request only queues it; the run finishes with a verdict and, when it found
+    # a slot, its result names the booking it replaces. Nothing is applied.
+    queued = his.call("POST", f"/api/v1/plans/{plan}/solver-runs/", expect={202},
+                      idempotent=True, json_body={"horizon_days": 14, "time_limit_s": 5,
+                                                  "replan": [booking["id"]]}).json()
+    waited = time.monotonic()
+    finished = poll(
+        "the solver service finishing the repair run",
+        lambda: (body := his.call("GET", f"/api/v1/solver-runs/{queued['id']}/", expect={200},
+                                  quiet=True).json())["status"] not in ("queued", "running")
+        and body, timeout=args.timeout)
+    if finished["status"] != "finished" or finished["outcome"] not in (
+            "optimal", "feasible", "infeasible"):
+        raise SmokeFailure(f"the repair run did not finish with a verdict: {finished}")
+    replaced = {b.get("replaces", {}).get("booking") for b in finished["result"]["bookings"]}
+    if finished["result"]["bookings"] and replaced != {booking["id"]}:
+        raise SmokeFailure(f"the repair does not replace the booking it was asked for: {finished}")
+    say(f"solver    repair run {finished['outcome']} after {time.monotonic() - waited:.1f}s "
+        f"(kind {finished['kind']}, {finished['progress'].get('solutions', 0)} schedules)")
+
     # 5. The audit trail has the journey's rows, and the runtime role cannot wipe them.
     auditor.get_token(setup["auditor"], "audit:read")
     events = auditor.call("GET", f"/api/v1/audit-events/?patient={case['patient']['id']}"

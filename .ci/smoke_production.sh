@@ -67,8 +67,8 @@ PUBLIC_HOST=${SMOKE_PUBLIC_HOST:-boards.smoke.invalid}
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-$PUBLIC_HOST}
 
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U "$PGSUPERUSER" -v ON_ERROR_STOP=1 -q -X)
-SERVICES=(web worker beat)
-queued() {  # messages waiting in the queues the worker consumes (compose: -Q celery,solver)
+SERVICES=(web worker solver beat)
+queued() {  # messages waiting in the queues the workers consume (compose: worker -Q celery, solver -Q solver)
   local total=0 n queue
   for queue in celery solver; do
     n=$(redis-cli -p "$REDISPORT" llen "$queue" 2>/dev/null)
@@ -111,7 +111,7 @@ stop_services() {  # NAME...: SIGTERM to each at once, up to 20s to exit, then t
   done
 }
 
-stop_all() { stop_services beat web worker; }
+stop_all() { stop_services beat web worker solver; }
 
 finish() {
   local code=$?
@@ -201,7 +201,7 @@ fi
 # --- 4. web, worker and beat as the runtime role, until their healthchecks pass ----------------
 WEB_ROLE=$($PY .ci/compose_commands.py show web | $PY -c 'import json, sys, urllib.parse as u
 print(u.urlsplit(json.load(sys.stdin)["environment"]["DATABASE_URL"]).username)')
-step "4. web (gunicorn on 127.0.0.1:$SMOKE_WEBPORT), worker and beat, connecting as $WEB_ROLE"
+step "4. web (gunicorn on 127.0.0.1:$SMOKE_WEBPORT), worker, solver and beat, connecting as $WEB_ROLE"
 for name in "${SERVICES[@]}"; do
   $PY .ci/compose_commands.py run "$name" > "$WORK/$name.log" 2>&1 &
   PIDS[$name]=$!  # compose_commands.py execs the service: this is its own process
@@ -238,6 +238,7 @@ wait_healthy beat "$HEALTH_TIMEOUT" & BEAT_HEALTH=$!
 unhealthy() { FAILED+=("$1"); die "$1: its compose healthcheck did not pass"; }
 wait_healthy web "$HEALTH_TIMEOUT" || unhealthy web
 wait_healthy worker "$HEALTH_TIMEOUT" || unhealthy worker
+wait_healthy solver "$HEALTH_TIMEOUT" || unhealthy solver
 wait "$BEAT_HEALTH" || { BEAT_HEALTH=""; unhealthy beat; }
 BEAT_HEALTH=""
 [ "$DBM_GNU" = 1 ] || echo "beat: checked celerybeat-schedule.dat (this interpreter has no dbm.gnu)"
