@@ -1,0 +1,265 @@
+"""The waiting list as one problem for the generic solver core (issue 14, "From plans to
+problems and back"), and its solution as proposed bookings per plan.
+
+Input: one ``PlanProblem`` per waiting plan (scheduling.selectors.plan_problem_build: the plan's
+unbooked procedures, the rooms' and people's free time, the rules, the patient's bookings) with
+the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in steps of
+``step`` from ``origin``, and ``Waitlist.proposals(solution)``.
+
+- **Rooms and people** are resources of capacity 1, closed outside their free time (opening
+  hours, closures and every existing booking already taken out by the selector).
+- **Each procedure** is a task using its patient (a resource of capacity 1: one place at a
+  time, closed during the patient's existing bookings) and one alternative per (room, person of
+  each kind it needs) it could take.
+- **Timing rules** between two procedures of a plan are lags: a hard rule's min and max are hard;
+  a soft rule's max and any preferred lag are penalised per step beyond them (a soft minimum is
+  not modelled: the proposal's soft findings are evaluated afterwards, as for one plan). A rule
+  that allows either order (R6) takes the plan's booking order. Against the patient's existing
+  bookings a hard rule becomes the task's release or deadline.
+- **Objective**: the weighted sum of completion times (urgent plans weigh more), plus the
+  penalties.
+
+Not modelled here, so such plans are left to the one-plan proposal (``skipped``, with the
+reason): radiotherapy courses (fractions on consecutive working days) and procedures planned for
+one session (same room, back to back).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking
+from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
+from .solver import Lag, Problem, Resource, Solution, Task
+from .types import Anchor, Occurrence, RuleKind, Severity, TimingRuleSpec
+
+# Penalty per step: a step of soft-rule slack costs as much as finishing a day later for a plan
+# of weight 1 (96 steps of 15 min); a step past a preferred lag a quarter of that.
+W_SOFT = 96
+W_PREFERRED = 24
+MAX_ALTERNATIVES = 64  # rooms x people per procedure; beyond, the plan is left to itself
+
+
+@dataclass(frozen=True)
+class WaitingPlan:
+    plan_id: str
+    problem: PlanProblem
+    weight: int = 1
+
+
+@dataclass
+class Waitlist:
+    """The problem and what is needed to read its solution back."""
+
+    problem: Problem
+    origin: datetime
+    step: timedelta
+    tasks: dict[str, tuple[str, ProcedureToPlace, list[str]]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # plan id -> why it is not here
+
+    def proposals(self, solution: Solution) -> dict[str, list[ProposedBooking]]:
+        """{plan id: its proposed bookings} from a schedule (empty without one)."""
+        out: dict[str, list[ProposedBooking]] = {}
+        if solution.status not in ("optimal", "feasible"):
+            return out
+        for task_id, (plan_id, procedure, rooms) in self.tasks.items():
+            start = self.origin + solution.starts[task_id] * self.step
+            room = rooms[solution.choices.get(task_id, 0)]
+            out.setdefault(plan_id, []).append(ProposedBooking(
+                procedure_id=procedure.procedure_id, resource_id=room, start=start,
+                end=start + procedure.duration))
+        for bookings in out.values():
+            bookings.sort(key=lambda b: b.start)
+        return out
+
+
+def _ceil(delta: timedelta, step: timedelta) -> int:
+    return math.ceil(delta / step)
+
+
+def _floor(delta: timedelta, step: timedelta) -> int:
+    return math.floor(delta / step)
+
+
+def _closed(free: Sequence[tuple[int, int]], horizon: int) -> list[tuple[int, int]]:
+    """The complement of ``free`` (step intervals) within [0, horizon)."""
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for lo, hi in sorted(free):
+        if lo > cursor:
+            out.append((cursor, lo))
+        cursor = max(cursor, hi)
+    if cursor < horizon:
+        out.append((cursor, horizon))
+    return out
+
+
+def _why_not(problem: PlanProblem) -> str:
+    for p in problem.procedures:
+        if p.fractions > 1:
+            return "a radiotherapy course: proposed with its plan alone"
+        if p.same_session_with:
+            return "procedures planned for one session: proposed with their plan alone"
+    return ""
+
+
+def _occurrence(p: ProcedureToPlace, origin: datetime) -> Occurrence:
+    return Occurrence(
+        procedure_id=p.procedure_id, procedure_type=p.procedure_type, start=origin,
+        end=origin + p.duration, first_booking_id="", last_booking_id="", booking_ids=(),
+        patient_id=p.patient_id, lesion_id=p.lesion_id, purpose=p.purpose,
+        prepares_id=p.prepares_id)
+
+
+def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end: datetime,
+                     step: timedelta = timedelta(minutes=15)) -> Waitlist:
+    """The waiting list as one Problem (see the module docstring)."""
+    epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
+    origin = epoch + _ceil(now - epoch, step) * step
+    horizon = max(0, _floor(horizon_end - origin, step))
+    waitlist = Waitlist(problem=Problem(tasks=[], resources=[], lags=[], horizon=horizon,
+                                        objective="weighted_completion"),
+                        origin=origin, step=step)
+    resources: dict[str, Resource] = {}
+    tasks: list[Task] = []
+    lags: list[Lag] = []
+
+    def steps(t: datetime) -> int:
+        return _floor(t - origin, step)
+
+    for wp in plans:
+        reason = _why_not(wp.problem)
+        if reason:
+            waitlist.skipped[wp.plan_id] = reason
+            continue
+        for free in wp.problem.resources:
+            if free.resource_id not in resources:
+                spans = [(max(0, _ceil(i.start - origin, step)), min(horizon, steps(i.end)))
+                         for i in free.free]
+                resources[free.resource_id] = Resource(
+                    id=free.resource_id, capacity=1,
+                    closed=_closed([s for s in spans if s[0] < s[1]], horizon))
+        added = _add_plan(wp, waitlist, resources, tasks, lags, origin, horizon, step)
+        if added:
+            waitlist.skipped[wp.plan_id] = added
+    waitlist.problem = Problem(tasks=tasks, resources=list(resources.values()), lags=lags,
+                               horizon=horizon, objective="weighted_completion")
+    return waitlist
+
+
+def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource],
+              tasks: list[Task], lags: list[Lag], origin: datetime, horizon: int,
+              step: timedelta) -> str:
+    """Add one plan's tasks and lags; returns why it cannot be added ("" when it was)."""
+    problem = wp.problem
+    patient = f"patient:{problem.procedures[0].patient_id}" if problem.procedures else ""
+    mine: list[tuple[str, ProcedureToPlace]] = []
+    new_tasks: list[Task] = []
+    for p in problem.procedures:
+        rooms = [r for r in p.resource_ids if r in resources]
+        kinds = [[pid for pid in kind if pid in resources] for kind in p.staff]
+        combos = list(itertools.product(*kinds)) if kinds else [()]
+        if not rooms or not combos:
+            return f"nothing can host {p.procedure_type}"
+        choices = [(room, combo) for room in rooms for combo in combos]
+        if len(choices) > MAX_ALTERNATIVES:
+            return f"{p.procedure_type} has {len(choices)} room and staff choices"
+        task_id = f"{wp.plan_id}/{p.procedure_id}"
+        new_tasks.append(Task(
+            id=task_id, duration=max(1, _ceil(p.duration, step)), demands={patient: 1},
+            weight=max(1, wp.weight),
+            alternatives=[{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]))
+        waitlist.tasks[task_id] = (wp.plan_id, p, [room for room, _combo in choices])
+        mine.append((task_id, p))
+    # The patient: one place at a time, never during their existing bookings.
+    busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
+                  for b in problem.fixed if b.active and b.end > origin)
+    if patient and patient not in resources:
+        resources[patient] = Resource(id=patient, capacity=1,
+                                      closed=[(a, b) for a, b in busy if a < b])
+    releases: dict[str, int] = {}
+    deadlines: dict[str, int] = {}
+    fixed = occurrences_from_bookings(problem.fixed)
+    placed = {p.procedure_id for _t, p in mine}
+    fixed = [o for o in fixed if o.procedure_id not in placed]
+    order = {p.procedure_id: k for k, p in enumerate(problem.procedures)}
+    occ = {task_id: _occurrence(p, origin) for task_id, p in mine}
+    for rule in problem.rules:
+        if not rule.active or rule.kind != RuleKind.LAG:
+            continue
+        for (ta, pa), (tb, pb) in itertools.combinations(mine, 2):
+            first, second = ((ta, pa), (tb, pb)) if order[pa.procedure_id] <= order[
+                pb.procedure_id] else ((tb, pb), (ta, pa))
+            for (fs, fp), (ts, tp) in ((first, second), (second, first)):
+                if (in_scope(rule, occ[fs], occ[ts]) and _is_from(rule, fp.procedure_type,
+                                                                   fp.purpose)
+                        and _is_to(rule, tp.procedure_type)):
+                    lags.append(_lag(rule, fs, ts, step, horizon))
+                    break  # one direction per pair: the plan's order (R6 either order)
+        for task_id, p in mine:
+            for other in fixed:
+                _bound(rule, task_id, p, occ[task_id], other, origin, step, releases,
+                       deadlines)
+    for task in new_tasks:
+        release = releases.get(task.id, 0)
+        deadline = deadlines.get(task.id)
+        if deadline is not None and deadline < release + task.duration:
+            return "the patient's existing bookings leave no time the hard rules allow"
+        tasks.append(Task(id=task.id, duration=task.duration, demands=task.demands,
+                          weight=task.weight, alternatives=task.alternatives,
+                          release=release, deadline=deadline))
+    return ""
+
+
+def _anchor(rule_anchor: Anchor) -> Literal["start", "end"]:
+    return "end" if rule_anchor == Anchor.END else "start"
+
+
+def _lag(rule: TimingRuleSpec, source: str, target: str, step: timedelta, horizon: int) -> Lag:
+    hard = rule.severity == Severity.HARD
+    lo = _ceil(rule.min_lag, step) if (hard and rule.min_lag is not None) else -horizon
+    hi = _floor(rule.max_lag, step) if (hard and rule.max_lag is not None) else None
+    preferred, penalty = None, 0
+    if rule.preferred_lag is not None:
+        preferred, penalty = _floor(rule.preferred_lag, step), W_PREFERRED
+    if not hard and rule.max_lag is not None:
+        soft_max = _floor(rule.max_lag, step)
+        if preferred is None or soft_max < preferred:
+            preferred, penalty = soft_max, W_SOFT
+    return Lag(source=source, target=target, min=lo, max=hi,
+               source_anchor=_anchor(rule.from_anchor), target_anchor=_anchor(rule.to_anchor),
+               preferred=preferred, penalty=penalty)
+
+
+def _bound(rule: TimingRuleSpec, task_id: str, p: ProcedureToPlace, mine: Occurrence,
+           other: Occurrence, origin: datetime, step: timedelta, releases: dict[str, int],
+           deadlines: dict[str, int]) -> None:
+    """A hard rule between a task and an existing booking, as the task's release/deadline."""
+    if rule.severity != Severity.HARD or not in_scope(rule, mine, other):
+        return
+    duration = _ceil(p.duration, step)
+    if _is_from(rule, other.procedure_type, other.purpose) and _is_to(rule, p.procedure_type):
+        base = other.anchor(rule.from_anchor)
+        shift = duration if rule.to_anchor == Anchor.END else 0  # task's start = anchor - shift
+        if rule.min_lag is not None:
+            releases[task_id] = max(releases.get(task_id, 0),
+                                    _ceil(base + rule.min_lag - origin, step) - shift)
+        if rule.max_lag is not None:
+            latest_start = _floor(base + rule.max_lag - origin, step) - shift
+            deadlines[task_id] = min(deadlines.get(task_id, latest_start + duration),
+                                     latest_start + duration)
+    elif _is_from(rule, p.procedure_type, p.purpose) and _is_to(rule, other.procedure_type):
+        base = other.anchor(rule.to_anchor)
+        shift = duration if rule.from_anchor == Anchor.END else 0
+        if rule.min_lag is not None:
+            latest_start = _floor(base - rule.min_lag - origin, step) - shift
+            deadlines[task_id] = min(deadlines.get(task_id, latest_start + duration),
+                                     latest_start + duration)
+        if rule.max_lag is not None:
+            releases[task_id] = max(releases.get(task_id, 0),
+                                    _ceil(base - rule.max_lag - origin, step) - shift)
