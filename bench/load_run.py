@@ -579,21 +579,8 @@ def _query_counts(endpoints: list[Endpoint], *, explain: bool) -> dict[str, Any]
         if request is None:
             out[endpoint.name] = {"status": None, "queries": None}
             continue
-        headers = {k.lower(): v for k, v in request.headers}
-        extra: dict[str, Any] = {}
-        if "authorization" in headers:
-            extra["HTTP_AUTHORIZATION"] = headers["authorization"]
-        if "idempotency-key" in headers:
-            extra["HTTP_IDEMPOTENCY_KEY"] = headers["idempotency-key"]
-        client.cookies.clear()
-        if "cookie" in headers:
-            client.cookies["sessionid"] = headers["cookie"].split("=", 1)[1]
         with CaptureQueriesContext(connection) as ctx:
-            if request.method == "GET":
-                response = client.get(request.path, **extra)
-            else:
-                response = client.post(request.path, request.body,
-                                       content_type="application/json", **extra)
+            response = _client_call(client, request)
         slowest = sorted(ctx.captured_queries, key=lambda q: float(q["time"]), reverse=True)
         row: dict[str, Any] = {"status": response.status_code, "queries": len(ctx),
                                "sql_ms": round(sum(float(q["time"]) for q in ctx.captured_queries)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.world import ALL_SCOPES, World, api_client_for, api_world_create, world_create
 
-__all__ = ["ALL_SCOPES", "World", "api_world", "as_user", "world"]
+__all__ = ["ALL_SCOPES", "World", "api_world", "as_user", "worker_rooms", "world"]
 
 
 @pytest.fixture
@@ -29,3 +29,15 @@ def as_user():
 def api_world(world: World) -> World:
     """The world plus board A's meeting, agenda items, a decision and an open violation."""
     return api_world_create(world)
+
+
+@pytest.fixture
+def worker_rooms(transactional_db):
+    """For the real-worker tests (which commit): the timing rules and catalogue (a
+    transactional flush elsewhere may have emptied them), an angio suite and a theatre."""
+    from scheduling.demo import seed_rules_and_catalogue
+    from tests.factories.scheduling import ResourceFactory
+
+    seed_rules_and_catalogue()
+    return {"angio": ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite"),
+            "or1": ResourceFactory(code="or-1", name="Operating room 1", kind="operating_room")}

@@ -4,35 +4,24 @@ for the worker's results: the notification exists only if the task ran in the wo
 
 from __future__ import annotations
 
-import pytest
-
 from core.access import principal_for_user
 from core.models import Notification
 from scheduling import services
-from scheduling.demo import seed_rules_and_catalogue
 from scheduling.models import Violation
-from tests.factories.scheduling import ResourceFactory, at, plan_with
+from tests.factories.scheduling import at, plan_with
 from tests.support.worker import REAL_WORKER, poll
 
 pytestmark = REAL_WORKER
 
 
-@pytest.fixture
-def rooms(transactional_db):
-    """The timing rules (a transactional flush elsewhere may have emptied them) and two rooms."""
-    seed_rules_and_catalogue()
-    return {"angio": ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite"),
-            "or1": ResourceFactory(code="or-1", name="Operating room 1", kind="operating_room")}
-
-
 def test_a_worker_stores_the_violation_and_notifies_after_an_embolization_is_moved(
-        rooms, coordinator):
+        worker_rooms, coordinator):
     coordinator_principal = principal_for_user(coordinator)
     plan, (emb, surgery) = plan_with(
         {"procedure_type": "embolization", "purpose": "pre_operative"}, "surgery")
-    e = services.booking_create(procedure=emb, resource=rooms["angio"], start=at(2, 8),
+    e = services.booking_create(procedure=emb, resource=worker_rooms["angio"], start=at(2, 8),
                                 principal=coordinator_principal).booking
-    services.booking_create(procedure=surgery, resource=rooms["or1"], start=at(3, 9),
+    services.booking_create(procedure=surgery, resource=worker_rooms["or1"], start=at(3, 9),
                             principal=coordinator_principal)
     services.booking_move(booking=e, start=at(0, 8), expected_version=1,
                           principal=coordinator_principal)

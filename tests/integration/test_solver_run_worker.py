@@ -5,27 +5,19 @@ the proposal."""
 
 from __future__ import annotations
 
-import pytest
 from rest_framework.test import APIClient
 
-from scheduling.demo import seed_rules_and_catalogue
 from scheduling.models import Booking, SolverRun
 from tests.factories.cases import CaseFactory
-from tests.factories.scheduling import ResourceFactory, plan_with
+from tests.factories.scheduling import plan_with
 from tests.support.scheduling import BASE, PREOP
 from tests.support.worker import REAL_WORKER, poll
 
 pytestmark = REAL_WORKER
 
 
-@pytest.fixture
-def rooms(transactional_db):
-    seed_rules_and_catalogue()
-    return {"angio": ResourceFactory(code="angio-1", name="Angio suite", kind="angio_suite"),
-            "or1": ResourceFactory(code="or-1", name="Operating room 1", kind="operating_room")}
-
-
-def test_the_solver_queue_worker_runs_it_and_the_result_is_applied(rooms, coordinator):
+def test_the_solver_queue_worker_runs_it_and_the_result_is_applied(worker_rooms,
+                                                                  coordinator):
     plan, _ = plan_with(PREOP, "surgery", case=CaseFactory(requested_board="bone-mets-spine"))
     client = APIClient()
     client.force_authenticate(coordinator)
