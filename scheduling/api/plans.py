@@ -149,15 +149,19 @@ class PlanValidationApi(SchedulingApiView):
 
 
 class PlanProposalCreateApi(SchedulingApiView):
-    """POST /plans/{id}/proposals/: a CP-SAT proposal for the plan's unbooked procedures;
-    with ``apply`` the proposal is booked as ``proposed`` bookings (201)."""
+    """POST /plans/{id}/proposals/: a CP-SAT proposal for the plan's unbooked procedures, in the
+    request (interactive: one plan solves in tens of milliseconds, docs/benchmarks.md); with
+    ``apply`` the proposal is booked as ``proposed`` bookings (201). At most 5 s of solving: a
+    longer search, or a repair, is a solver run (``plans/{id}/solver-runs/``) on a worker."""
 
     access = {"POST": WRITE}
 
     class InputSerializer(serializers.Serializer):
         horizon_days = serializers.IntegerField(min_value=1, max_value=90, default=28)
         apply = serializers.BooleanField(default=False)
-        time_limit_seconds = serializers.FloatField(min_value=0.5, max_value=20, default=5)
+        time_limit_seconds = serializers.FloatField(
+            min_value=0.5, max_value=5, default=5,
+            help_text="At most 5 s in a request; queue a solver run for longer.")
 
     class OutputSerializer(serializers.Serializer):
         plan = serializers.UUIDField()

@@ -77,6 +77,11 @@ def test_proposals_validate_the_payload_and_the_plan(coordinator_client):
     assert coordinator_client.post(f"{BASE}/plans/{uuid.uuid4()}/proposals/", {},
                                    format="json").status_code == 404
     assert coordinator_client.get(proposals_url(plan)).status_code == 405
+    # More than 5 s of solving does not belong in a request: that is a solver run.
+    slow = coordinator_client.post(proposals_url(plan), {"time_limit_seconds": 20},
+                                   format="json")
+    assert slow.status_code == 400
+    assert slow.json()["errors"][0]["field"] == "time_limit_seconds"
 
 
 def test_a_proposal_keeps_the_hard_rules_and_can_be_applied(coordinator_client, rooms):
