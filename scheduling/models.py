@@ -566,7 +566,9 @@ class SolverRun(models.Model):
     applied only if it still is then (a booking, closure or rule changed meanwhile discards it).
     ``progress`` is updated while the solver works (best objective, bound, elapsed seconds).
     A ``repair`` run re-plans only the ``slipped`` bookings (a room closed, a patient unwell),
-    everything else fixed; applying it moves them, and the page shows each move first.
+    everything else fixed; applying it moves them, and the page shows each move first. A
+    ``waitlist`` run plans every waiting plan of ``plans`` at once over the shared rooms and
+    people (scheduling.domain.waitlist), urgent plans first.
     """
 
     class Status(models.TextChoices):
@@ -580,9 +582,14 @@ class SolverRun(models.Model):
     class Kind(models.TextChoices):
         PLAN = "plan", _("plan the unbooked procedures")
         REPAIR = "repair", _("re-plan slipped bookings")
+        WAITLIST = "waitlist", _("the whole waiting list")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="solver_runs")
+    # None for a waiting-list run, whose plans are ``plans``.
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="solver_runs",
+                             null=True, blank=True)
+    # A waiting-list run's plans (public ids), chosen when it was asked for.
+    plans = models.JSONField(default=list, blank=True)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PLAN)
     # A repair's bookings to re-plan: [{"id": public id, "version": version when asked}]; the
     # plan's other bookings, and every other plan's, stay where they are.

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from core.api.base import PageAudit
 from core.api.idempotency import idempotent
-from core.audit import audit_record
+from core.audit import audit_record_many
 from core.models import AuditEvent
 from scheduling import selectors, services
 from scheduling.api.base import READ, WRITE, SchedulingApiView
@@ -28,8 +28,11 @@ from scheduling.models import SolverRun
 
 class SolverRunOut(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
-    plan = serializers.UUIDField(source="plan.public_id")
+    plan = serializers.UUIDField(source="plan.public_id", allow_null=True,
+                                 help_text="The plan; null for a waiting-list run.")
     kind = serializers.ChoiceField(choices=SolverRun.Kind.choices)
+    plans = serializers.ListField(child=serializers.UUIDField(),
+                                  help_text="A waiting-list run's plans.")
     slipped = serializers.ListField(
         child=serializers.DictField(), help_text="A repair's bookings: [{id, version}].")
     status = serializers.ChoiceField(
@@ -58,9 +61,10 @@ class SolverRunOut(serializers.Serializer):
 
 
 def _audit(view: SchedulingApiView, run: SolverRun, action: str) -> None:
-    audit_record(principal=view.principal, action=action, object_type="solver_run",
-                 object_id=run.public_id, patient_pseudonym=run.plan.case.patient.public_id,
-                 path=view.request.path)
+    """One row naming every patient whose schedule the run discloses."""
+    audit_record_many(principal=view.principal, action=action, object_type="solver_run",
+                      objects=[(run.public_id, p) for p in selectors.solver_run_patients(run)],
+                      path=view.request.path)
 
 
 def _run(view: SchedulingApiView, public_id: object, action: str) -> SolverRun:
@@ -111,6 +115,36 @@ class SolverRunCreateApi(SchedulingApiView):
         return response
 
 
+class WaitlistRunCreateApi(SchedulingApiView):
+    """POST /solver-runs/ (Idempotency-Key): queue a run over the whole waiting list (active
+    plans with unbooked procedures, most urgent first, at most ``max_plans``): every plan at
+    once over the shared rooms and people. For callers who see every case (403 otherwise);
+    409 when no plan is waiting."""
+
+    access = {"POST": WRITE}
+    idempotency_key = "optional"
+
+    class InputSerializer(serializers.Serializer):
+        horizon_days = serializers.IntegerField(min_value=1, max_value=90, default=28)
+        time_limit_s = serializers.FloatField(min_value=0.5, max_value=60, default=30)
+        max_plans = serializers.IntegerField(min_value=1, max_value=500, default=200)
+
+    @extend_schema(operation_id="solver_run_waitlist_create", request=InputSerializer,
+                   responses={202: SolverRunOut})
+    def post(self, request: Request) -> Response:
+        return idempotent(request, endpoint="scheduling.solver_run_waitlist_create",
+                          handler=self._create, replay_audit=_replay_audit)
+
+    def _create(self) -> Response:
+        data = self.InputSerializer(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        run = services.solver_run_start_waitlist(principal=self.principal, **data.validated_data)
+        _audit(self, run, AuditEvent.Action.CREATE)
+        response = Response(SolverRunOut(run).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/v1/solver-runs/{run.public_id}/"
+        return response
+
+
 class SolverRunListApi(SchedulingApiView):
     """GET /solver-runs/?plan=&status=: newest first, paginated, one audit row a page."""
 
@@ -130,7 +164,7 @@ class SolverRunListApi(SchedulingApiView):
                                          status=f.get("status"))
         return self.paginated(runs, SolverRunOut, audit=PageAudit(
             AuditEvent.Action.LIST, "solver_run",
-            lambda run: (run.public_id, run.plan.case.patient.public_id)))
+            lambda run: (run.public_id, run.plan.case.patient.public_id if run.plan else "")))
 
 
 class SolverRunDetailApi(SchedulingApiView):

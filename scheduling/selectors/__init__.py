@@ -17,6 +17,7 @@ from scheduling.selectors.plans import (
     plan_tz,
     plan_validation_report,
     resource_free_slots,
+    waiting_plans,
 )
 from scheduling.selectors.records import (
     BOOKING_STAFF,
@@ -41,6 +42,7 @@ from scheduling.selectors.records import (
     resources_by_public_ids,
     solver_run_get,
     solver_run_list,
+    solver_run_patients,
     solver_run_pseudonym,
     timing_rule_get,
     timing_rule_list,
@@ -105,10 +107,12 @@ __all__ = [
     "rule_specs",
     "solver_run_get",
     "solver_run_list",
+    "solver_run_patients",
     "solver_run_pseudonym",
     "staff_fits",
     "staff_free_time",
     "timing_rule_get",
     "timing_rule_list",
     "violation_get",
+    "waiting_plans",
 ]

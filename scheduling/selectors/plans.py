@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import FloatField, Func
+from django.db.models import Case, Exists, FloatField, Func, OuterRef, Value, When
 
 from cases.models import PlannedProcedure, TreatmentPlan
+from cases.selectors import case_scope_q
 from core.timezones import zone_name
 from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
@@ -296,3 +297,21 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
         rules=tuple(rule_specs()), fixed=tuple(views), tz=tz,
         granularity=timedelta(minutes=granularity_minutes),
     )
+
+
+URGENCY_WEIGHT = {"emergency": 8, "urgent": 4, "routine": 1}
+
+
+def waiting_plans(*, principal: Any, limit: int) -> list[TreatmentPlan]:
+    """Active plans in the principal's scope with a procedure of the catalogue that has no
+    active booking, most urgent first, then oldest (at most ``limit``; cases and patients
+    loaded). Indexes: plan (status), booking (procedure, status)."""
+    unbooked = PlannedProcedure.objects.filter(
+        plan=OuterRef("pk"), procedure_type__in=list(PROCEDURE_DEFAULTS)).exclude(
+        Exists(Booking.objects.filter(procedure=OuterRef("pk")).exclude(status=CANCELLED)))
+    order = Case(*(When(case__urgency=u, then=Value(k)) for k, u in enumerate(
+        ("emergency", "urgent", "routine"))), default=Value(3))
+    return list(TreatmentPlan.objects.filter(case_scope_q(principal, "case"),
+                                             status=TreatmentPlan.Status.ACTIVE)
+                .filter(Exists(unbooked)).select_related("case__patient")
+                .annotate(rank=order).order_by("rank", "created_at", "pk")[:limit])

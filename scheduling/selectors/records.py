@@ -294,3 +294,12 @@ def solver_run_pseudonym(public_id: UUID | str) -> str:
     value = (SolverRun.objects.filter(public_id=public_id)
              .values_list("plan__case__patient__public_id", flat=True).first())
     return str(value) if value else ""
+
+
+def solver_run_patients(run: SolverRun) -> list[str]:
+    """The patient pseudonyms a run's result discloses: its plan's, or every plan's of a
+    waiting-list run (one query)."""
+    if run.plan_id is not None:
+        return [str(run.plan.case.patient.public_id)]
+    return [str(p) for p in TreatmentPlan.objects.filter(public_id__in=run.plans).order_by(
+        "pk").values_list("case__patient__public_id", flat=True)]

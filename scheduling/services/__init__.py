@@ -46,6 +46,7 @@ from scheduling.services.solver_runs import (
     solver_run_apply,
     solver_run_execute,
     solver_run_start,
+    solver_run_start_waitlist,
 )
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "solver_run_apply",
     "solver_run_execute",
     "solver_run_start",
+    "solver_run_start_waitlist",
     "timing_rule_update",
     "violation_acknowledge",
     "violations_store",

@@ -29,15 +29,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cases.models import TreatmentPlan
-from core.access import Principal
+from core.access import Principal, case_access_policy
 from core.dbretry import retry_on_conflict
 from core.errors import RuleError
 from core.outbox import outbox_enqueue
 from scheduling import selectors
 from scheduling.domain.fingerprint import fingerprint
 from scheduling.domain.plan_solver import PlanProposal, ProposedBooking, propose_plan
+from scheduling.domain.solver import solve
 from scheduling.domain.types import CHANGEABLE_STATUSES, violation_body
+from scheduling.domain.waitlist import WaitingPlan, waitlist_problem
 from scheduling.models import Booking, SolverRun
+from scheduling.selectors.plans import URGENCY_WEIGHT
 from scheduling.services import bookings as bookings_service
 from scheduling.services.proposals import plan_proposal_apply
 
@@ -98,6 +101,39 @@ def solver_run_start(*, plan: TreatmentPlan, principal: Principal | None, horizo
     return run
 
 
+@transaction.atomic
+def solver_run_start_waitlist(*, principal: Principal, horizon_days: int, time_limit_s: float,
+                              max_plans: int, now: datetime | None = None) -> SolverRun:
+    """A queued run over the waiting list: the active plans with unbooked procedures, most
+    urgent first (at most ``max_plans``). Only for callers who see every case (the run spans
+    every board); RuleError otherwise, or when no plan is waiting."""
+    if case_access_policy().case_filter(principal) is not None:
+        raise RuleError("The waiting list spans every board: only callers who see every case "
+                        "may plan it.", field="scope", rule="every_case", status=403)
+    plans = selectors.waiting_plans(principal=principal, limit=max_plans)
+    if not plans:
+        raise RuleError("No plan is waiting for booking.", field="plans", rule="none_waiting",
+                        status=409)
+    run = SolverRun.objects.create(
+        plan=None, kind=SolverRun.Kind.WAITLIST, plans=[str(p.public_id) for p in plans],
+        requested_by=requester(principal), inputs_at=now or timezone.now(),
+        horizon_days=horizon_days, time_limit_s=time_limit_s)
+    outbox_enqueue(task_name=RUN_TASK, kwargs={"run_id": run.pk},
+                   dedup_key=f"{RUN_TASK}:{run.pk}")
+    return run
+
+
+def _waiting(run: SolverRun) -> list[WaitingPlan]:
+    """A waiting-list run's plans as they stand (one no longer active is left out, which
+    changes the fingerprint), each with its problem as of the run's ``inputs_at``."""
+    plans = TreatmentPlan.objects.filter(
+        public_id__in=run.plans, status=TreatmentPlan.Status.ACTIVE).select_related(
+        "case").order_by("pk")
+    return [WaitingPlan(plan_id=str(plan.public_id), weight=URGENCY_WEIGHT.get(
+        plan.case.urgency, 1), problem=selectors.plan_problem_build(
+        plan=plan, now=run.inputs_at, horizon_days=run.horizon_days)) for plan in plans]
+
+
 def _slipped_now(run: SolverRun) -> list[Booking]:
     """A repair's bookings as they are now (one cancelled meanwhile is left out, which changes
     the fingerprint)."""
@@ -111,7 +147,10 @@ def _slipped_now(run: SolverRun) -> list[Booking]:
 def _problem(run: SolverRun) -> tuple[Any, str]:
     """The run's problem as the data stand now, and its fingerprint: the problem itself and,
     for a repair, each slipped booking's version (the problem leaves those bookings out, so a
-    move of one would not show in it)."""
+    move of one would not show in it); for the waiting list, its plans' problems."""
+    if run.kind == SolverRun.Kind.WAITLIST:
+        waiting = _waiting(run)
+        return waiting, fingerprint([(w.plan_id, w.weight, w.problem) for w in waiting])
     plan = TreatmentPlan.objects.select_related("case").get(pk=run.plan_id)
     slipped = _slipped_now(run)
     problem = selectors.plan_problem_build(plan=plan, now=run.inputs_at,
@@ -183,8 +222,12 @@ def solver_run_execute(*, run_id: int) -> str:
     try:
         problem, before = _problem(run)
         SolverRun.objects.filter(pk=run.pk).update(fingerprint=before)
-        proposal = propose_plan(problem, time_limit=run.time_limit_s, workers=1,
-                                on_progress=_Reporter(run.pk))
+        if run.kind == SolverRun.Kind.WAITLIST:
+            proposal, result = _solve_waitlist(run, problem)
+        else:
+            proposal = propose_plan(problem, time_limit=run.time_limit_s, workers=1,
+                                    on_progress=_Reporter(run.pk))
+            result = _result(proposal, _slipped_now(run))
         after = _problem(run)[1]
     except Exception:
         logger.exception("solver run %s failed", run.public_id)
@@ -205,21 +248,46 @@ def solver_run_execute(*, run_id: int) -> str:
                    "worked: the result was discarded. Start a new run.")
     SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.RUNNING).update(
         status=status, finished_at=timezone.now(), outcome=proposal.status, message=message,
-        progress=progress, result=_result(proposal, _slipped_now(run))
-        if status == SolverRun.Status.FINISHED else {})
+        progress=progress, result=result if status == SolverRun.Status.FINISHED else {})
     return status
 
 
-def _proposal(run: SolverRun) -> PlanProposal:
+def _solve_waitlist(run: SolverRun, waiting: list[WaitingPlan]
+                    ) -> tuple[PlanProposal, dict[str, Any]]:
+    """Every waiting plan at once on the generic core (scheduling.domain.waitlist); the result's
+    bookings name their plan, and ``skipped`` says which plans are left to their own runs."""
+    end = run.inputs_at + timedelta(days=run.horizon_days)
+    waitlist = waitlist_problem(waiting, now=run.inputs_at, horizon_end=end)
+    solution = solve(waitlist.problem, time_limit_s=run.time_limit_s, workers=1)
+    per_plan = waitlist.proposals(solution)
+    items = [{"plan": plan_id, "procedure": b.procedure_id, "resource": b.resource_id,
+              "start": b.start.isoformat(), "end": b.end.isoformat(), "fraction": None}
+             for plan_id, bookings in sorted(per_plan.items()) for b in bookings]
+    message = {"infeasible": "No schedule of the waiting list keeps every hard rule within the "
+                             "horizon: plan the plans one by one to find which.",
+               "unknown": "The solver found no schedule within its time limit."}.get(
+        solution.status, "")
+    details = {"objective": solution.objective} if solution.objective is not None else {}
+    proposal = PlanProposal(status=solution.status, message=message, details=details)
+    return proposal, {"bookings": items, "warnings": [], "skipped": waitlist.skipped,
+                      "bound": solution.bound}
+
+
+def _booking_items(items: Sequence[dict[str, Any]]) -> list[ProposedBooking]:
     bookings = []
-    for item in run.result.get("bookings", []):
+    for item in items:
         start, end = parse_datetime(item["start"]), parse_datetime(item["end"])
         if start is None or end is None:
             raise RuleError("The run's result is unreadable.", field="run", rule="corrupt")
         bookings.append(ProposedBooking(procedure_id=item["procedure"],
                                         resource_id=item["resource"], start=start, end=end,
                                         fraction=item.get("fraction")))
-    return PlanProposal(status=run.outcome, bookings=tuple(bookings))
+    return bookings
+
+
+def _proposal(run: SolverRun) -> PlanProposal:
+    return PlanProposal(status=run.outcome,
+                        bookings=tuple(_booking_items(run.result.get("bookings", []))))
 
 
 @retry_on_conflict
@@ -237,6 +305,8 @@ def _apply_if_unchanged(*, run_id: int, principal: Principal | None) -> list[Boo
         return None
     if run.kind == SolverRun.Kind.REPAIR:
         created = _apply_repair(run, principal)
+    elif run.kind == SolverRun.Kind.WAITLIST:
+        created = _apply_waitlist(run, principal)
     else:
         created = plan_proposal_apply(plan=run.plan, proposal=_proposal(run),
                                       principal=principal)
@@ -244,6 +314,25 @@ def _apply_if_unchanged(*, run_id: int, principal: Principal | None) -> list[Boo
     run.applied_at = timezone.now()
     run.applied_bookings = [str(b.public_id) for b in created]
     run.save(update_fields=["status", "applied_at", "applied_bookings"])
+    return created
+
+
+def _apply_waitlist(run: SolverRun, principal: Principal | None) -> list[Booking]:
+    """Book every plan's proposal (plan_proposal_apply each, inside the caller's transaction:
+    all plans or none)."""
+    by_plan: dict[str, list[dict[str, Any]]] = {}
+    for item in run.result.get("bookings", []):
+        by_plan.setdefault(item["plan"], []).append(item)
+    plans = {str(p.public_id): p for p in TreatmentPlan.objects.filter(
+        public_id__in=list(by_plan), status=TreatmentPlan.Status.ACTIVE)}
+    created: list[Booking] = []
+    for plan_id, items in sorted(by_plan.items()):
+        plan = plans.get(plan_id)
+        if plan is None:
+            raise RuleError("A plan of the run is no longer active.", field="run",
+                            rule="inputs_changed", status=409)
+        created += plan_proposal_apply(plan=plan, proposal=PlanProposal(
+            status=run.outcome, bookings=tuple(_booking_items(items))), principal=principal)
     return created
 
 

@@ -224,6 +224,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/v1/plans/<uuid:public_id>/solver-runs/", "POST"):  # horizon 0: 400, nothing queued
         Row(people=STAFF, scope="bookings:write", ok=400, body={"horizon_days": 0}),
     ("api/v1/solver-runs/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/solver-runs/", "POST"):  # the waiting list; max_plans 0: 400, nothing queued
+        Row(people=STAFF, scope="bookings:write", ok=400, body={"max_plans": 0}),
     ("api/v1/solver-runs/<uuid:public_id>/", "GET"):
         Row(people=PEOPLE, scope="bookings:read", scoped=True),
     ("api/v1/solver-runs/<uuid:public_id>/apply/", "POST"):  # clients also need a key: 400

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
@@ -119,6 +119,8 @@ def solver_run(request: HttpRequest, public_id: Any) -> HttpResponse:
     require_coordinator(request)
     run = selectors.solver_run_get(principal=principal_from_request(request),
                                    public_id=public_id)
+    if run.plan is None:  # a waiting-list run: shown by the API only, so far
+        raise Http404
     _audit(request, run, action="read", object_type="solver_run")
     context = _context(request, run)
     if request.htmx:
@@ -134,6 +136,8 @@ def solver_run_apply(request: HttpRequest, public_id: Any) -> HttpResponse:
     require_coordinator(request)
     principal = principal_from_request(request)
     run = selectors.solver_run_get(principal=principal, public_id=public_id)
+    if run.plan is None:
+        raise Http404
     try:
         created = services.solver_run_apply(run=run, principal=principal)
     except RuleError as exc:

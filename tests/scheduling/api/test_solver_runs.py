@@ -6,6 +6,7 @@ worker died is taken over."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -229,4 +230,51 @@ def test_a_repair_names_only_changeable_bookings_of_this_plan(coordinator_client
             response.json()["errors"][0]["rule"]) == ("replan", "not_in_plan")
     assert emb.plan == plan
     assert other_plan != plan
+    assert not SolverRun.objects.exists()
+
+
+# --- the whole waiting list: every waiting plan at once over the shared rooms --------------
+
+
+def test_the_waiting_list_is_planned_at_once_and_booked_all_or_nothing(coordinator_client,
+                                                                      rooms):
+    urgent, _ = plan_with(PREOP, "surgery",
+                          case=CaseFactory(requested_board="bone-mets-spine", urgency="urgent"))
+    routine, _ = spine_plan(PREOP, "surgery")
+    response = coordinator_client.post(f"{BASE}/solver-runs/",
+                                       {"horizon_days": 14, "time_limit_s": 5}, format="json")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["kind"], body["plan"]) == ("waitlist", None)
+    assert body["plans"][0] == str(urgent.public_id)  # most urgent first
+    assert set(body["plans"]) == {str(urgent.public_id), str(routine.public_id)}
+    run = run_of(response)
+    assert services.solver_run_execute(run_id=run.pk) == "finished"
+    done = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert done["outcome"] in {"optimal", "feasible"}
+    by_plan = {}
+    for item in done["result"]["bookings"]:
+        by_plan.setdefault(item["plan"], []).append(item)
+    assert set(by_plan) == {str(urgent.public_id), str(routine.public_id)}
+    assert done["result"]["skipped"] == {}
+    # The shared angio suite and theatre hold one procedure at a time.
+    for room in (rooms["angio"], rooms["or1"]):
+        spans = sorted((parse_datetime(i["start"]), parse_datetime(i["end"]))
+                       for i in done["result"]["bookings"]
+                       if i["resource"] == str(room.public_id))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
+    assert applied.status_code == 201, applied.content
+    assert Booking.objects.filter(plan__in=[urgent, routine], status="proposed").count() == 4
+    audit = AuditEvent.objects.filter(object_type="solver_run", action="update").get()
+    assert {pseudonym for _run, pseudonym in audit.entities} == {
+        str(urgent.case.patient.public_id), str(routine.case.patient.public_id)}
+
+
+def test_the_waiting_list_is_for_callers_who_see_every_case(spine_client, coordinator_client,
+                                                           rooms):
+    assert coordinator_client.post(f"{BASE}/solver-runs/", {}, format="json").status_code == 409
+    spine_plan(PREOP)
+    response = spine_client.post(f"{BASE}/solver-runs/", {}, format="json")
+    assert response.status_code == 403
     assert not SolverRun.objects.exists()

@@ -30,7 +30,7 @@ from scheduling.domain.solver import (
 
 ROOT = Path(__file__).resolve().parents[3]
 BENCH_DATA = Path(os.environ.get("BOARDSVC_BENCH_DATA",
-                                 ROOT.parent / "shared" / "bench-data" / "rcpspmax"))
+                                 ROOT / "tests" / "data" / "rcpspmax"))
 
 
 def at(problem: Problem, starts: dict[str, int], task_id: str, anchor: str) -> int:
@@ -393,8 +393,8 @@ def ubo10_table() -> dict[str, str]:
 
 
 def test_every_ubo10_instance_is_decided_without_contradiction_in_a_few_seconds():
-    """Issue 14, bench 1 in the suite: 90/90 decided, 0 contradictions; the data folder is the
-    shared mirror (BOARDSVC_BENCH_DATA overrides it; its README gives the bound semantics)."""
+    """Issue 14, bench 1 in the suite: 90/90 decided, 0 contradictions; the data is in
+    tests/data/rcpspmax (BOARDSVC_BENCH_DATA overrides it; its README says where it is from)."""
     table = ubo10_table()
     files = sorted((BENCH_DATA / "ubo10").glob("*.sch"))
     assert len(files) == 90
