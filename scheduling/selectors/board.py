@@ -340,3 +340,10 @@ def resources_by_public_id(public_ids: set[str]) -> dict[str, Resource]:
 def plan_procedures_by_public_id(plan: TreatmentPlan) -> dict[str, PlannedProcedure]:
     """The plan's procedures by public id (one query), to name a proposal's items."""
     return {str(p.public_id): p for p in plan.procedures.all()}
+
+
+def procedures_by_public_id(public_ids: set[str]) -> dict[str, PlannedProcedure]:
+    """These planned procedures by public id, their plan's case and patient loaded (one
+    query), to name the items of a waiting-list run."""
+    return {str(p.public_id): p for p in PlannedProcedure.objects.filter(
+        public_id__in=list(public_ids)).select_related("plan__case__patient")}

@@ -26,6 +26,8 @@ urlpatterns = [
          name="plan_board_accept"),
     path("plans/<uuid:public_id>/solver-runs/", solver_runs.plan_solver_runs,
          name="plan_solver_runs"),
+    path("solver-runs/waiting-list/", solver_runs.waitlist_run_start,
+         name="waitlist_run_start"),
     path("solver-runs/<uuid:public_id>/", solver_runs.solver_run, name="solver_run"),
     path("solver-runs/<uuid:public_id>/apply/", solver_runs.solver_run_apply,
          name="solver_run_apply"),

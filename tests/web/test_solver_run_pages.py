@@ -131,3 +131,25 @@ def test_a_repair_from_the_page_shows_each_move_and_moves_only_what_slipped(coor
         assert booking.version == 2
         assert not (booking.resource == angio and at(1, 0) <= booking.start < at(2, 0))
         assert Booking.objects.filter(plan=plan).count() == 1
+
+
+def test_the_worklist_plans_the_whole_waiting_list_and_books_it(coordinator, plan):
+    other, _ = plan_with(PREOP, "surgery", case=CaseFactory())
+    client = login(coordinator)
+    assert 'id="plan-waitlist"' in client.get("/worklist/").content.decode()
+    response = client.post("/solver-runs/waiting-list/")
+    assert response.status_code == 302
+    run = SolverRun.objects.get(kind="waitlist")
+    assert set(run.plans) == {str(plan.public_id), str(other.public_id)}
+    services.solver_run_execute(run_id=run.pk)
+    page = client.get(response["Location"]).content.decode()
+    assert "the waiting list, 2 plans" in page
+    assert str(plan.case.patient.public_id)[:8] in page
+    assert str(other.case.patient.public_id)[:8] in page
+    booked = client.post(f"{response['Location']}apply/")
+    assert booked.status_code == 302
+    assert booked["Location"] == "/worklist/"
+    assert Booking.objects.filter(plan__in=[plan, other], status="proposed").count() == 4
+    rows = AuditEvent.objects.filter(object_type="solver_run", action="update")
+    assert {p for _run, p in rows.get().entities} == {
+        str(plan.case.patient.public_id), str(other.case.patient.public_id)}

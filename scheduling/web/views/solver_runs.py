@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.labels import code_label
 from core.access import principal_from_request
-from core.audit import audit_record
+from core.audit import audit_record_many
 from core.errors import RuleError
 from core.web.pages import render_page
 from scheduling import selectors, services
@@ -37,14 +37,36 @@ from scheduling.web.views.common import plan_for, require_coordinator
 
 HORIZON_DAYS = 28
 TIME_LIMIT_S = 10.0
+WAITLIST_TIME_LIMIT_S = 30.0
+WAITLIST_MAX_PLANS = 200
 WORKING = (SolverRun.Status.QUEUED, SolverRun.Status.RUNNING)
 
 
 def _audit(request: HttpRequest, run_or_plan: Any, *, action: str, object_type: str) -> None:
-    plan = run_or_plan.plan if isinstance(run_or_plan, SolverRun) else run_or_plan
-    audit_record(principal=principal_from_request(request), action=action,
-                 object_type=object_type, object_id=run_or_plan.public_id,
-                 patient_pseudonym=plan.case.patient.public_id, path=request.path)
+    """One row naming the patient of the plan, or every patient of a waiting-list run."""
+    if isinstance(run_or_plan, SolverRun):
+        patients = selectors.solver_run_patients(run_or_plan)
+    else:
+        patients = [str(run_or_plan.case.patient.public_id)]
+    audit_record_many(principal=principal_from_request(request), action=action,
+                      object_type=object_type,
+                      objects=[(run_or_plan.public_id, p) for p in patients], path=request.path)
+
+
+@login_required
+@require_POST
+def waitlist_run_start(request: HttpRequest) -> HttpResponse:
+    """POST (from the worklist): plan the whole waiting list in one run, then open its page."""
+    require_coordinator(request)
+    try:
+        run = services.solver_run_start_waitlist(
+            principal=principal_from_request(request), horizon_days=HORIZON_DAYS,
+            time_limit_s=WAITLIST_TIME_LIMIT_S, max_plans=WAITLIST_MAX_PLANS)
+    except RuleError as exc:
+        messages.error(request, exc.message)
+        return redirect("scheduling_web:worklist")
+    _audit(request, run, action="create", object_type="solver_run")
+    return redirect("scheduling_web:solver_run", public_id=run.public_id)
 
 
 @login_required
@@ -79,8 +101,9 @@ def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
-    procedures = board_selectors.plan_procedures_by_public_id(run.plan)
     items = run.result.get("bookings", [])
+    procedures = (board_selectors.plan_procedures_by_public_id(run.plan) if run.plan
+                  else board_selectors.procedures_by_public_id({i["procedure"] for i in items}))
     rooms = board_selectors.resources_by_public_id(
         {i["resource"] for i in items} | {i["replaces"]["resource"] for i in items
                                           if "replaces" in i})
@@ -92,6 +115,8 @@ def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
         was_start = parse_datetime(was["start"]) if was else None
         was_room = rooms.get(was["resource"]) if was else None
         rows.append({
+            "patient": str(procedure.plan.case.patient.public_id)[:8]
+            if procedure and run.plan is None else "",
             "was_start": was_start.astimezone(zone) if was_start else None,
             "was_room": (was_room.name if was_room else was["resource"]) if was else "",
             "procedure": code_label("ProcedureType", procedure.procedure_type)
@@ -106,7 +131,8 @@ def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
 def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
     tz = board_selectors.site_zone()
     return {"run": run, "plan": run.plan, "working": run.status in WORKING,
-            "pseudonym": str(run.plan.case.patient.public_id)[:8], "tz": tz,
+            "pseudonym": str(run.plan.case.patient.public_id)[:8] if run.plan else "",
+            "tz": tz, "skipped": len(run.result.get("skipped", {})),
             "rows": _proposal_rows(run, ZoneInfo(tz)),
             "warnings": run.result.get("warnings", []),
             "can_apply": run.status == SolverRun.Status.FINISHED and bool(
@@ -119,8 +145,6 @@ def solver_run(request: HttpRequest, public_id: Any) -> HttpResponse:
     require_coordinator(request)
     run = selectors.solver_run_get(principal=principal_from_request(request),
                                    public_id=public_id)
-    if run.plan is None:  # a waiting-list run: shown by the API only, so far
-        raise Http404
     _audit(request, run, action="read", object_type="solver_run")
     context = _context(request, run)
     if request.htmx:
@@ -136,8 +160,6 @@ def solver_run_apply(request: HttpRequest, public_id: Any) -> HttpResponse:
     require_coordinator(request)
     principal = principal_from_request(request)
     run = selectors.solver_run_get(principal=principal, public_id=public_id)
-    if run.plan is None:
-        raise Http404
     try:
         created = services.solver_run_apply(run=run, principal=principal)
     except RuleError as exc:
@@ -149,6 +171,10 @@ def solver_run_apply(request: HttpRequest, public_id: Any) -> HttpResponse:
         return render_page(request, "scheduling/solver_run.html", context, status=status,
                            section="worklist")
     _audit(request, run, action="update", object_type="solver_run")
+    if run.plan is None:
+        messages.success(request, _("The waiting list is booked as proposed: %(n)d bookings.")
+                         % {"n": len(created)})
+        return redirect("scheduling_web:worklist")
     if run.kind == SolverRun.Kind.REPAIR:
         messages.success(request, _("The bookings are moved: %(n)d.") % {"n": len(created)})
     else:
