@@ -113,9 +113,11 @@ def test_a_chair_runs_a_whole_meeting_with_the_room_screen_following(demo, page,
     first = Decision.objects.get(meeting=meeting)
     assert first.followed_suggestions, first.departures
     shot(page, "decision-03-recorded-next-case")
-    # The chair is on the next case; the room screen follows within a few seconds.
+    # The chair is on the next case; the room screen follows by itself (it polls every 1.5 s;
+    # tests/browser/test_meeting_room.py holds the 3 s bound on a screen alone: here two pages
+    # share the browser with the test workers, and a busy host took over 4 s once).
     second_case = str(_next_pending(meeting).case.patient.public_id)[:8]
-    screen.wait_for_selector(f'#room-screen :text("{second_case}")', timeout=4_000)
+    screen.wait_for_selector(f'#room-screen :text("{second_case}")', timeout=8_000)
     shot(screen, "decision-03b-room-screen-follows")
 
     # The next case: no suggested treatment, a pre-operative embolization that was not
