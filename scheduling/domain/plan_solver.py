@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from ortools.sat.python import cp_model
 
 from .rules import _is_from, _is_to, evaluate, in_scope, occurrences_from_bookings
+from .solver import Progress
 from .types import (
     Anchor,
     BookingView,
@@ -307,7 +308,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 0
     began = _time.perf_counter()
-    status = solver.solve(model, _Progress(on_progress) if on_progress else None)
+    status = solver.solve(model, Progress(on_progress) if on_progress else None)
     elapsed = _time.perf_counter() - began
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return PlanProposal(
@@ -351,22 +352,6 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
         wall_time=elapsed,
         details={"objective": solver.objective_value},
     )
-
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each better schedule the solver finds (propose_plan's ``on_progress``)."""
-
-    def __init__(self, report: Callable[[dict[str, float]], None]) -> None:
-        super().__init__()
-        self._report = report
-        self._solutions = 0
-
-    def on_solution_callback(self) -> None:
-        self._solutions += 1
-        self._report({"objective": float(self.objective_value),
-                      "bound": float(self.best_objective_bound),
-                      "elapsed_s": round(float(self.wall_time), 3),
-                      "solutions": float(self._solutions)})
 
 
 def _by_id(problem: PlanProblem, procedure_id: str) -> ProcedureToPlace:

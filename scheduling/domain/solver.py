@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time as _time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
@@ -421,20 +421,43 @@ def _build_model(c: _Compiled, problem: Problem, an: temporal.Analysis, es: IntA
     return model, starts, picks
 
 
+class Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each better schedule CP-SAT finds to ``report`` as ``objective``, the ``bound``
+    proven so far, ``elapsed_s`` and the number of ``solutions`` (a stored solver run shows
+    them while it works)."""
+
+    def __init__(self, report: Callable[[dict[str, float]], None], *, found: int = 0) -> None:
+        super().__init__()
+        self._report = report
+        self._solutions = found
+
+    def on_solution_callback(self) -> None:
+        self._solutions += 1
+        self._report({"objective": float(self.objective_value),
+                      "bound": float(self.best_objective_bound),
+                      "elapsed_s": round(float(self.wall_time), 3),
+                      "solutions": float(self._solutions)})
+
+
 def solve(problem: Problem, *, time_limit_s: float, workers: int | None = None,
-          hint: dict[str, int] | None = None) -> Solution:
+          hint: dict[str, int] | None = None,
+          on_progress: Callable[[dict[str, float]], None] | None = None) -> Solution:
     """Minimise ``problem.objective``; see the module docstring for how.
 
     ``infeasible`` is a proof (temporal, resource-pair or CP-SAT); ``unknown`` means the time
     limit ran out with no schedule. ``hint`` (task id → start) seeds the search; it need not be
-    feasible. Raises ValueError for an ill-formed problem, naming the item.
+    feasible. ``on_progress`` (optional, beyond the contract) hears of the heuristic's schedule
+    and of each better one CP-SAT finds (Progress). Raises ValueError for an ill-formed
+    problem, naming the item.
     """
-    return _solve(problem, time_limit_s=time_limit_s, workers=workers, hint=hint)
+    return _solve(problem, time_limit_s=time_limit_s, workers=workers, hint=hint,
+                  on_progress=on_progress)
 
 
 def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
            hint: dict[str, int] | None, params: Mapping[str, object] | None = None,
-           seed: int = 0) -> Solution:
+           seed: int = 0,
+           on_progress: Callable[[dict[str, float]], None] | None = None) -> Solution:
     """``solve`` with a CP-SAT seed and extra parameters (for experiments and the adapter)."""
     began = _time.perf_counter()
     if not time_limit_s > 0:
@@ -481,6 +504,9 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
             {c.ids[k]: a for k, a in enumerate(heuristic.choices) if c.alternatives[k]}):
         heuristic = None  # never trust a heuristic schedule unchecked
     upper = _score(c, problem, heuristic) if heuristic is not None else None
+    if on_progress is not None and upper is not None:
+        on_progress({"objective": float(upper), "bound": float(lower),
+                     "elapsed_s": round(_time.perf_counter() - began, 3), "solutions": 1.0})
     if upper is not None and upper <= lower:
         return done("optimal", heuristic, upper)
     if problem.objective == "makespan":
@@ -513,7 +539,8 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
             getattr(solver.parameters, name).extend(setting)
         else:
             setattr(solver.parameters, name, setting)
-    status = solver.solve(model)
+    status = solver.solve(model, Progress(on_progress, found=int(upper is not None))
+                          if on_progress is not None else None)
     if status == cp_model.INFEASIBLE and upper is None:
         return done("infeasible")
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -258,7 +258,8 @@ def _solve_waitlist(run: SolverRun, waiting: list[WaitingPlan]
     bookings name their plan, and ``skipped`` says which plans are left to their own runs."""
     end = run.inputs_at + timedelta(days=run.horizon_days)
     waitlist = waitlist_problem(waiting, now=run.inputs_at, horizon_end=end)
-    solution = solve(waitlist.problem, time_limit_s=run.time_limit_s, workers=1)
+    solution = solve(waitlist.problem, time_limit_s=run.time_limit_s, workers=1,
+                     on_progress=_Reporter(run.pk))
     per_plan = waitlist.proposals(solution)
     items = [{"plan": plan_id, "procedure": b.procedure_id, "resource": b.resource_id,
               "start": b.start.isoformat(), "end": b.end.isoformat(), "fraction": None}

@@ -252,6 +252,7 @@ def test_the_waiting_list_is_planned_at_once_and_booked_all_or_nothing(coordinat
     assert services.solver_run_execute(run_id=run.pk) == "finished"
     done = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
     assert done["outcome"] in {"optimal", "feasible"}
+    assert done["progress"]["solutions"] >= 1  # written while the core worked
     by_plan = {}
     for item in done["result"]["bookings"]:
         by_plan.setdefault(item["plan"], []).append(item)

@@ -445,3 +445,20 @@ def test_tasks_that_always_end_together_still_count_for_the_makespan():
     assert sol.status == "optimal"
     assert sol.objective == 9
     assert sol.starts["a"] == sol.starts["b"] == 4
+
+
+def test_progress_is_reported_for_the_first_schedule_and_each_better_one():
+    """Beyond the contract: ``on_progress`` hears of every schedule kept (a stored solver run
+    shows them while the solver works); each report has the objective, a bound no higher,
+    the elapsed time and a growing count."""
+    tasks = [Task(f"t{k}", duration=3 + k % 4, demands={"r": 1 + k % 2}, weight=1 + k % 3)
+             for k in range(12)]
+    problem = Problem(tasks=tasks, resources=[Resource("r", 2)],
+                      lags=[Lag("t0", "t5", 4), Lag("t3", "t9", 2, 10)], horizon=200,
+                      objective="weighted_completion")
+    reports: list[dict[str, float]] = []
+    solution = solve(problem, time_limit_s=5, workers=2, on_progress=reports.append)
+    assert solution.status in ("optimal", "feasible")
+    assert reports
+    assert [r["solutions"] for r in reports] == list(range(1, len(reports) + 1))
+    assert all(r["bound"] <= r["objective"] + 1e-6 and r["elapsed_s"] >= 0 for r in reports)
