@@ -249,7 +249,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     fixed_occs = occurrences_from_bookings(problem.fixed)
     placed_ids = {p.procedure_id for p in problem.procedures}
     fixed_occs = [o for o in fixed_occs if o.procedure_id not in placed_ids]
-    placed_occ = {p.procedure_id: _probe(p, origin_dt) for p in problem.procedures}
+    placed_occ = {p.procedure_id: procedure_occurrence(p, origin_dt) for p in problem.procedures}
 
     def anchor_expr(proc_id: str | None, occ: Occurrence, which: Anchor) -> Expr:
         if proc_id is None:  # a fixed booking: a constant, possibly before the origin
@@ -358,7 +358,9 @@ def _by_id(problem: PlanProblem, procedure_id: str) -> ProcedureToPlace:
     return next(p for p in problem.procedures if p.procedure_id == procedure_id)
 
 
-def _probe(p: ProcedureToPlace, origin: datetime) -> Occurrence:
+def procedure_occurrence(p: ProcedureToPlace, origin: datetime) -> Occurrence:
+    """A procedure still to place as an occurrence at ``origin``: what the rules' scope checks
+    (in_scope, from/to) read of it before it has a time."""
     return Occurrence(
         procedure_id=p.procedure_id, procedure_type=p.procedure_type, start=origin,
         end=origin + p.duration, first_booking_id="", last_booking_id="", booking_ids=(),

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking
+from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking, procedure_occurrence
 from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
 from .solver import Lag, Problem, Resource, Solution, Task
 from .types import Anchor, Occurrence, RuleKind, Severity, TimingRuleSpec
@@ -108,14 +108,6 @@ def _why_not(problem: PlanProblem) -> str:
     return ""
 
 
-def _occurrence(p: ProcedureToPlace, origin: datetime) -> Occurrence:
-    return Occurrence(
-        procedure_id=p.procedure_id, procedure_type=p.procedure_type, start=origin,
-        end=origin + p.duration, first_booking_id="", last_booking_id="", booking_ids=(),
-        patient_id=p.patient_id, lesion_id=p.lesion_id, purpose=p.purpose,
-        prepares_id=p.prepares_id)
-
-
 def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end: datetime,
                      step: timedelta = timedelta(minutes=15)) -> Waitlist:
     """The waiting list as one Problem (see the module docstring)."""
@@ -188,7 +180,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     placed = {p.procedure_id for _t, p in mine}
     fixed = [o for o in fixed if o.procedure_id not in placed]
     order = {p.procedure_id: k for k, p in enumerate(problem.procedures)}
-    occ = {task_id: _occurrence(p, origin) for task_id, p in mine}
+    occ = {task_id: procedure_occurrence(p, origin) for task_id, p in mine}
     for rule in problem.rules:
         if not rule.active or rule.kind != RuleKind.LAG:
             continue

@@ -91,11 +91,16 @@ def solver_run_start(*, plan: TreatmentPlan, principal: Principal | None, horizo
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise RuleError("Only an active plan can be scheduled.", field="plan", rule="not_active")
     slipped = _slipped(plan, replan)
-    run = SolverRun.objects.create(
-        plan=plan, requested_by=requester(principal), inputs_at=now or timezone.now(),
-        horizon_days=horizon_days, time_limit_s=time_limit_s,
-        kind=SolverRun.Kind.REPAIR if slipped else SolverRun.Kind.PLAN,
-        slipped=[{"id": str(b.public_id), "version": b.version} for b in slipped])
+    return _queue(principal, now, plan=plan, horizon_days=horizon_days,
+                  time_limit_s=time_limit_s,
+                  kind=SolverRun.Kind.REPAIR if slipped else SolverRun.Kind.PLAN,
+                  slipped=[{"id": str(b.public_id), "version": b.version} for b in slipped])
+
+
+def _queue(principal: Principal | None, now: datetime | None, **fields: Any) -> SolverRun:
+    """Store a queued run and enqueue its task after commit (outbox; the run's id only)."""
+    run = SolverRun.objects.create(requested_by=requester(principal),
+                                   inputs_at=now or timezone.now(), **fields)
     outbox_enqueue(task_name=RUN_TASK, kwargs={"run_id": run.pk},
                    dedup_key=f"{RUN_TASK}:{run.pk}")
     return run
@@ -114,13 +119,9 @@ def solver_run_start_waitlist(*, principal: Principal, horizon_days: int, time_l
     if not plans:
         raise RuleError("No plan is waiting for booking.", field="plans", rule="none_waiting",
                         status=409)
-    run = SolverRun.objects.create(
-        plan=None, kind=SolverRun.Kind.WAITLIST, plans=[str(p.public_id) for p in plans],
-        requested_by=requester(principal), inputs_at=now or timezone.now(),
-        horizon_days=horizon_days, time_limit_s=time_limit_s)
-    outbox_enqueue(task_name=RUN_TASK, kwargs={"run_id": run.pk},
-                   dedup_key=f"{RUN_TASK}:{run.pk}")
-    return run
+    return _queue(principal, now, plan=None, kind=SolverRun.Kind.WAITLIST,
+                  plans=[str(p.public_id) for p in plans], horizon_days=horizon_days,
+                  time_limit_s=time_limit_s)
 
 
 def _waiting(run: SolverRun) -> list[WaitingPlan]:
