@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
+from core.models import OutboxMessage, TaskReceipt
 from scheduling.models import Booking, SolverRun
 from tests.factories.cases import CaseFactory
 from tests.factories.scheduling import plan_with
@@ -34,3 +35,12 @@ def test_the_solver_queue_worker_runs_it_and_the_result_is_applied(worker_rooms,
     applied = client.post(f"{BASE}/solver-runs/{run_id}/apply/")
     assert applied.status_code == 201, applied.content
     assert Booking.objects.filter(plan=plan, status="proposed").count() == 2
+
+    # The bookings queued their plan re-checks: let the shared worker finish them before the
+    # test's database is emptied (a TRUNCATE racing a running task deadlocks).
+    def settled() -> bool:
+        queued = {str(i) for i in OutboxMessage.objects.exclude(
+            task_name="scheduling.tasks.solver_run").values_list("id", flat=True)}
+        return queued <= set(TaskReceipt.objects.values_list("task_id", flat=True))
+
+    assert poll(settled, timeout=60), "the worker did not finish the re-checks"
