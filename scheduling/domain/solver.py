@@ -35,16 +35,19 @@ proposals (``propose_plan``) live in plan_solver.py.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, TypeAlias
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from . import temporal
+from . import large, temporal
 from .rcpspmax import RcpspMaxProblem
 from .sgs import IntArray, SgsInput, SgsSchedule, serial_sgs
 
@@ -130,18 +133,40 @@ class Solution:
 # --- validation and compilation -------------------------------------------------------------------
 
 
+Usage = tuple[tuple[int, int], ...]  # sparse demands: (resource index, amount)
+
+
 @dataclass(frozen=True)
 class _Compiled:
     ids: tuple[str, ...]
     index: dict[str, int]
     durations: IntArray
-    demands: IntArray  # (n, R)
-    alternatives: tuple[tuple[IntArray, ...], ...]
+    base: tuple[Usage, ...]  # per task: the demands it always has
+    options: tuple[tuple[Usage, ...], ...]  # per task: its alternatives' extra demands
     capacities: IntArray
     closed: tuple[tuple[tuple[int, int], ...], ...]
     weights: IntArray
     arcs: tuple[tuple[int, int, int], ...]  # temporal-network arcs, node 0 = origin
     soft: tuple[tuple[int, int, int, int], ...]  # (source node, target node, offset, penalty)
+
+    def _dense(self, usage: Usage) -> IntArray:
+        vec = np.zeros(len(self.capacities), dtype=np.int64)
+        for r, q in usage:
+            vec[r] += q
+        return vec
+
+    @cached_property
+    def demands(self) -> IntArray:
+        """(n, R) dense base demands (the dense path only: n x R grows with patients)."""
+        out = np.zeros((len(self.ids), len(self.capacities)), dtype=np.int64)
+        for k, usage in enumerate(self.base):
+            for r, q in usage:
+                out[k, r] += q
+        return out
+
+    @cached_property
+    def alternatives(self) -> tuple[tuple[IntArray, ...], ...]:
+        return tuple(tuple(self._dense(u) for u in alts) for alts in self.options)
 
 
 def _check_int(value: object, what: str) -> int:
@@ -176,24 +201,24 @@ def _compile(problem: Problem) -> _Compiled:
         res_index[r.id] = len(capacities)
         capacities.append(cap)
         closed.append(tuple(sorted(spans)))
-    n_res = len(capacities)
 
-    def demand_vector(task_id: str, demands: Mapping[str, int]) -> IntArray:
-        vec = np.zeros(n_res, dtype=np.int64)
+    def usage(task_id: str, demands: Mapping[str, int]) -> Usage:
+        out: dict[int, int] = {}
         for rid, amount in demands.items():
             if rid not in res_index:
                 raise ValueError(f"task {task_id!r} uses unknown resource {rid!r}")
             q = _check_int(amount, f"task {task_id!r} demand on {rid!r}")
             if q < 0:
                 raise ValueError(f"task {task_id!r} has a negative demand on {rid!r} ({q})")
-            vec[res_index[rid]] += q
-        return vec
+            if q:
+                out[res_index[rid]] = out.get(res_index[rid], 0) + q
+        return tuple(sorted(out.items()))
 
     index: dict[str, int] = {}
     durations: list[int] = []
     weights: list[int] = []
-    demands: list[IntArray] = []
-    alternatives: list[tuple[IntArray, ...]] = []
+    bases: list[Usage] = []
+    options: list[tuple[Usage, ...]] = []
     arcs: list[tuple[int, int, int]] = []
     cap_arr = np.asarray(capacities, dtype=np.int64)
     for t in problem.tasks:
@@ -207,14 +232,17 @@ def _compile(problem: Problem) -> _Compiled:
         w = _check_int(t.weight, f"task {t.id!r} weight")
         if w < 0:
             raise ValueError(f"task {t.id!r} has a negative weight ({w})")
-        base = demand_vector(t.id, t.demands)
-        alts = tuple(demand_vector(t.id, alt) for alt in t.alternatives)
-        for vec in (base + alt for alt in (alts or (np.zeros(n_res, dtype=np.int64),))):
-            over = np.flatnonzero(vec > cap_arr)
-            if over.size:
-                rid = problem.resources[int(over[0])].id
-                raise ValueError(f"task {t.id!r} needs {int(vec[over[0]])} of resource {rid!r}, "
-                                 f"above its capacity {capacities[over[0]]}")
+        base = usage(t.id, t.demands)
+        alts = tuple(usage(t.id, alt) for alt in t.alternatives)
+        for extra in alts or ((),):
+            total = dict(base)
+            for ri, q in extra:
+                total[ri] = total.get(ri, 0) + q
+            for ri, q in total.items():
+                if q > capacities[ri]:
+                    raise ValueError(f"task {t.id!r} needs {q} of resource "
+                                     f"{problem.resources[ri].id!r}, above its capacity "
+                                     f"{capacities[ri]}")
         node = k + 1
         release = _check_int(t.release, f"task {t.id!r} release")
         arcs.append((0, node, max(0, release)))
@@ -226,8 +254,8 @@ def _compile(problem: Problem) -> _Compiled:
             arcs += [(0, node, fs), (node, 0, -fs)]
         durations.append(d)
         weights.append(w)
-        demands.append(base)
-        alternatives.append(alts)
+        bases.append(base)
+        options.append(alts)
     dur = np.asarray(durations, dtype=np.int64)
     soft: list[tuple[int, int, int, int]] = []
     for lag in problem.lags:
@@ -254,9 +282,8 @@ def _compile(problem: Problem) -> _Compiled:
             pref = _check_int(lag.preferred, f"lag {lag.source!r}->{lag.target!r} preferred")
             soft.append((i + 1, j + 1, offset - pref, penalty))
     return _Compiled(
-        ids=tuple(index), index=index, durations=dur,
-        demands=np.asarray(demands, dtype=np.int64).reshape(len(durations), n_res),
-        alternatives=tuple(alternatives), capacities=cap_arr, closed=tuple(closed),
+        ids=tuple(index), index=index, durations=dur, base=tuple(bases),
+        options=tuple(options), capacities=cap_arr, closed=tuple(closed),
         weights=np.asarray(weights, dtype=np.int64), arcs=tuple(arcs), soft=tuple(soft),
     )
 
@@ -310,21 +337,34 @@ def check_solution(problem: Problem, starts: Mapping[str, int],
         if b - a < lag.min or (lag.max is not None and b - a > lag.max):
             broken.append(f"lag {lag.source!r}->{lag.target!r} is {b - a}, outside "
                           f"[{lag.min}, {lag.max}]")
+    uses: dict[str, list[tuple[int, int, int]]] = {}
+    for t in problem.tasks:
+        if t.duration <= 0:
+            continue
+        total = dict(t.demands)
+        if t.alternatives:
+            for rid, q in t.alternatives[choices[t.id]].items():
+                total[rid] = total.get(rid, 0) + q
+        for rid, q in total.items():
+            if q > 0:
+                uses.setdefault(rid, []).append((starts[t.id], starts[t.id] + t.duration, q))
     for r in problem.resources:
-        uses = []
-        for t in problem.tasks:
-            q = t.demands.get(r.id, 0)
-            if t.alternatives:
-                q += t.alternatives[choices[t.id]].get(r.id, 0)
-            if q > 0 and t.duration > 0:
-                uses.append((starts[t.id], starts[t.id] + t.duration, q))
-        for s, e, _q in uses:
-            for a, b in r.closed:
-                if s < b and a < e:
-                    broken.append(f"resource {r.id!r} is used during its closed time [{a}, {b})")
-        for point in sorted({s for s, _e, _q in uses}):
-            load = sum(q for s, e, q in uses if s <= point < e)
-            if load > r.capacity:
+        mine = sorted(uses.get(r.id, ()))
+        closed = sorted(r.closed)
+        # Closed time: the closed intervals that start before a use ends, from the last one.
+        lows = [a for a, _b in closed]
+        reach = list(itertools.accumulate((b for _a, b in closed), max))
+        for s, e, _q in mine:
+            k = bisect.bisect_left(lows, e)
+            if k and reach[k - 1] > s:
+                broken.append(f"resource {r.id!r} is used during its closed time "
+                              f"(a use at [{s}, {e}))")
+        # Capacity: a sweep over ends (-q) and starts (+q), ends first at equal times.
+        events = sorted([(e, -q) for _s, e, q in mine] + [(s, q) for s, _e, q in mine])
+        load = 0
+        for point, q in events:
+            load += q
+            if q > 0 and load > r.capacity:
                 broken.append(f"resource {r.id!r} over capacity at {point} ({load} > {r.capacity})")
     return broken
 
@@ -457,7 +497,8 @@ def solve(problem: Problem, *, time_limit_s: float, workers: int | None = None,
 def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
            hint: dict[str, int] | None, params: Mapping[str, object] | None = None,
            seed: int = 0,
-           on_progress: Callable[[dict[str, float]], None] | None = None) -> Solution:
+           on_progress: Callable[[dict[str, float]], None] | None = None,
+           hint_choices: Mapping[str, int] | None = None) -> Solution:
     """``solve`` with a CP-SAT seed and extra parameters (for experiments and the adapter)."""
     began = _time.perf_counter()
     if not time_limit_s > 0:
@@ -480,6 +521,11 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
         return Solution(status=status, starts=starts, choices=choices,
                         objective=objective_value(problem, starts), bound=bound, wall_s=wall)
 
+    if len(c.ids) >= large.LARGE_TASKS and problem.objective == "weighted_completion":
+        groups = large.components(c)
+        if max(map(len, groups)) <= large.MAX_COMPONENT:
+            return _solve_large(problem, c, groups, began=began, time_limit_s=time_limit_s,
+                                workers=workers, hint=hint, on_progress=on_progress)
     least = _least_demands(c)
     conflict = temporal.conflicts(c.durations, least, c.capacities)
     an = temporal.analyse(c.arcs, c.durations, conflict)
@@ -495,9 +541,11 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
     data = SgsInput(durations=c.durations, demands=c.demands, alternatives=c.alternatives,
                     capacities=c.capacities, closed=c.closed, dist=an.dist,
                     horizon=problem.horizon)
-    # Up to a tenth of the time (at most 1 s) to find a first schedule: CP-SAT alone often
-    # takes longer on the larger sets, and then this is the fallback answer too.
-    heuristic = serial_sgs(data, budget_s=min(1.0, 0.1 * time_limit_s), max_passes=400,
+    # Up to a tenth of the time (at most 1 s, at least 0.2 s or 40 % of a shorter limit) to
+    # find a first schedule: CP-SAT alone often takes longer on the larger sets, and then this is
+    # the fallback answer too (at 0.5 s on a busy host, a 0.05 s budget once found none).
+    budget = min(1.0, max(0.1 * time_limit_s, min(0.2, 0.4 * time_limit_s)))
+    heuristic = serial_sgs(data, budget_s=budget, max_passes=400,
                            score=problem.objective, weights=c.weights, stop_at=lower)
     if heuristic is not None and check_solution(
             problem, dict(zip(c.ids, heuristic.starts, strict=True)),
@@ -524,6 +572,9 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
     if hint:
         for task_id, value in hint.items():
             model.add_hint(starts[c.index[task_id]], int(value))
+        for task_id, picked in (hint_choices or {}).items():
+            for a, lit in enumerate(picks[c.index[task_id]]):
+                model.add_hint(lit, a == picked)
     elif heuristic is not None:
         for k, value in enumerate(heuristic.starts):
             model.add_hint(starts[k], value)
@@ -563,6 +614,72 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
     if heuristic is not None:
         return done("feasible", heuristic, min(bound, upper or bound))
     return done("unknown", None, bound)
+
+
+def _solve_large(problem: Problem, c: _Compiled, groups: list[list[int]], *, began: float,
+                 time_limit_s: float, workers: int | None, hint: dict[str, int] | None,
+                 on_progress: Callable[[dict[str, float]], None] | None) -> Solution:
+    """Thousands of tasks in small lag components (large.py): per-component temporal
+    network, a component-wise list heuristic, then large-neighbourhood search with CP-SAT on
+    windows of components, everything else fixed."""
+    comps = large.close_components(c, groups, problem.horizon)
+    if comps is None:
+        return Solution(status="infeasible", wall_s=_time.perf_counter() - began)
+    opened = large.open_starts(c, comps, problem.horizon)
+    if opened is None:
+        return Solution(status="infeasible", wall_s=_time.perf_counter() - began)
+    lower = large.lower_bound(c, comps, opened)
+    until = began + time_limit_s
+    found = 0
+
+    def as_dicts(sched: large.Schedule) -> tuple[dict[str, int], dict[str, int]]:
+        starts = {c.ids[k]: int(s) for k, s in enumerate(sched.starts)}
+        return starts, {c.ids[k]: a for k, a in enumerate(sched.choices) if c.options[k]}
+
+    def report(sched: large.Schedule) -> None:
+        nonlocal found
+        found += 1
+        if on_progress is not None:
+            on_progress({"objective": float(objective_value(problem, as_dicts(sched)[0])),
+                         "bound": float(lower), "elapsed_s": round(_time.perf_counter() - began, 3),
+                         "solutions": float(found)})
+
+    # A first schedule: the list heuristic under each priority rule (large.RULES, or the
+    # hint's order), the best kept and each better one reported. A component that finds no room
+    # goes to the front of the order, and the pass starts again.
+    best: large.Schedule | None = None
+    best_value = 0
+    for rule in (("hint",) if hint else large.RULES):
+        if best is not None and _time.perf_counter() > began + 0.3 * time_limit_s:
+            break
+        order = large.priority(problem, c, comps, hint, rule)
+        for _restart in range(8):
+            sched, failed = large.heuristic(c, comps, problem.horizon, order)
+            if sched is not None or _time.perf_counter() > until:
+                break
+            order.remove(failed)
+            order.insert(0, failed)
+        if sched is None:
+            continue
+        value = objective_value(problem, as_dicts(sched)[0])
+        if best is None or value < best_value:
+            best, best_value = sched, value
+            report(best)
+    if best is None:
+        return Solution(status="unknown", bound=lower, wall_s=_time.perf_counter() - began)
+    first = large.Schedule(best.starts.copy(), list(best.choices))
+    if best_value > lower:
+        slack = int(np.percentile(c.durations, 90)) * 64 + 1
+        best = large.improve(problem, c, comps, best, until=until, workers=workers,
+                             report=report, slack=slack, solve_sub=_solve)
+    for sched in (best, first):
+        starts, choices = as_dicts(sched)
+        if not check_solution(problem, starts, choices):
+            value = objective_value(problem, starts)
+            return Solution(status="optimal" if value <= lower else "feasible", starts=starts,
+                            choices=choices, objective=value, bound=lower,
+                            wall_s=_time.perf_counter() - began)
+    return Solution(status="unknown", bound=lower, wall_s=_time.perf_counter() - began)
 
 
 # --- PSPLIB RCPSP/max through the contract --------------------------------------------------------

@@ -12,9 +12,11 @@ DEMO_PASSWORD = "boardsvc-demo"  # every login seeded by ``manage.py seed_demo``
 
 
 def shot(page: Any, name: str) -> None:
-    """Save a full-page screenshot as artifacts/screenshots/<name>.png (CI keeps them)."""
+    """Save a full-page screenshot as artifacts/screenshots/<name>.png (CI keeps them). The
+    timeout is generous: on a busy host Chromium once took over 15 s to settle the page's fonts
+    before a screenshot, and a screenshot is an artifact, not an assertion."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, timeout=60_000)
 
 
 def sign_in(page: Any, username: str) -> None:
