@@ -545,8 +545,16 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
     # find a first schedule: CP-SAT alone often takes longer on the larger sets, and then this is
     # the fallback answer too (at 0.5 s on a busy host, a 0.05 s budget once found none).
     budget = min(1.0, max(0.1 * time_limit_s, min(0.2, 0.4 * time_limit_s)))
-    heuristic = serial_sgs(data, budget_s=budget, max_passes=400,
-                           score=problem.objective, weights=c.weights, stop_at=lower)
+    if hint is not None and hint_choices is not None and len(hint) == len(c.ids):
+        # A whole schedule from the caller (large.py's neighbourhoods): it is the heuristic's
+        # answer, checked below like one, and CP-SAT must beat it.
+        heuristic: SgsSchedule | None = SgsSchedule(
+            tuple(int(hint[i]) for i in c.ids),
+            tuple(int(hint_choices.get(i, 0)) if c.alternatives[k] else -1
+                  for k, i in enumerate(c.ids)))
+    else:
+        heuristic = serial_sgs(data, budget_s=budget, max_passes=400,
+                               score=problem.objective, weights=c.weights, stop_at=lower)
     if heuristic is not None and check_solution(
             problem, dict(zip(c.ids, heuristic.starts, strict=True)),
             {c.ids[k]: a for k, a in enumerate(heuristic.choices) if c.alternatives[k]}):
