@@ -411,6 +411,25 @@ def users_by_resource(c: _Compiled, sched: Schedule) -> list[np.ndarray]:
     return [np.asarray(f, dtype=np.int64) for f in found]
 
 
+def _resources_of(c: _Compiled, tasks: Sequence[int], sched: Schedule) -> set[int]:
+    return {r for k in tasks if c.durations[k] > 0 for r, _q in _usage(c, k, sched.choices[k])}
+
+
+def _update_users(c: _Compiled, users: list[np.ndarray], moved: Sequence[int], sched: Schedule,
+                  before: set[int]) -> None:
+    """``users_by_resource`` after ``moved`` changed, touching only their resources."""
+    is_moved = np.zeros(len(c.ids), dtype=bool)
+    is_moved[np.asarray(moved, dtype=np.int64)] = True
+    now: dict[int, list[int]] = {}
+    for k in moved:
+        if c.durations[k] > 0:
+            for r, _q in _usage(c, k, sched.choices[k]):
+                now.setdefault(r, []).append(k)
+    for r in before | set(now):
+        kept = users[r][~is_moved[users[r]]]
+        users[r] = np.concatenate([kept, np.asarray(now.get(r, []), dtype=np.int64)])
+
+
 def improve(problem: Problem, c: _Compiled, comps: Sequence[Component], sched: Schedule, *,
             until: float, workers: int | None, report: Callable[[Schedule], None],
             slack: int,
@@ -426,11 +445,13 @@ def improve(problem: Problem, c: _Compiled, comps: Sequence[Component], sched: S
     for n, lag in enumerate(problem.lags):
         lags_of[int(comp_of[c.index[lag.source]])].append(n)
     users = users_by_resource(c, sched)
+    flat = np.asarray([k for comp in comps for k in comp.tasks], dtype=np.int64)
+    offsets = np.cumsum([0] + [len(comp.tasks) for comp in comps[:-1]])
     size = SUB_TASKS
     cursor = 0
     quiet_rounds = 0
     while time.perf_counter() < until - 0.2:
-        firsts = np.array([int(sched.starts[list(comp.tasks)].min()) for comp in comps])
+        firsts = np.minimum.reduceat(sched.starts[flat], offsets)
         by_start = np.argsort(firsts, kind="stable")
         if cursor >= len(by_start):
             cursor, quiet_rounds = 0, quiet_rounds + 1
@@ -459,11 +480,12 @@ def improve(problem: Problem, c: _Compiled, comps: Sequence[Component], sched: S
                         hint_choices=picked, params=SUB_PARAMS)
         if sol.status in ("optimal", "feasible") and sol.objective is not None \
                 and sol.objective < before:
+            before_use = _resources_of(c, free, sched)
             for k in free:
                 sched.starts[k] = sol.starts[c.ids[k]]
                 if c.options[k]:
                     sched.choices[k] = sol.choices[c.ids[k]]
-            users = users_by_resource(c, sched)
+            _update_users(c, users, free, sched, before_use)
             quiet_rounds = 0
             report(sched)
         if len(chosen) == len(comps) and sol.status == "optimal":

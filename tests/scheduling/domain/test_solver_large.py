@@ -145,3 +145,23 @@ def test_fixed_neighbours_keep_their_place_in_a_sub_problem(capacity: int) -> No
     else:
         fixed = {t.id: t.fixed_start for t in sub.tasks if t.fixed_start is not None}
         assert fixed == {f"fixed:0:t{k}": 10 * k for k in (0, 1, 2, 5)}
+
+
+def test_the_resource_index_follows_moved_tasks() -> None:
+    """The search updates who uses each resource for the tasks it moved only; the result is
+    what a full rebuild gives."""
+    problem = _clinic(60)
+    c = _compile(problem)
+    rng = random.Random(1)
+    sched = large.Schedule(starts=np.zeros(len(c.ids), dtype=np.int64),
+                           choices=[0 if c.options[k] else -1 for k in range(len(c.ids))])
+    users = large.users_by_resource(c, sched)
+    for _round in range(5):
+        moved = rng.sample(range(len(c.ids)), 10)
+        before = large._resources_of(c, moved, sched)
+        for k in moved:
+            if c.options[k]:
+                sched.choices[k] = rng.randrange(len(c.options[k]))
+        large._update_users(c, users, moved, sched, before)
+        fresh = large.users_by_resource(c, sched)
+        assert [sorted(u.tolist()) for u in users] == [sorted(u.tolist()) for u in fresh]
