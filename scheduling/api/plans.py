@@ -173,6 +173,10 @@ class PlanProposalCreateApi(SchedulingApiView):
             "start": serializers.DateTimeField(),
             "end": serializers.DateTimeField(),
             "fraction": serializers.IntegerField(allow_null=True),
+            "staff": serializers.ListField(
+                child=serializers.UUIDField(),
+                help_text="The people booked with the room (public ids), one per kind the "
+                          "procedure needs; applying the proposal books exactly them."),
         }, many=True)
         warnings = ViolationOut(many=True)
         applied = serializers.ListField(child=serializers.UUIDField())
@@ -198,7 +202,7 @@ class PlanProposalCreateApi(SchedulingApiView):
             "message": proposal.message,
             "bookings": [
                 {"procedure": b.procedure_id, "resource": b.resource_id, "start": b.start,
-                 "end": b.end, "fraction": b.fraction}
+                 "end": b.end, "fraction": b.fraction, "staff": list(b.staff)}
                 for b in proposal.bookings
             ],
             "warnings": [violation_body(w) for w in proposal.violations],

@@ -54,9 +54,10 @@ class SolverRunOut(serializers.Serializer):
         help_text="While running and after: objective (best so far), bound, elapsed_s, "
                   "solutions.")
     result = serializers.DictField(
-        help_text="Once finished: bookings [{procedure, resource, start, end, fraction}, with "
-                  "replaces {booking, resource, start, end} in a repair] and warnings (soft "
-                  "rules the proposal still breaks).")
+        help_text="Once finished: bookings [{procedure, resource, start, end, fraction, staff "
+                  "(the people's public ids, one per kind the procedure needs)}, with plan in a "
+                  "waiting-list run and replaces {booking, resource, start, end} in a repair] "
+                  "and warnings (soft rules the proposal still breaks).")
     applied_bookings = serializers.ListField(child=serializers.UUIDField())
 
 

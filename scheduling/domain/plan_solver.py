@@ -89,6 +89,9 @@ class ProposedBooking:
     start: datetime
     end: datetime
     fraction: int | None = None
+    # The people booked with the room (resource ids), one per kind the procedure needs, in the
+    # order of ProcedureToPlace.staff; empty when it needs nobody.
+    staff: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     per_resource: dict[str, list[cp_model.IntervalVar]] = {rid: [] for rid in resources}
     patient_intervals: list[cp_model.IntervalVar] = []
     tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]] = {}
+    # Per procedure and fraction, per needed kind: {person: the literal that takes them}.
+    people_taken: dict[str, list[list[dict[str, cp_model.IntVar]]]] = {}
     objective: list[Expr] = []
 
     # Local day index of each step, for radiotherapy fractions on consecutive working days.
@@ -173,6 +178,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     for p in problem.procedures:
         dur = max(1, _ceil_steps(p.duration, step))
         fraction_vars = []
+        fraction_people: list[list[dict[str, cp_model.IntVar]]] = []
         for k in range(max(1, p.fractions)):
             s = model.new_int_var(0, max(0, horizon - dur), f"s_{p.procedure_id}_{k}")
             choices: dict[str, cp_model.IntVar] = {}
@@ -186,16 +192,19 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
                 choices[rid] = present
             model.add_exactly_one(choices.values())
             # One person of each needed kind, busy for the same interval.
+            kinds_taken: list[dict[str, cp_model.IntVar]] = []
             for n, kind in enumerate(p.staff):
-                people = []
+                people: dict[str, cp_model.IntVar] = {}
                 for pid in kind:
-                    if pid not in resources:
+                    if pid not in resources or pid in people:
                         continue
                     taken = model.new_bool_var(f"y_{p.procedure_id}_{k}_{n}_{pid}")
                     per_resource[pid].append(model.new_optional_fixed_size_interval_var(
                         s, dur, taken, f"st_{p.procedure_id}_{k}_{n}_{pid}"))
-                    people.append(taken)
-                model.add_exactly_one(people)
+                    people[pid] = taken
+                model.add_exactly_one(people.values())
+                kinds_taken.append(people)
+            fraction_people.append(kinds_taken)
             patient_intervals.append(model.new_fixed_size_interval_var(s, dur, f"pt_{p.procedure_id}_{k}"))
             fraction_vars.append((s, dur, choices))
             objective.append(s)
@@ -210,6 +219,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
             for a, b in itertools.pairwise(days):
                 model.add_element(a, next_working, b)
         tasks[p.procedure_id] = fraction_vars
+        people_taken[p.procedure_id] = fraction_people
 
     # Rooms: no overlap between proposals, and none with closed or already-booked time.
     for rid, items in per_resource.items():
@@ -325,10 +335,13 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
         fractions = tasks[p.procedure_id]
         for k, (s, _dur, choices) in enumerate(fractions):
             rid = next(r for r, lit in choices.items() if solver.boolean_value(lit))
+            staff = tuple(next(pid for pid, lit in kind.items() if solver.boolean_value(lit))
+                          for kind in people_taken[p.procedure_id][k])
             start = origin_dt + solver.value(s) * step
             proposed.append(ProposedBooking(
                 procedure_id=p.procedure_id, resource_id=rid, start=start,
                 end=start + p.duration, fraction=(k + 1) if len(fractions) > 1 else None,
+                staff=staff,
             ))
     views = [
         BookingView(

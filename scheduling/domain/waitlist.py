@@ -59,7 +59,9 @@ class Waitlist:
     problem: Problem
     origin: datetime
     step: timedelta
-    tasks: dict[str, tuple[str, ProcedureToPlace, list[str]]] = field(default_factory=dict)
+    # task id -> (plan id, procedure, its alternatives in order: (room, one person per kind))
+    tasks: dict[str, tuple[str, ProcedureToPlace, list[tuple[str, tuple[str, ...]]]]] = field(
+        default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # plan id -> why it is not here
 
     def proposals(self, solution: Solution) -> dict[str, list[ProposedBooking]]:
@@ -67,12 +69,12 @@ class Waitlist:
         out: dict[str, list[ProposedBooking]] = {}
         if solution.status not in ("optimal", "feasible"):
             return out
-        for task_id, (plan_id, procedure, rooms) in self.tasks.items():
+        for task_id, (plan_id, procedure, choices) in self.tasks.items():
             start = self.origin + solution.starts[task_id] * self.step
-            room = rooms[solution.choices.get(task_id, 0)]
+            room, people = choices[solution.choices.get(task_id, 0)]
             out.setdefault(plan_id, []).append(ProposedBooking(
                 procedure_id=procedure.procedure_id, resource_id=room, start=start,
-                end=start + procedure.duration))
+                end=start + procedure.duration, staff=people))
         for bookings in out.values():
             bookings.sort(key=lambda b: b.start)
         return out
@@ -166,7 +168,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
             id=task_id, duration=max(1, _ceil(p.duration, step)), demands={patient: 1},
             weight=max(1, wp.weight),
             alternatives=[{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]))
-        waitlist.tasks[task_id] = (wp.plan_id, p, [room for room, _combo in choices])
+        waitlist.tasks[task_id] = (wp.plan_id, p, [(room, tuple(combo)) for room, combo in choices])
         mine.append((task_id, p))
     # The patient: one place at a time, never during their existing bookings.
     busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))

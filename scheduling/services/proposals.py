@@ -40,13 +40,18 @@ def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
                         principal: Principal | None) -> list[Booking]:
     """Book a solver proposal as ``proposed`` bookings, all or nothing (every check of
     booking_create applies: a slot taken meanwhile raises SlotTaken and nothing is kept).
-    A refusal carries the refused procedure's public id in ``extra["procedure"]``."""
+    Each booking takes the room and the people the proposal names for it (``staff``: one per
+    needed kind), so the people the solver planned are those booked; booking_create still checks
+    them (StaffNotSuitable, StaffUnavailable). A refusal carries the refused procedure's public
+    id in ``extra["procedure"]``."""
     by_proc: dict[str, list[ProposedBooking]] = {}
     for item in proposal.bookings:
         by_proc.setdefault(item.procedure_id, []).append(item)
     procedures = {str(p.public_id): p for p in plan.procedures.all()}
+    # The rooms and the people the proposal names, in one query.
     resources = {str(r.public_id): r for r in Resource.objects.filter(
-        public_id__in={i.resource_id for i in proposal.bookings})}
+        public_id__in={i.resource_id for i in proposal.bookings}
+        | {pid for i in proposal.bookings for pid in i.staff})}
     created: list[Booking] = []
     for procedure_id, items in by_proc.items():
         items.sort(key=lambda i: i.start)
@@ -61,12 +66,20 @@ def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
                 raise RuleError("The proposal names a room that does not exist.",
                                 field="resource", rule="unknown_resource",
                                 extra={"procedure": procedure_id})
+            staff = [resources[pid] for pid in item.staff if pid in resources]
+            if len(staff) != len(item.staff):
+                raise RuleError("The proposal names a person who does not exist.",
+                                field="staff", rule="unknown_resource",
+                                extra={"procedure": procedure_id})
             try:
                 outcome = bookings.booking_create(
                     procedure=procedure, resource=resource, start=item.start, end=item.end,
                     principal=principal, status=Booking.Status.PROPOSED,
                     fractions=(1 if procedure.procedure_type == ProcedureType.RADIOTHERAPY
                                else None),
+                    # The people the solver planned (booking_create checks them); none named
+                    # (an old proposal) lets booking_create choose.
+                    staff=staff,
                 )
             except RuleError as exc:
                 # Name the refused procedure for the caller; the transaction undoes the rest.

@@ -202,7 +202,7 @@ def _result(proposal: PlanProposal, slipped: Sequence[Booking]) -> dict[str, Any
     for b in proposal.bookings:
         item: dict[str, Any] = {"procedure": b.procedure_id, "resource": b.resource_id,
                                 "start": b.start.isoformat(), "end": b.end.isoformat(),
-                                "fraction": b.fraction}
+                                "fraction": b.fraction, "staff": list(b.staff)}
         old = was.get(b.procedure_id)
         if old is not None:
             item["replaces"] = {"booking": str(old.public_id),
@@ -263,7 +263,8 @@ def _solve_waitlist(run: SolverRun, waiting: list[WaitingPlan]
                      on_progress=_Reporter(run.pk))
     per_plan = waitlist.proposals(solution)
     items = [{"plan": plan_id, "procedure": b.procedure_id, "resource": b.resource_id,
-              "start": b.start.isoformat(), "end": b.end.isoformat(), "fraction": None}
+              "start": b.start.isoformat(), "end": b.end.isoformat(), "fraction": None,
+              "staff": list(b.staff)}
              for plan_id, bookings in sorted(per_plan.items()) for b in bookings]
     message = {"infeasible": "No schedule of the waiting list keeps every hard rule within the "
                              "horizon: plan the plans one by one to find which.",
@@ -283,7 +284,9 @@ def _booking_items(items: Sequence[dict[str, Any]]) -> list[ProposedBooking]:
             raise RuleError("The run's result is unreadable.", field="run", rule="corrupt")
         bookings.append(ProposedBooking(procedure_id=item["procedure"],
                                         resource_id=item["resource"], start=start, end=end,
-                                        fraction=item.get("fraction")))
+                                        fraction=item.get("fraction"),
+                                        # A run stored before people were carried names none.
+                                        staff=tuple(item.get("staff", []))))
     return bookings
 
 

@@ -35,6 +35,7 @@ every booking shown identified, audited in one insert per request naming every p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -456,6 +457,9 @@ def _proposal_view(plan: Any, proposal: PlanProposal, tz: str) -> dict[str, Any]
         "plan": str(plan.public_id),
         "bookings": [[b.procedure_id, b.resource_id, b.start.isoformat(), b.end.isoformat(),
                       b.fraction] for b in proposal.bookings],
+        # The people of each item, in the same order (a list beside the 5-field items, so a
+        # token signed before people were carried still reads the same way).
+        "staff": [list(b.staff) for b in proposal.bookings],
     }, salt=PROPOSAL_SALT, compress=True)
     return {"status": proposal.status, "message": proposal.message, "items": items,
             "token": token, "tz": tz,
@@ -480,6 +484,17 @@ def _place_proposal(lanes: dict[str, Any], board: board_selectors.PlanBoard,
                 "end": item["end"], "data": item["data"], **place})
 
 
+def _proposed_item(item: Sequence[Any], staff: Any) -> ProposedBooking:
+    """One signed item, [procedure, room, start, end, fraction], with its people's public ids
+    (one per kind the procedure needs)."""
+    p, r, s, e, f = item
+    if not isinstance(staff, list):
+        raise TypeError("a proposal item's people are a list")
+    return ProposedBooking(procedure_id=str(p), resource_id=str(r),
+                           start=datetime.fromisoformat(s), end=datetime.fromisoformat(e),
+                           fraction=f, staff=tuple(str(pid) for pid in staff))
+
+
 def _proposal_from_token(plan: Any, token: str) -> PlanProposal:
     try:
         data = signing.loads(token, salt=PROPOSAL_SALT, max_age=PROPOSAL_MAX_AGE)
@@ -493,10 +508,13 @@ def _proposal_from_token(plan: Any, token: str) -> PlanProposal:
         raise RuleError(_("This proposal belongs to another plan."), field="proposal",
                         rule="proposal_plan")
     try:
-        items = tuple(ProposedBooking(procedure_id=str(p), resource_id=str(r),
-                                      start=datetime.fromisoformat(s),
-                                      end=datetime.fromisoformat(e), fraction=f)
-                      for p, r, s, e, f in data["bookings"])
+        people = data.get("staff")
+        if people is None:  # signed before people were carried: booking_create chooses them
+            people = [[] for _item in data["bookings"]]
+        if len(people) != len(data["bookings"]):
+            raise ValueError("one list of people per proposal item")
+        items = tuple(_proposed_item(item, staff)
+                      for item, staff in zip(data["bookings"], people, strict=True))
     except (KeyError, TypeError, ValueError) as exc:
         raise RuleError(_("This proposal is malformed."), field="proposal",
                         rule="proposal_signature") from exc
