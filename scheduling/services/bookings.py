@@ -193,12 +193,15 @@ def booking_move(
     override_reason: str = "",
     retrospective_reason: str = "",
     now: datetime | None = None,
+    staff: Sequence[Resource] = (),
 ) -> BookingOutcome:
     """Move a proposed or booked booking (and optionally change its room), keeping its length
     unless ``end`` is given. Raises StaleVersion (If-Match), BookingNotChangeable, the same
     checks as booking_create (a new start before ``now`` needs ``retrospective_reason``), and
     leaves the version bumped by one. A radiotherapy fraction moves with the rest of its course
-    (scheduling.services.courses): the outcome then lists every fraction moved."""
+    (scheduling.services.courses): the outcome then lists every fraction moved. ``staff`` names
+    the people for the new time (a repair run's plan; checked as in booking_create); without
+    it the booked people stay when still free, else others of their kind are chosen."""
     if booking.fraction_number is not None:
         return courses.course_move(
             booking=booking, start=start, expected_version=expected_version,
@@ -206,7 +209,8 @@ def booking_move(
             retrospective_reason=retrospective_reason, now=now)
     target = resource or booking.resource
     need = staffing.staff_need(selectors.catalogue_entry(booking.procedure.procedure_type))
-    checks.lock_resources(booking.resource, target, *need.pool)
+    staffing.check_named(staff, need, booking.procedure.procedure_type)
+    checks.lock_resources(booking.resource, target, *need.pool, *staff)
     current = checks.locked_changeable(booking, expected_version=expected_version, verb="moved")
     target = Resource.objects.get(pk=target.pk)
     checks.check_resource_kind(target, current.procedure)
@@ -235,7 +239,7 @@ def booking_move(
     # The people move with the booking: the same ones when still free and working, else others
     # of the same kind (the outcome's booking lists who).
     people = staffing.staff_choose(
-        need=need, named=(), intervals=[interval],
+        need=need, named=tuple(staff), intervals=[interval],
         procedure_type=current.procedure.procedure_type, exclude_booking_pks=[current.pk],
         override_reason=reason, keep=staffing.booked_people(current, need))
 

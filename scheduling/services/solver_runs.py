@@ -346,20 +346,27 @@ def _apply_repair(run: SolverRun, principal: Principal | None) -> list[Booking]:
     move; a booking changed since the run refuses with its version, and nothing moves)."""
     versions = {s["id"]: s["version"] for s in run.slipped}
     bookings = {str(b.public_id): b for b in _slipped_now(run)}
+    items = run.result.get("bookings", [])
+    # The rooms and the people the repair planned, in one query.
     rooms = selectors.resources_by_public_ids(
-        {item["resource"] for item in run.result.get("bookings", [])})
+        {item["resource"] for item in items} | {pid for item in items
+                                                 for pid in item.get("staff", [])})
     by_id = {str(r.public_id): r for r in rooms}
     moved: list[Booking] = []
-    for item in run.result.get("bookings", []):
+    for item in items:
         target = item.get("replaces", {}).get("booking")
         booking = bookings.get(target or "")
         start, end = parse_datetime(item["start"]), parse_datetime(item["end"])
-        if booking is None or start is None or end is None or item["resource"] not in by_id:
-            raise RuleError("The repair names a booking or room that is gone.", field="run",
-                            rule="inputs_changed", status=409)
+        named = item.get("staff", [])
+        if (booking is None or start is None or end is None or item["resource"] not in by_id
+                or any(pid not in by_id for pid in named)):
+            raise RuleError("The repair names a booking, room or person that is gone.",
+                            field="run", rule="inputs_changed", status=409)
+        # A fraction moves with its course (course_move), which keeps its own people.
+        staff = [by_id[pid] for pid in named] if booking.fraction_number is None else []
         outcome = bookings_service.booking_move(
             booking=booking, start=start, end=end, resource=by_id[item["resource"]],
-            expected_version=versions[target or ""], principal=principal)
+            expected_version=versions[target or ""], principal=principal, staff=staff)
         moved.extend(outcome.bookings)
     return moved
 

@@ -188,3 +188,40 @@ def test_the_board_token_carries_the_people_and_an_old_token_still_reads(rooms, 
                                salt=PROPOSAL_SALT, compress=True)
     with pytest.raises(RuleError):
         _proposal_from_token(plan, mismatched)
+
+
+def test_a_repair_moves_the_booking_with_the_people_the_run_planned(coordinator_client, rooms,
+                                                                   eve_of_2030):
+    """A repair run's result names people too, and applying it (booking_move) books them, not
+    the booked person kept by default when still free. Both radiologists work all day here, so
+    the run's choice is made explicit: the stored item is set to the one the default would not
+    keep."""
+    a = ResourceFactory(code="ir-a", name="Dr A (IR)", kind="interventional_radiologist")
+    c = ResourceFactory(code="ir-c", name="Dr C (IR)", kind="interventional_radiologist")
+    plan, (vert,) = plan_with("vertebroplasty", case=CaseFactory(requested_board="bone-mets-spine"))
+    booking = services.booking_create(procedure=vert, resource=rooms["ct"], start=at(2, 10),
+                                      principal=None, staff=[a]).booking
+    ResourceExceptionFactory(resource=rooms["ct"], start=at(2, 0), end=at(3, 0), reason="broken")
+    response = coordinator_client.post(f"{BASE}/plans/{plan.public_id}/solver-runs/",
+                                       {"horizon_days": 14, "time_limit_s": 2,
+                                        "replan": [str(booking.public_id)]}, format="json")
+    assert response.status_code == 202, response.content
+    run = SolverRun.objects.get(public_id=response.json()["id"])
+    assert services.solver_run_execute(run_id=run.pk) == "finished"
+    run.refresh_from_db()
+    (item,) = run.result["bookings"]
+    assert len(item["staff"]) == 1
+    item["staff"] = [str(c.public_id)]
+    SolverRun.objects.filter(pk=run.pk).update(result=run.result)
+
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
+    assert applied.status_code == 201, applied.content
+    booking.refresh_from_db()
+    assert booking.start == parse_datetime(item["start"])
+    assert _people(booking) == [str(c.public_id)]
+
+    # A person gone since the run refuses the repair, and nothing moves.
+    item["staff"] = [str(uuid.uuid4())]
+    SolverRun.objects.filter(pk=run.pk).update(result=run.result, status="finished")
+    refused = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
+    assert refused.status_code == 409, refused.content
