@@ -12,6 +12,7 @@ principal may see (cases.selectors.case_scope_q).
 """
 
 from scheduling.selectors.plans import (
+    SharedInputs,
     ValidationReport,
     plan_problem_build,
     plan_tz,
@@ -69,6 +70,7 @@ from scheduling.selectors.values import (
 __all__ = [
     "BOOKING_STAFF",
     "PROCEDURE_LINKS",
+    "SharedInputs",
     "ValidationReport",
     "booking_get",
     "booking_list",

@@ -26,6 +26,7 @@ from scheduling.domain.types import (
     AvailabilityException,
     ExceptionKind,
     Interval,
+    TimingRuleSpec,
 )
 from scheduling.domain.verdicts import RuleVerdict, assess
 from scheduling.models import Booking, BookingStaff, Resource, ResourceException, Violation
@@ -212,12 +213,28 @@ def _busy_by_resource(*, rooms: list[int], people: list[int], window: Interval,
     return out
 
 
+@dataclass
+class SharedInputs:
+    """What every plan of one waiting-list build reads alike (one window, nothing moving): the
+    rules, the catalogue entries, each set of kinds' rooms and people and each one's free time,
+    read and computed once for all the plans instead of once per plan. Fresh for each build:
+    it holds the database as it was when first read."""
+
+    window: Interval
+    rules: tuple[TimingRuleSpec, ...] | None = None
+    entries: dict[str, Any] = field(default_factory=dict)
+    resources: dict[frozenset[str], list[Resource]] = field(default_factory=dict)
+    free: dict[int, ResourceFreeTime] = field(default_factory=dict)
+
+
 def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
                        granularity_minutes: int = 15,
-                       replan: Collection[Booking] = ()) -> PlanProblem:
+                       replan: Collection[Booking] = (),
+                       shared: SharedInputs | None = None) -> PlanProblem:
     """The solver's input for the plan's procedures that have no active booking yet; with
     ``replan`` (a repair: bookings of this plan that slipped), for those bookings' procedures
-    only, as if those bookings did not exist, every other booking fixed."""
+    only, as if those bookings did not exist, every other booking fixed. ``shared`` (the
+    waiting list: many plans, the same window, no replan) reuses what the plans read alike."""
     patient_id = plan.case.patient_id
     moving = {b.pk for b in replan}
     moving_ids = {str(b.public_id) for b in replan}
@@ -226,6 +243,10 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
     booked = {v.procedure_id for v in views}
     only = {str(b.procedure.public_id) for b in replan}
     window = Interval(now, now + timedelta(days=horizon_days))
+    if shared is None:
+        shared = SharedInputs(window=window)
+    elif moving or shared.window != window:
+        raise ValueError("shared inputs serve one window and no replan")
     procedures = []
     needed_kinds: set[str] = set()
     for procedure in plan_procedures(plan):
@@ -233,11 +254,17 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
             continue
         if only and str(procedure.public_id) not in only:
             continue
-        entry = catalogue_entry(procedure.procedure_type)
+        entry = shared.entries.get(procedure.procedure_type)
+        if entry is None:
+            entry = shared.entries[procedure.procedure_type] = catalogue_entry(
+                procedure.procedure_type)
         needed_kinds.update(entry.resource_kinds)
         needed_kinds.update(k for k in entry.staff_kinds if k in STAFF_KINDS)
         procedures.append((procedure, entry))
-    resources = list(resource_list().filter(kind__in=needed_kinds, active=True))
+    key = frozenset(needed_kinds)
+    if key not in shared.resources:
+        shared.resources[key] = list(resource_list().filter(kind__in=needed_kinds, active=True))
+    resources = shared.resources[key]
     # People a procedure needs, per kind (a kind nobody has a calendar for is not asked for:
     # scheduling.services.staffing.staff_need).
     people: dict[str, tuple[str, ...]] = {}
@@ -245,22 +272,25 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
         if r.kind in STAFF_KINDS:
             people[r.kind] = (*people.get(r.kind, ()), str(r.public_id))
     # One query each for every resource's closures and busy time (rooms, then people), grouped
-    # here: the solver's input costs the same number of queries for 6 rooms or 46.
-    exceptions = _exceptions_by_resource([r.pk for r in resources], window)
-    busy = _busy_by_resource(rooms=[r.pk for r in resources if r.kind not in STAFF_KINDS],
-                             people=[r.pk for r in resources if r.kind in STAFF_KINDS],
-                             window=window, ignore=moving)
-    free = []
-    for resource in resources:
-        free.append(ResourceFreeTime(
-            resource_id=str(resource.public_id),
-            free=tuple(slots.free_periods(
-                hours=resource_hours(resource),
-                exceptions=exceptions.get(resource.pk, []),
-                busy=busy.get(resource.pk, []),
-                tz=resource.timezone, window=window,
-            )),
-        ))
+    # here: the solver's input costs the same number of queries for 6 rooms or 46 (and, with
+    # ``shared``, nothing for a resource an earlier plan read).
+    unread = [r for r in resources if r.pk not in shared.free]
+    if unread:
+        exceptions = _exceptions_by_resource([r.pk for r in unread], window)
+        busy = _busy_by_resource(rooms=[r.pk for r in unread if r.kind not in STAFF_KINDS],
+                                 people=[r.pk for r in unread if r.kind in STAFF_KINDS],
+                                 window=window, ignore=moving)
+        for resource in unread:
+            shared.free[resource.pk] = ResourceFreeTime(
+                resource_id=str(resource.public_id),
+                free=tuple(slots.free_periods(
+                    hours=resource_hours(resource),
+                    exceptions=exceptions.get(resource.pk, []),
+                    busy=busy.get(resource.pk, []),
+                    tz=resource.timezone, window=window,
+                )),
+            )
+    free = [shared.free[r.pk] for r in resources]
     # A procedure whose same-session partner is already booked goes in the partner's room.
     partner_room = {
         str(b.procedure.public_id): str(b.resource.public_id)
@@ -292,9 +322,11 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
         ))
     room_list = [r for r in resources if r.kind not in STAFF_KINDS]
     tz = zone_name(room_list[0].timezone if room_list else "")
+    if shared.rules is None:
+        shared.rules = tuple(rule_specs())
     return PlanProblem(
         now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
-        rules=tuple(rule_specs()), fixed=tuple(views), tz=tz,
+        rules=shared.rules, fixed=tuple(views), tz=tz,
         granularity=timedelta(minutes=granularity_minutes),
     )
 
