@@ -538,6 +538,15 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
                                  makespan=problem.objective == "makespan")
     if problem.objective == "makespan" and lower > problem.horizon:
         return done("infeasible")  # every schedule would end after the horizon
+    if problem.objective == "weighted_completion" and c.closed and any(c.closed):
+        # The resources' closed time (nights, weekends) lifts every task's earliest start
+        # (large.open_starts): a much better bound for plans than the lag graph's alone, and a
+        # task with no open time in its window proves infeasibility.
+        comps = large.close_components(c, large.components(c), problem.horizon)
+        opened = large.open_starts(c, comps, problem.horizon) if comps is not None else None
+        if opened is None:
+            return done("infeasible")
+        lower = max(lower, large.lower_bound(c, comps or [], opened))
     data = SgsInput(durations=c.durations, demands=c.demands, alternatives=c.alternatives,
                     capacities=c.capacities, closed=c.closed, dist=an.dist,
                     horizon=problem.horizon)

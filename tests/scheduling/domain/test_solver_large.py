@@ -165,3 +165,32 @@ def test_the_resource_index_follows_moved_tasks() -> None:
         large._update_users(c, users, moved, sched, before)
         fresh = large.users_by_resource(c, sched)
         assert [sorted(u.tolist()) for u in users] == [sorted(u.tolist()) for u in fresh]
+
+
+def test_closed_time_lifts_the_bound_and_can_prove_infeasibility_on_small_problems_too() -> None:
+    """The calendar bound (large.open_starts) also serves the dense pipeline: a room closed
+    until step 50 means nothing on it ends before 50 + its duration, whatever CP-SAT proves;
+    a task whose whole window is closed is infeasible without search."""
+    room = Resource("room", 1, [(0, 50), (80, 200)])
+    tasks = [Task("a", 10, {"room": 1}, weight=3), Task("b", 10, {"room": 1}, weight=1)]
+    sol = solve(Problem(tasks, [room], [], 200, objective="weighted_completion"),
+                time_limit_s=2, workers=1)
+    assert sol.status == "optimal"
+    assert sol.objective == 3 * 60 + 1 * 70
+    boxed = [Task("a", 10, {"room": 1}, release=85, deadline=150)]
+    sol = solve(Problem(boxed, [room], [], 200, objective="weighted_completion"),
+                time_limit_s=2, workers=1)
+    assert sol.status == "infeasible"
+
+
+def test_the_calendar_bound_counts_each_tasks_closed_time() -> None:
+    problem = Problem([Task("a", 10, {"room": 1}, weight=2), Task("b", 5, {"p": 1}, weight=1)],
+                      [Resource("room", 1, [(0, 50)]), Resource("p", 1)], [], 100,
+                      objective="weighted_completion")
+    c = _compile(problem)
+    comps = large.close_components(c, large.components(c), problem.horizon)
+    assert comps is not None
+    opened = large.open_starts(c, comps, problem.horizon)
+    assert opened is not None
+    assert large.lower_bound(c, comps) == 2 * 10 + 1 * 5  # the lag graph alone
+    assert large.lower_bound(c, comps, opened) == 2 * 60 + 1 * 5
