@@ -46,7 +46,7 @@ from typing import Literal
 import numpy as np
 
 from .solver import Lag, Problem, Resource, Task
-from .waitlist import W_PREFERRED, W_SOFT
+from .waitlist import W_PREFERRED, W_SOFT, closed_outside
 
 STEP_MINUTES = 15
 HOUR = 60 // STEP_MINUTES  # steps
@@ -124,20 +124,6 @@ class HospitalInstance:
 # --- time helpers ---------------------------------------------------------------------------------
 
 
-def _closed(open_spans: Sequence[tuple[int, int]], horizon: int) -> list[tuple[int, int]]:
-    """The complement of ``open_spans`` within [0, horizon), as sorted half-open intervals."""
-    out: list[tuple[int, int]] = []
-    cursor = 0
-    for lo, hi in sorted(open_spans):
-        lo, hi = max(lo, 0), min(hi, horizon)
-        if lo > cursor:
-            out.append((cursor, lo))
-        cursor = max(cursor, hi)
-    if cursor < horizon:
-        out.append((cursor, horizon))
-    return out
-
-
 def _weekday(step: int) -> int:
     return (step // DAY) % 7  # 0 = Monday
 
@@ -186,7 +172,7 @@ def hospital_instance(
 
     def room(rid: str, kind: str, spans: list[tuple[int, int]]) -> None:
         rooms[rid] = kind
-        resources.append(Resource(rid, 1, _closed(spans, horizon)))
+        resources.append(Resource(rid, 1, closed_outside(spans, horizon)))
 
     # Rooms: the interventional department, then radiotherapy.
     n_interventional = int(rng.integers(6, 9))
@@ -234,7 +220,7 @@ def hospital_instance(
                 and day not in off_days
                 and not (on_leave[k] and day // 7 == leave_weeks[k])
             ]
-            resources.append(Resource(oid, 1, _closed(spans, horizon)))
+            resources.append(Resource(oid, 1, closed_outside(spans, horizon)))
 
     def of_kind(*kinds: str) -> list[str]:
         return [r for r, kind in rooms.items() if kind in kinds]

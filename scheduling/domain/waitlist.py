@@ -88,11 +88,13 @@ def _floor(delta: timedelta, step: timedelta) -> int:
     return math.floor(delta / step)
 
 
-def _closed(free: Sequence[tuple[int, int]], horizon: int) -> list[tuple[int, int]]:
-    """The complement of ``free`` (step intervals) within [0, horizon)."""
+def closed_outside(free: Sequence[tuple[int, int]], horizon: int) -> list[tuple[int, int]]:
+    """The complement of ``free`` (step intervals) within [0, horizon), sorted half-open
+    intervals (a calendar's closed time from its open time; instances.py uses it too)."""
     out: list[tuple[int, int]] = []
     cursor = 0
     for lo, hi in sorted(free):
+        lo, hi = max(lo, 0), min(hi, horizon)
         if lo > cursor:
             out.append((cursor, lo))
         cursor = max(cursor, hi)
@@ -137,7 +139,7 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
                          for i in free.free]
                 resources[free.resource_id] = Resource(
                     id=free.resource_id, capacity=1,
-                    closed=_closed([s for s in spans if s[0] < s[1]], horizon))
+                    closed=closed_outside([s for s in spans if s[0] < s[1]], horizon))
         added = _add_plan(wp, waitlist, resources, tasks, lags, origin, horizon, step)
         if added:
             waitlist.skipped[wp.plan_id] = added
