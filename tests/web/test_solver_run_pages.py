@@ -153,3 +153,16 @@ def test_the_worklist_plans_the_whole_waiting_list_and_books_it(coordinator, pla
     rows = AuditEvent.objects.filter(object_type="solver_run", action="update")
     assert {p for _run, p in rows.get().entities} == {
         str(plan.case.patient.public_id), str(other.case.patient.public_id)}
+
+
+def test_the_run_page_names_the_people_the_run_planned(coordinator, plan):
+    """Applying books the people the run planned (ProposedBooking.staff), so the page shows
+    them before the coordinator books."""
+    ResourceFactory(code="ir-ada", name="Dr Ada Lovelace (IR)",
+                    kind="interventional_radiologist")
+    client = login(coordinator)
+    run, location = _start(client, plan)
+    services.solver_run_execute(run_id=run.pk)
+    fragment = client.get(location, HTTP_HX_REQUEST="true").content.decode()
+    assert ">People<" in fragment
+    assert "Dr Ada Lovelace (IR)" in fragment

@@ -104,9 +104,11 @@ def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
     items = run.result.get("bookings", [])
     procedures = (board_selectors.plan_procedures_by_public_id(run.plan) if run.plan
                   else board_selectors.procedures_by_public_id({i["procedure"] for i in items}))
+    # Rooms and the people the run planned, in one query.
     rooms = board_selectors.resources_by_public_id(
         {i["resource"] for i in items} | {i["replaces"]["resource"] for i in items
-                                          if "replaces" in i})
+                                          if "replaces" in i}
+        | {pid for i in items for pid in i.get("staff", [])})
     rows = []
     for item in items:
         start, end = parse_datetime(item["start"]), parse_datetime(item["end"])
@@ -123,6 +125,8 @@ def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
             if procedure else item["procedure"],
             "fraction": item.get("fraction"),
             "room": room.name if room else item["resource"],
+            "people": ", ".join(rooms[pid].name if pid in rooms else pid
+                                for pid in item.get("staff", [])),
             "start": start.astimezone(zone) if start else None,
             "end": end.astimezone(zone) if end else None})
     return sorted(rows, key=lambda r: (r["start"] is None, r["start"]))
