@@ -134,6 +134,7 @@ class Timeline:
                  ) -> tuple[int, int] | None:
         """The earliest start in ``[lo, hi]`` where one of ``usages`` fits for ``duration``
         steps, and that usage's index (the first one at equal starts)."""
+        hi = min(hi, self.width - duration)  # the rows end there
         if lo > hi:
             return None
         if duration == 0:
@@ -370,6 +371,7 @@ def sub_problem(problem: Problem, c: _Compiled, free: Sequence[int], sched: Sche
             used.update(r for r, _q in alt)
     resources: list[Resource] = []
     fixed: list[Task] = []
+    taken: set[str] = set()
     for r in sorted(used):
         spec = problem.resources[r]
         cap = int(c.capacities[r])
@@ -381,7 +383,13 @@ def sub_problem(problem: Problem, c: _Compiled, free: Sequence[int], sched: Sche
         else:
             for k in mine:
                 q = dict(_usage(c, int(k), sched.choices[k])).get(r, 0)
-                fixed.append(Task(id=f"fixed:{r}:{c.ids[k]}", duration=int(c.durations[k]),
+                # Cut at the sub-problem's end (a stand-in must end by its horizon), under an
+                # id no real task has.
+                name = f"fixed:{r}:{c.ids[k]}"
+                while name in c.index or name in taken:
+                    name += "'"
+                taken.add(name)
+                fixed.append(Task(id=name, duration=int(min(ends[k], top) - sched.starts[k]),
                                   demands={spec.id: q}, fixed_start=int(sched.starts[k]),
                                   weight=0))
         resources.append(Resource(spec.id, cap, _merge(spans)))
@@ -480,7 +488,7 @@ def improve(problem: Problem, c: _Compiled, comps: Sequence[Component], sched: S
         if budget <= 0.2:
             break
         sol = solve_sub(sub, time_limit_s=budget, workers=workers, hint=current,
-                        hint_choices=picked, params=SUB_PARAMS)
+                        hint_choices=picked, params=SUB_PARAMS, dense=True)
         if sol.status in ("optimal", "feasible") and sol.objective is not None \
                 and sol.objective < before:
             before_use = _resources_of(c, free, sched)

@@ -498,7 +498,7 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
            hint: dict[str, int] | None, params: Mapping[str, object] | None = None,
            seed: int = 0,
            on_progress: Callable[[dict[str, float]], None] | None = None,
-           hint_choices: Mapping[str, int] | None = None) -> Solution:
+           hint_choices: Mapping[str, int] | None = None, dense: bool = False) -> Solution:
     """``solve`` with a CP-SAT seed and extra parameters (for experiments and the adapter)."""
     began = _time.perf_counter()
     if not time_limit_s > 0:
@@ -521,7 +521,9 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
         return Solution(status=status, starts=starts, choices=choices,
                         objective=objective_value(problem, starts), bound=bound, wall_s=wall)
 
-    if len(c.ids) >= large.LARGE_TASKS and problem.objective == "weighted_completion":
+    # ``dense``: large.py's neighbourhoods, which must reach CP-SAT, not come back here.
+    if (not dense and len(c.ids) >= large.LARGE_TASKS
+            and problem.objective == "weighted_completion"):
         groups = large.components(c)
         if max(map(len, groups)) <= large.MAX_COMPONENT:
             return _solve_large(problem, c, groups, began=began, time_limit_s=time_limit_s,

@@ -194,3 +194,50 @@ def test_the_calendar_bound_counts_each_tasks_closed_time() -> None:
     assert opened is not None
     assert large.lower_bound(c, comps) == 2 * 10 + 1 * 5  # the lag graph alone
     assert large.lower_bound(c, comps, opened) == 2 * 60 + 1 * 5
+
+
+def test_a_stand_in_on_a_shared_resource_ends_with_the_sub_problem() -> None:
+    """On a resource of capacity above 1 the rest stays as fixed stand-in tasks; one running
+    past the sub-problem's end is cut there, so the current schedule still fits (it did not:
+    the sub-problem was 'infeasible' and the neighbourhood wasted)."""
+    problem = Problem([Task("A", 1, {"m": 1}), Task("F", 10, {"m": 1})], [Resource("m", 2)], [],
+                      20, objective="weighted_completion")
+    c = _compile(problem)
+    sched = large.Schedule(starts=np.array([0, 0]), choices=[-1, -1])
+    sub = large.sub_problem(problem, c, [0], sched, large.users_by_resource(c, sched), [],
+                            slack=1)
+    assert sub.horizon == 2
+    assert check_solution(sub, {"A": 0, "fixed:0:F": 0}, {}) == []
+
+
+def test_stand_in_ids_never_collide_with_real_tasks() -> None:
+    """Real task ids may look like the stand-ins' ('fixed:0:t5'): solve() must not fail."""
+    n = 110
+    tasks = [Task(f"t{i}", 1 + i % 3, {"m": 1}, weight=1 + i % 4) for i in range(n)]
+    tasks += [Task(f"fixed:0:t{i}", 2, {"m": 1}, weight=1) for i in range(n)]
+    problem = Problem(tasks, [Resource("m", 2)], [], 2000, objective="weighted_completion")
+    sol = solve(problem, time_limit_s=3, workers=1)
+    assert sol.status in ("feasible", "optimal")
+    assert check_solution(problem, sol.starts, sol.choices) == []
+
+
+def test_a_neighbourhood_goes_to_cp_sat_not_back_to_the_components_path(monkeypatch) -> None:
+    """A component of 200+ tasks is one neighbourhood: it must be solved by the dense pipeline
+    (CP-SAT), not by the components path again (which never improves it)."""
+    from scheduling.domain import solver as core
+
+    calls: list[int] = []
+    original = core._solve_large
+
+    def counted(problem: Problem, *args: object, **kwargs: object) -> object:
+        calls.append(len(problem.tasks))
+        return original(problem, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core, "_solve_large", counted)
+    n = 210
+    tasks = [Task(f"t{i}", 1 + i % 3, {"r": 1}, weight=1 + (i * 7) % 5) for i in range(n)]
+    lags = [Lag(f"t{i}", f"t{i + 1}", -1000) for i in range(n - 1)]
+    problem = Problem(tasks, [Resource("r", 1)], lags, 1000, objective="weighted_completion")
+    sol = solve(problem, time_limit_s=3, workers=1)
+    assert calls == [n]
+    assert check_solution(problem, sol.starts, sol.choices) == []
