@@ -540,7 +540,7 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
                                  makespan=problem.objective == "makespan")
     if problem.objective == "makespan" and lower > problem.horizon:
         return done("infeasible")  # every schedule would end after the horizon
-    if problem.objective == "weighted_completion" and c.closed and any(c.closed):
+    if problem.objective == "weighted_completion" and any(c.closed):
         # The resources' closed time (nights, weekends) lifts every task's earliest start
         # (large.open_starts): a much better bound for plans than the lag graph's alone, and a
         # task with no open time in its window proves infeasibility.

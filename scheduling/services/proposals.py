@@ -20,7 +20,7 @@ from core.dbretry import retry_on_conflict
 from core.errors import RuleError
 from scheduling import selectors
 from scheduling.domain.plan_solver import PlanProposal, ProposedBooking, propose_plan
-from scheduling.models import Booking, Resource
+from scheduling.models import Booking
 from scheduling.services import bookings
 
 
@@ -49,8 +49,8 @@ def plan_proposal_apply(*, plan: TreatmentPlan, proposal: PlanProposal,
         by_proc.setdefault(item.procedure_id, []).append(item)
     procedures = {str(p.public_id): p for p in plan.procedures.all()}
     # The rooms and the people the proposal names, in one query.
-    resources = {str(r.public_id): r for r in Resource.objects.filter(
-        public_id__in={i.resource_id for i in proposal.bookings}
+    resources = {str(r.public_id): r for r in selectors.resources_by_public_ids(
+        {i.resource_id for i in proposal.bookings}
         | {pid for i in proposal.bookings for pid in i.staff})}
     created: list[Booking] = []
     for procedure_id, items in by_proc.items():

@@ -199,15 +199,20 @@ class _Reporter:
             progress={**progress, "solutions": int(progress["solutions"])})
 
 
+def _stored(b: ProposedBooking) -> dict[str, Any]:
+    """A proposed booking as a run's result stores it (``_booking_items`` reads it back)."""
+    return {"procedure": b.procedure_id, "resource": b.resource_id,
+            "start": b.start.isoformat(), "end": b.end.isoformat(), "fraction": b.fraction,
+            "staff": list(b.staff)}
+
+
 def _result(proposal: PlanProposal, slipped: Sequence[Booking]) -> dict[str, Any]:
     """The proposal as stored; a repair's items name the booking each replaces and where it
     was (the page shows each move before it is applied)."""
     was = {str(b.procedure.public_id): b for b in slipped}
     items = []
     for b in proposal.bookings:
-        item: dict[str, Any] = {"procedure": b.procedure_id, "resource": b.resource_id,
-                                "start": b.start.isoformat(), "end": b.end.isoformat(),
-                                "fraction": b.fraction, "staff": list(b.staff)}
+        item = _stored(b)
         old = was.get(b.procedure_id)
         if old is not None:
             item["replaces"] = {"booking": str(old.public_id),
@@ -267,9 +272,7 @@ def _solve_waitlist(run: SolverRun, waiting: list[WaitingPlan]
     solution = solve(waitlist.problem, time_limit_s=run.time_limit_s, workers=1,
                      on_progress=_Reporter(run.pk))
     per_plan = waitlist.proposals(solution)
-    items = [{"plan": plan_id, "procedure": b.procedure_id, "resource": b.resource_id,
-              "start": b.start.isoformat(), "end": b.end.isoformat(), "fraction": None,
-              "staff": list(b.staff)}
+    items = [{"plan": plan_id, **_stored(b)}
              for plan_id, bookings in sorted(per_plan.items()) for b in bookings]
     message = {"infeasible": "No schedule of the waiting list keeps every hard rule within the "
                              "horizon: plan the plans one by one to find which.",
