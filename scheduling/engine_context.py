@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.module_loading import import_string
 
 from cases.domain.codes import ProcedureType, SkeletalSite
@@ -47,9 +47,19 @@ from scheduling.domain.courses import (
 )
 from scheduling.domain.engine import EngineContext
 from scheduling.domain.errors import SlotTaken
-from scheduling.domain.types import BookingView, Interval, RuleKind, TimingRuleSpec, Violation
+from scheduling.domain.pathway import StopEvent
+from scheduling.domain.plan_solver import StartBy
+from scheduling.domain.types import (
+    BookingView,
+    Interval,
+    RuleKind,
+    Severity,
+    TimingRuleSpec,
+    Violation,
+)
 from scheduling.domain.verdicts import RuleVerdict
 from scheduling.models import Booking, Resource
+from scheduling.selectors import pathway as pathway_selectors
 
 SPINAL_SITES = frozenset({SkeletalSite.VERTEBRA.value, SkeletalSite.SACRUM.value})
 
@@ -74,10 +84,14 @@ def decision_times(plans: Sequence[TreatmentPlan]) -> dict[str, datetime]:
 
 def case_clocks(*, patient_id: int) -> tuple[CaseClock, ...]:
     """One CaseClock per active plan of the patient (five queries whatever the plan count)."""
+    return _clocks(TreatmentPlan.objects.filter(case__patient_id=patient_id,
+                                                status=TreatmentPlan.Status.ACTIVE))
+
+
+def _clocks(plans_qs: QuerySet[TreatmentPlan]) -> tuple[CaseClock, ...]:
+    """One CaseClock per plan of ``plans_qs`` (five queries whatever the plan count)."""
     plans = list(
-        TreatmentPlan.objects.filter(case__patient_id=patient_id,
-                                     status=TreatmentPlan.Status.ACTIVE)
-        .select_related("case")
+        plans_qs.select_related("case")
         .prefetch_related(
             Prefetch("case__lesions", queryset=Lesion.objects.order_by("position", "id")),
             Prefetch("procedures", queryset=PlannedProcedure.objects.only(
@@ -101,6 +115,50 @@ def case_clocks(*, patient_id: int) -> tuple[CaseClock, ...]:
             plan_procedures=frozenset(p.procedure_type for p in plan.procedures.all()),
         ))
     return tuple(out)
+
+
+def problem_deadlines(*, plan_pks: Sequence[int], now: datetime,
+                      rules: Sequence[TimingRuleSpec] | None = None,
+                      ) -> dict[str, tuple[StartBy, ...]]:
+    """The clocks each active plan's proposals must meet (plan_solver.StartBy), by plan pk
+    (str), soonest first, in a fixed number of queries whatever the plan count:
+
+    - the running case clocks (R9-R11), hard while they can still be met (``now`` before the
+      due time; a missed one is soft: the earliest slot is best);
+    - the pathway's first-treatment clocks (CWT-31/62, soft: waiting-time standards) while the
+      case has no treatment booked.
+
+    plan_problem_build drops a clock the plan's existing bookings already answer."""
+    if not plan_pks:
+        return {}
+    plans_qs = TreatmentPlan.objects.filter(pk__in=list(plan_pks),
+                                            status=TreatmentPlan.Status.ACTIVE)
+    tz = zone_name("")
+    out: dict[str, list[StartBy]] = {}
+    specs = selectors.rule_specs() if rules is None else rules
+    for d in deadlines(rules=specs, clocks=_clocks(plans_qs)):
+        out.setdefault(d.plan_id, []).append(StartBy(
+            code=d.rule_code, due=d.due, procedure_types=d.procedure_types,
+            earliest=d.earliest, anchor=d.anchor,
+            hard=d.severity_at(now) == Severity.HARD,
+            label=f"{d.rule_id}: {d.describe(tz)}"))
+    targets = [t for t in pathway_selectors.clock_targets()
+               if t.stop_event == StopEvent.FIRST_TREATMENT]
+    if targets:
+        rows = pathway_selectors.with_clocks(plans_qs.order_by("pk"), targets=targets, now=now,
+                                             case_path="case")
+        for row in rows:
+            if row.pc_treatment_at is not None:  # a treatment is booked: it stops them
+                continue
+            for reading in pathway_selectors.readings(row, targets=targets, now=now):
+                if reading.due_at is None or reading.stopped_at is not None:
+                    continue
+                when = reading.due_at.astimezone(zone_info(tz)).strftime("%a %d %b %Y")
+                out.setdefault(str(row.pk), []).append(StartBy(
+                    code=reading.code, due=reading.due_at,
+                    label=f"{reading.clock_id}: first treatment by {when}"))
+    return {plan: tuple(sorted(found, key=lambda d: (d.due, d.code)))
+            for plan, found in out.items()}
 
 
 def plan_deadlines(*, plan: TreatmentPlan) -> list[Deadline]:

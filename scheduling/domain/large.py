@@ -281,7 +281,8 @@ RULES = ("arrival", "weight", "ratio")
 def priority(problem: Problem, c: _Compiled, comps: Sequence[Component],
              hint: dict[str, int] | None, rule: str) -> list[int]:
     """The order components are placed in. Components with a deadline or a fixed start come
-    first, by latest start (an urgent case must not find its slots taken by routine ones placed
+    first (a fixed zero-length task, an anchor such as a waiting-list plan's clock origin, takes
+    no time and does not count), by latest start (an urgent case must not find its slots taken by routine ones placed
     before it). The others by ``rule``: ``arrival`` (earliest start, heavier first at equal
     starts), ``weight`` (heavier first, then earliest start) or ``ratio`` (most weight per step of
     work first: Smith's rule, the classic one for a weighted sum of completion times when the
@@ -289,8 +290,8 @@ def priority(problem: Problem, c: _Compiled, comps: Sequence[Component],
     def key(g: int) -> tuple[float, float, float]:
         comp = comps[g]
         members = list(comp.tasks)
-        if any(problem.tasks[k].deadline is not None or problem.tasks[k].fixed_start is not None
-               for k in members):
+        if any((problem.tasks[k].deadline is not None or problem.tasks[k].fixed_start is not None)
+               and problem.tasks[k].duration > 0 for k in members):
             return 0, int(comp.ls.min()), 0
         first = int(comp.es.min())
         if hint:

@@ -71,6 +71,28 @@ class ResourceFreeTime:
 
 
 @dataclass(frozen=True)
+class StartBy:
+    """A clock the plan's first procedure of ``procedure_types`` (any procedure when empty)
+    must meet: that procedure's ``anchor`` at or before ``due``, and its start not before
+    ``earliest``. Built from the running case clocks (R9-R11, domain/clocks.py) and pathway
+    clocks (CWT-31/62, domain/pathway.py) by scheduling.engine_context.problem_deadlines.
+
+    ``hard``: a schedule past ``due`` is refused (one plan) or, on the waiting list, dropped
+    for its plan alone with the reason; otherwise each step past ``due`` is penalised."""
+
+    code: str  # the rule's or the pathway clock's code (R9-mscc-mri, CWT-31)
+    due: datetime
+    procedure_types: frozenset[str] = frozenset()
+    earliest: datetime | None = None
+    anchor: Anchor = Anchor.START
+    hard: bool = False
+    label: str = ""  # what the coordinator reads: "R9: whole-spine MRI by Tue 08 Jan 10:00"
+
+    def measures(self, procedure_type: str) -> bool:
+        return not self.procedure_types or procedure_type in self.procedure_types
+
+
+@dataclass(frozen=True)
 class PlanProblem:
     now: datetime
     horizon_end: datetime
@@ -80,6 +102,8 @@ class PlanProblem:
     fixed: tuple[BookingView, ...] = ()  # the patient's existing active bookings
     tz: str = "Europe/Rome"
     granularity: timedelta = timedelta(minutes=15)
+    # The clocks the plan's first procedures must meet (R9-R11, CWT-31/62), soonest first.
+    deadlines: tuple[StartBy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -307,6 +331,9 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
                 if literals:
                     model.add_exactly_one(literals)
 
+    _add_deadlines(model, problem, tasks, lambda t: _floor_steps(t - origin_dt, step),
+                   lambda t: _ceil_steps(t - origin_dt, step), objective)
+
     problem_text = _add_same_session(model, problem, tasks, fixed_occs, to_step,
                                      lambda t: _ceil_steps(t - origin_dt, step))
     if problem_text:
@@ -321,11 +348,13 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     status = solver.solve(model, Progress(on_progress) if on_progress else None)
     elapsed = _time.perf_counter() - began
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        hard = [d.label or d.code for d in problem.deadlines if d.hard]
         return PlanProposal(
             status="infeasible" if status == cp_model.INFEASIBLE else "unknown",
             message=(
-                "No schedule within the horizon keeps every hard rule and fits the rooms' "
-                "free time." if status == cp_model.INFEASIBLE else
+                "No schedule within the horizon keeps every hard rule"
+                + (f" (including {'; '.join(hard)})" if hard else "")
+                + " and fits the rooms' free time." if status == cp_model.INFEASIBLE else
                 "The solver found no schedule within its time limit."
             ),
             wall_time=elapsed,
@@ -437,6 +466,41 @@ def _add_same_session(
     return ""
 
 
+def _add_deadlines(
+    model: cp_model.CpModel, problem: PlanProblem,
+    tasks: dict[str, list[tuple[cp_model.IntVar, int, dict[str, cp_model.IntVar]]]],
+    floor_step: Callable[[datetime], int], ceil_step: Callable[[datetime], int],
+    objective: list[Expr],
+) -> None:
+    """Each clock (StartBy) on the plan's first procedure of its types: the earliest of their
+    anchors at or before ``due`` (hard), or each step past it penalised (soft); every start of
+    them at or after ``earliest``."""
+    for n, deadline in enumerate(problem.deadlines):
+        measured = [p for p in problem.procedures if deadline.measures(p.procedure_type)]
+        if not measured:
+            continue
+        anchors: list[Expr] = []
+        for p in measured:
+            fractions = tasks[p.procedure_id]
+            first, dur, _rooms = fractions[0]
+            if deadline.earliest is not None:
+                model.add(first >= ceil_step(deadline.earliest))
+            anchors.append(first if deadline.anchor == Anchor.START else first + dur)
+        due = floor_step(deadline.due)
+        if len(anchors) == 1:
+            measured_at: Expr = anchors[0]
+        else:
+            measured_var = model.new_int_var(-10**6, 10**7, f"clock_{n}")
+            model.add_min_equality(measured_var, anchors)
+            measured_at = measured_var
+        if deadline.hard:
+            model.add(measured_at <= due)
+        else:
+            late = model.new_int_var(0, 10**7, f"late_{n}")
+            model.add(measured_at - late <= due)
+            objective.append(_W_SOFT * late)
+
+
 def _add_lag(model: cp_model.CpModel, rule: TimingRuleSpec, lag: Expr,
              lit: cp_model.IntVar | None, step: timedelta,
              objective: list[Expr]) -> None:
@@ -474,5 +538,6 @@ __all__: Sequence[str] = (
     "ProcedureToPlace",
     "ProposedBooking",
     "ResourceFreeTime",
+    "StartBy",
     "propose_plan",
 )

@@ -16,6 +16,16 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
   not modelled: the proposal's soft findings are evaluated afterwards, as for one plan). A rule
   that allows either order (R6) takes the plan's booking order. Against the patient's existing
   bookings a hard rule becomes the task's release or deadline.
+- **Clocks** (``PlanProblem.deadlines``: R9-R11 and the pathway's CWT-31/62) measure the
+  plan's first procedure of their types (in the plan's order); the clock's earliest time is its
+  release. A hard clock (R9, R10 while they can be met) is that task's deadline when the plan
+  alone could meet it (its rooms', people's and patient's free time); otherwise, and for every
+  soft clock, each step past the due time is penalised from a fixed zero-length task at the
+  origin (``W_HARD_CLOCK`` or ``W_SOFT`` a step). When the hard clocks cannot all be met
+  together the list has no schedule; ``waitlist_problem(..., clock_limits=False)`` builds it
+  again with every clock a penalty, so that those plans do not block the others. A schedule
+  that still breaks a hard clock proposes nothing for that plan, which is left to its one-plan
+  proposal with the reason (``proposals``: booking it would be refused).
 - **Objective**: the weighted sum of completion times (urgent plans weigh more), plus the
   penalties.
 
@@ -42,6 +52,8 @@ from .types import Anchor, Occurrence, RuleKind, Severity, TimingRuleSpec
 # of weight 1 (96 steps of 15 min); a step past a preferred lag a quarter of that.
 W_SOFT = 96
 W_PREFERRED = 24
+# A step past a hard clock (R9, R10) costs as much as a hundred days' delay of a plan of weight 1.
+W_HARD_CLOCK = 100 * W_SOFT
 MAX_ALTERNATIVES = 64  # rooms x people per procedure; beyond, the plan is left to itself
 
 
@@ -63,13 +75,28 @@ class Waitlist:
     tasks: dict[str, tuple[str, ProcedureToPlace, list[tuple[str, tuple[str, ...]]]]] = field(
         default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # plan id -> why it is not here
+    clock_limits: int = 0  # how many hard clocks are tasks' deadlines (0: none, or all costs)
+    # Hard clocks: (plan id, task id, anchor, latest step of that anchor, what it is)
+    hard_clocks: list[tuple[str, str, Literal["start", "end"], int, str]] = field(
+        default_factory=list)
 
     def proposals(self, solution: Solution) -> dict[str, list[ProposedBooking]]:
-        """{plan id: its proposed bookings} from a schedule (empty without one)."""
+        """{plan id: its proposed bookings} from a schedule (empty without one). A plan whose
+        schedule breaks a hard clock gets none: it goes to ``skipped`` with the reason."""
         out: dict[str, list[ProposedBooking]] = {}
         if solution.status not in ("optimal", "feasible"):
             return out
+        durations = {t.id: t.duration for t in self.problem.tasks}
+        late: set[str] = set()
+        for plan_id, task_id, anchor, latest, label in self.hard_clocks:
+            at = solution.starts[task_id] + (durations[task_id] if anchor == "end" else 0)
+            if at > latest:
+                late.add(plan_id)
+                self.skipped[plan_id] = (f"{label}: the whole list leaves no time before it; "
+                                         "proposed with its plan alone")
         for task_id, (plan_id, procedure, choices) in self.tasks.items():
+            if plan_id in late:
+                continue
             start = self.origin + solution.starts[task_id] * self.step
             room, people = choices[solution.choices.get(task_id, 0)]
             out.setdefault(plan_id, []).append(ProposedBooking(
@@ -113,8 +140,10 @@ def _why_not(problem: PlanProblem) -> str:
 
 
 def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end: datetime,
-                     step: timedelta = timedelta(minutes=15)) -> Waitlist:
-    """The waiting list as one Problem (see the module docstring)."""
+                     step: timedelta = timedelta(minutes=15),
+                     clock_limits: bool = True) -> Waitlist:
+    """The waiting list as one Problem (see the module docstring); ``clock_limits=False``
+    makes every clock a penalty, none a deadline."""
     epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
     origin = epoch + _ceil(now - epoch, step) * step
     horizon = max(0, _floor(horizon_end - origin, step))
@@ -140,7 +169,8 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
                 resources[free.resource_id] = Resource(
                     id=free.resource_id, capacity=1,
                     closed=closed_outside([s for s in spans if s[0] < s[1]], horizon))
-        added = _add_plan(wp, waitlist, resources, tasks, lags, origin, horizon, step)
+        added = _add_plan(wp, waitlist, resources, tasks, lags, origin, horizon, step,
+                          clock_limits)
         if added:
             waitlist.skipped[wp.plan_id] = added
     waitlist.problem = Problem(tasks=tasks, resources=list(resources.values()), lags=lags,
@@ -150,12 +180,15 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
 
 def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource],
               tasks: list[Task], lags: list[Lag], origin: datetime, horizon: int,
-              step: timedelta) -> str:
-    """Add one plan's tasks and lags; returns why it cannot be added ("" when it was)."""
+              step: timedelta, clock_limits: bool = True) -> str:
+    """Add one plan's tasks and lags; returns why it cannot be added ("" when it was, and
+    nothing of the plan is added otherwise)."""
     problem = wp.problem
     patient = f"patient:{problem.procedures[0].patient_id}" if problem.procedures else ""
     mine: list[tuple[str, ProcedureToPlace]] = []
     new_tasks: list[Task] = []
+    new_lags: list[Lag] = []
+    entries: dict[str, tuple[str, ProcedureToPlace, list[tuple[str, tuple[str, ...]]]]] = {}
     for p in problem.procedures:
         rooms = [r for r in p.resource_ids if r in resources]
         kinds = [[pid for pid in kind if pid in resources] for kind in p.staff]
@@ -170,14 +203,8 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
             id=task_id, duration=max(1, _ceil(p.duration, step)), demands={patient: 1},
             weight=max(1, wp.weight),
             alternatives=[{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]))
-        waitlist.tasks[task_id] = (wp.plan_id, p, [(room, tuple(combo)) for room, combo in choices])
+        entries[task_id] = (wp.plan_id, p, [(room, tuple(combo)) for room, combo in choices])
         mine.append((task_id, p))
-    # The patient: one place at a time, never during their existing bookings.
-    busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
-                  for b in problem.fixed if b.active and b.end > origin)
-    if patient and patient not in resources:
-        resources[patient] = Resource(id=patient, capacity=1,
-                                      closed=[(a, b) for a, b in busy if a < b])
     releases: dict[str, int] = {}
     deadlines: dict[str, int] = {}
     fixed = occurrences_from_bookings(problem.fixed)
@@ -195,21 +222,81 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
                 if (in_scope(rule, occ[fs], occ[ts]) and _is_from(rule, fp.procedure_type,
                                                                    fp.purpose)
                         and _is_to(rule, tp.procedure_type)):
-                    lags.append(_lag(rule, fs, ts, step, horizon))
+                    new_lags.append(_lag(rule, fs, ts, step, horizon))
                     break  # one direction per pair: the plan's order (R6 either order)
         for task_id, p in mine:
             for other in fixed:
                 _bound(rule, task_id, p, occ[task_id], other, origin, step, releases,
                        deadlines)
+    # The patient is in one place at a time, never during their existing bookings.
+    busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
+                  for b in problem.fixed if b.active and b.end > origin)
+    patient_closed = [(a, b) for a, b in busy if a < b]
+    clock_task = f"{wp.plan_id}/clock"  # the origin, fixed, that clocks are measured from
+    hard_clocks = []
+    limits: dict[str, int] = {}
+    by_id = {t.id: t for t in new_tasks}
+    for clock in problem.deadlines:
+        measured = next((t for t, p in mine if clock.measures(p.procedure_type)), None)
+        if measured is None:
+            continue
+        if clock.earliest is not None:
+            releases[measured] = max(releases.get(measured, 0),
+                                     _ceil(clock.earliest - origin, step))
+        anchor = _anchor(clock.anchor)
+        due = _floor(clock.due - origin, step)
+        task = by_id[measured]
+        latest_end = due + (task.duration if anchor == "start" else 0)
+        if clock.hard and clock_limits and _alone_meets(
+                task, resources, patient_closed, releases.get(measured, 0),
+                min(latest_end, deadlines.get(measured, latest_end))):
+            limits[measured] = min(limits.get(measured, latest_end), latest_end)
+        else:
+            new_lags.append(Lag(source=clock_task, target=measured, min=-horizon,
+                                target_anchor=anchor, preferred=due,
+                                penalty=W_HARD_CLOCK if clock.hard else W_SOFT))
+        if clock.hard:
+            hard_clocks.append((wp.plan_id, measured, anchor, due, clock.label or clock.code))
+    placed_tasks = []
     for task in new_tasks:
         release = releases.get(task.id, 0)
         deadline = deadlines.get(task.id)
         if deadline is not None and deadline < release + task.duration:
             return "the patient's existing bookings leave no time the hard rules allow"
-        tasks.append(Task(id=task.id, duration=task.duration, demands=task.demands,
-                          weight=task.weight, alternatives=task.alternatives,
-                          release=release, deadline=deadline))
+        if task.id in limits:
+            deadline = limits[task.id] if deadline is None else min(deadline, limits[task.id])
+        placed_tasks.append(Task(id=task.id, duration=task.duration, demands=task.demands,
+                                 weight=task.weight, alternatives=task.alternatives,
+                                 release=release, deadline=deadline))
+    # The plan fits: add it.
+    if patient and patient not in resources:
+        resources[patient] = Resource(id=patient, capacity=1, closed=patient_closed)
+    if hard_clocks or any(lag.source == clock_task for lag in new_lags):
+        tasks.append(Task(id=clock_task, duration=0, fixed_start=0))
+    tasks.extend(placed_tasks)
+    lags.extend(new_lags)
+    waitlist.tasks.update(entries)
+    waitlist.hard_clocks.extend(hard_clocks)
+    waitlist.clock_limits += len(limits)
     return ""
+
+
+def _alone_meets(task: Task, resources: dict[str, Resource], patient_closed: list[tuple[int, int]],
+                 release: int, latest_end: int) -> bool:
+    """Whether ``task`` fits one of its alternatives' free time (and its patient's) between
+    ``release`` and ``latest_end``, nobody else's tasks counted."""
+    for alternative in task.alternatives or [{}]:
+        closed = [span for rid in alternative for span in resources[rid].closed]
+        start = release
+        for a, b in sorted(closed + patient_closed):
+            if b <= start:
+                continue
+            if a >= start + task.duration:
+                break
+            start = b
+        if start + task.duration <= latest_end:
+            return True
+    return False
 
 
 def _anchor(rule_anchor: Anchor) -> Literal["start", "end"]:

@@ -18,6 +18,7 @@ from scheduling.selectors.plans import (
     plan_tz,
     plan_validation_report,
     resource_free_slots,
+    shared_inputs,
     waiting_plans,
 )
 from scheduling.selectors.records import (
@@ -107,6 +108,7 @@ __all__ = [
     "resources_by_public_ids",
     "rule_spec",
     "rule_specs",
+    "shared_inputs",
     "solver_run_get",
     "solver_run_list",
     "solver_run_patients",

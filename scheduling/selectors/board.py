@@ -333,7 +333,7 @@ def site_zone() -> str:
 
 
 def resources_by_public_id(public_ids: set[str]) -> dict[str, Resource]:
-    """The rooms named by a proposal, by public id (one query)."""
+    """The rooms and people named by a proposal, by public id (one query)."""
     return {str(r.public_id): r for r in Resource.objects.filter(public_id__in=public_ids)}
 
 

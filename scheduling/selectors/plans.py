@@ -7,7 +7,7 @@ engine's context adds them (scheduling/engine_context.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +20,12 @@ from core.timezones import zone_name
 from scheduling.domain import rules as rules_engine
 from scheduling.domain import slots
 from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
-from scheduling.domain.plan_solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
+from scheduling.domain.plan_solver import (
+    PlanProblem,
+    ProcedureToPlace,
+    ResourceFreeTime,
+    StartBy,
+)
 from scheduling.domain.types import (
     MAX_BOOKING_LENGTH,
     AvailabilityException,
@@ -225,6 +230,24 @@ class SharedInputs:
     entries: dict[str, Any] = field(default_factory=dict)
     resources: dict[frozenset[str], list[Resource]] = field(default_factory=dict)
     free: dict[int, ResourceFreeTime] = field(default_factory=dict)
+    # The clocks of every plan of the build, by plan pk (str): engine_context.problem_deadlines
+    # read for all of them at once; None reads them per plan.
+    deadlines: dict[str, tuple[StartBy, ...]] | None = None
+
+
+def shared_inputs(*, plans: Sequence[TreatmentPlan], now: datetime,
+                  horizon_days: int) -> SharedInputs:
+    """What a waiting-list build of ``plans`` from ``now`` over ``horizon_days`` shares: its
+    window, the rules, and every plan's clocks (engine_context.problem_deadlines: a few
+    queries for all of them); rooms and free time are added as plan_problem_build reads them."""
+    # The engine's context reads through this module (hence the import here).
+    from scheduling import engine_context
+
+    rules = tuple(rule_specs())
+    return SharedInputs(
+        window=Interval(now, now + timedelta(days=horizon_days)), rules=rules,
+        deadlines=engine_context.problem_deadlines(plan_pks=[p.pk for p in plans], now=now,
+                                                   rules=rules))
 
 
 def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
@@ -328,10 +351,27 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
         now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
         rules=shared.rules, fixed=tuple(views), tz=tz,
         granularity=timedelta(minutes=granularity_minutes),
+        deadlines=_clocks(plan, now, shared, views),
     )
 
 
 URGENCY_WEIGHT = {"emergency": 8, "urgent": 4, "routine": 1}
+
+
+def _clocks(plan: TreatmentPlan, now: datetime, shared: SharedInputs,
+            views: Collection[Any]) -> tuple[StartBy, ...]:
+    """The clocks the plan's proposals must meet (R9-R11, CWT-31/62), less those the plan's
+    bookings (``views``, a repair's slipped ones left out) already answer."""
+    clocks = shared.deadlines
+    if clocks is None:
+        # The engine's context reads through this module (hence the import here).
+        from scheduling import engine_context
+
+        clocks = engine_context.problem_deadlines(plan_pks=[plan.pk], now=now,
+                                                  rules=shared.rules)
+    booked = [v.procedure_type for v in views if v.plan_id == str(plan.pk) and v.active]
+    return tuple(d for d in clocks.get(str(plan.pk), ())
+                 if not any(d.measures(t) for t in booked))
 
 
 def waiting_plans(*, principal: Any, limit: int) -> list[TreatmentPlan]:

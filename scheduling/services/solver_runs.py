@@ -37,7 +37,7 @@ from scheduling import selectors
 from scheduling.domain.fingerprint import fingerprint
 from scheduling.domain.plan_solver import PlanProposal, ProposedBooking, propose_plan
 from scheduling.domain.solver import solve
-from scheduling.domain.types import CHANGEABLE_STATUSES, Interval, violation_body
+from scheduling.domain.types import CHANGEABLE_STATUSES, violation_body
 from scheduling.domain.waitlist import WaitingPlan, waitlist_problem
 from scheduling.models import Booking, SolverRun
 from scheduling.selectors.plans import URGENCY_WEIGHT
@@ -127,13 +127,13 @@ def solver_run_start_waitlist(*, principal: Principal, horizon_days: int, time_l
 def _waiting(run: SolverRun) -> list[WaitingPlan]:
     """A waiting-list run's plans as they stand (one no longer active is left out, which
     changes the fingerprint), each with its problem as of the run's ``inputs_at``."""
-    plans = TreatmentPlan.objects.filter(
+    plans = list(TreatmentPlan.objects.filter(
         public_id__in=run.plans, status=TreatmentPlan.Status.ACTIVE).select_related(
-        "case").order_by("pk")
-    # The rules, the catalogue and the rooms' and people's free time are read once for all
-    # the plans (a few queries per plan instead of about ten).
-    shared = selectors.SharedInputs(window=Interval(
-        run.inputs_at, run.inputs_at + timedelta(days=run.horizon_days)))
+        "case").order_by("pk"))
+    # The rules, the clocks, the catalogue and the rooms' and people's free time are read once
+    # for all the plans (a few queries per plan instead of about twenty).
+    shared = selectors.shared_inputs(plans=plans, now=run.inputs_at,
+                                     horizon_days=run.horizon_days)
     return [WaitingPlan(plan_id=str(plan.public_id), weight=URGENCY_WEIGHT.get(
         plan.case.urgency, 1), problem=selectors.plan_problem_build(
         plan=plan, now=run.inputs_at, horizon_days=run.horizon_days, shared=shared))
@@ -269,8 +269,19 @@ def _solve_waitlist(run: SolverRun, waiting: list[WaitingPlan]
     bookings name their plan, and ``skipped`` says which plans are left to their own runs."""
     end = run.inputs_at + timedelta(days=run.horizon_days)
     waitlist = waitlist_problem(waiting, now=run.inputs_at, horizon_end=end)
-    solution = solve(waitlist.problem, time_limit_s=run.time_limit_s, workers=1,
+    began = time.monotonic()
+    # With hard clocks as deadlines, half the time: if they cannot all be met together there
+    # is no schedule, and the list is planned again with every clock a cost (the plans that
+    # still miss theirs get no proposal and say why: Waitlist.proposals).
+    first = run.time_limit_s / 2 if waitlist.clock_limits else run.time_limit_s
+    solution = solve(waitlist.problem, time_limit_s=first, workers=1,
                      on_progress=_Reporter(run.pk))
+    if waitlist.clock_limits and solution.status in ("infeasible", "unknown"):
+        waitlist = waitlist_problem(waiting, now=run.inputs_at, horizon_end=end,
+                                    clock_limits=False)
+        solution = solve(waitlist.problem,
+                         time_limit_s=max(1.0, run.time_limit_s - (time.monotonic() - began)),
+                         workers=1, on_progress=_Reporter(run.pk))
     per_plan = waitlist.proposals(solution)
     items = [{"plan": plan_id, **_stored(b)}
              for plan_id, bookings in sorted(per_plan.items()) for b in bookings]

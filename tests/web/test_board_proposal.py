@@ -167,3 +167,25 @@ def test_the_proposal_opens_the_week_on_the_page_of_rooms_it_proposes(coordinato
     response = client.post(f"/plans/{plan.public_id}/board/accept/", {"proposal": _token(body)})
     assert response.status_code == 302
     assert {b.resource.code for b in Booking.objects.filter(plan=plan)} >= {"or-1"}
+
+
+def test_the_proposal_names_the_people_it_books_and_accepting_books_them(coordinator,
+                                                                         plan_and_rooms):
+    """The solver plans the people with the rooms; the list shows who (Dr B: Dr A is away
+    that week), and accepting books exactly them."""
+    from scheduling.models import BookingStaff
+
+    plan, emb, _surgery, _angio, _theatre = plan_and_rooms
+    ResourceFactory(code="ir-a", name="Dr A (IR)", kind="interventional_radiologist",
+                    hours=False)
+    ResourceFactory(code="ir-b", name="Dr B (IR)", kind="interventional_radiologist")
+    client = login(coordinator)
+    body = unescape(_propose(client, plan).content.decode())
+    items = body.split('id="proposal-items"', 1)[1].split("</ol>", 1)[0]
+    emb_item = next(li for li in items.split("<li") if str(emb.public_id) in li)
+    assert "with Dr B (IR)" in emb_item
+    assert "Dr A" not in items
+    response = client.post(f"/plans/{plan.public_id}/board/accept/", {"proposal": _token(body)})
+    assert response.status_code == 302
+    booked = Booking.objects.get(procedure=emb)
+    assert [s.resource.code for s in BookingStaff.objects.filter(booking=booked)] == ["ir-b"]

@@ -438,13 +438,18 @@ def _proposal_view(plan: Any, proposal: PlanProposal, tz: str) -> dict[str, Any]
     """The proposal for the template (site zone) and its signed token."""
     zone = ZoneInfo(tz)
     procedures = board_selectors.plan_procedures_by_public_id(plan)
+    # The rooms and the people the solver planned, in one read.
     rooms = board_selectors.resources_by_public_id(
-        {b.resource_id for b in proposal.bookings})
+        {b.resource_id for b in proposal.bookings}
+        | {pid for b in proposal.bookings for pid in b.staff})
     items = []
     for b in sorted(proposal.bookings, key=lambda i: i.start):
         procedure = procedures.get(b.procedure_id)
         room = rooms.get(b.resource_id)
+        people = [rooms[pid] for pid in b.staff if pid in rooms]
         items.append({
+            "people": [{"name": localized_name(p), "kind": staff_kind_label(p.kind)}
+                       for p in people],
             "procedure_id": b.procedure_id, "resource_id": b.resource_id,
             "procedure": code_label("ProcedureType", procedure.procedure_type)
             if procedure else b.procedure_id,

@@ -283,23 +283,23 @@ def test_the_waiting_list_is_for_callers_who_see_every_case(spine_client, coordi
 
 def test_the_waiting_list_reads_what_plans_share_once(rooms, eve_of_2030,
                                                       django_assert_max_num_queries):
-    """Building the waiting list's problems reads the rules, the catalogue and every room's and
-    person's free time once for all the plans (SharedInputs), and gives the very problems the
-    plan-by-plan build gives."""
+    """Building the waiting list's problems reads the rules, the clocks, the catalogue and every
+    room's and person's free time once for all the plans (SharedInputs), and gives the very
+    problems the plan-by-plan build gives."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from scheduling import selectors
-    from scheduling.domain.types import Interval
 
     plans = [spine_plan(PREOP, "surgery")[0] for _ in range(4)]
     plans += [spine_plan("vertebroplasty")[0] for _ in range(4)]
     now = timezone.now()
     with CaptureQueriesContext(connection) as one_by_one:
         alone = [selectors.plan_problem_build(plan=p, now=now, horizon_days=14) for p in plans]
-    # What stays per plan: its procedures and links, its patient's bookings.
-    with django_assert_max_num_queries(5 * len(plans) + 12) as counted:
-        shared = selectors.SharedInputs(window=Interval(now, now + timedelta(days=14)))
+    # What stays per plan: its procedures and links, its patient's bookings. Once: the rules,
+    # the catalogue, the rooms, their free time, and every plan's clocks (about ten).
+    with django_assert_max_num_queries(5 * len(plans) + 22) as counted:
+        shared = selectors.shared_inputs(plans=plans, now=now, horizon_days=14)
         together = [selectors.plan_problem_build(plan=p, now=now, horizon_days=14,
                                                  shared=shared) for p in plans]
     assert together == alone

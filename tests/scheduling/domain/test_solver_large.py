@@ -241,3 +241,22 @@ def test_a_neighbourhood_goes_to_cp_sat_not_back_to_the_components_path(monkeypa
     sol = solve(problem, time_limit_s=3, workers=1)
     assert calls == [n]
     assert check_solution(problem, sol.starts, sol.choices) == []
+
+
+def test_a_zero_length_anchor_does_not_put_its_component_first() -> None:
+    """A waiting-list plan's clock origin (a fixed zero-length task, waitlist.py) is in nearly
+    every plan's component; it must not turn them all into 'fixed' components ordered by latest
+    start (they would all tie at 0, and the priority rules would be lost)."""
+    tasks = [Task("light/a", 4, {"room": 1}, weight=1),
+             Task("light/clock", 0, fixed_start=0),
+             Task("heavy/a", 4, {"room": 1}, weight=8),
+             Task("boxed/a", 4, {"room": 1}, weight=1, deadline=50)]
+    lags = [Lag("light/clock", "light/a", -100, preferred=40, penalty=96)]
+    problem = Problem(tasks, [Resource("room", 1)], lags, 100,
+                      objective="weighted_completion")
+    c = _compile(problem)
+    comps = large.close_components(c, large.components(c), problem.horizon)
+    assert comps is not None
+    order = large.priority(problem, c, comps, None, "weight")
+    names = [sorted(c.ids[k] for k in comps[g].tasks)[0] for g in order]
+    assert names == ["boxed/a", "heavy/a", "light/a"]
