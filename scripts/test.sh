@@ -27,7 +27,9 @@ done
 if [ $parallel = 1 ]; then
   workers=${BOARDSVC_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}
   if [ "$workers" -gt 4 ]; then workers=4; fi
-  if [ "$workers" -ge 2 ]; then args=(-n "$workers" "${args[@]}"); fi
+  # worksteal: a worker that runs out of tests takes some of another's (the default "load"
+  # left one worker idle for about two minutes at the end of the suite).
+  if [ "$workers" -ge 2 ]; then args=(-n "$workers" --dist worksteal "${args[@]}"); fi
 fi
 step "Running the test suite (pytest ${args[*]})"
 set +e

@@ -14,6 +14,21 @@ from tests.factories.core import UserFactory
 # The Playwright harness (one Chromium per session) serves tests/browser and tests/security.
 pytest_plugins = ["tests.browser.harness"]
 
+#: Test directories whose tests never reach the configured database: the pure domain packages
+#: (no Django; tests/test_architecture.py keeps them so).
+ENGINE_FREE_DIRS = ("tests/boardsvc/domain/", "tests/cases/domain/", "tests/scheduling/domain/")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``engine_free`` what gives the same result whatever DATABASE_URL names: the pure
+    domain tests, and tests marked so by hand (they make their own SQLite database). .ci/run's
+    PostgreSQL step leaves them to the README's run, which runs everything."""
+    marker = pytest.mark.engine_free
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(ENGINE_FREE_DIRS):
+            item.add_marker(marker)
+
 
 @pytest.fixture
 def api_client() -> APIClient:

@@ -29,9 +29,16 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
 - **Objective**: the weighted sum of completion times (urgent plans weigh more), plus the
   penalties.
 
+- **A radiotherapy course** of n fractions (R17: consecutive working days) is n tasks, each
+  exactly a whole number of days after the one before (the same time each day), the gaps those
+  of consecutive weekdays from the course's first day. So that one set of gaps serves, the first
+  fraction may only start on the weekdays that share the commonest gaps (courses of up to five
+  fractions: any day that keeps the course within one week; longer: Mondays), through a
+  resource of its own closed on every other day. The course's start is its first fraction, its
+  end its last; rules and clocks are measured there.
+
 Not modelled here, so such plans are left to the one-plan proposal (``skipped``, with the
-reason): radiotherapy courses (fractions on consecutive working days) and procedures planned for
-one session (same room, back to back).
+reason): procedures planned for one session (same room, back to back).
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking, procedure_occurrence
 from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
@@ -76,6 +84,7 @@ class Waitlist:
         default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # plan id -> why it is not here
     clock_limits: int = 0  # how many hard clocks are tasks' deadlines (0: none, or all costs)
+    fraction_of: dict[str, int] = field(default_factory=dict)  # a course's task id -> 1..n
     # Hard clocks: (plan id, task id, anchor, latest step of that anchor, what it is)
     hard_clocks: list[tuple[str, str, Literal["start", "end"], int, str]] = field(
         default_factory=list)
@@ -101,7 +110,8 @@ class Waitlist:
             room, people = choices[solution.choices.get(task_id, 0)]
             out.setdefault(plan_id, []).append(ProposedBooking(
                 procedure_id=procedure.procedure_id, resource_id=room, start=start,
-                end=start + procedure.duration, staff=people))
+                end=start + procedure.duration, staff=people,
+                fraction=self.fraction_of.get(task_id)))
         for bookings in out.values():
             bookings.sort(key=lambda b: b.start)
         return out
@@ -132,8 +142,6 @@ def closed_outside(free: Sequence[tuple[int, int]], horizon: int) -> list[tuple[
 
 def _why_not(problem: PlanProblem) -> str:
     for p in problem.procedures:
-        if p.fractions > 1:
-            return "a radiotherapy course: proposed with its plan alone"
         if p.same_session_with:
             return "procedures planned for one session: proposed with their plan alone"
     return ""
@@ -185,10 +193,13 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     nothing of the plan is added otherwise)."""
     problem = wp.problem
     patient = f"patient:{problem.procedures[0].patient_id}" if problem.procedures else ""
-    mine: list[tuple[str, ProcedureToPlace]] = []
+    mine: list[tuple[str, ProcedureToPlace]] = []  # (first task id, procedure)
+    last: dict[str, str] = {}  # first task id -> last task id (a course's last fraction)
     new_tasks: list[Task] = []
     new_lags: list[Lag] = []
+    new_resources: list[Resource] = []
     entries: dict[str, tuple[str, ProcedureToPlace, list[tuple[str, tuple[str, ...]]]]] = {}
+    fractions: dict[str, int] = {}
     for p in problem.procedures:
         rooms = [r for r in p.resource_ids if r in resources]
         kinds = [[pid for pid in kind if pid in resources] for kind in p.staff]
@@ -198,13 +209,32 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
         choices = [(room, combo) for room in rooms for combo in combos]
         if len(choices) > MAX_ALTERNATIVES:
             return f"{p.procedure_type} has {len(choices)} room and staff choices"
-        task_id = f"{wp.plan_id}/{p.procedure_id}"
-        new_tasks.append(Task(
-            id=task_id, duration=max(1, _ceil(p.duration, step)), demands={patient: 1},
-            weight=max(1, wp.weight),
-            alternatives=[{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]))
-        entries[task_id] = (wp.plan_id, p, [(room, tuple(combo)) for room, combo in choices])
-        mine.append((task_id, p))
+        alternatives = [{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]
+        n = max(1, p.fractions)
+        ids = ([f"{wp.plan_id}/{p.procedure_id}"] if n == 1 else
+               [f"{wp.plan_id}/{p.procedure_id}#{k}" for k in range(1, n + 1)])
+        demands = {patient: 1}
+        gate = ""
+        if n > 1:
+            days, gaps = _course_days(n, origin, horizon, step, problem.tz)
+            if not days:
+                return f"no day in the horizon starts a {n}-fraction course"
+            gate = f"{ids[0]}/first-day"
+            new_resources.append(Resource(id=gate, capacity=1,
+                                          closed=closed_outside(days, horizon)))
+            per_day = round(timedelta(days=1) / step)
+            for a, b, gap in zip(ids, ids[1:], gaps, strict=False):
+                new_lags.append(Lag(source=a, target=b, min=gap * per_day, max=gap * per_day))
+            for k, task_id in enumerate(ids, start=1):
+                fractions[task_id] = k
+        for k, task_id in enumerate(ids):
+            new_tasks.append(Task(
+                id=task_id, duration=max(1, _ceil(p.duration, step)),
+                demands={**demands, gate: 1} if n > 1 and k == 0 else demands,
+                weight=max(1, wp.weight), alternatives=alternatives))
+            entries[task_id] = (wp.plan_id, p, [(room, tuple(combo)) for room, combo in choices])
+        mine.append((ids[0], p))
+        last[ids[0]] = ids[-1]
     releases: dict[str, int] = {}
     deadlines: dict[str, int] = {}
     fixed = occurrences_from_bookings(problem.fixed)
@@ -222,12 +252,14 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
                 if (in_scope(rule, occ[fs], occ[ts]) and _is_from(rule, fp.procedure_type,
                                                                    fp.purpose)
                         and _is_to(rule, tp.procedure_type)):
-                    new_lags.append(_lag(rule, fs, ts, step, horizon))
+                    new_lags.append(_lag(rule, last[fs] if rule.from_anchor == Anchor.END
+                                         else fs, last[ts] if rule.to_anchor == Anchor.END
+                                         else ts, step, horizon))
                     break  # one direction per pair: the plan's order (R6 either order)
         for task_id, p in mine:
             for other in fixed:
-                _bound(rule, task_id, p, occ[task_id], other, origin, step, releases,
-                       deadlines)
+                _bound(rule, task_id, last[task_id], p, occ[task_id], other, origin, step,
+                       releases, deadlines)
     # The patient is in one place at a time, never during their existing bookings.
     busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
                   for b in problem.fixed if b.active and b.end > origin)
@@ -273,12 +305,48 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
         resources[patient] = Resource(id=patient, capacity=1, closed=patient_closed)
     if hard_clocks or any(lag.source == clock_task for lag in new_lags):
         tasks.append(Task(id=clock_task, duration=0, fixed_start=0))
+    for resource in new_resources:
+        resources[resource.id] = resource
     tasks.extend(placed_tasks)
     lags.extend(new_lags)
     waitlist.tasks.update(entries)
+    waitlist.fraction_of.update(fractions)
     waitlist.hard_clocks.extend(hard_clocks)
     waitlist.clock_limits += len(limits)
     return ""
+
+
+def _course_days(n: int, origin: datetime, horizon: int, step: timedelta,
+                 tz: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """The days a course of ``n`` fractions on consecutive weekdays may start on (step
+    intervals, whole local days within the horizon) and the gaps in days between its fractions.
+    Of the start weekdays, those sharing the commonest gaps are kept (the earliest weekday's
+    gaps on a tie): up to five fractions, every weekday that keeps the course in one week."""
+    by_gaps: dict[tuple[int, ...], list[int]] = {}
+    for weekday in range(5):
+        day, steps = weekday, []
+        for _ in range(n - 1):
+            nxt = day + 1
+            while nxt % 7 >= 5:
+                nxt += 1
+            steps.append(nxt - day)
+            day = nxt
+        by_gaps.setdefault(tuple(steps), []).append(weekday)
+    gaps, weekdays = max(by_gaps.items(), key=lambda kv: (len(kv[1]), -kv[1][0]))
+    zone = ZoneInfo(tz)
+    local = origin.astimezone(zone).date()
+    out = []
+    for offset in range((horizon * step) // timedelta(days=1) + 2):
+        date = local + timedelta(days=offset)
+        if date.weekday() not in weekdays:
+            continue
+        lo = _ceil(datetime.combine(date, time.min, tzinfo=zone) - origin, step)
+        hi = _floor(datetime.combine(date + timedelta(days=1), time.min, tzinfo=zone) - origin,
+                    step)
+        lo, hi = max(0, lo), min(horizon, hi)
+        if lo < hi:
+            out.append((lo, hi))
+    return out, list(gaps)
 
 
 def _alone_meets(task: Task, resources: dict[str, Resource], patient_closed: list[tuple[int, int]],
@@ -319,14 +387,17 @@ def _lag(rule: TimingRuleSpec, source: str, target: str, step: timedelta, horizo
                preferred=preferred, penalty=penalty)
 
 
-def _bound(rule: TimingRuleSpec, task_id: str, p: ProcedureToPlace, mine: Occurrence,
-           other: Occurrence, origin: datetime, step: timedelta, releases: dict[str, int],
-           deadlines: dict[str, int]) -> None:
-    """A hard rule between a task and an existing booking, as the task's release/deadline."""
+def _bound(rule: TimingRuleSpec, first_id: str, last_id: str, p: ProcedureToPlace,
+           mine: Occurrence, other: Occurrence, origin: datetime, step: timedelta,
+           releases: dict[str, int], deadlines: dict[str, int]) -> None:
+    """A hard rule between a procedure and an existing booking, as a release or deadline of
+    the procedure's task that holds the rule's anchor (a course: its first fraction for the
+    start, its last for the end)."""
     if rule.severity != Severity.HARD or not in_scope(rule, mine, other):
         return
     duration = _ceil(p.duration, step)
     if _is_from(rule, other.procedure_type, other.purpose) and _is_to(rule, p.procedure_type):
+        task_id = last_id if rule.to_anchor == Anchor.END else first_id
         base = other.anchor(rule.from_anchor)
         shift = duration if rule.to_anchor == Anchor.END else 0  # task's start = anchor - shift
         if rule.min_lag is not None:
@@ -337,6 +408,7 @@ def _bound(rule: TimingRuleSpec, task_id: str, p: ProcedureToPlace, mine: Occurr
             deadlines[task_id] = min(deadlines.get(task_id, latest_start + duration),
                                      latest_start + duration)
     elif _is_from(rule, p.procedure_type, p.purpose) and _is_to(rule, other.procedure_type):
+        task_id = last_id if rule.from_anchor == Anchor.END else first_id
         base = other.anchor(rule.to_anchor)
         shift = duration if rule.from_anchor == Anchor.END else 0
         if rule.min_lag is not None:

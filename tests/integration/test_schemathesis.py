@@ -19,6 +19,7 @@ others stay random and must answer 404), so the run reaches business logic rathe
 
 from __future__ import annotations
 
+import copy
 import uuid
 
 import pytest
@@ -77,8 +78,21 @@ def _config() -> SchemathesisConfig:
     })
 
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(),
-                                        config=_config())
+SCHEMA_PATH = "/api/schema/?format=json"
+_APP = get_wsgi_application()
+# The schema is generated once (drf-spectacular takes seconds) and loaded twice below, each
+# copy with its own auth: the hospital system's bearer token here, people's sessions further on.
+_RAW = schemathesis.openapi.from_wsgi(SCHEMA_PATH, _APP, config=_config()).raw_schema
+
+
+def _load() -> schemathesis.schemas.BaseSchema:
+    loaded = schemathesis.openapi.from_dict(copy.deepcopy(_RAW), config=_config())
+    loaded.app = _APP
+    loaded.location = SCHEMA_PATH
+    return loaded
+
+
+schema = _load()
 
 
 @pytest.fixture(autouse=True)
@@ -221,8 +235,7 @@ def test_stateful_call_sequences_honour_the_schema(bearer):
 # registered with schemathesis: its ignored_auth check then strips or spoils the cookie and
 # expects 401/403. Unsafe methods carry the CSRF token as the browser pages do (G-WEB-1).
 
-people_schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json",
-                                               get_wsgi_application(), config=_config())
+people_schema = _load()
 _SESSION: dict[str, str] = {}
 
 

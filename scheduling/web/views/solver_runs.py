@@ -136,7 +136,10 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
     tz = board_selectors.site_zone()
     return {"run": run, "plan": run.plan, "working": run.status in WORKING,
             "pseudonym": str(run.plan.case.patient.public_id)[:8] if run.plan else "",
-            "tz": tz, "skipped": len(run.result.get("skipped", {})),
+            "tz": tz,
+            # Plans the waiting list left to their own boards, each with why.
+            "skipped": [{"plan": plan_id, "reason": reason}
+                        for plan_id, reason in sorted(run.result.get("skipped", {}).items())],
             "rows": _proposal_rows(run, ZoneInfo(tz)),
             "warnings": run.result.get("warnings", []),
             "can_apply": run.status == SolverRun.Status.FINISHED and bool(

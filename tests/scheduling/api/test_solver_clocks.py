@@ -132,3 +132,28 @@ def test_mscc_clocks_the_list_cannot_all_meet_leave_one_plan_alone_with_the_reas
     assert applied.status_code == 201, applied.content
     assert Booking.objects.filter(procedure=met[1]).exists()
     assert not Booking.objects.filter(procedure=late[1]).exists()
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_the_waiting_list_books_a_radiotherapy_course_on_consecutive_days(coordinator_client,
+                                                                         rooms):
+    """A five-fraction course on the waiting list (it used to be left to its own run): five
+    bookings, Monday to Friday at the same time, applied with the rest of the list."""
+    plan, (rt,) = plan_with({"procedure_type": "radiotherapy", "fractions": 5, "dose_gy": 20},
+                            case=CaseFactory())
+    plan_with("vertebroplasty", case=CaseFactory())
+    done = _run(coordinator_client, f"{BASE}/solver-runs/",
+                {"horizon_days": 14, "time_limit_s": 10})
+    assert done["outcome"] in ("optimal", "feasible"), done
+    assert done["result"]["skipped"] == {}
+    course = sorted((item for item in done["result"]["bookings"]
+                     if item["procedure"] == str(rt.public_id)), key=lambda i: i["fraction"])
+    assert [i["fraction"] for i in course] == [1, 2, 3, 4, 5]
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
+    assert applied.status_code == 201, applied.content
+    booked = list(Booking.objects.filter(procedure=rt).order_by("start"))
+    assert len(booked) == 5
+    local = [b.start.astimezone(at(0).tzinfo) for b in booked]
+    assert [d.weekday() for d in local] == [0, 1, 2, 3, 4]
+    assert len({(d.hour, d.minute) for d in local}) == 1
+    assert not Violation.objects.filter(plan=plan, severity="hard").exists()

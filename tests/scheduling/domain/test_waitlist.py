@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from scheduling.domain.catalogue import DEFAULT_RULES
 from scheduling.domain.plan_solver import PlanProblem, ProcedureToPlace, ResourceFreeTime
@@ -15,6 +18,7 @@ from scheduling.domain.solver import check_solution, solve
 from scheduling.domain.types import BookingView, Interval, Severity, WeeklyHours
 from scheduling.domain.waitlist import WaitingPlan, waitlist_problem
 
+ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2030, 1, 7, 6, 0, tzinfo=UTC)  # Monday 07:00 in Rome
 END = NOW + timedelta(days=14)
 HOURS = [WeeklyHours(d, time(8), time(18)) for d in range(5)]
@@ -23,6 +27,11 @@ HOURS = [WeeklyHours(d, time(8), time(18)) for d in range(5)]
 def _free(resource_id: str) -> ResourceFreeTime:
     return ResourceFreeTime(resource_id, tuple(free_periods(
         hours=HOURS, busy=(), tz="Europe/Rome", window=Interval(NOW, END))))
+
+
+def _free_long(resource_id: str) -> ResourceFreeTime:
+    return ResourceFreeTime(resource_id, tuple(free_periods(
+        hours=HOURS, busy=(), tz="Europe/Rome", window=Interval(NOW, END + timedelta(days=14)))))
 
 
 ROOMS = (_free("angio"), _free("or1"))
@@ -111,13 +120,82 @@ def test_the_patients_existing_booking_keeps_them_busy_and_bounds_the_rules():
 
 
 def test_plans_the_model_does_not_cover_are_named_with_the_reason():
-    course = ProcedureToPlace("rt", "radiotherapy", timedelta(minutes=15), ("linac",),
-                              patient_id="R", lesion_id="L-R", fractions=5)
     no_room = ProcedureToPlace("ct", "follow_up_ct", timedelta(minutes=30), ("ct-9",),
                                patient_id="S", lesion_id="L-S")
-    waitlist = waitlist_problem([_plan("rt-plan", [course]), _plan("lost", [no_room]),
+    vert = ProcedureToPlace("v", "vertebroplasty", timedelta(hours=1), ("angio",),
+                            patient_id="T", lesion_id="L-T", same_session_with="e")
+    waitlist = waitlist_problem([_plan("session", [vert]), _plan("lost", [no_room]),
                                  _plan("fine", _emb_then_surgery("F"))],
                                 now=NOW, horizon_end=END)
-    assert waitlist.skipped == {"rt-plan": "a radiotherapy course: proposed with its plan alone",
-                                "lost": "nothing can host follow_up_ct"}
+    assert waitlist.skipped == {
+        "session": "procedures planned for one session: proposed with their plan alone",
+        "lost": "nothing can host follow_up_ct"}
     assert {t.id.split("/")[0] for t in waitlist.problem.tasks} == {"fine"}
+
+
+
+
+def _course(patient: str, fractions: int) -> ProcedureToPlace:
+    return ProcedureToPlace(f"rt-{patient}", "radiotherapy", timedelta(minutes=15), ("linac",),
+                            patient_id=patient, lesion_id=f"L-{patient}", fractions=fractions)
+
+
+@pytest.mark.parametrize("fractions", [2, 5, 10])
+def test_a_radiotherapy_course_is_planned_on_consecutive_working_days(fractions):
+    """R17 on the waiting list: one task per fraction, each a whole number of days after the
+    one before (the same time each day), on consecutive weekdays; with a plan that competes for
+    the linac, and an embolization after the course as R-rules require (RT before
+    embolization)."""
+    plans = [WaitingPlan(f"course-{k}", PlanProblem(
+        now=NOW, horizon_end=END + timedelta(days=14), procedures=(_course(f"C{k}", fractions),),
+        resources=(_free_long("linac"),), rules=DEFAULT_RULES), weight=1) for k in range(3)]
+    waitlist = waitlist_problem(plans, now=NOW, horizon_end=END + timedelta(days=14))
+    assert waitlist.skipped == {}
+    assert len(waitlist.problem.tasks) == 3 * fractions
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    assert solution.status in ("optimal", "feasible")
+    assert check_solution(waitlist.problem, solution.starts, solution.choices) == []
+    for plan_id, bookings in waitlist.proposals(solution).items():
+        assert [b.fraction for b in bookings] == list(range(1, fractions + 1)), plan_id
+        rome = [b.start.astimezone(ROME) for b in bookings]
+        days = [r.date() for r in rome]
+        assert all(d.weekday() < 5 for d in days)
+        # Consecutive working days: no weekday is skipped between two fractions.
+        for a, b in itertools.pairwise(days):
+            between = [a + timedelta(days=k) for k in range(1, (b - a).days)]
+            assert b > a
+            assert all(d.weekday() >= 5 for d in between)
+        assert len({(r.hour, r.minute) for r in rome}) == 1  # the same time each day
+    # The linac holds one fraction at a time across the three courses.
+    spans = sorted((s, s + 1) for s in solution.starts.values())
+    assert all(x[1] <= y[0] for x, y in itertools.pairwise(spans))
+
+
+def test_rules_anchor_on_the_course_first_and_last_fraction():
+    """RT before embolization (R-rule from the course's end): the embolization follows the
+    course's last fraction, not its first."""
+    course = _course("P", 5)
+    emb = ProcedureToPlace("emb-P", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L-P")
+    plan = WaitingPlan("p", PlanProblem(now=NOW, horizon_end=END + timedelta(days=14),
+                                        procedures=(course, emb),
+                                        resources=(_free_long("linac"), _free_long("angio")),
+                                        rules=DEFAULT_RULES))
+    waitlist = waitlist_problem([plan], now=NOW, horizon_end=END + timedelta(days=14))
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    bookings = waitlist.proposals(solution)["p"]
+    fractions = [b for b in bookings if b.procedure_id == "rt-P"]
+    (embolization,) = [b for b in bookings if b.procedure_id == "emb-P"]
+    views = [BookingView(booking_id=f"x-{b.procedure_id}-{b.fraction}",
+                         procedure_id=b.procedure_id,
+                         procedure_type="radiotherapy" if b.fraction else "embolization",
+                         resource_id=b.resource_id, start=b.start, end=b.end, patient_id="P",
+                         lesion_id="L-P", planned_fractions=5 if b.fraction else 1)
+             for b in bookings]
+    hard = [v for v in evaluate(bookings=views, rules=DEFAULT_RULES, history=(),
+                                tz="Europe/Rome") if v.severity == Severity.HARD]
+    assert hard == []
+    lagged = [lag for lag in waitlist.problem.lags if lag.target == "p/emb-P"]
+    assert lagged
+    assert {lag.source for lag in lagged} == {"p/rt-P#5"}
+    assert embolization.start >= max(b.end for b in fractions)

@@ -51,6 +51,7 @@ def sqlite_file_db(tmp_path_factory):
     return path, url
 
 
+@pytest.mark.engine_free  # its own SQLite file, whatever DATABASE_URL names
 def test_sqlite_file_database_one_winner_among_threads_and_processes(sqlite_file_db):
     import sqlite3
 
