@@ -280,8 +280,8 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
         task = by_id[measured]
         latest_end = due + (task.duration if anchor == "start" else 0)
         if clock.hard and clock_limits and _alone_meets(
-                task, resources, patient_closed, releases.get(measured, 0),
-                min(latest_end, deadlines.get(measured, latest_end))):
+                task, {**resources, **{r.id: r for r in new_resources}}, patient_closed,
+                releases.get(measured, 0), min(latest_end, deadlines.get(measured, latest_end))):
             limits[measured] = min(limits.get(measured, latest_end), latest_end)
         else:
             new_lags.append(Lag(source=clock_task, target=measured, min=-horizon,
@@ -351,10 +351,13 @@ def _course_days(n: int, origin: datetime, horizon: int, step: timedelta,
 
 def _alone_meets(task: Task, resources: dict[str, Resource], patient_closed: list[tuple[int, int]],
                  release: int, latest_end: int) -> bool:
-    """Whether ``task`` fits one of its alternatives' free time (and its patient's) between
-    ``release`` and ``latest_end``, nobody else's tasks counted."""
+    """Whether ``task`` fits the free time of what it always uses (a course's first-day
+    calendar), of one of its alternatives and of its patient between ``release`` and
+    ``latest_end``, nobody else's tasks counted."""
+    always = [span for rid in task.demands if rid in resources
+              for span in resources[rid].closed]
     for alternative in task.alternatives or [{}]:
-        closed = [span for rid in alternative for span in resources[rid].closed]
+        closed = always + [span for rid in alternative for span in resources[rid].closed]
         start = release
         for a, b in sorted(closed + patient_closed):
             if b <= start:

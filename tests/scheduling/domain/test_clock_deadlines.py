@@ -231,3 +231,27 @@ def test_a_hospital_sized_list_with_clocks_on_every_plan_keeps_them():
     for k in range(9, 120, 10):
         (mri,) = [b for b in proposals[f"plan-{k}"] if b.procedure_id.startswith("mri-")]
         assert mri.start <= OPENS + timedelta(hours=8)
+
+
+def test_a_course_whose_first_day_misses_its_hard_clock_is_left_to_its_plan():
+    """A five-fraction course starts on a Monday on the waiting list; the linac is closed this
+    Monday, so R10 (due Tuesday) cannot be met by any Monday start: the clock is not made a
+    deadline (the first-day calendar counts), the list stays feasible, and the plan is left to
+    its own proposal with R10 named."""
+    tuesday = NOW + timedelta(days=1)
+    linac = ResourceFreeTime("linac", tuple(free_periods(
+        hours=[WeeklyHours(d, time(8), time(18)) for d in range(5)], busy=(), tz="Europe/Rome",
+        window=Interval(tuesday, END + timedelta(days=7)))))
+    course = ProcedureToPlace("rt-P", "radiotherapy", timedelta(minutes=15), ("linac",),
+                              patient_id="P", lesion_id="L-P", fractions=5)
+    r10 = StartBy(code="R10-mscc-rt", due=tuesday + timedelta(hours=10), hard=True,
+                  procedure_types=frozenset({"radiotherapy"}), label="R10: radiotherapy by Tue")
+    plan = WaitingPlan("p", PlanProblem(now=NOW, horizon_end=END + timedelta(days=7),
+                                        procedures=(course,), resources=(linac,),
+                                        rules=DEFAULT_RULES, deadlines=(r10,)))
+    waitlist = waitlist_problem([plan], now=NOW, horizon_end=END + timedelta(days=7))
+    assert waitlist.clock_limits == 0
+    solution = solve(waitlist.problem, time_limit_s=5, workers=2)
+    assert solution.status in ("optimal", "feasible")
+    assert waitlist.proposals(solution) == {}
+    assert waitlist.skipped["p"].startswith("R10: radiotherapy by Tue")
