@@ -372,6 +372,20 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
                 end=start + p.duration, fraction=(k + 1) if len(fractions) > 1 else None,
                 staff=staff,
             ))
+    warnings = proposal_warnings(problem, proposed)
+    return PlanProposal(
+        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        bookings=tuple(proposed),
+        violations=warnings,
+        wall_time=elapsed,
+        details={"objective": solver.objective_value},
+    )
+
+
+def proposal_warnings(problem: PlanProblem,
+                      proposed: Sequence[ProposedBooking]) -> tuple[Violation, ...]:
+    """What the rules engine finds in a proposal (as bookings beside the patient's own): the
+    soft rules it still breaks, shown before anything is booked."""
     views = [
         BookingView(
             booking_id=f"proposal:{b.procedure_id}:{b.fraction or 1}",
@@ -386,14 +400,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
         )
         for b in proposed
     ]
-    warnings = evaluate(bookings=views, rules=problem.rules, history=problem.fixed, tz=problem.tz)
-    return PlanProposal(
-        status="optimal" if status == cp_model.OPTIMAL else "feasible",
-        bookings=tuple(proposed),
-        violations=tuple(warnings),
-        wall_time=elapsed,
-        details={"objective": solver.objective_value},
-    )
+    return tuple(evaluate(bookings=views, rules=problem.rules, history=problem.fixed,
+                          tz=problem.tz))
 
 
 def _by_id(problem: PlanProblem, procedure_id: str) -> ProcedureToPlace:
@@ -539,5 +547,6 @@ __all__: Sequence[str] = (
     "ProposedBooking",
     "ResourceFreeTime",
     "StartBy",
+    "proposal_warnings",
     "propose_plan",
 )

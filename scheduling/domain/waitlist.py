@@ -37,8 +37,14 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
   resource of its own closed on every other day. The course's start is its first fraction, its
   end its last; rules and clocks are measured there.
 
-Not modelled here, so such plans are left to the one-plan proposal (``skipped``, with the
-reason): procedures planned for one session (same room, back to back).
+- **Procedures planned for one session** (``same_session_with``) are one task: back to back
+  in the plan's order, in a room that hosts each of them, each kind of person they need booked
+  for the whole session (the same interventional radiologist throughout, the anaesthesia team
+  for the session). A rule between two of them is a fixed distance: one it breaks leaves the
+  plan out with the reason.
+
+Left to the one-plan proposal (``skipped``, with the reason): a procedure whose session partner
+is already booked, and a course planned in one session.
 """
 
 from __future__ import annotations
@@ -48,7 +54,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking, procedure_occurrence
@@ -72,6 +77,29 @@ class WaitingPlan:
     weight: int = 1
 
 
+@dataclass(frozen=True)
+class Part:
+    """One booking a task stands for: ``procedure`` from ``offset`` steps after the task's
+    start (a session's second procedure starts when the first ends), its fraction number (a
+    course), and which of the task's people it takes (indexes into the chosen combination, one
+    per kind the procedure needs)."""
+
+    procedure: ProcedureToPlace
+    offset: int = 0
+    fraction: int | None = None
+    people: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one task of the problem means: its plan, the bookings it stands for, and its
+    alternatives in order (room, one person per kind of the task)."""
+
+    plan_id: str
+    parts: tuple[Part, ...]
+    choices: tuple[tuple[str, tuple[str, ...]], ...]
+
+
 @dataclass
 class Waitlist:
     """The problem and what is needed to read its solution back."""
@@ -79,15 +107,12 @@ class Waitlist:
     problem: Problem
     origin: datetime
     step: timedelta
-    # task id -> (plan id, procedure, its alternatives in order: (room, one person per kind))
-    tasks: dict[str, tuple[str, ProcedureToPlace, list[tuple[str, tuple[str, ...]]]]] = field(
-        default_factory=dict)
+    tasks: dict[str, Entry] = field(default_factory=dict)  # task id -> what it stands for
     skipped: dict[str, str] = field(default_factory=dict)  # plan id -> why it is not here
     clock_limits: int = 0  # how many hard clocks are tasks' deadlines (0: none, or all costs)
-    fraction_of: dict[str, int] = field(default_factory=dict)  # a course's task id -> 1..n
-    # Hard clocks: (plan id, task id, anchor, latest step of that anchor, what it is)
-    hard_clocks: list[tuple[str, str, Literal["start", "end"], int, str]] = field(
-        default_factory=list)
+    # Hard clocks: (plan id, task id, offset of the measured moment from the task's start,
+    # latest step of that moment, what it is)
+    hard_clocks: list[tuple[str, str, int, int, str]] = field(default_factory=list)
 
     def proposals(self, solution: Solution) -> dict[str, list[ProposedBooking]]:
         """{plan id: its proposed bookings} from a schedule (empty without one). A plan whose
@@ -95,23 +120,22 @@ class Waitlist:
         out: dict[str, list[ProposedBooking]] = {}
         if solution.status not in ("optimal", "feasible"):
             return out
-        durations = {t.id: t.duration for t in self.problem.tasks}
         late: set[str] = set()
-        for plan_id, task_id, anchor, latest, label in self.hard_clocks:
-            at = solution.starts[task_id] + (durations[task_id] if anchor == "end" else 0)
-            if at > latest:
+        for plan_id, task_id, offset, latest, label in self.hard_clocks:
+            if solution.starts[task_id] + offset > latest:
                 late.add(plan_id)
                 self.skipped[plan_id] = (f"{label}: the whole list leaves no time before it; "
                                          "proposed with its plan alone")
-        for task_id, (plan_id, procedure, choices) in self.tasks.items():
-            if plan_id in late:
+        for task_id, entry in self.tasks.items():
+            if entry.plan_id in late:
                 continue
-            start = self.origin + solution.starts[task_id] * self.step
-            room, people = choices[solution.choices.get(task_id, 0)]
-            out.setdefault(plan_id, []).append(ProposedBooking(
-                procedure_id=procedure.procedure_id, resource_id=room, start=start,
-                end=start + procedure.duration, staff=people,
-                fraction=self.fraction_of.get(task_id)))
+            room, people = entry.choices[solution.choices.get(task_id, 0)]
+            for part in entry.parts:
+                start = self.origin + (solution.starts[task_id] + part.offset) * self.step
+                out.setdefault(entry.plan_id, []).append(ProposedBooking(
+                    procedure_id=part.procedure.procedure_id, resource_id=room, start=start,
+                    end=start + part.procedure.duration,
+                    staff=tuple(people[i] for i in part.people), fraction=part.fraction))
         for bookings in out.values():
             bookings.sort(key=lambda b: b.start)
         return out
@@ -140,13 +164,6 @@ def closed_outside(free: Sequence[tuple[int, int]], horizon: int) -> list[tuple[
     return out
 
 
-def _why_not(problem: PlanProblem) -> str:
-    for p in problem.procedures:
-        if p.same_session_with:
-            return "procedures planned for one session: proposed with their plan alone"
-    return ""
-
-
 def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end: datetime,
                      step: timedelta = timedelta(minutes=15),
                      clock_limits: bool = True) -> Waitlist:
@@ -166,10 +183,6 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
         return _floor(t - origin, step)
 
     for wp in plans:
-        reason = _why_not(wp.problem)
-        if reason:
-            waitlist.skipped[wp.plan_id] = reason
-            continue
         for free in wp.problem.resources:
             if free.resource_id not in resources:
                 spans = [(max(0, _ceil(i.start - origin, step)), min(horizon, steps(i.end)))
@@ -186,6 +199,30 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
     return waitlist
 
 
+def _units(procedures: Sequence[ProcedureToPlace]) -> list[list[ProcedureToPlace]] | str:
+    """The plan's procedures grouped by session (linked by ``same_session_with``, in the
+    plan's order), or why they cannot be (a partner already booked)."""
+    ids = {p.procedure_id for p in procedures}
+    group = {p.procedure_id: p.procedure_id for p in procedures}
+
+    def root(pid: str) -> str:
+        while group[pid] != pid:
+            pid = group[pid]
+        return pid
+
+    for p in procedures:
+        if p.same_session_with is None:
+            continue
+        if p.same_session_with not in ids:
+            return (f"{p.procedure_type} is planned in one session with a booked procedure: "
+                    "proposed with its plan alone")
+        group[root(p.procedure_id)] = root(p.same_session_with)
+    units: dict[str, list[ProcedureToPlace]] = {}
+    for p in procedures:
+        units.setdefault(root(p.procedure_id), []).append(p)
+    return list(units.values())
+
+
 def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource],
               tasks: list[Task], lags: list[Lag], origin: datetime, horizon: int,
               step: timedelta, clock_limits: bool = True) -> str:
@@ -193,73 +230,50 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     nothing of the plan is added otherwise)."""
     problem = wp.problem
     patient = f"patient:{problem.procedures[0].patient_id}" if problem.procedures else ""
-    mine: list[tuple[str, ProcedureToPlace]] = []  # (first task id, procedure)
-    last: dict[str, str] = {}  # first task id -> last task id (a course's last fraction)
+    units = _units(problem.procedures)
+    if isinstance(units, str):
+        return units
+    # Where each procedure's start and end are: (task id, steps after that task's start).
+    at: dict[str, dict[Anchor, tuple[str, int]]] = {}
     new_tasks: list[Task] = []
     new_lags: list[Lag] = []
     new_resources: list[Resource] = []
-    entries: dict[str, tuple[str, ProcedureToPlace, list[tuple[str, tuple[str, ...]]]]] = {}
-    fractions: dict[str, int] = {}
-    for p in problem.procedures:
-        rooms = [r for r in p.resource_ids if r in resources]
-        kinds = [[pid for pid in kind if pid in resources] for kind in p.staff]
-        combos = list(itertools.product(*kinds)) if kinds else [()]
-        if not rooms or not combos:
-            return f"nothing can host {p.procedure_type}"
-        choices = [(room, combo) for room in rooms for combo in combos]
-        if len(choices) > MAX_ALTERNATIVES:
-            return f"{p.procedure_type} has {len(choices)} room and staff choices"
-        alternatives = [{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]
-        n = max(1, p.fractions)
-        ids = ([f"{wp.plan_id}/{p.procedure_id}"] if n == 1 else
-               [f"{wp.plan_id}/{p.procedure_id}#{k}" for k in range(1, n + 1)])
-        demands = {patient: 1}
-        gate = ""
-        if n > 1:
-            days, gaps = _course_days(n, origin, horizon, step, problem.tz)
-            if not days:
-                return f"no day in the horizon starts a {n}-fraction course"
-            gate = f"{ids[0]}/first-day"
-            new_resources.append(Resource(id=gate, capacity=1,
-                                          closed=closed_outside(days, horizon)))
-            per_day = round(timedelta(days=1) / step)
-            for a, b, gap in zip(ids, ids[1:], gaps, strict=False):
-                new_lags.append(Lag(source=a, target=b, min=gap * per_day, max=gap * per_day))
-            for k, task_id in enumerate(ids, start=1):
-                fractions[task_id] = k
-        for k, task_id in enumerate(ids):
-            new_tasks.append(Task(
-                id=task_id, duration=max(1, _ceil(p.duration, step)),
-                demands={**demands, gate: 1} if n > 1 and k == 0 else demands,
-                weight=max(1, wp.weight), alternatives=alternatives))
-            entries[task_id] = (wp.plan_id, p, [(room, tuple(combo)) for room, combo in choices])
-        mine.append((ids[0], p))
-        last[ids[0]] = ids[-1]
+    entries: dict[str, Entry] = {}
+    for unit in units:
+        reason = _add_unit(wp, unit, patient, resources, origin, horizon, step, problem.tz, at,
+                           new_tasks, new_lags, new_resources, entries)
+        if reason:
+            return reason
+    durations = {t.id: t.duration for t in new_tasks}
     releases: dict[str, int] = {}
     deadlines: dict[str, int] = {}
     fixed = occurrences_from_bookings(problem.fixed)
-    placed = {p.procedure_id for _t, p in mine}
-    fixed = [o for o in fixed if o.procedure_id not in placed]
+    fixed = [o for o in fixed if o.procedure_id not in at]
     order = {p.procedure_id: k for k, p in enumerate(problem.procedures)}
-    occ = {task_id: procedure_occurrence(p, origin) for task_id, p in mine}
+    occ = {p.procedure_id: procedure_occurrence(p, origin) for p in problem.procedures}
     for rule in problem.rules:
         if not rule.active or rule.kind != RuleKind.LAG:
             continue
-        for (ta, pa), (tb, pb) in itertools.combinations(mine, 2):
-            first, second = ((ta, pa), (tb, pb)) if order[pa.procedure_id] <= order[
-                pb.procedure_id] else ((tb, pb), (ta, pa))
-            for (fs, fp), (ts, tp) in ((first, second), (second, first)):
-                if (in_scope(rule, occ[fs], occ[ts]) and _is_from(rule, fp.procedure_type,
-                                                                   fp.purpose)
+        for pa, pb in itertools.combinations(problem.procedures, 2):
+            first, second = (pa, pb) if order[pa.procedure_id] <= order[pb.procedure_id] \
+                else (pb, pa)
+            for fp, tp in ((first, second), (second, first)):
+                if (in_scope(rule, occ[fp.procedure_id], occ[tp.procedure_id])
+                        and _is_from(rule, fp.procedure_type, fp.purpose)
                         and _is_to(rule, tp.procedure_type)):
-                    new_lags.append(_lag(rule, last[fs] if rule.from_anchor == Anchor.END
-                                         else fs, last[ts] if rule.to_anchor == Anchor.END
-                                         else ts, step, horizon))
+                    source = at[fp.procedure_id][rule.from_anchor]
+                    target = at[tp.procedure_id][rule.to_anchor]
+                    lag = _lag(rule, source, target, step, horizon)
+                    if lag is None:
+                        return (f"the session of {fp.procedure_type} and {tp.procedure_type} "
+                                f"breaks {rule.rule_id}")
+                    if lag.source != lag.target:
+                        new_lags.append(lag)
                     break  # one direction per pair: the plan's order (R6 either order)
-        for task_id, p in mine:
+        for p in problem.procedures:
             for other in fixed:
-                _bound(rule, task_id, last[task_id], p, occ[task_id], other, origin, step,
-                       releases, deadlines)
+                _bound(rule, at[p.procedure_id], durations, p, occ[p.procedure_id], other,
+                       origin, step, releases, deadlines)
     # The patient is in one place at a time, never during their existing bookings.
     busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
                   for b in problem.fixed if b.active and b.end > origin)
@@ -268,27 +282,30 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     hard_clocks = []
     limits: dict[str, int] = {}
     by_id = {t.id: t for t in new_tasks}
+    known = {**resources, **{r.id: r for r in new_resources}}
     for clock in problem.deadlines:
-        measured = next((t for t, p in mine if clock.measures(p.procedure_type)), None)
+        measured = next((p for p in problem.procedures if clock.measures(p.procedure_type)),
+                        None)
         if measured is None:
             continue
+        task_id, start_offset = at[measured.procedure_id][Anchor.START]
         if clock.earliest is not None:
-            releases[measured] = max(releases.get(measured, 0),
-                                     _ceil(clock.earliest - origin, step))
-        anchor = _anchor(clock.anchor)
+            releases[task_id] = max(releases.get(task_id, 0),
+                                    _ceil(clock.earliest - origin, step) - start_offset)
+        task_id, offset = at[measured.procedure_id][clock.anchor]
         due = _floor(clock.due - origin, step)
-        task = by_id[measured]
-        latest_end = due + (task.duration if anchor == "start" else 0)
+        task = by_id[task_id]
+        latest_end = due - offset + task.duration
         if clock.hard and clock_limits and _alone_meets(
-                task, {**resources, **{r.id: r for r in new_resources}}, patient_closed,
-                releases.get(measured, 0), min(latest_end, deadlines.get(measured, latest_end))):
-            limits[measured] = min(limits.get(measured, latest_end), latest_end)
+                task, known, patient_closed, releases.get(task_id, 0),
+                min(latest_end, deadlines.get(task_id, latest_end))):
+            limits[task_id] = min(limits.get(task_id, latest_end), latest_end)
         else:
-            new_lags.append(Lag(source=clock_task, target=measured, min=-horizon,
-                                target_anchor=anchor, preferred=due,
+            new_lags.append(Lag(source=clock_task, target=task_id, min=-horizon,
+                                preferred=due - offset,
                                 penalty=W_HARD_CLOCK if clock.hard else W_SOFT))
         if clock.hard:
-            hard_clocks.append((wp.plan_id, measured, anchor, due, clock.label or clock.code))
+            hard_clocks.append((wp.plan_id, task_id, offset, due, clock.label or clock.code))
     placed_tasks = []
     for task in new_tasks:
         release = releases.get(task.id, 0)
@@ -310,9 +327,75 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     tasks.extend(placed_tasks)
     lags.extend(new_lags)
     waitlist.tasks.update(entries)
-    waitlist.fraction_of.update(fractions)
     waitlist.hard_clocks.extend(hard_clocks)
     waitlist.clock_limits += len(limits)
+    return ""
+
+
+def _add_unit(wp: WaitingPlan, unit: Sequence[ProcedureToPlace], patient: str,
+              resources: dict[str, Resource], origin: datetime, horizon: int, step: timedelta,
+              tz: str, at: dict[str, dict[Anchor, tuple[str, int]]], new_tasks: list[Task],
+              new_lags: list[Lag], new_resources: list[Resource],
+              entries: dict[str, Entry]) -> str:
+    """The task(s) of one procedure, one course (a task per fraction) or one session (a task
+    for the procedures back to back in one room, each kind of person booked for the whole
+    session); returns why it cannot be placed ("" when it can)."""
+    label = " and ".join(p.procedure_type for p in unit)
+    rooms = [r for r in unit[0].resource_ids if r in resources
+             and all(r in p.resource_ids for p in unit[1:])]
+    kinds: list[tuple[str, ...]] = []  # the session's kinds of people (candidates of each)
+    for p in unit:
+        for kind in p.staff:
+            present = tuple(pid for pid in kind if pid in resources)
+            if present not in kinds:
+                kinds.append(present)
+    combos = list(itertools.product(*kinds)) if kinds else [()]
+    if not rooms or not combos:
+        return f"nothing can host {label}" + (" in one room" if len(unit) > 1 else "")
+    choices = tuple((room, tuple(combo)) for room in rooms for combo in combos)
+    if len(choices) > MAX_ALTERNATIVES:
+        return f"{label} has {len(choices)} room and staff choices"
+    alternatives = [{room: 1, **dict.fromkeys(combo, 1)} for room, combo in choices]
+
+    def people(p: ProcedureToPlace) -> tuple[int, ...]:
+        return tuple(kinds.index(tuple(pid for pid in kind if pid in resources))
+                     for kind in p.staff)
+
+    demands = {patient: 1}
+    weight = max(1, wp.weight)
+    first = unit[0]
+    n = max(1, first.fractions)
+    if len(unit) > 1 and any(p.fractions > 1 for p in unit):
+        return "a radiotherapy course planned in one session: proposed with its plan alone"
+    if n == 1:  # one procedure, or a session
+        task_id = f"{wp.plan_id}/{first.procedure_id}"
+        parts, offset = [], 0
+        for p in unit:
+            duration = max(1, _ceil(p.duration, step))
+            at[p.procedure_id] = {Anchor.START: (task_id, offset),
+                                  Anchor.END: (task_id, offset + duration)}
+            parts.append(Part(p, offset, None, people(p)))
+            offset += duration
+        new_tasks.append(Task(id=task_id, duration=offset, demands=demands, weight=weight,
+                              alternatives=alternatives))
+        entries[task_id] = Entry(wp.plan_id, tuple(parts), choices)
+        return ""
+    days, gaps = _course_days(n, origin, horizon, step, tz)
+    if not days:
+        return f"no day in the horizon starts a {n}-fraction course"
+    ids = [f"{wp.plan_id}/{first.procedure_id}#{k}" for k in range(1, n + 1)]
+    gate = f"{ids[0]}/first-day"
+    new_resources.append(Resource(id=gate, capacity=1, closed=closed_outside(days, horizon)))
+    per_day = round(timedelta(days=1) / step)
+    for a, b, gap in zip(ids, ids[1:], gaps, strict=False):
+        new_lags.append(Lag(source=a, target=b, min=gap * per_day, max=gap * per_day))
+    duration = max(1, _ceil(first.duration, step))
+    for k, task_id in enumerate(ids, start=1):
+        new_tasks.append(Task(id=task_id, duration=duration,
+                              demands={**demands, gate: 1} if k == 1 else demands,
+                              weight=weight, alternatives=alternatives))
+        entries[task_id] = Entry(wp.plan_id, (Part(first, 0, k, people(first)),), choices)
+    at[first.procedure_id] = {Anchor.START: (ids[0], 0), Anchor.END: (ids[-1], duration)}
     return ""
 
 
@@ -370,11 +453,11 @@ def _alone_meets(task: Task, resources: dict[str, Resource], patient_closed: lis
     return False
 
 
-def _anchor(rule_anchor: Anchor) -> Literal["start", "end"]:
-    return "end" if rule_anchor == Anchor.END else "start"
-
-
-def _lag(rule: TimingRuleSpec, source: str, target: str, step: timedelta, horizon: int) -> Lag:
+def _lag(rule: TimingRuleSpec, source: tuple[str, int], target: tuple[str, int],
+         step: timedelta, horizon: int) -> Lag | None:
+    """The rule between two anchors, each (task id, steps after its start), as a lag between
+    the tasks' starts. Two anchors of one task (a session) are a fixed distance apart: the
+    lag says nothing new (source == target), or None when a hard bound excludes it."""
     hard = rule.severity == Severity.HARD
     lo = _ceil(rule.min_lag, step) if (hard and rule.min_lag is not None) else -horizon
     hi = _floor(rule.max_lag, step) if (hard and rule.max_lag is not None) else None
@@ -385,39 +468,39 @@ def _lag(rule: TimingRuleSpec, source: str, target: str, step: timedelta, horizo
         soft_max = _floor(rule.max_lag, step)
         if preferred is None or soft_max < preferred:
             preferred, penalty = soft_max, W_SOFT
-    return Lag(source=source, target=target, min=lo, max=hi,
-               source_anchor=_anchor(rule.from_anchor), target_anchor=_anchor(rule.to_anchor),
-               preferred=preferred, penalty=penalty)
+    (a, oa), (b, ob) = source, target
+    shift = oa - ob  # lo <= (s_b + ob) - (s_a + oa) <= hi, as a lag between the starts
+    if a == b:
+        distance = ob - oa
+        return None if distance < lo or (hi is not None and distance > hi) else Lag(
+            source=a, target=a, min=0)
+    return Lag(source=a, target=b, min=lo + shift, max=None if hi is None else hi + shift,
+               preferred=None if preferred is None else preferred + shift, penalty=penalty)
 
 
-def _bound(rule: TimingRuleSpec, first_id: str, last_id: str, p: ProcedureToPlace,
-           mine: Occurrence, other: Occurrence, origin: datetime, step: timedelta,
-           releases: dict[str, int], deadlines: dict[str, int]) -> None:
+def _bound(rule: TimingRuleSpec, at: dict[Anchor, tuple[str, int]], durations: dict[str, int],
+           p: ProcedureToPlace, mine: Occurrence, other: Occurrence, origin: datetime,
+           step: timedelta, releases: dict[str, int], deadlines: dict[str, int]) -> None:
     """A hard rule between a procedure and an existing booking, as a release or deadline of
-    the procedure's task that holds the rule's anchor (a course: its first fraction for the
-    start, its last for the end)."""
+    the task that holds the rule's anchor (``at``: task id and offset of the procedure's start
+    and end)."""
     if rule.severity != Severity.HARD or not in_scope(rule, mine, other):
         return
-    duration = _ceil(p.duration, step)
+
+    def bound(anchor: Anchor, earliest: datetime | None, latest: datetime | None) -> None:
+        task_id, offset = at[anchor]
+        if earliest is not None:
+            releases[task_id] = max(releases.get(task_id, 0),
+                                    _ceil(earliest - origin, step) - offset)
+        if latest is not None:
+            end = _floor(latest - origin, step) - offset + durations[task_id]
+            deadlines[task_id] = min(deadlines.get(task_id, end), end)
+
     if _is_from(rule, other.procedure_type, other.purpose) and _is_to(rule, p.procedure_type):
-        task_id = last_id if rule.to_anchor == Anchor.END else first_id
         base = other.anchor(rule.from_anchor)
-        shift = duration if rule.to_anchor == Anchor.END else 0  # task's start = anchor - shift
-        if rule.min_lag is not None:
-            releases[task_id] = max(releases.get(task_id, 0),
-                                    _ceil(base + rule.min_lag - origin, step) - shift)
-        if rule.max_lag is not None:
-            latest_start = _floor(base + rule.max_lag - origin, step) - shift
-            deadlines[task_id] = min(deadlines.get(task_id, latest_start + duration),
-                                     latest_start + duration)
+        bound(rule.to_anchor, None if rule.min_lag is None else base + rule.min_lag,
+              None if rule.max_lag is None else base + rule.max_lag)
     elif _is_from(rule, p.procedure_type, p.purpose) and _is_to(rule, other.procedure_type):
-        task_id = last_id if rule.from_anchor == Anchor.END else first_id
         base = other.anchor(rule.to_anchor)
-        shift = duration if rule.from_anchor == Anchor.END else 0
-        if rule.min_lag is not None:
-            latest_start = _floor(base - rule.min_lag - origin, step) - shift
-            deadlines[task_id] = min(deadlines.get(task_id, latest_start + duration),
-                                     latest_start + duration)
-        if rule.max_lag is not None:
-            releases[task_id] = max(releases.get(task_id, 0),
-                                    _ceil(base - rule.max_lag - origin, step) - shift)
+        bound(rule.from_anchor, None if rule.max_lag is None else base - rule.max_lag,
+              None if rule.min_lag is None else base - rule.min_lag)

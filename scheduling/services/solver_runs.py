@@ -35,7 +35,12 @@ from core.errors import RuleError
 from core.outbox import outbox_enqueue
 from scheduling import selectors
 from scheduling.domain.fingerprint import fingerprint
-from scheduling.domain.plan_solver import PlanProposal, ProposedBooking, propose_plan
+from scheduling.domain.plan_solver import (
+    PlanProposal,
+    ProposedBooking,
+    proposal_warnings,
+    propose_plan,
+)
 from scheduling.domain.solver import solve
 from scheduling.domain.types import CHANGEABLE_STATUSES, violation_body
 from scheduling.domain.waitlist import WaitingPlan, waitlist_problem
@@ -285,13 +290,18 @@ def _solve_waitlist(run: SolverRun, waiting: list[WaitingPlan]
     per_plan = waitlist.proposals(solution)
     items = [{"plan": plan_id, **_stored(b)}
              for plan_id, bookings in sorted(per_plan.items()) for b in bookings]
+    # What the rules engine still finds in each plan's proposal (soft rules), as for one plan.
+    problems = {w.plan_id: w.problem for w in waiting}
+    warnings = [{**violation_body(v), "plan": plan_id}
+                for plan_id, bookings in sorted(per_plan.items())
+                for v in proposal_warnings(problems[plan_id], bookings)]
     message = {"infeasible": "No schedule of the waiting list keeps every hard rule within the "
                              "horizon: plan the plans one by one to find which.",
                "unknown": "The solver found no schedule within its time limit."}.get(
         solution.status, "")
     details = {"objective": solution.objective} if solution.objective is not None else {}
     proposal = PlanProposal(status=solution.status, message=message, details=details)
-    return proposal, {"bookings": items, "warnings": [], "skipped": waitlist.skipped,
+    return proposal, {"bookings": items, "warnings": warnings, "skipped": waitlist.skipped,
                       "bound": solution.bound}
 
 

@@ -169,12 +169,10 @@ def test_the_run_page_names_the_people_the_run_planned(coordinator, plan):
 
 
 def test_the_waiting_list_page_says_which_plans_it_left_out_and_why(coordinator, plan):
-    """A same-session pair is left to its own board: the page names the plan, links to its
-    board and gives the reason (it used to give only a count and a guessed reason)."""
-    ResourceFactory(code="ct-1", name="CT room", kind="ct_room")
-    session, (rfa, vert) = plan_with("rfa", "vertebroplasty", case=CaseFactory())
-    vert.same_session_with = rfa
-    vert.save(update_fields=["same_session_with"])
+    """A plan nothing here can host (an MRI-guided procedure, no MRI scanner) is left to its
+    own board: the page names the plan, links to its board and gives the reason (it used to
+    give only a count and a guessed reason)."""
+    left, _ = plan_with("mrgfus", case=CaseFactory())
     client = login(coordinator)
     response = client.post("/solver-runs/waiting-list/")
     run = SolverRun.objects.get(kind="waitlist")
@@ -182,6 +180,6 @@ def test_the_waiting_list_page_says_which_plans_it_left_out_and_why(coordinator,
     page = client.get(response["Location"]).content.decode()
     left_out = page.split('id="run-skipped"', 1)[1].split("</div>", 1)[0]
     assert "1 plan was left out" in left_out
-    assert f'href="/plans/{session.public_id}/board/"' in left_out
-    assert "procedures planned for one session: proposed with their plan alone" in left_out
+    assert f'href="/plans/{left.public_id}/board/"' in left_out
+    assert "nothing can host mrgfus" in left_out
     assert str(plan.public_id) not in left_out

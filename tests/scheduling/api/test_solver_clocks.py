@@ -157,3 +157,44 @@ def test_the_waiting_list_books_a_radiotherapy_course_on_consecutive_days(coordi
     assert [d.weekday() for d in local] == [0, 1, 2, 3, 4]
     assert len({(d.hour, d.minute) for d in local}) == 1
     assert not Violation.objects.filter(plan=plan, severity="hard").exists()
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_the_waiting_list_books_a_session_back_to_back_in_one_room(coordinator_client, rooms):
+    """RFA and vertebroplasty planned for one session (they used to be left to their own
+    run): proposed and booked back to back, in one room."""
+    _plan, (rfa, vert) = plan_with("rfa", "vertebroplasty", case=CaseFactory())
+    vert.same_session_with = rfa
+    vert.save(update_fields=["same_session_with"])
+    plan_with("vertebroplasty", case=CaseFactory())
+    done = _run(coordinator_client, f"{BASE}/solver-runs/",
+                {"horizon_days": 7, "time_limit_s": 10})
+    assert done["outcome"] in ("optimal", "feasible"), done
+    assert done["result"]["skipped"] == {}
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
+    assert applied.status_code == 201, applied.content
+    first, second = Booking.objects.get(procedure=rfa), Booking.objects.get(procedure=vert)
+    assert second.start == first.end
+    assert second.resource_id == first.resource_id
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_the_waiting_list_lists_the_soft_rules_its_proposal_still_breaks(coordinator_client,
+                                                                         rooms):
+    """The angio suite is open only on Monday and the theatres only from Thursday: the
+    pre-operative embolization and its surgery can keep R1's 72-hour limit but not its 48-hour
+    window. The run says so per plan, as a one-plan run does (its warnings were always
+    empty)."""
+    from tests.support.scheduling import PREOP
+
+    plan, _ = plan_with(PREOP, "surgery", case=CaseFactory())
+    ResourceExceptionFactory(resource=rooms["angio"], start=at(1, 0), end=at(7, 0))
+    ResourceExceptionFactory(resource=rooms["hybrid"], start=at(0, 0), end=at(7, 0))
+    for theatre in ("or1", "or2"):
+        ResourceExceptionFactory(resource=rooms[theatre], start=at(0, 0), end=at(3, 0))
+    done = _run(coordinator_client, f"{BASE}/solver-runs/",
+                {"horizon_days": 7, "time_limit_s": 10})
+    assert done["outcome"] in ("optimal", "feasible"), done
+    warnings = done["result"]["warnings"]
+    assert [(w["plan"], w["rule"], w["severity"]) for w in warnings] == [
+        (str(plan.public_id), "R1", "soft")]

@@ -128,7 +128,8 @@ def test_plans_the_model_does_not_cover_are_named_with_the_reason():
                                  _plan("fine", _emb_then_surgery("F"))],
                                 now=NOW, horizon_end=END)
     assert waitlist.skipped == {
-        "session": "procedures planned for one session: proposed with their plan alone",
+        "session": "vertebroplasty is planned in one session with a booked procedure: "
+                   "proposed with its plan alone",
         "lost": "nothing can host follow_up_ct"}
     assert {t.id.split("/")[0] for t in waitlist.problem.tasks} == {"fine"}
 
@@ -199,3 +200,75 @@ def test_rules_anchor_on_the_course_first_and_last_fraction():
     assert lagged
     assert {lag.source for lag in lagged} == {"p/rt-P#5"}
     assert embolization.start >= max(b.end for b in fractions)
+
+
+def _session_plan(plan_id: str, patient: str, *, ir=("ir-a", "ir-b"), extra=()) -> WaitingPlan:
+    """RFA then a vertebroplasty of the same lesion in one session (CT room or hybrid room),
+    with an interventional radiologist, and the anaesthesia team for the ablation."""
+    rfa = ProcedureToPlace(f"rfa-{patient}", "rfa", timedelta(minutes=90), ("ct", "hybrid"),
+                           patient_id=patient, lesion_id=f"L-{patient}",
+                           staff=(ir, ("gas-a",)))
+    vert = ProcedureToPlace(f"vert-{patient}", "vertebroplasty", timedelta(hours=1),
+                            ("hybrid", "ct"), patient_id=patient, lesion_id=f"L-{patient}",
+                            same_session_with=rfa.procedure_id, staff=(ir,))
+    rooms = tuple(_free(r) for r in ("ct", "hybrid", "angio", "or1", *ir, "gas-a"))
+    return WaitingPlan(plan_id, PlanProblem(now=NOW, horizon_end=END,
+                                            procedures=(rfa, vert, *extra), resources=rooms,
+                                            rules=DEFAULT_RULES))
+
+
+def test_a_session_is_one_task_back_to_back_in_one_room_with_the_same_people():
+    plans = [_session_plan(f"s{k}", f"P{k}") for k in range(3)]
+    waitlist = waitlist_problem(plans, now=NOW, horizon_end=END)
+    assert waitlist.skipped == {}
+    assert len(waitlist.problem.tasks) == 3
+    assert {t.duration for t in waitlist.problem.tasks} == {10}  # 1 h 30 + 1 h
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    assert check_solution(waitlist.problem, solution.starts, solution.choices) == []
+    proposals = waitlist.proposals(solution)
+    for k in range(3):
+        rfa, vert = proposals[f"s{k}"]
+        assert rfa.procedure_id == f"rfa-P{k}"
+        assert vert.start == rfa.end  # back to back, in the plan's order
+        assert vert.resource_id == rfa.resource_id  # one room
+        assert len(rfa.staff) == 2
+        assert rfa.staff[1] == "gas-a"
+        assert vert.staff == (rfa.staff[0],)  # the same radiologist throughout
+    # One anaesthesia team: the three sessions do not overlap.
+    spans = sorted((b[0].start, b[1].end) for b in proposals.values())
+    assert all(x[1] <= y[0] for x, y in itertools.pairwise(spans))
+
+
+def test_rules_measure_a_session_procedure_at_its_own_start():
+    """R1 (surgery within 72 h of the end of the pre-operative embolization) between an
+    embolization and a session of osteosynthesis then surgery: measured at the surgery's own
+    start, the osteosynthesis's length after the session's start."""
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L-P", purpose="pre_operative")
+    osteo = ProcedureToPlace("osteo", "osteosynthesis", timedelta(hours=2), ("or1",),
+                             patient_id="P", lesion_id="L-P")
+    surgery = ProcedureToPlace("surg", "surgery", timedelta(hours=3), ("or1",),
+                               patient_id="P", lesion_id="L-P", same_session_with="osteo")
+    plan = WaitingPlan("p", PlanProblem(now=NOW, horizon_end=END,
+                                        procedures=(emb, osteo, surgery), resources=ROOMS,
+                                        rules=DEFAULT_RULES))
+    waitlist = waitlist_problem([plan], now=NOW, horizon_end=END)
+    assert waitlist.skipped == {}
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    proposals = waitlist.proposals(solution)["p"]
+    views = [BookingView(booking_id=f"x-{b.procedure_id}", procedure_id=b.procedure_id,
+                         procedure_type={"emb": "embolization", "osteo": "osteosynthesis",
+                                         "surg": "surgery"}[b.procedure_id],
+                         resource_id=b.resource_id, start=b.start, end=b.end, patient_id="P",
+                         lesion_id="L-P", purpose="pre_operative" if b.procedure_id == "emb"
+                         else "") for b in proposals]
+    hard = [v for v in evaluate(bookings=views, rules=DEFAULT_RULES, history=(),
+                                tz="Europe/Rome") if v.severity == Severity.HARD]
+    assert hard == []
+    # R1's hard window (72 h = 288 steps, from the embolization's end) as lags between the two
+    # tasks' starts, for both operations: the embolization's length (10 steps) and, for the
+    # surgery, the osteosynthesis's before it (8) folded into the bounds.
+    hard_r1 = sorted(lag.max for lag in waitlist.problem.lags
+                     if lag.source == "p/emb" and lag.max is not None)
+    assert {lag.target for lag in waitlist.problem.lags if lag.source == "p/emb"} == {"p/osteo"}
+    assert hard_r1 == [288 + 10 - 8, 288 + 10]
