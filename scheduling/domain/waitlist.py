@@ -12,10 +12,11 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
   time, closed during the patient's existing bookings) and one alternative per (room, person of
   each kind it needs) it could take.
 - **Timing rules** between two procedures of a plan are lags: a hard rule's min and max are hard;
-  a soft rule's max and any preferred lag are penalised per step beyond them (a soft minimum is
-  not modelled: the proposal's soft findings are evaluated afterwards, as for one plan). A rule
-  that allows either order (R6) takes the plan's booking order. Against the patient's existing
-  bookings a hard rule becomes the task's release or deadline.
+  a soft rule's max and any preferred lag are penalised per step beyond them, its min per step
+  short of it (a lag the other way with a preferred bound). A rule that allows either order
+  (R6) takes the plan's booking order. Against the patient's existing bookings a hard rule
+  becomes the task's release or deadline (a soft one is not modelled there). Whatever soft
+  rule a proposal still breaks is listed with it (plan_solver.proposal_warnings).
 - **Clocks** (``PlanProblem.deadlines``: R9-R11 and the pathway's CWT-31/62) measure the
   plan's first procedure of their types (in the plan's order); the clock's earliest time is its
   release. A hard clock (R9, R10 while they can be met) is that task's deadline when the plan
@@ -263,12 +264,11 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
                         and _is_to(rule, tp.procedure_type)):
                     source = at[fp.procedure_id][rule.from_anchor]
                     target = at[tp.procedure_id][rule.to_anchor]
-                    lag = _lag(rule, source, target, step, horizon)
-                    if lag is None:
+                    found = _lag(rule, source, target, step, horizon)
+                    if found is None:
                         return (f"the session of {fp.procedure_type} and {tp.procedure_type} "
                                 f"breaks {rule.rule_id}")
-                    if lag.source != lag.target:
-                        new_lags.append(lag)
+                    new_lags.extend(found)
                     break  # one direction per pair: the plan's order (R6 either order)
         for p in problem.procedures:
             for other in fixed:
@@ -454,13 +454,16 @@ def _alone_meets(task: Task, resources: dict[str, Resource], patient_closed: lis
 
 
 def _lag(rule: TimingRuleSpec, source: tuple[str, int], target: tuple[str, int],
-         step: timedelta, horizon: int) -> Lag | None:
-    """The rule between two anchors, each (task id, steps after its start), as a lag between
-    the tasks' starts. Two anchors of one task (a session) are a fixed distance apart: the
-    lag says nothing new (source == target), or None when a hard bound excludes it."""
+         step: timedelta, horizon: int) -> list[Lag] | None:
+    """The rule between two anchors, each (task id, steps after its start), as lags between
+    the tasks' starts: its hard bounds; a soft maximum and the preferred lag as a penalty past
+    them; a soft minimum as a penalty before it (a lag the other way, from target to source).
+    Two anchors of one task (a session) are a fixed distance apart: no lag is needed ([]), or
+    None when a hard bound excludes that distance."""
     hard = rule.severity == Severity.HARD
-    lo = _ceil(rule.min_lag, step) if (hard and rule.min_lag is not None) else -horizon
+    lo = _ceil(rule.min_lag, step) if (hard and rule.min_lag is not None) else None
     hi = _floor(rule.max_lag, step) if (hard and rule.max_lag is not None) else None
+    soft_min = _ceil(rule.min_lag, step) if (not hard and rule.min_lag is not None) else None
     preferred, penalty = None, 0
     if rule.preferred_lag is not None:
         preferred, penalty = _floor(rule.preferred_lag, step), W_PREFERRED
@@ -469,13 +472,20 @@ def _lag(rule: TimingRuleSpec, source: tuple[str, int], target: tuple[str, int],
         if preferred is None or soft_max < preferred:
             preferred, penalty = soft_max, W_SOFT
     (a, oa), (b, ob) = source, target
-    shift = oa - ob  # lo <= (s_b + ob) - (s_a + oa) <= hi, as a lag between the starts
     if a == b:
         distance = ob - oa
-        return None if distance < lo or (hi is not None and distance > hi) else Lag(
-            source=a, target=a, min=0)
-    return Lag(source=a, target=b, min=lo + shift, max=None if hi is None else hi + shift,
-               preferred=None if preferred is None else preferred + shift, penalty=penalty)
+        return None if (lo is not None and distance < lo) or (
+            hi is not None and distance > hi) else []
+    shift = oa - ob  # lo <= (s_b + ob) - (s_a + oa) <= hi, as a lag between the starts
+    free = -2 * horizon  # no bound: two starts in [0, horizon] are never that far apart
+    out = [Lag(source=a, target=b, min=free if lo is None else lo + shift,
+               max=None if hi is None else hi + shift,
+               preferred=None if preferred is None else preferred + shift, penalty=penalty)]
+    if soft_min is not None:
+        # s_b - s_a >= soft_min + shift, each step short of it costing W_SOFT.
+        out.append(Lag(source=b, target=a, min=free, preferred=-(soft_min + shift),
+                       penalty=W_SOFT))
+    return out
 
 
 def _bound(rule: TimingRuleSpec, at: dict[Anchor, tuple[str, int]], durations: dict[str, int],

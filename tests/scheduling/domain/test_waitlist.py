@@ -272,3 +272,30 @@ def test_rules_measure_a_session_procedure_at_its_own_start():
                      if lag.source == "p/emb" and lag.max is not None)
     assert {lag.target for lag in waitlist.problem.lags if lag.source == "p/emb"} == {"p/osteo"}
     assert hard_r1 == [288 + 10 - 8, 288 + 10]
+
+
+def test_a_soft_minimum_is_a_cost_so_the_ablation_waits_for_the_embolization():
+    """R3 (ablation after the embolization of the same lesion) is soft with a minimum of 0. The
+    CT room is free from Monday, the angio suite only from Wednesday: weighted completion
+    alone put the ablation on Monday, before the embolization it should follow. The soft
+    minimum costs each step short of it, so the ablation now follows."""
+    from scheduling.domain.plan_solver import proposal_warnings
+
+    wednesday = NOW + timedelta(days=2)
+    angio = ResourceFreeTime("angio", tuple(free_periods(
+        hours=HOURS, busy=(), tz="Europe/Rome", window=Interval(wednesday, END))))
+    emb = ProcedureToPlace("emb", "embolization", timedelta(minutes=150), ("angio",),
+                           patient_id="P", lesion_id="L-P")
+    rfa = ProcedureToPlace("rfa", "rfa", timedelta(minutes=90), ("ct",), patient_id="P",
+                           lesion_id="L-P")
+    problem = PlanProblem(now=NOW, horizon_end=END, procedures=(emb, rfa),
+                          resources=(angio, _free("ct")), rules=DEFAULT_RULES)
+    waitlist = waitlist_problem([WaitingPlan("p", problem)], now=NOW, horizon_end=END)
+    reverse = [lag for lag in waitlist.problem.lags
+               if (lag.source, lag.target) == ("p/rfa", "p/emb")]
+    assert [(lag.preferred, lag.penalty) for lag in reverse] == [(-10, 96)]  # emb's 10 steps
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    bookings = waitlist.proposals(solution)["p"]
+    by = {b.procedure_id: b for b in bookings}
+    assert by["rfa"].start >= by["emb"].end
+    assert [v.rule_id for v in proposal_warnings(problem, bookings)] == []
