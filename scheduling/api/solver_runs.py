@@ -56,8 +56,10 @@ class SolverRunOut(serializers.Serializer):
     result = serializers.DictField(
         help_text="Once finished: bookings [{procedure, resource, start, end, fraction, staff "
                   "(the people's public ids, one per kind the procedure needs)}, with plan in a "
-                  "waiting-list run and replaces {booking, resource, start, end} in a repair] "
-                  "and warnings (soft rules the proposal still breaks).")
+                  "waiting-list run and replaces {booking, resource, start, end} in a repair], "
+                  "warnings (soft rules the proposal still breaks; with plan in a waiting-list "
+                  "run) and, in a waiting-list run, skipped {plan public id: why it was left "
+                  "to its own run} and bound.")
     applied_bookings = serializers.ListField(child=serializers.UUIDField())
 
 
