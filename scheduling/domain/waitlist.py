@@ -27,11 +27,17 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
   again with every clock a penalty, so that those plans do not block the others. A schedule
   that still breaks a hard clock proposes nothing for that plan, which is left to its one-plan
   proposal with the reason (``proposals``: booking it would be refused).
+- **A plan is added whole or not at all**, and only if it alone has room under its hard rules
+  (``_alone_fits``: every task's window from its release, deadline and the plan's lags is not
+  empty, and each task, or each course as one rigid chain, fits its calendars inside it), so
+  that no single plan can make the whole list infeasible; otherwise it is left out with the
+  reason. The same check decides whether a hard clock can be a deadline.
 - **Objective**: the weighted sum of completion times (urgent plans weigh more), plus the
   penalties.
 
 - **A radiotherapy course** of n fractions (R17: consecutive working days) is n tasks, each
-  exactly a whole number of days after the one before (the same time each day), the gaps those
+  exactly a whole number of 24-hour days after the one before (the same time each day, an hour
+  off across a clock change: a course starts between 01:00 and 23:00), the gaps those
   of consecutive weekdays from the course's first day. So that one set of gaps serves, the first
   fraction may only start on the weekdays that share the commonest gaps (courses of up to five
   fractions: any day that keeps the course within one week; longer: Mondays), through a
@@ -60,7 +66,7 @@ from zoneinfo import ZoneInfo
 from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking, procedure_occurrence
 from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
 from .solver import Lag, Problem, Resource, Solution, Task
-from .types import Anchor, Occurrence, RuleKind, Severity, TimingRuleSpec
+from .types import Anchor, BookingView, Occurrence, RuleKind, Severity, TimingRuleSpec
 
 # Penalty per step: a step of soft-rule slack costs as much as finishing a day later for a plan
 # of weight 1 (96 steps of 15 min); a step past a preferred lag a quarter of that.
@@ -89,6 +95,9 @@ class Part:
     offset: int = 0
     fraction: int | None = None
     people: tuple[int, ...] = ()
+    # When it starts after the task's start, exactly (a session's second procedure right when
+    # the first ends, whatever the step; ``offset`` is that rounded up, for the rules).
+    delay: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,7 @@ class Waitlist:
     skipped: dict[str, str] = field(default_factory=dict)  # plan id -> why it is not here
     clock_limits: int = 0  # how many hard clocks are tasks' deadlines (0: none, or all costs)
     # Hard clocks: (plan id, task id, offset of the measured moment from the task's start,
-    # latest step of that moment, what it is)
+    # latest step of that moment, why the plan is left out when it is late)
     hard_clocks: list[tuple[str, str, int, int, str]] = field(default_factory=list)
 
     def proposals(self, solution: Solution) -> dict[str, list[ProposedBooking]]:
@@ -122,17 +131,16 @@ class Waitlist:
         if solution.status not in ("optimal", "feasible"):
             return out
         late: set[str] = set()
-        for plan_id, task_id, offset, latest, label in self.hard_clocks:
+        for plan_id, task_id, offset, latest, why in self.hard_clocks:
             if solution.starts[task_id] + offset > latest:
                 late.add(plan_id)
-                self.skipped[plan_id] = (f"{label}: the whole list leaves no time before it; "
-                                         "proposed with its plan alone")
+                self.skipped[plan_id] = why
         for task_id, entry in self.tasks.items():
             if entry.plan_id in late:
                 continue
             room, people = entry.choices[solution.choices.get(task_id, 0)]
             for part in entry.parts:
-                start = self.origin + (solution.starts[task_id] + part.offset) * self.step
+                start = self.origin + solution.starts[task_id] * self.step + part.delay
                 out.setdefault(entry.plan_id, []).append(ProposedBooking(
                     procedure_id=part.procedure.procedure_id, resource_id=room, start=start,
                     end=start + part.procedure.duration,
@@ -200,11 +208,16 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
     return waitlist
 
 
-def _units(procedures: Sequence[ProcedureToPlace]) -> list[list[ProcedureToPlace]] | str:
+def _units(procedures: Sequence[ProcedureToPlace], fixed: Sequence[BookingView] = (),
+           ) -> list[list[ProcedureToPlace]] | str:
     """The plan's procedures grouped by session (linked by ``same_session_with``, in the
-    plan's order), or why they cannot be (a partner already booked)."""
+    plan's order), or why they cannot be (a partner already booked, linked from either side)."""
     ids = {p.procedure_id for p in procedures}
     group = {p.procedure_id: p.procedure_id for p in procedures}
+    for booked in fixed:
+        if booked.active and booked.same_session_with in ids:
+            return (f"{booked.procedure_type} is booked for one session with a procedure still "
+                    "to place: proposed with its plan alone")
 
     def root(pid: str) -> str:
         while group[pid] != pid:
@@ -231,7 +244,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     nothing of the plan is added otherwise)."""
     problem = wp.problem
     patient = f"patient:{problem.procedures[0].patient_id}" if problem.procedures else ""
-    units = _units(problem.procedures)
+    units = _units(problem.procedures, problem.fixed)
     if isinstance(units, str):
         return units
     # Where each procedure's start and end are: (task id, steps after that task's start).
@@ -278,40 +291,60 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
                   for b in problem.fixed if b.active and b.end > origin)
     patient_closed = [(a, b) for a, b in busy if a < b]
+    known = {**resources, **{r.id: r for r in new_resources}}
     clock_task = f"{wp.plan_id}/clock"  # the origin, fixed, that clocks are measured from
+    # Clocks' earliest times first: they are releases like any other.
+    for clock in problem.deadlines:
+        measured = next((p for p in problem.procedures if clock.measures(p.procedure_type)),
+                        None)
+        if measured is not None and clock.earliest is not None:
+            task_id, start_offset = at[measured.procedure_id][Anchor.START]
+            releases[task_id] = max(releases.get(task_id, 0),
+                                    _ceil(clock.earliest - origin, step) - start_offset)
+    for task in new_tasks:
+        deadline = deadlines.get(task.id)
+        if deadline is not None and deadline < releases.get(task.id, 0) + task.duration:
+            return "the patient's existing bookings leave no time the hard rules allow"
+    # The plan alone must have room under its hard rules (every task in its time window and
+    # its calendars): a plan that has none would make the whole list infeasible.
+    if not _alone_fits(new_tasks, new_lags, releases, deadlines, horizon, known,
+                       patient_closed):
+        return ("no time within the horizon keeps its hard rules, even for this plan alone: "
+                "proposed with its plan alone")
     hard_clocks = []
     limits: dict[str, int] = {}
     by_id = {t.id: t for t in new_tasks}
-    known = {**resources, **{r.id: r for r in new_resources}}
     for clock in problem.deadlines:
         measured = next((p for p in problem.procedures if clock.measures(p.procedure_type)),
                         None)
         if measured is None:
             continue
-        task_id, start_offset = at[measured.procedure_id][Anchor.START]
-        if clock.earliest is not None:
-            releases[task_id] = max(releases.get(task_id, 0),
-                                    _ceil(clock.earliest - origin, step) - start_offset)
         task_id, offset = at[measured.procedure_id][clock.anchor]
         due = _floor(clock.due - origin, step)
-        task = by_id[task_id]
-        latest_end = due - offset + task.duration
-        if clock.hard and clock_limits and _alone_meets(
-                task, known, patient_closed, releases.get(task_id, 0),
-                min(latest_end, deadlines.get(task_id, latest_end))):
+        latest_end = due - offset + by_id[task_id].duration
+        alone = False
+        if clock.hard:  # would the plan alone still have room with it as a deadline?
+            trial = dict(deadlines)
+            for t, v in [*limits.items(), (task_id, latest_end)]:
+                trial[t] = min(v, trial.get(t, v))
+            alone = _alone_fits(new_tasks, new_lags, releases, trial, horizon, known,
+                                patient_closed)
+        if alone and clock_limits:
             limits[task_id] = min(limits.get(task_id, latest_end), latest_end)
         else:
             new_lags.append(Lag(source=clock_task, target=task_id, min=-horizon,
                                 preferred=due - offset,
                                 penalty=W_HARD_CLOCK if clock.hard else W_SOFT))
         if clock.hard:
-            hard_clocks.append((wp.plan_id, task_id, offset, due, clock.label or clock.code))
+            label = clock.label or clock.code
+            why = (f"{label}: the whole list leaves no time before it" if alone else
+                   f"{label}: no time before it, even for this plan alone")
+            hard_clocks.append((wp.plan_id, task_id, offset, due,
+                                f"{why}; proposed with its plan alone"))
     placed_tasks = []
     for task in new_tasks:
         release = releases.get(task.id, 0)
         deadline = deadlines.get(task.id)
-        if deadline is not None and deadline < release + task.duration:
-            return "the patient's existing bookings leave no time the hard rules allow"
         if task.id in limits:
             deadline = limits[task.id] if deadline is None else min(deadline, limits[task.id])
         placed_tasks.append(Task(id=task.id, duration=task.duration, demands=task.demands,
@@ -369,15 +402,14 @@ def _add_unit(wp: WaitingPlan, unit: Sequence[ProcedureToPlace], patient: str,
         return "a radiotherapy course planned in one session: proposed with its plan alone"
     if n == 1:  # one procedure, or a session
         task_id = f"{wp.plan_id}/{first.procedure_id}"
-        parts, offset = [], 0
+        parts, delay = [], timedelta(0)
         for p in unit:
-            duration = max(1, _ceil(p.duration, step))
-            at[p.procedure_id] = {Anchor.START: (task_id, offset),
-                                  Anchor.END: (task_id, offset + duration)}
-            parts.append(Part(p, offset, None, people(p)))
-            offset += duration
-        new_tasks.append(Task(id=task_id, duration=offset, demands=demands, weight=weight,
-                              alternatives=alternatives))
+            at[p.procedure_id] = {Anchor.START: (task_id, _ceil(delay, step)),
+                                  Anchor.END: (task_id, max(1, _ceil(delay + p.duration, step)))}
+            parts.append(Part(p, _ceil(delay, step), None, people(p), delay))
+            delay += p.duration
+        new_tasks.append(Task(id=task_id, duration=max(1, _ceil(delay, step)), demands=demands,
+                              weight=weight, alternatives=alternatives))
         entries[task_id] = Entry(wp.plan_id, tuple(parts), choices)
         return ""
     days, gaps = _course_days(n, origin, horizon, step, tz)
@@ -402,7 +434,8 @@ def _add_unit(wp: WaitingPlan, unit: Sequence[ProcedureToPlace], patient: str,
 def _course_days(n: int, origin: datetime, horizon: int, step: timedelta,
                  tz: str) -> tuple[list[tuple[int, int]], list[int]]:
     """The days a course of ``n`` fractions on consecutive weekdays may start on (step
-    intervals, whole local days within the horizon) and the gaps in days between its fractions.
+    intervals, 01:00-23:00 local time within the horizon) and the gaps in days between its
+    fractions.
     Of the start weekdays, those sharing the commonest gaps are kept (the earliest weekday's
     gaps on a tie): up to five fractions, every weekday that keeps the course in one week."""
     by_gaps: dict[tuple[int, ...], list[int]] = {}
@@ -423,34 +456,97 @@ def _course_days(n: int, origin: datetime, horizon: int, step: timedelta,
         date = local + timedelta(days=offset)
         if date.weekday() not in weekdays:
             continue
-        lo = _ceil(datetime.combine(date, time.min, tzinfo=zone) - origin, step)
-        hi = _floor(datetime.combine(date + timedelta(days=1), time.min, tzinfo=zone) - origin,
-                    step)
+        # Fractions are whole days of 24 hours apart: across a clock change the local time
+        # moves by an hour, so a course never starts within an hour of midnight (it would
+        # change day).
+        lo = _ceil(datetime.combine(date, time(1), tzinfo=zone) - origin, step)
+        hi = _floor(datetime.combine(date, time(23), tzinfo=zone) - origin, step)
         lo, hi = max(0, lo), min(horizon, hi)
         if lo < hi:
             out.append((lo, hi))
     return out, list(gaps)
 
 
-def _alone_meets(task: Task, resources: dict[str, Resource], patient_closed: list[tuple[int, int]],
-                 release: int, latest_end: int) -> bool:
-    """Whether ``task`` fits the free time of what it always uses (a course's first-day
-    calendar), of one of its alternatives and of its patient between ``release`` and
-    ``latest_end``, nobody else's tasks counted."""
+def _alone_fits(tasks: Sequence[Task], lags: Sequence[Lag], releases: dict[str, int],
+                deadlines: dict[str, int], horizon: int, resources: dict[str, Resource],
+                patient_closed: list[tuple[int, int]]) -> bool:
+    """Whether a plan's tasks, nobody else's counted, have room: each task's time window from
+    its release, deadline and the plan's lags (longest paths; every lag here is between
+    starts) is not empty, each task fits its calendars (what it always uses, one of its
+    alternatives, its patient) inside its window, and the tasks that lags tie rigidly (a
+    course's fractions) fit at the same time. Necessary, not sufficient."""
+    ids = {t.id for t in tasks}
+    early = {t.id: max(0, releases.get(t.id, 0)) for t in tasks}
+    late = {t.id: min(horizon, deadlines.get(t.id, horizon)) - t.duration for t in tasks}
+    inner = [lag for lag in lags if lag.source in ids and lag.target in ids]
+    for _ in range(len(tasks) + 1):
+        changed = False
+        for lag in inner:
+            a, b = lag.source, lag.target
+            if early[a] + lag.min > early[b]:
+                early[b], changed = early[a] + lag.min, True
+            if late[b] - lag.min < late[a]:
+                late[a], changed = late[b] - lag.min, True
+            if lag.max is not None:
+                if early[b] - lag.max > early[a]:
+                    early[a], changed = early[b] - lag.max, True
+                if late[a] + lag.max < late[b]:
+                    late[b], changed = late[a] + lag.max, True
+        if not changed:
+            break
+    else:
+        return False  # a positive cycle: the lags contradict each other
+    by_id = {t.id: t for t in tasks}
+    if any(early[t] > late[t] for t in ids):
+        return False
+    calendars = {t.id: _calendars(t, resources, patient_closed) for t in tasks}
+    # Rigid chains (min == max) from each chain's first task: one start for all of them.
+    rigid = {lag.target: (lag.source, lag.min) for lag in inner if lag.max == lag.min}
+    after = {src: (tgt, gap) for tgt, (src, gap) in rigid.items()}
+    for head in (t for t in ids if t not in rigid):
+        chain = [(head, 0)]
+        while chain[-1][0] in after and len(chain) <= len(tasks):
+            nxt, gap = after[chain[-1][0]]
+            chain.append((nxt, chain[-1][1] + gap))
+        start = early[head]
+        while True:
+            start = _first_fit(by_id[head].duration, calendars[head], start)
+            if start > late[head]:
+                return False
+            # The earliest start at which each later link could fit, from this one.
+            later = max((_first_fit(by_id[t].duration, calendars[t], start + off) - off
+                         for t, off in chain[1:]), default=start)
+            if later == start:
+                break
+            start = later
+    return True
+
+
+def _calendars(task: Task, resources: dict[str, Resource],
+               patient_closed: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Per alternative of ``task``, the closed time it meets (what it always uses, that
+    alternative's resources, its patient), sorted."""
     always = [span for rid in task.demands if rid in resources
               for span in resources[rid].closed]
-    for alternative in task.alternatives or [{}]:
-        closed = always + [span for rid in alternative for span in resources[rid].closed]
+    return [sorted(always + patient_closed + [span for rid in alternative
+                                              for span in resources[rid].closed])
+            for alternative in task.alternatives or [{}]]
+
+
+def _first_fit(duration: int, calendars: list[list[tuple[int, int]]], release: int) -> int:
+    """The earliest start from ``release`` of ``duration`` steps clear of one of the sorted
+    ``calendars`` of closed time."""
+    best: int | None = None
+    for closed in calendars:
         start = release
-        for a, b in sorted(closed + patient_closed):
+        for a, b in closed:
             if b <= start:
                 continue
-            if a >= start + task.duration:
+            if a >= start + duration:
                 break
             start = b
-        if start + task.duration <= latest_end:
-            return True
-    return False
+        best = start if best is None else min(best, start)
+    return release if best is None else best
 
 
 def _lag(rule: TimingRuleSpec, source: tuple[str, int], target: tuple[str, int],

@@ -110,7 +110,8 @@ def test_hard_clocks_that_cannot_all_be_met_together_are_planned_again_as_costs(
     (late,) = set(waitlist.skipped)
     assert late in ("mscc-1", "mscc-2")
     assert late != met
-    assert "proposed with its plan alone" in waitlist.skipped[late]
+    assert waitlist.skipped[late].endswith(": the whole list leaves no time before it; "
+                                           "proposed with its plan alone")
 
 
 def test_an_end_anchored_clock_measures_the_end():
@@ -128,8 +129,9 @@ def test_a_hard_clock_nothing_can_meet_leaves_that_plan_alone_with_the_reason():
     waitlist, proposals = _solve(_waiting([_r9(OPENS - timedelta(minutes=15))]))
     assert "mscc" not in proposals
     assert len(proposals) == 8
-    assert waitlist.skipped["mscc"].startswith("R9: whole-spine MRI must start by Monday")
-    assert "proposed with its plan alone" in waitlist.skipped["mscc"]
+    assert waitlist.skipped["mscc"] == ("R9: whole-spine MRI must start by Monday: no time "
+                                        "before it, even for this plan alone; proposed with "
+                                        "its plan alone")
 
 
 def test_a_clock_earliest_time_is_the_release_and_other_types_are_not_measured():

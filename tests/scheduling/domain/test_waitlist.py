@@ -299,3 +299,79 @@ def test_a_soft_minimum_is_a_cost_so_the_ablation_waits_for_the_embolization():
     by = {b.procedure_id: b for b in bookings}
     assert by["rfa"].start >= by["emb"].end
     assert [v.rule_id for v in proposal_warnings(problem, bookings)] == []
+
+
+def _solved(plans, end):
+    waitlist = waitlist_problem(plans, now=NOW, horizon_end=end)
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    assert solution.status in ("optimal", "feasible")
+    assert check_solution(waitlist.problem, solution.starts, solution.choices) == []
+    return waitlist, waitlist.proposals(solution)
+
+
+@pytest.mark.parametrize(("fractions", "now"), [
+    (10, NOW),  # ten weekdays do not fit in seven days
+    (5, NOW + timedelta(days=1)),  # from Tuesday, the next Monday start ends past the horizon
+])
+def test_a_course_the_horizon_cannot_hold_is_left_out_and_the_rest_is_planned(fractions, now):
+    """Review finding: such a course made the whole list infeasible (no proposal for anyone)."""
+    end = now + timedelta(days=7)
+    linac = ResourceFreeTime("linac", tuple(free_periods(hours=HOURS, busy=(), tz="Europe/Rome",
+                                                         window=Interval(now, end))))
+    course = WaitingPlan("course", PlanProblem(now=now, horizon_end=end,
+                                               procedures=(_course("C", fractions),),
+                                               resources=(linac,), rules=DEFAULT_RULES))
+    other = WaitingPlan("other", PlanProblem(
+        now=now, horizon_end=end, procedures=(_course("D", 1),), resources=(linac,),
+        rules=DEFAULT_RULES))
+    waitlist = waitlist_problem([course, other], now=now, horizon_end=end)
+    assert waitlist.skipped["course"].startswith("no time within the horizon keeps its hard")
+    solution = solve(waitlist.problem, time_limit_s=5, workers=2)
+    assert sorted(waitlist.proposals(solution)) == ["other"]
+
+
+def test_a_booked_procedure_that_names_one_to_place_as_its_session_partner_is_left_out():
+    """Review finding: the link from the booked side was not seen, the RFA was placed on its
+    own, and booking refused the whole run."""
+    rfa = ProcedureToPlace("rfa", "rfa", timedelta(minutes=90), ("angio",), patient_id="P",
+                           lesion_id="L-P")
+    booked = BookingView(booking_id="b", procedure_id="vert", procedure_type="vertebroplasty",
+                         resource_id="angio", start=NOW + timedelta(days=3),
+                         end=NOW + timedelta(days=3, hours=1), patient_id="P", lesion_id="L-P",
+                         same_session_with="rfa")
+    waitlist = waitlist_problem([_plan("p", [rfa], fixed=[booked])], now=NOW, horizon_end=END)
+    assert waitlist.skipped == {"p": "vertebroplasty is booked for one session with a "
+                                     "procedure still to place: proposed with its plan alone"}
+
+
+def test_a_session_books_the_second_procedure_right_when_the_first_ends_off_the_grid():
+    """Review finding: a 100-minute ablation put the vertebroplasty 5 minutes after it (offsets
+    were rounded to the 15-minute grid), which booking refuses as not back to back."""
+    rfa = ProcedureToPlace("rfa", "rfa", timedelta(minutes=100), ("angio",), patient_id="P",
+                           lesion_id="L-P")
+    vert = ProcedureToPlace("vert", "vertebroplasty", timedelta(hours=1), ("angio",),
+                            patient_id="P", lesion_id="L-P", same_session_with="rfa")
+    _waitlist, proposals = _solved([_plan("p", [rfa, vert])], END)
+    first, second = proposals["p"]
+    assert second.start == first.end
+    assert (first.end - first.start, second.end - second.start) == (
+        timedelta(minutes=100), timedelta(hours=1))
+
+
+def test_course_first_days_keep_an_hour_from_midnight_across_a_clock_change():
+    """Review finding: fractions are 24 hours apart, so across the March clock change a course
+    started late at night could land a fraction on the wrong day."""
+    from scheduling.domain.waitlist import _course_days
+
+    origin = datetime(2030, 3, 25, 0, 0, tzinfo=UTC)  # Monday; clocks change on Sunday 31st
+    step = timedelta(minutes=15)
+    days, gaps = _course_days(5, origin, 14 * 96, step, "Europe/Rome")
+    assert gaps == [1, 1, 1, 1]
+    for lo, hi in days:
+        first, last = origin + lo * step, origin + (hi - 1) * step
+        assert first.astimezone(ROME).hour >= 1
+        assert last.astimezone(ROME).hour < 23
+        assert first.astimezone(ROME).weekday() == 0  # Mondays only for five fractions
+        for k in range(5):  # every fraction on its weekday, whatever the time that day
+            for moment in (first, last):
+                assert (moment + timedelta(days=k)).astimezone(ROME).weekday() == k
