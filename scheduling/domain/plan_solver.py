@@ -386,19 +386,16 @@ def proposal_warnings(problem: PlanProblem,
                       proposed: Sequence[ProposedBooking]) -> tuple[Violation, ...]:
     """What the rules engine finds in a proposal (as bookings beside the patient's own): the
     soft rules it still breaks, shown before anything is booked."""
+    by_id = {p.procedure_id: p for p in problem.procedures}
     views = [
         BookingView(
             booking_id=f"proposal:{b.procedure_id}:{b.fraction or 1}",
-            procedure_id=b.procedure_id, procedure_type=_by_id(problem, b.procedure_id).procedure_type,
-            resource_id=b.resource_id, start=b.start, end=b.end,
-            patient_id=_by_id(problem, b.procedure_id).patient_id,
-            lesion_id=_by_id(problem, b.procedure_id).lesion_id,
-            purpose=_by_id(problem, b.procedure_id).purpose,
-            planned_fractions=_by_id(problem, b.procedure_id).fractions,
-            prepares_id=_by_id(problem, b.procedure_id).prepares_id,
-            same_session_with=_by_id(problem, b.procedure_id).same_session_with,
+            procedure_id=b.procedure_id, procedure_type=p.procedure_type,
+            resource_id=b.resource_id, start=b.start, end=b.end, patient_id=p.patient_id,
+            lesion_id=p.lesion_id, purpose=p.purpose, planned_fractions=p.fractions,
+            prepares_id=p.prepares_id, same_session_with=p.same_session_with,
         )
-        for b in proposed
+        for b in proposed for p in [by_id[b.procedure_id]]
     ]
     return tuple(evaluate(bookings=views, rules=problem.rules, history=problem.fixed,
                           tz=problem.tz))

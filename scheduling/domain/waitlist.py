@@ -294,10 +294,13 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     known = {**resources, **{r.id: r for r in new_resources}}
     clock_task = f"{wp.plan_id}/clock"  # the origin, fixed, that clocks are measured from
     # Clocks' earliest times first: they are releases like any other.
-    for clock in problem.deadlines:
-        measured = next((p for p in problem.procedures if clock.measures(p.procedure_type)),
-                        None)
-        if measured is not None and clock.earliest is not None:
+    # Each clock with the procedure it measures: the plan's first of its types.
+    measured_by = [(clock, measured) for clock in problem.deadlines
+                   for measured in [next((p for p in problem.procedures
+                                          if clock.measures(p.procedure_type)), None)]
+                   if measured is not None]
+    for clock, measured in measured_by:
+        if clock.earliest is not None:
             task_id, start_offset = at[measured.procedure_id][Anchor.START]
             releases[task_id] = max(releases.get(task_id, 0),
                                     _ceil(clock.earliest - origin, step) - start_offset)
@@ -314,11 +317,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     hard_clocks = []
     limits: dict[str, int] = {}
     by_id = {t.id: t for t in new_tasks}
-    for clock in problem.deadlines:
-        measured = next((p for p in problem.procedures if clock.measures(p.procedure_type)),
-                        None)
-        if measured is None:
-            continue
+    for clock, measured in measured_by:
         task_id, offset = at[measured.procedure_id][clock.anchor]
         due = _floor(clock.due - origin, step)
         latest_end = due - offset + by_id[task_id].duration
