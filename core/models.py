@@ -139,12 +139,16 @@ class OutboxMessage(models.Model):
 
     The transactional outbox (docs/security.md, Q1/Q4): the request never waits on the broker,
     a broker outage delays side effects instead of losing them, and a rolled-back transaction
-    sends nothing. ``kwargs`` hold ids only, never patient data.
+    sends nothing. A message the broker accepted but whose task never ran (Redis restarted
+    empty, or lost the message it was handing over) is published again (core.outbox,
+    G-QUEUE-10). ``kwargs`` hold ids only, never patient data.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
         SENT = "sent", "sent"
+        # The task ran: its receipt (TaskReceipt, same id) was seen after the message was sent.
+        DONE = "done", "done"
         DEAD = "dead", "dead"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -158,7 +162,9 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending_idx")]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending_idx"),
+                   # The relay's look for sent messages that never ran (core.outbox).
+                   models.Index(fields=["status", "sent_at"], name="outbox_sent_idx")]
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.status}"

@@ -3,21 +3,33 @@
 ``outbox_enqueue`` writes a row; after commit it tries to publish at once (with the short publish
 retry configured in settings). If the broker is down the row stays pending and the periodic
 ``outbox_relay`` publishes it later. A rollback leaves no row, so nothing is sent (Q1).
+
+A message the broker accepted is not yet work done: Redis can come back empty (restarted
+without its data), and it loses a message it hands to a worker in the moment it shuts down
+(kombu pops the message, then records it as unacknowledged: a shutdown between the two drops
+it). The database knows better: a task that ran wrote a receipt under the message's id in its
+own transaction (core.taskonce). So the relay also looks at messages sent longer ago than
+``BOARDSVC_OUTBOX_REDELIVER_SECONDS`` (above the visibility timeout plus the hard task limit: a
+message still queued, held or running is not one of them): one with a receipt is marked done,
+one that failed for good (a dead letter) dead, and one with neither is published again under the
+same id, so it runs once even if the first copy turns up after all (G-QUEUE-10).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID
 
 from celery import current_app
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import OutboxMessage
+from .models import DeadLetter, OutboxMessage, TaskReceipt
 
 logger = logging.getLogger(__name__)
 MAX_PUBLISH_ATTEMPTS = 20
@@ -96,7 +108,8 @@ def outbox_publish(*, message_id: UUID) -> bool:
 
 
 def outbox_relay(*, limit: int = 200) -> int:
-    """Publish pending messages (the periodic relay). Returns how many were sent."""
+    """Publish pending messages (the periodic relay), then settle the sent ones old enough to
+    have run (``outbox_settle``). Returns how many were sent, first or again."""
     sent = 0
     pending = list(
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
@@ -110,7 +123,57 @@ def outbox_relay(*, limit: int = 200) -> int:
             continue
         if outbox_publish(message_id=message_id):
             sent += 1
-    return sent
+    return sent + outbox_settle(limit=limit)
+
+
+def outbox_settle(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Settle sent messages older than ``BOARDSVC_OUTBOX_REDELIVER_SECONDS``: done when their
+    task's receipt exists (or their task keeps no receipts, ``once=False``: its own rows say
+    how it went), dead when it failed for good or was published too often, else published
+    again under the same id. Returns how many were published again. Three reads and one write
+    per outcome, however many messages (pinned in tests/core/test_outbox.py)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.BOARDSVC_OUTBOX_REDELIVER_SECONDS)
+    rows = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT,
+                                             sent_at__lt=cutoff)
+                .order_by("sent_at").values_list("id", "task_name", "attempts")[:limit])
+    if not rows:
+        return 0
+    ids = [str(message_id) for message_id, _, _ in rows]
+    ran = set(TaskReceipt.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
+    failed = set(DeadLetter.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
+    done, dead, again = [], [], []
+    for message_id, task_name, attempts in rows:
+        key = str(message_id)
+        if key in ran or not _keeps_receipts(task_name):
+            done.append(message_id)
+        elif key in failed or attempts >= MAX_PUBLISH_ATTEMPTS:
+            dead.append(message_id)
+        else:
+            again.append(message_id)
+    sent = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT)
+    if done:
+        sent.filter(id__in=done).update(status=OutboxMessage.Status.DONE)
+    if dead:
+        sent.filter(id__in=dead).update(status=OutboxMessage.Status.DEAD)
+        logger.error("%d outbox message(s) sent but never run are dead (failed for good, or "
+                     "published %d times)", len(dead), MAX_PUBLISH_ATTEMPTS)
+    if not again:
+        return 0
+    # Back to pending (only rows still as read), then published like any pending message.
+    sent.filter(id__in=again, sent_at__lt=cutoff).update(
+        status=OutboxMessage.Status.PENDING, attempts=F("attempts") + 1,
+        last_error="not run after sent")
+    logger.warning("%d outbox message(s) sent over %d s ago never ran: published again",
+                   len(again), settings.BOARDSVC_OUTBOX_REDELIVER_SECONDS)
+    return sum(1 for message_id in again if outbox_publish(message_id=message_id))
+
+
+def _keeps_receipts(task_name: str) -> bool:
+    """Whether the task writes a receipt when it runs (core.taskonce; ``once=False`` tasks do
+    not). A task this process does not know is assumed to (every project task does)."""
+    task = current_app.tasks.get(task_name)
+    return bool(getattr(task, "once", True)) if task is not None else True
 
 
 def outbox_pending_count() -> int:

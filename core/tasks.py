@@ -9,7 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .auditchain import audit_chain_seal as _audit_chain_seal
-from .models import IdempotencyRecord, PeriodicRun, TaskReceipt
+from .models import IdempotencyRecord, OutboxMessage, PeriodicRun, TaskReceipt
 from .notifications import notification_email as _notification_email
 from .outbox import outbox_relay as _outbox_relay
 from .periodic import periodic_job
@@ -24,11 +24,13 @@ def outbox_relay() -> int:
 @shared_task(name="core.tasks.idempotency_prune")
 @periodic_job("core.tasks.idempotency_prune")
 def idempotency_prune() -> int:
-    """Expired idempotency keys, and periodic-run claims and task receipts older than a week
-    (core.periodic, core.taskonce)."""
+    """Expired idempotency keys, and periodic-run claims, task receipts and outbox messages
+    settled as done older than a week (core.periodic, core.taskonce, core.outbox)."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).delete()
     PeriodicRun.objects.filter(started_at__lt=timezone.now() - timedelta(days=7)).delete()
     TaskReceipt.objects.filter(done_at__lt=timezone.now() - timedelta(days=7)).delete()
+    OutboxMessage.objects.filter(status=OutboxMessage.Status.DONE,
+                                 sent_at__lt=timezone.now() - timedelta(days=7)).delete()
     return deleted
 
 

@@ -378,6 +378,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
+# A message the outbox sent this long ago whose task left no receipt is published again (Redis
+# came back empty or lost it; core.outbox, G-QUEUE-10). Above the visibility timeout plus the
+# hard task limit, so a message still queued, held or running is left alone; a copy that turns
+# up anyway runs once (core.taskonce).
+BOARDSVC_OUTBOX_REDELIVER_SECONDS = env_int(
+    "BOARDSVC_OUTBOX_REDELIVER_SECONDS",
+    BOARDSVC_BROKER_VISIBILITY_TIMEOUT + CELERY_TASK_TIME_LIMIT + 60, minimum=10)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -34,3 +34,10 @@ def test_tasks_are_acked_late_and_requeued_if_the_worker_dies():
 def test_only_json_and_no_stored_task_arguments():
     assert settings.CELERY_ACCEPT_CONTENT == ["json"]
     assert settings.CELERY_RESULT_EXTENDED is False
+
+
+def test_the_outbox_publishes_again_only_what_can_no_longer_be_queued_held_or_running():
+    # A message is sent again only after Redis would have handed it back (visibility timeout)
+    # and any run of it would have ended (hard task limit): G-QUEUE-10.
+    assert settings.BOARDSVC_OUTBOX_REDELIVER_SECONDS > (
+        settings.BOARDSVC_BROKER_VISIBILITY_TIMEOUT + settings.CELERY_TASK_TIME_LIMIT)

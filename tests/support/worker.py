@@ -54,6 +54,7 @@ def redis_pingable(port: int) -> bool:
 
 def redis_start(port: int, data: Path) -> subprocess.Popen[bytes]:
     """A Redis of the test's own on ``port``, AOF on in ``data`` (as deployed); ready."""
+    data.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "yes", "--dir", str(data)],
