@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import env_bool, env_str
+from .base import DATABASES, env_bool, env_str
+
+# On SQLite the test database is a file (in RAM where the machine has /dev/shm, in a directory of
+# this process's own), not Django's in-memory default. In memory, pytest-django hands the test's
+# one connection to every thread of the browser tests' live server, so two pages' requests (the
+# chair's decision, the room screen's poll) ran their transactions interleaved on it and one
+# failed with a 503. On a file each request has its own connection, as the embedded deployment
+# has (WAL, IMMEDIATE, busy timeout). pytest-django adds each xdist worker's suffix to the name.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _ram = Path("/dev/shm")  # noqa: S108 - only as the parent of a private mkdtemp directory
+    _test_dir = tempfile.mkdtemp(prefix="boardsvc-test-", dir=_ram if _ram.is_dir() else None)
+    atexit.register(shutil.rmtree, _test_dir, True)
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_test_dir) / "test.sqlite3")}
 
 SECRET_KEY = "test-only-secret-key-not-for-production-5b1e2d"  # noqa: S105
 DEBUG = False
