@@ -15,7 +15,8 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
   a soft rule's max and any preferred lag are penalised per step beyond them, its min per step
   short of it (a lag the other way with a preferred bound). A rule that allows either order
   (R6) takes the plan's booking order. Against the patient's existing bookings a hard rule
-  becomes the task's release or deadline (a soft one is not modelled there). Whatever soft
+  becomes the task's release or deadline, and a soft one the same bounds as costs: penalised
+  lags from the plan's fixed zero-length origin task, as the soft clocks are. Whatever soft
   rule a proposal still breaks is listed with it (plan_solver.proposal_warnings).
 - **Clocks** (``PlanProblem.deadlines``: R9-R11 and the pathway's CWT-31/62) measure the
   plan's first procedure of their types (in the plan's order); the clock's earliest time is its
@@ -265,6 +266,8 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     fixed = [o for o in fixed if o.procedure_id not in at]
     order = {p.procedure_id: k for k, p in enumerate(problem.procedures)}
     occ = {p.procedure_id: procedure_occurrence(p, origin) for p in problem.procedures}
+    # The origin, fixed at 0, that clocks and soft rules against bookings are measured from.
+    clock_task = f"{wp.plan_id}/clock"
     for rule in problem.rules:
         if not rule.active or rule.kind != RuleKind.LAG:
             continue
@@ -286,13 +289,12 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
         for p in problem.procedures:
             for other in fixed:
                 _bound(rule, at[p.procedure_id], durations, p, occ[p.procedure_id], other,
-                       origin, step, releases, deadlines)
+                       origin, step, releases, deadlines, (clock_task, horizon, new_lags))
     # The patient is in one place at a time, never during their existing bookings.
     busy = sorted((max(0, _floor(b.start - origin, step)), min(horizon, _ceil(b.end - origin, step)))
                   for b in problem.fixed if b.active and b.end > origin)
     patient_closed = [(a, b) for a, b in busy if a < b]
     known = {**resources, **{r.id: r for r in new_resources}}
-    clock_task = f"{wp.plan_id}/clock"  # the origin, fixed, that clocks are measured from
     # Clocks' earliest times first: they are releases like any other.
     # Each clock with the procedure it measures: the plan's first of its types.
     measured_by = [(clock, measured) for clock in problem.deadlines
@@ -352,7 +354,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     # The plan fits: add it.
     if patient and patient not in resources:
         resources[patient] = Resource(id=patient, capacity=1, closed=patient_closed)
-    if hard_clocks or any(lag.source == clock_task for lag in new_lags):
+    if hard_clocks or any(clock_task in (lag.source, lag.target) for lag in new_lags):
         tasks.append(Task(id=clock_task, duration=0, fixed_start=0))
     for resource in new_resources:
         resources[resource.id] = resource
@@ -585,27 +587,55 @@ def _lag(rule: TimingRuleSpec, source: tuple[str, int], target: tuple[str, int],
 
 def _bound(rule: TimingRuleSpec, at: dict[Anchor, tuple[str, int]], durations: dict[str, int],
            p: ProcedureToPlace, mine: Occurrence, other: Occurrence, origin: datetime,
-           step: timedelta, releases: dict[str, int], deadlines: dict[str, int]) -> None:
-    """A hard rule between a procedure and an existing booking, as a release or deadline of
-    the task that holds the rule's anchor (``at``: task id and offset of the procedure's start
-    and end)."""
-    if rule.severity != Severity.HARD or not in_scope(rule, mine, other):
+           step: timedelta, releases: dict[str, int], deadlines: dict[str, int],
+           soft: tuple[str, int, list[Lag]]) -> None:
+    """A rule between a procedure and an existing booking, on the task that holds the rule's
+    anchor (``at``: task id and offset of the procedure's start and end): a hard one as its
+    release or deadline; a soft one as costs (``soft``: the plan's origin task, fixed at 0, the
+    horizon, and the lags to add), each step earlier than the earliest or later than the
+    latest time costing W_SOFT, each step past the preferred time W_PREFERRED."""
+    if not in_scope(rule, mine, other):
         return
+    hard = rule.severity == Severity.HARD
+    origin_task, horizon, lags = soft
 
-    def bound(anchor: Anchor, earliest: datetime | None, latest: datetime | None) -> None:
+    def bound(anchor: Anchor, earliest: datetime | None, latest: datetime | None,
+              preferred: tuple[datetime, bool] | None) -> None:
         task_id, offset = at[anchor]
         if earliest is not None:
-            releases[task_id] = max(releases.get(task_id, 0),
-                                    _ceil(earliest - origin, step) - offset)
+            first = _ceil(earliest - origin, step) - offset
+            if hard:
+                releases[task_id] = max(releases.get(task_id, 0), first)
+            else:  # start >= first: a lag from the task to the origin, preferred at -first
+                lags.append(Lag(source=task_id, target=origin_task, min=-2 * horizon,
+                                preferred=-first, penalty=W_SOFT))
         if latest is not None:
-            end = _floor(latest - origin, step) - offset + durations[task_id]
-            deadlines[task_id] = min(deadlines.get(task_id, end), end)
+            last = _floor(latest - origin, step) - offset
+            if hard:
+                end = last + durations[task_id]
+                deadlines[task_id] = min(deadlines.get(task_id, end), end)
+            else:
+                lags.append(Lag(source=origin_task, target=task_id, min=-2 * horizon,
+                                preferred=last, penalty=W_SOFT))
+        if preferred is not None:  # (the time, whether the anchor should be at or before it)
+            when, before = preferred
+            if before:
+                lags.append(Lag(source=origin_task, target=task_id, min=-2 * horizon,
+                                preferred=_floor(when - origin, step) - offset,
+                                penalty=W_PREFERRED))
+            else:
+                lags.append(Lag(source=task_id, target=origin_task, min=-2 * horizon,
+                                preferred=offset - _ceil(when - origin, step),
+                                penalty=W_PREFERRED))
 
+    wish = rule.preferred_lag
     if _is_from(rule, other.procedure_type, other.purpose) and _is_to(rule, p.procedure_type):
         base = other.anchor(rule.from_anchor)
         bound(rule.to_anchor, None if rule.min_lag is None else base + rule.min_lag,
-              None if rule.max_lag is None else base + rule.max_lag)
+              None if rule.max_lag is None else base + rule.max_lag,
+              None if wish is None else (base + wish, True))
     elif _is_from(rule, p.procedure_type, p.purpose) and _is_to(rule, other.procedure_type):
         base = other.anchor(rule.to_anchor)
         bound(rule.from_anchor, None if rule.max_lag is None else base - rule.max_lag,
-              None if rule.min_lag is None else base - rule.min_lag)
+              None if rule.min_lag is None else base - rule.min_lag,
+              None if wish is None else (base - wish, False))

@@ -107,7 +107,8 @@ def test_the_patients_existing_booking_keeps_them_busy_and_bounds_the_rules():
         purpose="pre_operative")
     plan = _plan("plan", [surgery], fixed=[booked_emb])
     waitlist = waitlist_problem([plan], now=NOW, horizon_end=END)
-    (task,) = waitlist.problem.tasks
+    # The surgery, and the fixed origin its soft rules against the booking are measured from.
+    (task,) = [t for t in waitlist.problem.tasks if t.id != "plan/clock"]
     assert task.release > 0
     assert task.deadline is not None  # surgery within its window after the embolization
     solution = solve(waitlist.problem, time_limit_s=5)
@@ -299,6 +300,32 @@ def test_a_soft_minimum_is_a_cost_so_the_ablation_waits_for_the_embolization():
     by = {b.procedure_id: b for b in bookings}
     assert by["rfa"].start >= by["emb"].end
     assert [v.rule_id for v in proposal_warnings(problem, bookings)] == []
+
+
+def test_a_soft_rule_against_a_booked_procedure_is_a_cost_so_the_ablation_follows_it():
+    """R3 is soft: the ablation follows the same lesion's embolization within 24 h, ideally
+    within 2 h. With the embolization already booked (Wednesday 08:00-10:30 in Rome) and the
+    CT room free from Monday, weighted completion alone put the ablation on Monday, before the
+    booked embolization, and the run only warned about it. The rule is now a cost from the
+    plan's fixed origin, so the ablation comes right after the embolization."""
+    from scheduling.domain.plan_solver import proposal_warnings
+
+    booked_emb = BookingView(
+        booking_id="b-emb", procedure_id="emb", procedure_type="embolization",
+        resource_id="angio", start=datetime(2030, 1, 9, 7, 0, tzinfo=UTC),
+        end=datetime(2030, 1, 9, 9, 30, tzinfo=UTC), patient_id="P", lesion_id="L-P",
+        purpose="pre_operative")
+    rfa = ProcedureToPlace("rfa", "rfa", timedelta(minutes=90), ("ct",), patient_id="P",
+                           lesion_id="L-P")
+    problem = PlanProblem(now=NOW, horizon_end=END, procedures=(rfa,),
+                          resources=(_free("ct"),), rules=DEFAULT_RULES, fixed=(booked_emb,))
+    waitlist = waitlist_problem([WaitingPlan("p", problem)], now=NOW, horizon_end=END)
+    solution = solve(waitlist.problem, time_limit_s=10, workers=2)
+    (proposed,) = waitlist.proposals(solution)["p"]
+    assert booked_emb.end <= proposed.start <= booked_emb.end + timedelta(hours=2)
+    assert [v.rule_id for v in proposal_warnings(problem, [proposed])] == []
+    origin = [t for t in waitlist.problem.tasks if t.id == "p/clock"]
+    assert [t.fixed_start for t in origin] == [0]
 
 
 def _solved(plans, end):
