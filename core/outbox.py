@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import DeadLetter, OutboxMessage, TaskReceipt
+from .taskonce import RECEIPT_KEEP
 
 logger = logging.getLogger(__name__)
 MAX_PUBLISH_ATTEMPTS = 20
@@ -131,21 +132,25 @@ def outbox_settle(*, now: datetime | None = None, limit: int = 200) -> int:
     task's receipt exists (or their task keeps no receipts, ``once=False``: its own rows say
     how it went), dead when it failed for good or was published too often, else published
     again under the same id. Returns how many were published again. Three reads and one write
-    per outcome, however many messages (pinned in tests/core/test_outbox.py)."""
+    per outcome, however many messages (pinned in tests/core/test_outbox.py).
+
+    A message sent before receipts were pruned (``RECEIPT_KEEP``) cannot be judged: it is
+    marked done, never run again on a missing receipt."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.BOARDSVC_OUTBOX_REDELIVER_SECONDS)
+    judged_since = now - RECEIPT_KEEP
     rows = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT,
                                              sent_at__lt=cutoff)
-                .order_by("sent_at").values_list("id", "task_name", "attempts")[:limit])
+                .order_by("sent_at").values_list("id", "task_name", "attempts", "sent_at")[:limit])
     if not rows:
         return 0
-    ids = [str(message_id) for message_id, _, _ in rows]
+    ids = [str(row[0]) for row in rows]
     ran = set(TaskReceipt.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
     failed = set(DeadLetter.objects.filter(task_id__in=ids).values_list("task_id", flat=True))
     done, dead, again = [], [], []
-    for message_id, task_name, attempts in rows:
+    for message_id, task_name, attempts, sent_at in rows:
         key = str(message_id)
-        if key in ran or not _keeps_receipts(task_name):
+        if key in ran or not _keeps_receipts(task_name) or sent_at < judged_since:
             done.append(message_id)
         elif key in failed or attempts >= MAX_PUBLISH_ATTEMPTS:
             dead.append(message_id)

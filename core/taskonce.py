@@ -19,12 +19,16 @@ acknowledges early and must not hold a transaction across publishes) runs as bef
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from celery import Task
 from django.db import IntegrityError, transaction
 
 logger = logging.getLogger(__name__)
+# How long a receipt is kept (core.tasks.idempotency_prune): redeliveries come within minutes,
+# and the outbox judges a sent message by its receipt only while it can still be there.
+RECEIPT_KEEP = timedelta(days=7)
 
 
 class ExactlyOnceTask(Task):  # type: ignore[misc]

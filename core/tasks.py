@@ -13,6 +13,7 @@ from .models import IdempotencyRecord, OutboxMessage, PeriodicRun, TaskReceipt
 from .notifications import notification_email as _notification_email
 from .outbox import outbox_relay as _outbox_relay
 from .periodic import periodic_job
+from .taskonce import RECEIPT_KEEP
 
 
 @shared_task(name="core.tasks.outbox_relay", acks_late=False, once=False)
@@ -28,7 +29,7 @@ def idempotency_prune() -> int:
     settled as done older than a week (core.periodic, core.taskonce, core.outbox)."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).delete()
     PeriodicRun.objects.filter(started_at__lt=timezone.now() - timedelta(days=7)).delete()
-    TaskReceipt.objects.filter(done_at__lt=timezone.now() - timedelta(days=7)).delete()
+    TaskReceipt.objects.filter(done_at__lt=timezone.now() - RECEIPT_KEEP).delete()
     OutboxMessage.objects.filter(status=OutboxMessage.Status.DONE,
                                  sent_at__lt=timezone.now() - timedelta(days=7)).delete()
     return deleted

@@ -140,13 +140,15 @@ def test_what_ran_failed_or_is_recent_is_not_sent_again(settings, django_assert_
     worn_out = _sent(age_s=120, attempts=MAX_PUBLISH_ATTEMPTS, case_id=3)
     untracked = _sent("tests.core.record_call_untracked", age_s=120, case_id=4)
     recent = _sent(age_s=30, case_id=5)
+    # Sent before receipts were pruned: it cannot be judged by a missing receipt.
+    ancient = _sent(age_s=8 * 86400, case_id=6)
     # The pending look, the sent rows, their receipts, their dead letters, two updates.
     with django_assert_num_queries(6):
         assert outbox_relay() == 0
     assert RAN == []
     status = dict(OutboxMessage.objects.values_list("id", "status"))
     assert status == {ran.id: "done", failed.id: "dead", worn_out.id: "dead",
-                      untracked.id: "done", recent.id: "sent"}
+                      untracked.id: "done", recent.id: "sent", ancient.id: "done"}
 
 
 def test_the_weekly_prune_removes_settled_messages_only():
