@@ -11,7 +11,8 @@ overloaded, on the same rooms and people). The greedy baseline is carried here o
 the comparison does not depend on the core: cases in arrival order (higher weight first on
 ties), each case's tasks in lag order, each task at the earliest step its release, deadline,
 lags to the case's placed tasks, patient, and one alternative's room and operator allow (the
-alternative giving the earliest start); when a task cannot meet a hard maximum lag or deadline,
+alternative giving the earliest start; a radiotherapy fraction after the first goes on the next
+working day at the first fraction's time, as booking a course does); when a task cannot meet a hard maximum lag or deadline,
 the whole case is retried later (its first task pushed by the missing amount), up to
 ``MAX_RETRIES`` times, and a case that still fails is reported as unplaced (its tasks left
 out). Resources are numpy timelines of free capacity, a window test is a cumulative sum.
@@ -119,6 +120,14 @@ class Greedy:
             if lag.target != lag.source:
                 self.lags_of[lag.target].append(lag)
         self.timelines = _Timelines(problem)
+        # A course's fractions: each the next allowed day after the one before, same time.
+        self.follows: dict[str, tuple[str, int, list[int]]] = {}
+        self.heads: dict[str, tuple[list[str], int, list[int]]] = {}
+        for ser in problem.series:
+            days = sorted(set(ser.days))
+            self.heads[ser.tasks[0]] = (list(ser.tasks[1:]), ser.period, days)
+            for before, after in zip(ser.tasks, ser.tasks[1:], strict=False):
+                self.follows[after] = (before, ser.period, days)
         self.starts: dict[str, int] = {}
         self.choices: dict[str, int] = {}
 
@@ -145,6 +154,15 @@ class Greedy:
                 hi = min(hi, b - lag.min - own)
                 if lag.max is not None:
                     lo = max(lo, b - lag.max - own)
+        if task.id in self.follows and self.follows[task.id][0] in self.starts:
+            before, period, days = self.follows[task.id]
+            at = self.starts[before]
+            day = at // period  # the instances' series start at step 0 (offset 0)
+            following = days[days.index(day) + 1] if days.index(day) + 1 < len(days) else None
+            if following is None:
+                return 1, 0  # no next working day in the horizon
+            exact = at + (following - day) * period
+            lo, hi = max(lo, exact), min(hi, exact)
         return lo, hi
 
     def earliest(self, task: Task, lo: int, hi: int) -> tuple[int, int] | None:
@@ -159,6 +177,31 @@ class Greedy:
             if found is not None:
                 return found
             c0 = c1 + 1
+        return None
+
+    def earliest_course(self, task: Task, lo: int, hi: int) -> tuple[int, int] | None:
+        """A course's first fraction: the earliest start in [lo, hi] at which every later
+        fraction also fits, each on the next working day at that time (the coordinator books
+        the course as one)."""
+        rest, period, days = self.heads[task.id]
+        while lo <= hi:
+            found = self.earliest(task, lo, hi)
+            if found is None:
+                return None
+            at, day = found[0], found[0] // period
+            if day not in days or days.index(day) + len(rest) >= len(days):
+                lo = (day + 1) * period
+                continue
+            k = days.index(day)
+            late = 0
+            for n, tid in enumerate(rest, start=1):
+                exact = at + (days[k + n] - day) * period
+                if self.earliest(self.tasks[tid], exact, exact) is None:
+                    late = 1
+                    break
+            if not late:
+                return found
+            lo = at + 1
         return None
 
     def _earliest_in(self, task: Task, c0: int, c1: int) -> tuple[int, int] | None:
@@ -208,7 +251,8 @@ class Greedy:
                 lo, hi = self.bounds(task)
                 if k == 0:
                     lo = max(lo, push)
-                found = self.earliest(task, lo, hi) if lo <= hi else None
+                find = self.earliest_course if tid in self.heads else self.earliest
+                found = find(task, lo, hi) if lo <= hi else None
                 if found is None:
                     if k > 0:
                         limit = self.problem.horizon - task.duration
@@ -276,13 +320,14 @@ def greedy_schedule(
 
 
 def restrict(problem: Problem, task_ids: set[str]) -> Problem:
-    """``problem`` with only ``task_ids`` and the lags between them."""
+    """``problem`` with only ``task_ids`` and the lags and series between them."""
     return Problem(
         tasks=[t for t in problem.tasks if t.id in task_ids],
         resources=problem.resources,
         lags=[g for g in problem.lags if g.source in task_ids and g.target in task_ids],
         horizon=problem.horizon,
         objective=problem.objective,
+        series=[ser for ser in problem.series if set(ser.tasks) <= task_ids],
     )
 
 

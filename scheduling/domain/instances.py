@@ -45,7 +45,7 @@ from typing import Literal
 
 import numpy as np
 
-from .solver import Lag, Problem, Resource, Task
+from .solver import Lag, Problem, Resource, Series, Task
 from .waitlist import W_PREFERRED, W_SOFT, closed_outside
 
 STEP_MINUTES = 15
@@ -73,7 +73,6 @@ PATHWAY_NAMES = tuple(name for name, _p, _w in PATHWAYS)
 
 # Lags in steps (clinical-rules.md §1; the brief's defaults).
 SIM_TO_FRACTION = (1 * DAY, 7 * DAY, 2 * DAY)  # (hard min, hard max, preferred)
-FRACTION_GAP = (16 * HOUR, 88 * HOUR)  # consecutive working days, Fri -> Mon allowed
 R6_VP_TO_RT = (28 * DAY, 14 * DAY)  # (hard max, preferred), VP end -> first fraction start
 R9_MRI_DEADLINE = 24 * HOUR  # MRI end after arrival
 R10_MRI_TO_RT = 24 * HOUR  # MRI end -> fraction start, hard max
@@ -264,6 +263,8 @@ def hospital_instance(
 
     tasks: list[Task] = []
     lags: list[Lag] = []
+    series: list[Series] = []
+    workdays = [d for d in range(horizon // DAY + 1) if d % 7 < 5]  # step 0 is a Monday
     cases: list[Case] = []
     for number, (arrival, kind) in enumerate(drawn):
         name, _p, fixed_weight = PATHWAYS[kind]
@@ -277,6 +278,8 @@ def hospital_instance(
             alternatives,
             tasks,
             lags,
+            series,
+            workdays,
         )
         resources.append(Resource(case.patient, 1))
         _PATHWAY_BUILDERS[name](case, arrival)
@@ -288,6 +291,7 @@ def hospital_instance(
         lags=lags,
         horizon=horizon,
         objective="weighted_completion",
+        series=series,
     )
     return HospitalInstance(
         problem=problem,
@@ -312,6 +316,8 @@ class _CaseBuilder:
         alternatives: Mapping[str, list[dict[str, int]]],
         tasks: list[Task],
         lags: list[Lag],
+        series: list[Series],
+        workdays: list[int],
     ) -> None:
         self.id = case_id
         self.patient = f"patient:{case_id}"
@@ -321,6 +327,8 @@ class _CaseBuilder:
         self.alternatives = alternatives
         self.tasks = tasks
         self.lags = lags
+        self.series = series
+        self.workdays = workdays
         self.ids: list[str] = []
 
     def task(
@@ -371,19 +379,17 @@ class _CaseBuilder:
         return int(self.rng.integers(lo_minutes // STEP_MINUTES, hi_minutes // STEP_MINUTES + 1))
 
     def rt_course(self, fractions: int, after: str | None = None) -> tuple[str, str]:
-        """CT simulation then ``fractions`` fractions on consecutive working days (approximated
-        by 16-88 h between fraction starts); returns (first fraction, last fraction)."""
+        """CT simulation then ``fractions`` fractions on consecutive working days, the same time
+        each day (a ``Series`` over the weekdays); returns (first fraction, last fraction)."""
         sim = self.task("sim", 1)
         if after is not None:
             self.lag(after, sim, 0)
         lo, hi, preferred = SIM_TO_FRACTION
-        first = previous = self.task("fraction", 1)
-        self.lag(sim, first, lo, hi, preferred=preferred, penalty=W_PREFERRED)
-        for _ in range(fractions - 1):
-            following = self.task("fraction", 1)
-            self.lag(previous, following, *FRACTION_GAP, source_anchor="start")
-            previous = following
-        return first, previous
+        course = [self.task("fraction", 1) for _ in range(fractions)]
+        self.lag(sim, course[0], lo, hi, preferred=preferred, penalty=W_PREFERRED)
+        if fractions > 1:
+            self.series.append(Series(course, DAY, self.workdays))
+        return course[0], course[-1]
 
     def embolization(self) -> str:
         return self.task("embolization", self.steps(90, 180))

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import series as series_mod
 from . import temporal
 
 if TYPE_CHECKING:  # solver.py imports this module
@@ -200,26 +201,42 @@ def place_component(c: _Compiled, comp: Component, tl: Timeline, *, tries: int =
         pending = np.ones(m, dtype=bool)
         advice: tuple[int, int] | None = None
         failed = False
-        for _ in range(m):
+        while pending.any():
             key = np.where(pending, es * (m + 1) + ls - ls.min(), np.iinfo(np.int64).max)
             i = int(np.argmin(key))
             k = comp.tasks[i]
-            d = int(c.durations[k])
             lo, hi = int(es[i]), int(ls[i])
-            best = tl.earliest(_usages(c, k), lo, hi, d)
-            if best is None:
-                advice = _advice(c, comp, tl, i, lo, hi, starts, pending)
-                failed = True
-                break
-            t, a = best
-            starts[i], choices[i] = t, (a if c.options[k] else -1)
-            usage = _usage(c, k, a)
-            tl.add(usage, t, d)
-            placed.append((usage, t, d))
-            pending[i] = False
-            row, col = comp.dist[i + 1, 1:], comp.dist[1:, i + 1]
-            es = np.where(row > temporal.NONE // 2, np.maximum(es, t + row), es)
-            ls = np.where(col > temporal.NONE // 2, np.minimum(ls, t - col), ls)
+            if k in c.in_series:
+                # A series (a course) goes in whole, each task on its exact day and time.
+                n_ser, pos = c.in_series[k]
+                spec = c.series[n_ser]
+                local = {g: comp.tasks.index(g) for g in spec.members}
+                got = series_mod.place(
+                    spec, pos, lo, hi,
+                    lambda g, a, b: tl.earliest(_usages(c, g), a, b, int(c.durations[g])),
+                    series_mod.windows(es, ls, local))
+                if got is None:
+                    failed = True  # no advice: the next attempt starts the same way
+                    break
+                placing = [(local[g], t, a) for g, t, a in zip(spec.members, *got, strict=True)]
+            else:
+                best = tl.earliest(_usages(c, k), lo, hi, int(c.durations[k]))
+                if best is None:
+                    advice = _advice(c, comp, tl, i, lo, hi, starts, pending)
+                    failed = True
+                    break
+                placing = [(i, *best)]
+            for i, t, a in placing:
+                k = comp.tasks[i]
+                d = int(c.durations[k])
+                starts[i], choices[i] = t, (a if c.options[k] else -1)
+                usage = _usage(c, k, a)
+                tl.add(usage, t, d)
+                placed.append((usage, t, d))
+                pending[i] = False
+                row, col = comp.dist[i + 1, 1:], comp.dist[1:, i + 1]
+                es = np.where(row > temporal.NONE // 2, np.maximum(es, t + row), es)
+                ls = np.where(col > temporal.NONE // 2, np.minimum(ls, t - col), ls)
         if not failed:
             return starts, choices
         for usage, t, d in placed:
@@ -401,9 +418,11 @@ def sub_problem(problem: Problem, c: _Compiled, free: Sequence[int], sched: Sche
         due = problem.tasks[k].deadline
         tasks.append(dataclasses.replace(problem.tasks[k],
                                          deadline=top if due is None else min(due, top)))
+    freed = {c.ids[k] for k in free}  # components are freed whole, and a series with them
     return Problem(tasks=tasks + fixed, resources=resources,
                    lags=[problem.lags[g] for g in lags], horizon=top,
-                   objective=problem.objective)
+                   objective=problem.objective,
+                   series=[ser for ser in problem.series if set(ser.tasks) <= freed])
 
 
 def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

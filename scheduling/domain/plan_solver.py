@@ -20,7 +20,7 @@ import math
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,9 @@ class ProcedureToPlace:
     # The people it needs with the room: per kind, the candidate people (resource ids whose
     # free time is in the problem's resources); one of each kind is busy with it.
     staff: tuple[tuple[str, ...], ...] = ()
+    # A radiotherapy course's days off besides weekends: local dates on which none of its
+    # rooms opens (a public holiday, a closure); its next working day skips them (R17).
+    closed_days: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,19 @@ class PlanProposal:
     details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 
+def _next_working(day0: date, n_days: int, closed: frozenset[date]) -> list[int]:
+    """[d] -> the day index of the working day after day ``d`` (Monday to Friday, not in
+    ``closed``), days counted from ``day0``."""
+    out = []
+    for d in range(n_days):
+        k = d + 1
+        while ((day0 + timedelta(days=k)).weekday() >= 5
+               or day0 + timedelta(days=k) in closed):
+            k += 1
+        out.append(k)
+    return out
+
+
 # Objective weights, per granularity step: a step of soft-rule slack costs as much as starting
 # a day later (96 steps of 15 min); preferred-lag slack a quarter of that.
 _W_SOFT = 96
@@ -192,12 +208,7 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     step_minutes = int(step.total_seconds() // 60)
     n_days = horizon * step_minutes // 1440 + 3
     local_day0 = local_origin.date()
-    next_working = []  # next_working[d]: the day index of the working day after day d
-    for d in range(n_days):
-        k = d + 1
-        while (local_day0 + timedelta(days=k)).weekday() >= 5:
-            k += 1
-        next_working.append(k)
+    next_working = _next_working(local_day0, n_days, frozenset())
 
     for p in problem.procedures:
         dur = max(1, _ceil_steps(p.duration, step))
@@ -240,8 +251,10 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
                 model.add(minutes == s * step_minutes + minutes_into_day)
                 model.add_division_equality(day, minutes, 1440)
                 days.append(day)
+            following = (_next_working(local_day0, n_days, p.closed_days) if p.closed_days
+                         else next_working)
             for a, b in itertools.pairwise(days):
-                model.add_element(a, next_working, b)
+                model.add_element(a, following, b)
         tasks[p.procedure_id] = fraction_vars
         people_taken[p.procedure_id] = fraction_people
 

@@ -18,11 +18,13 @@ step the scheme found a schedule for 45 of UBO100's 78 feasible instances; with 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from . import series as series_mod
+from .series import SeriesSpec
 from .temporal import NONE, Matrix
 
 IntArray = npt.NDArray[np.int64]
@@ -37,6 +39,8 @@ class SgsInput:
     closed: tuple[tuple[tuple[int, int], ...], ...]  # per resource: half-open closed intervals
     dist: Matrix  # (n + 1, n + 1) closed longest paths, node 0 = origin
     horizon: int
+    series: tuple[SeriesSpec, ...] = ()  # tasks on consecutive days, placed together
+    in_series: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,32 +84,50 @@ def _one_pass(data: SgsInput, bias: npt.NDArray[np.float64], release: IntArray,
     starts = np.zeros(n, dtype=np.int64)
     choices = [-1] * n
     pending = np.ones(n, dtype=bool)
-    for _ in range(n):
+    def options_of(k: int) -> tuple[IntArray, ...]:
+        return data.alternatives[k] or (np.zeros_like(data.capacities),)
+
+    def fit(k: int, lo: int, hi: int) -> tuple[int, int] | None:
+        best: tuple[int, int] | None = None
+        for a, extra in enumerate(options_of(k)):
+            t = _fits(usage, data.capacities, data.demands[k] + extra, lo, hi,
+                      int(data.durations[k]))
+            if t is not None and (best is None or t < best[0]):
+                best = (t, a)
+        return best
+
+    while pending.any():
         key = np.where(pending, ls + bias, np.inf)
         i = int(np.argmin(key))
         lo, hi = int(es[i]), int(ls[i])
         if lo > hi:
             return None, i, None
-        d = int(data.durations[i])
-        best: tuple[int, int] | None = None
-        options = data.alternatives[i] or (np.zeros_like(data.capacities),)
-        for a, extra in enumerate(options):
-            t = _fits(usage, data.capacities, data.demands[i] + extra, lo, hi, d)
-            if t is not None and (best is None or t < best[0]):
-                best = (t, a)
-        if best is None:
-            return None, i, _unblock(data, usage, starts, pending, i, lo, hi, options)
-        t, a = best
-        starts[i] = t
-        if data.alternatives[i]:
-            choices[i] = a
-        if d:
-            usage[:, t:t + d] += (data.demands[i] + options[a])[:, None]
-        pending[i] = False
-        # Placing i at t narrows every window: s_j >= t + D[i, j] and s_j <= t - D[j, i].
-        row, col = dist[i + 1, 1:], dist[1:, i + 1]
-        es = np.where(row > NONE // 2, np.maximum(es, t + row), es)
-        ls = np.where(col > NONE // 2, np.minimum(ls, t - col), ls)
+        if i in data.in_series:
+            # A series goes in whole: every member at its exact start on consecutive days.
+            n_ser, pos = data.in_series[i]
+            spec = data.series[n_ser]
+            got = series_mod.place(spec, pos, lo, hi, fit,
+                                   series_mod.windows(es, ls))
+            if got is None:
+                return None, i, None
+            placing = list(zip(spec.members, *got, strict=True))
+        else:
+            best = fit(i, lo, hi)
+            if best is None:
+                return None, i, _unblock(data, usage, starts, pending, i, lo, hi, options_of(i))
+            placing = [(i, *best)]
+        for k, t, a in placing:
+            d = int(data.durations[k])
+            starts[k] = t
+            if data.alternatives[k]:
+                choices[k] = a
+            if d:
+                usage[:, t:t + d] += (data.demands[k] + options_of(k)[a])[:, None]
+            pending[k] = False
+            # Placing k at t narrows every window: s_j >= t + D[k, j] and s_j <= t - D[j, k].
+            row, col = dist[k + 1, 1:], dist[1:, k + 1]
+            es = np.where(row > NONE // 2, np.maximum(es, t + row), es)
+            ls = np.where(col > NONE // 2, np.minimum(ls, t - col), ls)
         if (es[pending] > ls[pending]).any():
             j = int(np.flatnonzero(pending & (es > ls))[0])
             return None, j, None

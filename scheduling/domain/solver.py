@@ -49,6 +49,8 @@ from ortools.sat.python import cp_model
 
 from . import large, temporal
 from .rcpspmax import RcpspMaxProblem
+from .series import SeriesSpec
+from .series import broken as series_broken
 from .sgs import IntArray, SgsInput, SgsSchedule, serial_sgs
 
 # A CP-SAT linear expression as this module uses it (the stubs' own alias admits numpy
@@ -105,15 +107,31 @@ class Lag:
 
 
 @dataclass(frozen=True)
+class Series:
+    """``tasks`` (ids, in order) start on consecutive entries of ``days``, each at the same time
+    of its day: a radiotherapy course, one fraction on each next working day (R17). Day ``d``
+    is ``[offset + d * period, offset + (d + 1) * period)``; ``days`` lists the allowed ones
+    (working days, holidays left out). Beyond the issue's contract: a lag cannot say "the next
+    working day", whose distance depends on the day (a Friday's is three days)."""
+
+    tasks: Sequence[str]
+    period: int
+    days: Sequence[int]
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class Problem:
     """Every task ends by ``horizon``. ``makespan`` minimises the latest end,
-    ``weighted_completion`` the weighted sum of ends; lag penalties are added to either."""
+    ``weighted_completion`` the weighted sum of ends; lag penalties are added to either.
+    ``series`` (optional, beyond the contract): tasks on consecutive allowed days."""
 
     tasks: Sequence[Task]
     resources: Sequence[Resource]
     lags: Sequence[Lag]
     horizon: int
     objective: ObjectiveName = "makespan"
+    series: Sequence[Series] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +166,9 @@ class _Compiled:
     weights: IntArray
     arcs: tuple[tuple[int, int, int], ...]  # temporal-network arcs, node 0 = origin
     soft: tuple[tuple[int, int, int, int], ...]  # (source node, target node, offset, penalty)
+    series: tuple[SeriesSpec, ...] = ()
+    # task index -> (its series' index, its position in it)
+    in_series: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def _dense(self, usage: Usage) -> IntArray:
         vec = np.zeros(len(self.capacities), dtype=np.int64)
@@ -281,11 +302,47 @@ def _compile(problem: Problem) -> _Compiled:
         if lag.preferred is not None and penalty > 0:
             pref = _check_int(lag.preferred, f"lag {lag.source!r}->{lag.target!r} preferred")
             soft.append((i + 1, j + 1, offset - pref, penalty))
+    specs, in_series = _compile_series(problem.series, index, arcs)
     return _Compiled(
         ids=tuple(index), index=index, durations=dur, base=tuple(bases),
         options=tuple(options), capacities=cap_arr, closed=tuple(closed),
         weights=np.asarray(weights, dtype=np.int64), arcs=tuple(arcs), soft=tuple(soft),
+        series=specs, in_series=in_series,
     )
+
+
+def _compile_series(series: Sequence[Series], index: Mapping[str, int],
+                    arcs: list[tuple[int, int, int]],
+                    ) -> tuple[tuple[SeriesSpec, ...], dict[int, tuple[int, int]]]:
+    """Validate each series and add its relaxation to ``arcs`` (series.py)."""
+    specs: list[SeriesSpec] = []
+    in_series: dict[int, tuple[int, int]] = {}
+    for n, ser in enumerate(series):
+        name = f"series {n} ({', '.join(map(repr, ser.tasks[:2]))}{', ...' if len(ser.tasks) > 2 else ''})"
+        if not ser.tasks:
+            raise ValueError(f"{name} has no task")
+        period = _check_int(ser.period, f"{name} period")
+        if period < 1:
+            raise ValueError(f"{name}: period must be >= 1, got {period}")
+        offset = _check_int(ser.offset, f"{name} offset")
+        days = sorted({_check_int(d, f"{name} day") for d in ser.days})
+        members: list[int] = []
+        for pos, task_id in enumerate(ser.tasks):
+            if task_id not in index:
+                raise ValueError(f"{name} names unknown task {task_id!r}")
+            k = index[task_id]
+            if k in in_series:
+                raise ValueError(f"task {task_id!r} is in two series (or twice in one)")
+            in_series[k] = (n, pos)
+            members.append(k)
+        spec = SeriesSpec(tuple(members), period, offset, np.asarray(days, dtype=np.int64))
+        lags, spans = spec.relaxation()
+        for a, b, lo, hi in lags:
+            arcs += [(a + 1, b + 1, lo), (b + 1, a + 1, -hi)]
+        for k, first, last in spans:
+            arcs += [(0, k + 1, first), (k + 1, 0, -last)]
+        specs.append(spec)
+    return tuple(specs), in_series
 
 
 # --- independent check ----------------------------------------------------------------------------
@@ -337,6 +394,10 @@ def check_solution(problem: Problem, starts: Mapping[str, int],
         if b - a < lag.min or (lag.max is not None and b - a > lag.max):
             broken.append(f"lag {lag.source!r}->{lag.target!r} is {b - a}, outside "
                           f"[{lag.min}, {lag.max}]")
+    for n, ser in enumerate(problem.series):
+        spec = SeriesSpec(tuple(range(len(ser.tasks))), ser.period, ser.offset,
+                          np.asarray(sorted(set(ser.days)), dtype=np.int64))
+        broken += series_broken(spec, [starts[t] for t in ser.tasks], str(n))
     uses: dict[str, list[tuple[int, int, int]]] = {}
     for t in problem.tasks:
         if t.duration <= 0:
@@ -414,6 +475,8 @@ def _build_model(c: _Compiled, problem: Problem, an: temporal.Analysis, es: IntA
         if lits:
             model.add_exactly_one(lits)
         picks.append(lits)
+    for n_ser, spec in enumerate(c.series):
+        _add_series(model, spec, starts, f"ser{n_ser}")
     span = int(ls.max(initial=0) + c.durations.max(initial=0)) + 1
     for r, items in enumerate(per_res):
         cap = int(c.capacities[r])
@@ -459,6 +522,24 @@ def _build_model(c: _Compiled, problem: Problem, an: temporal.Analysis, es: IntA
         model.add(objective <= upper)
     model.minimize(objective)
     return model, starts, picks
+
+
+def _add_series(model: cp_model.CpModel, spec: SeriesSpec, starts: Sequence[cp_model.IntVar],
+                name: str) -> None:
+    """The exact series relation: member ``q`` starts on ``days[first + q]``, all at the same
+    time of day ``r``."""
+    m, days = len(spec.members), [int(d) for d in spec.days]
+    if len(days) < m:
+        model.add_bool_or([])  # no room (the windows already say so)
+        return
+    first = model.new_int_var(0, len(days) - m, f"{name}_first")
+    r = model.new_int_var(0, spec.period - 1, f"{name}_time")
+    for q, k in enumerate(spec.members):
+        at = model.new_int_var(q, len(days) - m + q, f"{name}_at{q}")
+        model.add(at == first + q)
+        day = model.new_int_var(days[0], days[-1], f"{name}_day{q}")
+        model.add_element(at, days, day)
+        model.add(starts[k] == spec.offset + spec.period * day + r)
 
 
 class Progress(cp_model.CpSolverSolutionCallback):
@@ -551,7 +632,7 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
         lower = max(lower, large.lower_bound(c, comps or [], opened))
     data = SgsInput(durations=c.durations, demands=c.demands, alternatives=c.alternatives,
                     capacities=c.capacities, closed=c.closed, dist=an.dist,
-                    horizon=problem.horizon)
+                    horizon=problem.horizon, series=c.series, in_series=c.in_series)
     # Up to a tenth of the time (at most 1 s, at least 0.2 s or 40 % of a shorter limit) to
     # find a first schedule: CP-SAT alone often takes longer on the larger sets, and then this is
     # the fallback answer too (at 0.5 s on a busy host, a 0.05 s budget once found none).
@@ -754,6 +835,7 @@ __all__: Sequence[str] = (
     "Problem",
     "RcpspMaxResult",
     "Resource",
+    "Series",
     "Solution",
     "Task",
     "check_solution",

@@ -59,14 +59,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking, procedure_occurrence
 from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
-from .solver import Lag, Problem, Resource, Solution, Task
+from .series import SeriesSpec
+from .series import place as series_place
+from .solver import Lag, Problem, Resource, Series, Solution, Task
 from .types import Anchor, BookingView, Occurrence, RuleKind, Severity, TimingRuleSpec
 
 # Penalty per step: a step of soft-rule slack costs as much as finishing a day later for a plan
@@ -188,6 +192,7 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
     resources: dict[str, Resource] = {}
     tasks: list[Task] = []
     lags: list[Lag] = []
+    series: list[Series] = []
 
     def steps(t: datetime) -> int:
         return _floor(t - origin, step)
@@ -200,12 +205,12 @@ def waitlist_problem(plans: Sequence[WaitingPlan], *, now: datetime, horizon_end
                 resources[free.resource_id] = Resource(
                     id=free.resource_id, capacity=1,
                     closed=closed_outside([s for s in spans if s[0] < s[1]], horizon))
-        added = _add_plan(wp, waitlist, resources, tasks, lags, origin, horizon, step,
+        added = _add_plan(wp, waitlist, resources, tasks, lags, series, origin, horizon, step,
                           clock_limits)
         if added:
             waitlist.skipped[wp.plan_id] = added
     waitlist.problem = Problem(tasks=tasks, resources=list(resources.values()), lags=lags,
-                               horizon=horizon, objective="weighted_completion")
+                               horizon=horizon, objective="weighted_completion", series=series)
     return waitlist
 
 
@@ -239,8 +244,8 @@ def _units(procedures: Sequence[ProcedureToPlace], fixed: Sequence[BookingView] 
 
 
 def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource],
-              tasks: list[Task], lags: list[Lag], origin: datetime, horizon: int,
-              step: timedelta, clock_limits: bool = True) -> str:
+              tasks: list[Task], lags: list[Lag], series: list[Series], origin: datetime,
+              horizon: int, step: timedelta, clock_limits: bool = True) -> str:
     """Add one plan's tasks and lags; returns why it cannot be added ("" when it was, and
     nothing of the plan is added otherwise)."""
     problem = wp.problem
@@ -253,10 +258,11 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     new_tasks: list[Task] = []
     new_lags: list[Lag] = []
     new_resources: list[Resource] = []
+    new_series: list[Series] = []
     entries: dict[str, Entry] = {}
     for unit in units:
         reason = _add_unit(wp, unit, patient, resources, origin, horizon, step, problem.tz, at,
-                           new_tasks, new_lags, new_resources, entries)
+                           new_tasks, new_lags, new_resources, new_series, entries)
         if reason:
             return reason
     durations = {t.id: t.duration for t in new_tasks}
@@ -312,7 +318,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
             return "the patient's existing bookings leave no time the hard rules allow"
     # The plan alone must have room under its hard rules (every task in its time window and
     # its calendars): a plan that has none would make the whole list infeasible.
-    if not _alone_fits(new_tasks, new_lags, releases, deadlines, horizon, known,
+    if not _alone_fits(new_tasks, new_lags, new_series, releases, deadlines, horizon, known,
                        patient_closed):
         return ("no time within the horizon keeps its hard rules, even for this plan alone: "
                 "proposed with its plan alone")
@@ -328,8 +334,8 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
             trial = dict(deadlines)
             for t, v in [*limits.items(), (task_id, latest_end)]:
                 trial[t] = min(v, trial.get(t, v))
-            alone = _alone_fits(new_tasks, new_lags, releases, trial, horizon, known,
-                                patient_closed)
+            alone = _alone_fits(new_tasks, new_lags, new_series, releases, trial, horizon,
+                                known, patient_closed)
         if alone and clock_limits:
             limits[task_id] = min(limits.get(task_id, latest_end), latest_end)
         else:
@@ -360,6 +366,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
         resources[resource.id] = resource
     tasks.extend(placed_tasks)
     lags.extend(new_lags)
+    series.extend(new_series)
     waitlist.tasks.update(entries)
     waitlist.hard_clocks.extend(hard_clocks)
     waitlist.clock_limits += len(limits)
@@ -369,7 +376,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
 def _add_unit(wp: WaitingPlan, unit: Sequence[ProcedureToPlace], patient: str,
               resources: dict[str, Resource], origin: datetime, horizon: int, step: timedelta,
               tz: str, at: dict[str, dict[Anchor, tuple[str, int]]], new_tasks: list[Task],
-              new_lags: list[Lag], new_resources: list[Resource],
+              new_lags: list[Lag], new_resources: list[Resource], new_series: list[Series],
               entries: dict[str, Entry]) -> str:
     """The task(s) of one procedure, one course (a task per fraction) or one session (a task
     for the procedures back to back in one room, each kind of person booked for the whole
@@ -413,15 +420,13 @@ def _add_unit(wp: WaitingPlan, unit: Sequence[ProcedureToPlace], patient: str,
                               weight=weight, alternatives=alternatives))
         entries[task_id] = Entry(wp.plan_id, tuple(parts), choices)
         return ""
-    days, gaps = _course_days(n, origin, horizon, step, tz)
-    if not days:
-        return f"no day in the horizon starts a {n}-fraction course"
+    # Too few working days in the horizon leave the plan out (_alone_fits), with the others.
+    days, hours, offset = _working_days(origin, horizon, step, tz, first.closed_days)
     ids = [f"{wp.plan_id}/{first.procedure_id}#{k}" for k in range(1, n + 1)]
     gate = f"{ids[0]}/first-day"
-    new_resources.append(Resource(id=gate, capacity=1, closed=closed_outside(days, horizon)))
-    per_day = round(timedelta(days=1) / step)
-    for a, b, gap in zip(ids, ids[1:], gaps, strict=False):
-        new_lags.append(Lag(source=a, target=b, min=gap * per_day, max=gap * per_day))
+    new_resources.append(Resource(id=gate, capacity=1, closed=closed_outside(hours, horizon)))
+    new_series.append(Series(tasks=ids, period=round(timedelta(days=1) / step), days=days,
+                             offset=offset))
     duration = max(1, _ceil(first.duration, step))
     for k, task_id in enumerate(ids, start=1):
         new_tasks.append(Task(id=task_id, duration=duration,
@@ -432,50 +437,42 @@ def _add_unit(wp: WaitingPlan, unit: Sequence[ProcedureToPlace], patient: str,
     return ""
 
 
-def _course_days(n: int, origin: datetime, horizon: int, step: timedelta,
-                 tz: str) -> tuple[list[tuple[int, int]], list[int]]:
-    """The days a course of ``n`` fractions on consecutive weekdays may start on (step
-    intervals, 01:00-23:00 local time within the horizon) and the gaps in days between its
-    fractions.
-    Of the start weekdays, those sharing the commonest gaps are kept (the earliest weekday's
-    gaps on a tie): up to five fractions, every weekday that keeps the course in one week."""
-    by_gaps: dict[tuple[int, ...], list[int]] = {}
-    for weekday in range(5):
-        day, steps = weekday, []
-        for _ in range(n - 1):
-            nxt = day + 1
-            while nxt % 7 >= 5:
-                nxt += 1
-            steps.append(nxt - day)
-            day = nxt
-        by_gaps.setdefault(tuple(steps), []).append(weekday)
-    gaps, weekdays = max(by_gaps.items(), key=lambda kv: (len(kv[1]), -kv[1][0]))
+def _working_days(origin: datetime, horizon: int, step: timedelta, tz: str,
+                  closed: Collection[date]) -> tuple[list[int], list[tuple[int, int]], int]:
+    """The working days of the horizon for a course (Monday to Friday, the ``closed`` local
+    dates left out: holidays, days none of its linacs opens), as day numbers from the origin's
+    local date; the step intervals a course may start in (01:00 to 23:00 local time on those
+    days); and the step at which day 0 begins (the origin's local midnight).
+
+    Fractions are whole days of 24 hours apart (solver.Series): across a clock change the local
+    time moves by an hour, so a course never starts within an hour of midnight (it would change
+    day)."""
     zone = ZoneInfo(tz)
     local = origin.astimezone(zone).date()
-    out = []
-    for offset in range((horizon * step) // timedelta(days=1) + 2):
-        date = local + timedelta(days=offset)
-        if date.weekday() not in weekdays:
+    offset = _floor(datetime.combine(local, time(0), tzinfo=zone) - origin, step)
+    days, hours = [], []
+    for number in range((horizon * step) // timedelta(days=1) + 2):
+        day = local + timedelta(days=number)
+        if day.weekday() >= 5 or day in closed:
             continue
-        # Fractions are whole days of 24 hours apart: across a clock change the local time
-        # moves by an hour, so a course never starts within an hour of midnight (it would
-        # change day).
-        lo = _ceil(datetime.combine(date, time(1), tzinfo=zone) - origin, step)
-        hi = _floor(datetime.combine(date, time(23), tzinfo=zone) - origin, step)
+        days.append(number)
+        lo = _ceil(datetime.combine(day, time(1), tzinfo=zone) - origin, step)
+        hi = _floor(datetime.combine(day, time(23), tzinfo=zone) - origin, step)
         lo, hi = max(0, lo), min(horizon, hi)
         if lo < hi:
-            out.append((lo, hi))
-    return out, list(gaps)
+            hours.append((lo, hi))
+    return days, hours, offset
 
 
-def _alone_fits(tasks: Sequence[Task], lags: Sequence[Lag], releases: dict[str, int],
-                deadlines: dict[str, int], horizon: int, resources: dict[str, Resource],
-                patient_closed: list[tuple[int, int]]) -> bool:
+def _alone_fits(tasks: Sequence[Task], lags: Sequence[Lag], series: Sequence[Series],
+                releases: dict[str, int], deadlines: dict[str, int], horizon: int,
+                resources: dict[str, Resource], patient_closed: list[tuple[int, int]]) -> bool:
     """Whether a plan's tasks, nobody else's counted, have room: each task's time window from
     its release, deadline and the plan's lags (longest paths; every lag here is between
     starts) is not empty, each task fits its calendars (what it always uses, one of its
-    alternatives, its patient) inside its window, and the tasks that lags tie rigidly (a
-    course's fractions) fit at the same time. Necessary, not sufficient."""
+    alternatives, its patient) inside its window, the tasks that lags tie rigidly fit at the
+    same time, and each course (``series``) fits on consecutive working days, every fraction
+    in its window. Necessary, not sufficient."""
     ids = {t.id for t in tasks}
     early = {t.id: max(0, releases.get(t.id, 0)) for t in tasks}
     late = {t.id: min(horizon, deadlines.get(t.id, horizon)) - t.duration for t in tasks}
@@ -501,6 +498,21 @@ def _alone_fits(tasks: Sequence[Task], lags: Sequence[Lag], releases: dict[str, 
     if any(early[t] > late[t] for t in ids):
         return False
     calendars = {t.id: _calendars(t, resources, patient_closed) for t in tasks}
+    for ser in series:
+        spec = SeriesSpec(tuple(range(len(ser.tasks))), ser.period, ser.offset,
+                          np.asarray(sorted(set(ser.days)), dtype=np.int64))
+
+        def fit(q: int, lo: int, hi: int, ser: Series = ser) -> tuple[int, int] | None:
+            task = by_id[ser.tasks[q]]
+            t = _first_fit(task.duration, calendars[task.id], lo)
+            return (t, 0) if t <= hi else None
+
+        def window(q: int, ser: Series = ser) -> tuple[int, int]:
+            return early[ser.tasks[q]], late[ser.tasks[q]]
+
+        first = ser.tasks[0]
+        if series_place(spec, 0, early[first], late[first], fit, window) is None:
+            return False
     # Rigid chains (min == max) from each chain's first task: one start for all of them.
     rigid = {lag.target: (lag.source, lag.min) for lag in inner if lag.max == lag.min}
     after = {src: (tgt, gap) for tgt, (src, gap) in rigid.items()}

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Exists, FloatField, Func, OuterRef, Value, When
 
 from cases.models import PlannedProcedure, TreatmentPlan
 from cases.selectors import case_scope_q
-from core.timezones import zone_name
+from core.timezones import zone_info, zone_name
+from scheduling.domain import courses, slots
 from scheduling.domain import rules as rules_engine
-from scheduling.domain import slots
 from scheduling.domain.catalogue import PROCEDURE_DEFAULTS, STAFF_KINDS
 from scheduling.domain.plan_solver import (
     PlanProblem,
@@ -230,6 +230,9 @@ class SharedInputs:
     entries: dict[str, Any] = field(default_factory=dict)
     resources: dict[frozenset[str], list[Resource]] = field(default_factory=dict)
     free: dict[int, ResourceFreeTime] = field(default_factory=dict)
+    # Each resource's local dates without any open time in the window (holidays, closures,
+    # days without hours): a radiotherapy course's next working day skips them.
+    closed_days: dict[int, frozenset[date]] = field(default_factory=dict)
     # The clocks of every plan of the build, by plan pk (str): engine_context.problem_deadlines
     # read for all of them at once; None reads them per plan.
     deadlines: dict[str, tuple[StartBy, ...]] | None = None
@@ -304,6 +307,11 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
                                  people=[r.pk for r in unread if r.kind in STAFF_KINDS],
                                  window=window, ignore=moving)
         for resource in unread:
+            zone = zone_info(resource.timezone)
+            shared.closed_days[resource.pk] = courses.closed_days(
+                hours=resource_hours(resource), exceptions=exceptions.get(resource.pk, []),
+                tz=zone_name(resource.timezone), first=window.start.astimezone(zone).date(),
+                last=window.end.astimezone(zone).date())
             shared.free[resource.pk] = ResourceFreeTime(
                 resource_id=str(resource.public_id),
                 free=tuple(slots.free_periods(
@@ -326,7 +334,11 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
         if procedure.procedure_type == RADIOTHERAPY:
             fractions = procedure.fractions or 1
         partners = _session_partners(procedure)
-        rooms = tuple(str(r.public_id) for r in resources if r.kind in entry.resource_kinds)
+        hosts = [r for r in resources if r.kind in entry.resource_kinds]
+        rooms = tuple(str(r.public_id) for r in hosts)
+        # A course's days off: the dates none of its rooms opens (every room's, together).
+        off = (frozenset.intersection(*(shared.closed_days[r.pk] for r in hosts))
+               if fractions > 1 and hosts else frozenset())
         fixed_rooms = {partner_room[p] for p in partners if p in partner_room}
         if fixed_rooms:
             rooms = tuple(r for r in rooms if r in fixed_rooms)
@@ -342,6 +354,7 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
             prepares_id=public_id_or_none(procedure.prepares),
             same_session_with=public_id_or_none(procedure.same_session_with),
             staff=tuple(people[k] for k in entry.staff_kinds if k in people),
+            closed_days=off,
         ))
     room_list = [r for r in resources if r.kind not in STAFF_KINDS]
     tz = zone_name(room_list[0].timezone if room_list else "")

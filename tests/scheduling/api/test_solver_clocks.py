@@ -159,6 +159,31 @@ def test_the_waiting_list_books_a_radiotherapy_course_on_consecutive_days(coordi
     assert not Violation.objects.filter(plan=plan, severity="hard").exists()
 
 
+@time_machine.travel(at(1, 6, 30), tick=False)
+def test_the_waiting_list_starts_a_course_on_tuesday_and_skips_a_holiday(coordinator_client,
+                                                                        rooms):
+    """Referred on a Tuesday, with the linac closed all Thursday (a public holiday): the course
+    starts that Tuesday and its fractions take each next working day, Thursday and the weekend
+    skipped, at one time; booking accepts it (R17 reads the same closure). The waiting list
+    used to start courses of five or more fractions on Mondays only: this course waited until
+    the next Monday."""
+    plan, (rt,) = plan_with({"procedure_type": "radiotherapy", "fractions": 5, "dose_gy": 20},
+                            case=CaseFactory())
+    ResourceExceptionFactory(resource=rooms["linac"], start=at(3, 0), end=at(4, 0),
+                             reason="Public holiday")
+    done = _run(coordinator_client, f"{BASE}/solver-runs/",
+                {"horizon_days": 14, "time_limit_s": 10})
+    assert done["outcome"] in ("optimal", "feasible"), done
+    assert done["result"]["skipped"] == {}
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
+    assert applied.status_code == 201, applied.content
+    booked = list(Booking.objects.filter(procedure=rt).order_by("start"))
+    local = [b.start.astimezone(at(0).tzinfo) for b in booked]
+    assert [(d.date() - at(0).date()).days for d in local] == [1, 2, 4, 7, 8]  # Tue-Wed, Fri-Tue
+    assert len({(d.hour, d.minute) for d in local}) == 1
+    assert not Violation.objects.filter(plan=plan).exists()
+
+
 @time_machine.travel(MONDAY_0630, tick=False)
 def test_the_waiting_list_books_a_session_back_to_back_in_one_room(coordinator_client, rooms):
     """RFA and vertebroplasty planned for one session (they used to be left to their own

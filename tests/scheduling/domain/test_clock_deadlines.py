@@ -10,6 +10,7 @@ completion alone serves it ninth, at 14:00."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -235,25 +236,44 @@ def test_a_hospital_sized_list_with_clocks_on_every_plan_keeps_them():
         assert mri.start <= OPENS + timedelta(hours=8)
 
 
-def test_a_course_whose_first_day_misses_its_hard_clock_is_left_to_its_plan():
-    """A five-fraction course starts on a Monday on the waiting list; the linac is closed this
-    Monday, so R10 (due Tuesday) cannot be met by any Monday start: the clock is not made a
-    deadline (the first-day calendar counts), the list stays feasible, and the plan is left to
-    its own proposal with R10 named."""
-    tuesday = NOW + timedelta(days=1)
+def _mscc_course(linac_from):
     linac = ResourceFreeTime("linac", tuple(free_periods(
         hours=[WeeklyHours(d, time(8), time(18)) for d in range(5)], busy=(), tz="Europe/Rome",
-        window=Interval(tuesday, END + timedelta(days=7)))))
+        window=Interval(linac_from, END + timedelta(days=7)))))
     course = ProcedureToPlace("rt-P", "radiotherapy", timedelta(minutes=15), ("linac",),
                               patient_id="P", lesion_id="L-P", fractions=5)
+    tuesday = NOW + timedelta(days=1)
     r10 = StartBy(code="R10-mscc-rt", due=tuesday + timedelta(hours=10), hard=True,
                   procedure_types=frozenset({"radiotherapy"}), label="R10: radiotherapy by Tue")
     plan = WaitingPlan("p", PlanProblem(now=NOW, horizon_end=END + timedelta(days=7),
                                         procedures=(course,), resources=(linac,),
                                         rules=DEFAULT_RULES, deadlines=(r10,)))
-    waitlist = waitlist_problem([plan], now=NOW, horizon_end=END + timedelta(days=7))
+    return waitlist_problem([plan], now=NOW, horizon_end=END + timedelta(days=7))
+
+
+def test_a_course_whose_first_day_misses_its_hard_clock_is_left_to_its_plan():
+    """The linac is closed until Wednesday, so R10 (due Tuesday) cannot be met by any start:
+    the clock is not made a deadline (the first-day calendar counts), the list stays feasible,
+    and the plan is left to its own proposal with R10 named."""
+    waitlist = _mscc_course(NOW + timedelta(days=2))
     assert waitlist.clock_limits == 0
     solution = solve(waitlist.problem, time_limit_s=5, workers=2)
     assert solution.status in ("optimal", "feasible")
     assert waitlist.proposals(solution) == {}
     assert waitlist.skipped["p"].startswith("R10: radiotherapy by Tue")
+
+
+def test_a_five_fraction_course_starts_on_a_tuesday_to_meet_its_hard_clock():
+    """The linac is closed this Monday. A course of five fractions on the waiting list used to
+    start on Mondays only (one set of gaps between fractions), so R10 (due Tuesday 10:00) was
+    missed and the plan left out. Now the course starts on Tuesday at 08:00, its fractions on
+    the next working days (Tuesday to Friday, then Monday) at the same time."""
+    waitlist = _mscc_course(NOW + timedelta(days=1))
+    assert waitlist.clock_limits == 1
+    solution = solve(waitlist.problem, time_limit_s=5, workers=2)
+    assert solution.status == "optimal"
+    (bookings,) = waitlist.proposals(solution).values()
+    local = [b.start.astimezone(ZoneInfo("Europe/Rome")) for b in bookings]
+    assert [t.weekday() for t in local] == [1, 2, 3, 4, 0]
+    assert {(t.hour, t.minute) for t in local} == {(8, 0)}
+    assert waitlist.skipped == {}

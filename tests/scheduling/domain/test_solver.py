@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduling.domain import courses
 from scheduling.domain.catalogue import DEFAULT_RULES
 from scheduling.domain.plan_solver import (
     PlanProblem,
@@ -111,6 +112,24 @@ def test_radiotherapy_fractions_land_on_consecutive_working_days():
     assert len(days) == 5
     assert all(b == next_working_day(a) for a, b in itertools.pairwise(days))
     assert proposal.violations == ()
+
+
+def test_radiotherapy_fractions_skip_the_courses_closed_days():
+    """A holiday (the Monday after the first Friday, a day none of the course's linacs opens)
+    is not a working day: Thursday, Friday, then Tuesday to Thursday."""
+    start = datetime(2030, 1, 10, 6, tzinfo=UTC)  # a Thursday
+    holiday = datetime(2030, 1, 14).date()
+    rt = ProcedureToPlace("rt", "radiotherapy", timedelta(minutes=15), ("linac",),
+                          patient_id="P", lesion_id="L", fractions=5,
+                          closed_days=frozenset({holiday}))
+    linac = _free("linac")
+    linac = ResourceFreeTime("linac", tuple(i for i in linac.free if i.start.date() != holiday))
+    problem = PlanProblem(now=start, horizon_end=start + timedelta(days=28),
+                          procedures=(rt,), resources=(linac,), rules=DEFAULT_RULES)
+    proposal = propose_plan(problem)
+    days = [b.start.date() for b in sorted(proposal.bookings, key=lambda b: b.start)]
+    assert [d.day for d in days] == [10, 11, 15, 16, 17]
+    assert all(b == courses.next_working_day(a, {holiday}) for a, b in itertools.pairwise(days))
 
 
 def test_it_keeps_rt_before_embolization_with_existing_bookings():

@@ -22,8 +22,10 @@ from scheduling.domain.solver import (
     Lag,
     Problem,
     Resource,
+    Series,
     Solution,
     Task,
+    check_solution,
     rcpspmax_to_problem,
     solve,
 )
@@ -61,6 +63,14 @@ def violations(problem: Problem, sol: Solution) -> list[str]:
                  - at(problem, starts, lag.source, lag.source_anchor))
         if value < lag.min or (lag.max is not None and value > lag.max):
             found.append(f"lag {lag.source}->{lag.target} = {value}")
+    for ser in problem.series:
+        # Each task on the next allowed day after the one before, at the same time of day.
+        days = sorted(set(ser.days))
+        day_of = [(starts[t] - ser.offset) // ser.period for t in ser.tasks]
+        times = {(starts[t] - ser.offset) % ser.period for t in ser.tasks}
+        if (day_of[0] not in days or len(times) != 1
+                or day_of != days[days.index(day_of[0]):days.index(day_of[0]) + len(day_of)]):
+            found.append(f"series {ser.tasks[0]}...: days {day_of}, times {times}")
     for r in problem.resources:
         for moment in range(problem.horizon):
             load = 0
@@ -315,6 +325,12 @@ def test_a_room_closed_through_the_horizon_is_infeasible():
      "negative penalty"),
     (Problem([Task("a", 1, weight=-2)], [], [], 10), "negative weight"),
     (Problem([], [], [], -1), "horizon"),
+    (Problem([Task("a", 1)], [], [], 10, series=[Series(["a", "ghost"], 5, [0, 1])]),
+     "unknown task 'ghost'"),
+    (Problem([Task("a", 1)], [], [], 10, series=[Series(["a"], 0, [0])]), "period must be"),
+    (Problem([Task("a", 1), Task("b", 1)], [], [], 10,
+             series=[Series(["a", "b"], 5, [0, 1]), Series(["b"], 5, [0])]), "'b' is in two"),
+    (Problem([Task("a", 1)], [], [], 10, series=[Series([], 5, [0])]), "has no task"),
 ])
 def test_it_refuses_an_ill_formed_problem_naming_the_item(problem, message):
     with pytest.raises(ValueError, match=message):
@@ -462,3 +478,95 @@ def test_progress_is_reported_for_the_first_schedule_and_each_better_one():
     assert reports
     assert [r["solutions"] for r in reports] == list(range(1, len(reports) + 1))
     assert all(r["bound"] <= r["objective"] + 1e-6 and r["elapsed_s"] >= 0 for r in reports)
+
+
+# --- series: tasks on consecutive allowed days (a radiotherapy course) -----------------------------
+
+# Days of 10 steps; Monday to Friday are days 0-4 and 7-11, day 2 is a holiday.
+WORKING = [0, 1, 3, 4, 7, 8, 9, 10, 11]
+
+
+def test_a_series_takes_each_next_allowed_day_at_one_time_of_day():
+    """Day 1 is taken until step 3 of that day: a series of four starting on day 1 starts at
+    that time and keeps it on days 3, 4 and 7 (the holiday and the weekend skipped)."""
+    tasks = [Task(f"f{k}", 2, {"linac": 1}, release=10 if k == 0 else 0) for k in range(4)]
+    problem = Problem(tasks, [Resource("linac", 1, closed=[(10, 13)])], [], 120,
+                      objective="weighted_completion",
+                      series=[Series([t.id for t in tasks], 10, WORKING)])
+    sol = solved(problem)
+    assert sol.status == "optimal"
+    assert [sol.starts[t.id] for t in tasks] == [13, 33, 43, 73]
+
+
+def test_a_series_moves_whole_to_a_time_every_day_has_free():
+    """A later task's day is busy at the first free time of the first day: the whole series
+    moves to a time every one of its days has free, never to another time on one day only."""
+    tasks = [Task(f"f{k}", 2, {"linac": 1}) for k in range(3)]
+    problem = Problem(tasks, [Resource("linac", 1, closed=[(30, 35)])], [], 120,
+                      objective="weighted_completion",
+                      series=[Series([t.id for t in tasks], 10, WORKING)])
+    sol = solved(problem)
+    assert sol.status == "optimal"
+    assert [sol.starts[t.id] for t in tasks] == [5, 15, 35]  # days 0, 1, 3 at step 5
+
+
+def test_a_series_no_time_of_day_can_hold_is_proven_infeasible():
+    """Day 0 is open for the first half only, day 1 for the second half only: two tasks of 3
+    steps cannot share a time of day."""
+    tasks = [Task("f0", 3, {"linac": 1}), Task("f1", 3, {"linac": 1})]
+    problem = Problem(tasks, [Resource("linac", 1, closed=[(5, 15)])], [], 20,
+                      series=[Series(["f0", "f1"], 10, [0, 1])])
+    assert solved(problem).status == "infeasible"
+
+
+def test_a_series_longer_than_its_days_is_infeasible_without_search():
+    tasks = [Task(f"f{k}", 1) for k in range(3)]
+    problem = Problem(tasks, [], [], 100, series=[Series([t.id for t in tasks], 10, [0, 1])])
+    sol = solved(problem)
+    assert sol.status == "infeasible"
+    assert sol.wall_s < 1  # the relaxation's empty window, no CP-SAT search
+
+
+def test_the_check_refuses_a_series_that_skips_an_allowed_day_or_changes_time():
+    tasks = [Task(f"f{k}", 1) for k in range(3)]
+    problem = Problem(tasks, [], [], 120, series=[Series([t.id for t in tasks], 10, WORKING)])
+    assert check_solution(problem, {"f0": 3, "f1": 13, "f2": 33}, {}) == []
+    assert check_solution(problem, {"f0": 3, "f1": 33, "f2": 43}, {})  # day 1 skipped
+    assert check_solution(problem, {"f0": 3, "f1": 14, "f2": 34}, {})  # another time
+    assert check_solution(problem, {"f0": 23, "f1": 33, "f2": 43}, {})  # starts on the holiday
+
+
+def test_many_courses_on_two_linacs_take_the_large_path_and_keep_every_series():
+    """Past 200 tasks in small components (large.py): the list heuristic places each course
+    whole and large-neighbourhood search keeps the series; every answer is checked."""
+    rng = random.Random(3)
+    period, weeks = 96, 6
+    holidays = {9, 23}
+    days = [d for d in range(weeks * 7) if d % 7 < 5 and d not in holidays]
+    closed = []
+    for d in range(weeks * 7):
+        if d % 7 >= 5 or d in holidays:
+            closed.append((d * period, (d + 1) * period))
+        else:
+            closed += [(d * period, d * period + 32), (d * period + 72, (d + 1) * period)]
+    tasks, series, patients = [], [], []
+    for c in range(60):
+        n = rng.choice([1, 2, 5, 5, 10])
+        ids = [f"c{c}f{k}" for k in range(n)]
+        patients.append(Resource(f"p{c}", 1))
+        release = rng.randrange(0, 15) * period
+        tasks += [Task(i, 2, {f"p{c}": 1}, release=release if k == 0 else 0,
+                       weight=rng.choice([1, 1, 4]), alternatives=[{"la": 1}, {"lb": 1}])
+                  for k, i in enumerate(ids)]
+        if n > 1:
+            series.append(Series(ids, period, days))
+    problem = Problem(tasks, [Resource("la", 1, closed), Resource("lb", 1, closed), *patients],
+                      [], weeks * 7 * period, objective="weighted_completion", series=series)
+    assert len(tasks) >= 200
+    sol = solve(problem, time_limit_s=4, workers=2)
+    assert sol.status in ("optimal", "feasible")
+    assert check_solution(problem, sol.starts, sol.choices) == []
+    for ser in series:  # the independent reading of the series, too
+        day_of = [(sol.starts[t] // period) for t in ser.tasks]
+        assert day_of == days[days.index(day_of[0]):days.index(day_of[0]) + len(day_of)]
+        assert len({sol.starts[t] % period for t in ser.tasks}) == 1

@@ -4,10 +4,12 @@ at a time, and plans the model does not cover are named with the reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from scheduling.domain.catalogue import DEFAULT_RULES
@@ -171,6 +173,28 @@ def test_a_radiotherapy_course_is_planned_on_consecutive_working_days(fractions)
     # The linac holds one fraction at a time across the three courses.
     spans = sorted((s, s + 1) for s in solution.starts.values())
     assert all(x[1] <= y[0] for x, y in itertools.pairwise(spans))
+
+
+def test_a_course_skips_a_holiday_and_the_weekend_on_the_waiting_list():
+    """R17's next working day skips a public holiday (the linac's closure on Wednesday) as well
+    as the weekend: Monday, Tuesday, Thursday, Friday, Monday, at one time. (The waiting list
+    used to start five-fraction courses on Mondays only, and a holiday in the week pushed the
+    course to the next Monday.)"""
+    wednesday = (NOW + timedelta(days=2)).astimezone(ROME).date()
+    linac = _free("linac")
+    linac = ResourceFreeTime("linac", tuple(
+        i for i in linac.free if i.start.astimezone(ROME).date() != wednesday))
+    course = dataclasses.replace(_course("C", 5), closed_days=frozenset({wednesday}))
+    waitlist = waitlist_problem([WaitingPlan("c", PlanProblem(
+        now=NOW, horizon_end=END, procedures=(course,), resources=(linac,),
+        rules=DEFAULT_RULES))], now=NOW, horizon_end=END)
+    assert waitlist.skipped == {}
+    solution = solve(waitlist.problem, time_limit_s=5, workers=2)
+    assert solution.status == "optimal"
+    (bookings,) = waitlist.proposals(solution).values()
+    local = [b.start.astimezone(ROME) for b in bookings]
+    assert [t.weekday() for t in local] == [0, 1, 3, 4, 0]
+    assert len({(t.hour, t.minute) for t in local}) == 1
 
 
 def test_rules_anchor_on_the_course_first_and_last_fraction():
@@ -338,7 +362,7 @@ def _solved(plans, end):
 
 @pytest.mark.parametrize(("fractions", "now"), [
     (10, NOW),  # ten weekdays do not fit in seven days
-    (5, NOW + timedelta(days=1)),  # from Tuesday, the next Monday start ends past the horizon
+    (6, NOW + timedelta(days=1)),  # from Tuesday, the sixth working day is past the horizon
 ])
 def test_a_course_the_horizon_cannot_hold_is_left_out_and_the_rest_is_planned(fractions, now):
     """Review finding: such a course made the whole list infeasible (no proposal for anyone)."""
@@ -387,18 +411,31 @@ def test_a_session_books_the_second_procedure_right_when_the_first_ends_off_the_
 
 def test_course_first_days_keep_an_hour_from_midnight_across_a_clock_change():
     """Review finding: fractions are 24 hours apart, so across the March clock change a course
-    started late at night could land a fraction on the wrong day."""
-    from scheduling.domain.waitlist import _course_days
+    started late at night could land a fraction on the wrong day. Every start the first-day
+    hours allow, on any working day, puts each fraction of a five-fraction series on the local
+    date of its working day."""
+    from scheduling.domain.series import SeriesSpec
+    from scheduling.domain.waitlist import _working_days
 
     origin = datetime(2030, 3, 25, 0, 0, tzinfo=UTC)  # Monday; clocks change on Sunday 31st
     step = timedelta(minutes=15)
-    days, gaps = _course_days(5, origin, 14 * 96, step, "Europe/Rome")
-    assert gaps == [1, 1, 1, 1]
-    for lo, hi in days:
+    days, hours, offset = _working_days(origin, 14 * 96, step, "Europe/Rome", frozenset())
+    local0 = origin.astimezone(ROME).date()
+    # Every weekday of the two weeks (and the two after the horizon's end, for the windows).
+    assert [(local0 + timedelta(days=d)).weekday() for d in days] == [0, 1, 2, 3, 4] * 2 + [0, 1]
+    spec = SeriesSpec(tuple(range(5)), 96, offset, np.asarray(days))
+    checked = 0
+    for lo, hi in hours:
         first, last = origin + lo * step, origin + (hi - 1) * step
         assert first.astimezone(ROME).hour >= 1
         assert last.astimezone(ROME).hour < 23
-        assert first.astimezone(ROME).weekday() == 0  # Mondays only for five fractions
-        for k in range(5):  # every fraction on its weekday, whatever the time that day
-            for moment in (first, last):
-                assert (moment + timedelta(days=k)).astimezone(ROME).weekday() == k
+        for start in (lo, hi - 1):
+            starts = spec.starts(0, start)
+            if starts is None:
+                continue  # too late in the horizon for five fractions
+            checked += 1
+            local = [(origin + s * step).astimezone(ROME) for s in starts]
+            position = days.index(spec.day(start))
+            assert [t.date() for t in local] == [
+                local0 + timedelta(days=d) for d in days[position:position + 5]]
+    assert checked == 16  # eight first days (Monday to the next Wednesday), two times each
