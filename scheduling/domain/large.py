@@ -37,6 +37,7 @@ import numpy as np
 
 from . import series as series_mod
 from . import temporal
+from .series import SeriesSpec
 
 if TYPE_CHECKING:  # solver.py imports this module
     from .solver import Problem, Resource, Solution, Task, Usage, _Compiled
@@ -211,12 +212,23 @@ def place_component(c: _Compiled, comp: Component, tl: Timeline, *, tries: int =
                 n_ser, pos = c.in_series[k]
                 spec = c.series[n_ser]
                 local = {g: comp.tasks.index(g) for g in spec.members}
-                got = series_mod.place(
-                    spec, pos, lo, hi,
-                    lambda g, a, b: tl.earliest(_usages(c, g), a, b, int(c.durations[g])),
-                    series_mod.windows(es, ls, local))
+
+                def fit(g: int, a: int, b: int) -> tuple[int, int] | None:
+                    return tl.earliest(_usages(c, g), a, b, int(c.durations[g]))
+
+                got = series_mod.place(spec, pos, lo, hi, fit, series_mod.windows(es, ls, local))
                 if got is None:
-                    failed = True  # no advice: the next attempt starts the same way
+                    # Where the whole course would fit later, each fraction in its widest
+                    # window: the task whose maximum lag closed the window moves that much.
+                    def later(a: int, b: int, spec: SeriesSpec = spec, pos: int = pos,
+                              local: dict[int, int] = local,
+                              es: temporal.IntArray = es) -> int | None:
+                        found = series_mod.place(spec, pos, a, b, fit,
+                                                 series_mod.windows(es, comp.ls, local))
+                        return None if found is None else found[0][pos]
+
+                    advice = _advice(c, comp, tl, i, lo, hi, starts, pending, later)
+                    failed = True
                     break
                 placing = [(local[g], t, a) for g, t, a in zip(spec.members, *got, strict=True)]
             else:
@@ -249,16 +261,23 @@ def place_component(c: _Compiled, comp: Component, tl: Timeline, *, tries: int =
 
 
 def _advice(c: _Compiled, comp: Component, tl: Timeline, i: int, lo: int, hi: int,
-            starts: list[int], pending: np.ndarray) -> tuple[int, int] | None:
+            starts: list[int], pending: np.ndarray,
+            later: Callable[[int, int], int | None] | None = None) -> tuple[int, int] | None:
     """sgs.py's unscheduling step within a component: task ``i`` fits only after ``hi``, at
-    ``t``; the placed task whose maximum lag set ``hi`` should start ``t - hi`` later."""
+    ``t``; the placed task whose maximum lag set ``hi`` should start ``t - hi`` later.
+    ``later(lo, last)``: where ``i`` could start in [lo, last] (a course: with all its
+    fractions), instead of where it alone fits."""
     k = comp.tasks[i]
     d = int(c.durations[k])
     last = int(comp.ls[i])
-    found = tl.earliest(_usages(c, k), max(lo, hi + 1), last, d)
-    if found is None:
+    if later is not None:
+        t_or_none = later(max(lo, hi + 1), last)
+    else:
+        found = tl.earliest(_usages(c, k), max(lo, hi + 1), last, d)
+        t_or_none = None if found is None else found[0]
+    if t_or_none is None:
         return None
-    t = found[0]
+    t = t_or_none
     row = comp.dist[i + 1, 1:]
     limits = np.where(~pending & (row > temporal.NONE // 2), np.asarray(starts) - row,
                       np.iinfo(np.int64).max)

@@ -109,7 +109,13 @@ def _one_pass(data: SgsInput, bias: npt.NDArray[np.float64], release: IntArray,
             got = series_mod.place(spec, pos, lo, hi, fit,
                                    series_mod.windows(es, ls))
             if got is None:
-                return None, i, None
+                # Where the whole course fits later (each fraction up to the horizon): the
+                # task whose maximum lag closed the window is told to move that much.
+                found = series_mod.place(spec, pos, max(lo, hi + 1), data.horizon, fit,
+                                         series_mod.windows(es, np.full_like(ls, data.horizon)))
+                later = None if found is None else found[0][pos]
+                return None, i, _unblock(data, usage, starts, pending, i, lo, hi,
+                                         options_of(i), later=later)
             placing = list(zip(spec.members, *got, strict=True))
         else:
             best = fit(i, lo, hi)
@@ -135,15 +141,17 @@ def _one_pass(data: SgsInput, bias: npt.NDArray[np.float64], release: IntArray,
 
 
 def _unblock(data: SgsInput, usage: IntArray, starts: IntArray, pending: npt.NDArray[np.bool_],
-             i: int, lo: int, hi: int, options: tuple[IntArray, ...]) -> tuple[int, int] | None:
+             i: int, lo: int, hi: int, options: tuple[IntArray, ...], *,
+             later: int | None = None) -> tuple[int, int] | None:
     """Franck et al.'s unscheduling step, as advice for the next pass: task ``i`` fits only
-    after ``hi``, at ``t``; the scheduled task ``j`` whose maximum lag set ``hi`` should start
-    ``t - hi`` later, which moves ``i``'s window past ``t``."""
+    after ``hi``, at ``t`` (``later`` when the caller knows it: a course's first fraction with
+    the others); the scheduled task ``j`` whose maximum lag set ``hi`` should start ``t - hi``
+    later, which moves ``i``'s window past ``t``."""
     d = int(data.durations[i])
     last = data.horizon - d
-    found = [t for extra in options
-             if (t := _fits(usage, data.capacities, data.demands[i] + extra, lo, last, d))
-             is not None]
+    found = [later] if later is not None else [
+        f for extra in options
+        if (f := _fits(usage, data.capacities, data.demands[i] + extra, lo, last, d)) is not None]
     if not found:
         return None
     t = min(found)

@@ -26,6 +26,10 @@ Ahead of the plain CP-SAT model (bench/rcpspmax.py measures both side by side):
    distance-matrix lag between tasks sharing a resource, and no-overlap constraints over greedy
    cliques of the conflict graph (much better lower bounds, but slower to find schedules).
 
+Beyond the contract, ``Problem.series`` ties tasks to consecutive allowed days at one time of day
+(a radiotherapy course, series.py): the lag graph holds its relaxation, CP-SAT the exact relation
+(an element constraint per task), and both heuristics place a series whole.
+
 Every answer is re-checked by ``check_solution`` before it is returned: a schedule that breaks
 a constraint is never returned, whatever happened inside the solver.
 

@@ -36,14 +36,14 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
 - **Objective**: the weighted sum of completion times (urgent plans weigh more), plus the
   penalties.
 
-- **A radiotherapy course** of n fractions (R17: consecutive working days) is n tasks, each
-  exactly a whole number of 24-hour days after the one before (the same time each day, an hour
-  off across a clock change: a course starts between 01:00 and 23:00), the gaps those
-  of consecutive weekdays from the course's first day. So that one set of gaps serves, the first
-  fraction may only start on the weekdays that share the commonest gaps (courses of up to five
-  fractions: any day that keeps the course within one week; longer: Mondays), through a
-  resource of its own closed on every other day. The course's start is its first fraction, its
-  end its last; rules and clocks are measured there.
+- **A radiotherapy course** of n fractions (R17: consecutive working days) is n tasks tied by a
+  ``Series`` (solver.py): each fraction on the next working day after the one before, at the
+  same time of day. Working days are Monday to Friday less the course's ``closed_days`` (the
+  dates none of its linacs opens: holidays, closures), counted as 24-hour days from the origin's
+  local midnight; so that a clock change cannot move a fraction to another day, the first
+  fraction starts between 01:00 and 23:00 local time (a resource of its own, closed at other
+  times). The course's start is its first fraction, its end its last; rules and clocks are
+  measured there.
 
 - **Procedures planned for one session** (``same_session_with``) are one task: back to back
   in the plan's order, in a room that hosts each of them, each kind of person they need booked

@@ -570,3 +570,26 @@ def test_many_courses_on_two_linacs_take_the_large_path_and_keep_every_series():
         day_of = [(sol.starts[t] // period) for t in ser.tasks]
         assert day_of == days[days.index(day_of[0]):days.index(day_of[0]) + len(day_of)]
         assert len({sol.starts[t] % period for t in ser.tasks}) == 1
+
+
+@pytest.mark.parametrize("fillers", [0, 200])  # the dense pipeline, and large.py's
+def test_a_course_its_maximum_lag_cannot_reach_moves_the_task_before_it(fillers):
+    """Review finding (12-week overloaded hospital instance: no schedule at all): the CT
+    simulation goes first, at step 0; its course must start 1 to 3 days later, but the linac is
+    taken for the whole first week. The course alone finds no room in its window, so the
+    simulation is told to start later (the unscheduling step, for the course as a whole)."""
+    period = 10
+    days = [d for d in range(28) if d % 7 < 5]
+    tasks = [Task("sim", 2, {"ctsim": 1}, weight=1)]
+    tasks += [Task(f"f{k}", 2, {"linac": 1}) for k in range(5)]
+    tasks += [Task(f"x{k}", 1, {f"r{k}": 1}) for k in range(fillers)]
+    resources = [Resource("ctsim", 1), Resource("linac", 1, closed=[(0, 7 * period)]),
+                 *[Resource(f"r{k}", 1) for k in range(fillers)]]
+    problem = Problem(tasks, resources, [Lag("sim", "f0", period, 3 * period)], 28 * period,
+                      objective="weighted_completion",
+                      series=[Series([f"f{k}" for k in range(5)], period, days)])
+    sol = solve(problem, time_limit_s=3, workers=2)
+    assert sol.status in ("optimal", "feasible")
+    assert check_solution(problem, sol.starts, sol.choices) == []
+    assert sol.starts["f0"] == 7 * period  # the next Monday
+    assert 4 * period <= sol.starts["sim"] <= 6 * period
