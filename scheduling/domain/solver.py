@@ -173,6 +173,7 @@ class _Compiled:
     series: tuple[SeriesSpec, ...] = ()
     # task index -> (its series' index, its position in it)
     in_series: dict[int, tuple[int, int]] = field(default_factory=dict)
+    impossible: str = ""  # why no schedule exists, found while compiling (a demand too large)
 
     def _dense(self, usage: Usage) -> IntArray:
         vec = np.zeros(len(self.capacities), dtype=np.int64)
@@ -245,6 +246,7 @@ def _compile(problem: Problem) -> _Compiled:
     bases: list[Usage] = []
     options: list[tuple[Usage, ...]] = []
     arcs: list[tuple[int, int, int]] = []
+    impossible = ""
     cap_arr = np.asarray(capacities, dtype=np.int64)
     for t in problem.tasks:
         if t.id in index:
@@ -259,15 +261,20 @@ def _compile(problem: Problem) -> _Compiled:
             raise ValueError(f"task {t.id!r} has a negative weight ({w})")
         base = usage(t.id, t.demands)
         alts = tuple(usage(t.id, alt) for alt in t.alternatives)
+        # A demand above a capacity is well formed but can never run: the problem has no
+        # schedule (an alternative that needs too much is just never taken; CP-SAT's cumulative
+        # and the heuristics' capacity tests refuse it).
+        over = []
         for extra in alts or ((),):
             total = dict(base)
             for ri, q in extra:
                 total[ri] = total.get(ri, 0) + q
-            for ri, q in total.items():
-                if q > capacities[ri]:
-                    raise ValueError(f"task {t.id!r} needs {q} of resource "
-                                     f"{problem.resources[ri].id!r}, above its capacity "
-                                     f"{capacities[ri]}")
+            over.append(next((f"task {t.id!r} needs {q} of resource "
+                              f"{problem.resources[ri].id!r}, above its capacity "
+                              f"{capacities[ri]}" for ri, q in total.items()
+                              if q > capacities[ri]), ""))
+        if d > 0 and all(over) and not impossible:
+            impossible = over[0]
         node = k + 1
         release = _check_int(t.release, f"task {t.id!r} release")
         arcs.append((0, node, max(0, release)))
@@ -311,7 +318,7 @@ def _compile(problem: Problem) -> _Compiled:
         ids=tuple(index), index=index, durations=dur, base=tuple(bases),
         options=tuple(options), capacities=cap_arr, closed=tuple(closed),
         weights=np.asarray(weights, dtype=np.int64), arcs=tuple(arcs), soft=tuple(soft),
-        series=specs, in_series=in_series,
+        series=specs, in_series=in_series, impossible=impossible,
     )
 
 
@@ -594,6 +601,8 @@ def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
     for task_id in hint or {}:
         if task_id not in c.index:
             raise ValueError(f"hint names unknown task {task_id!r}")
+    if c.impossible:
+        return Solution(status="infeasible", wall_s=_time.perf_counter() - began)
 
     def done(status: Status, schedule: SgsSchedule | None = None, bound: int | None = None,
              ) -> Solution:
