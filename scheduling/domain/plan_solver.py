@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
+from .courses import next_working_day
 from .rules import _is_from, _is_to, evaluate, in_scope, occurrences_from_bookings
 from .solver import Progress
 from .types import (
@@ -134,14 +135,8 @@ class PlanProposal:
 def _next_working(day0: date, n_days: int, closed: frozenset[date]) -> list[int]:
     """[d] -> the day index of the working day after day ``d`` (Monday to Friday, not in
     ``closed``), days counted from ``day0``."""
-    out = []
-    for d in range(n_days):
-        k = d + 1
-        while ((day0 + timedelta(days=k)).weekday() >= 5
-               or day0 + timedelta(days=k) in closed):
-            k += 1
-        out.append(k)
-    return out
+    return [(next_working_day(day0 + timedelta(days=d), closed) - day0).days
+            for d in range(n_days)]
 
 
 # Objective weights, per granularity step: a step of soft-rule slack costs as much as starting

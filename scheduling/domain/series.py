@@ -37,6 +37,13 @@ class SeriesSpec:
     offset: int
     days: IntArray
 
+    @classmethod
+    def of(cls, tasks: Sequence[int], period: int, offset: int, days: Sequence[int],
+           ) -> SeriesSpec:
+        """From a ``solver.Series``'s fields, ``tasks`` as indices (allowed days deduplicated
+        and sorted)."""
+        return cls(tuple(tasks), period, offset, np.asarray(sorted(set(days)), dtype=np.int64))
+
     def day(self, t: int) -> int:
         return (t - self.offset) // self.period
 
@@ -71,7 +78,7 @@ class SeriesSpec:
         gaps = np.diff(self.days)
         lags = []
         if n > 1 and len(self.days) >= n:
-            # Consecutive members are k entries apart for k = 1; the gap spans one entry.
+            # Consecutive members sit on consecutive entries of ``days``.
             lo, hi = int(gaps.min()) * self.period, int(gaps.max()) * self.period
             lags = [(a, b, lo, hi) for a, b in zip(self.members, self.members[1:], strict=False)]
         spans = []

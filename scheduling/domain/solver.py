@@ -173,7 +173,7 @@ class _Compiled:
     series: tuple[SeriesSpec, ...] = ()
     # task index -> (its series' index, its position in it)
     in_series: dict[int, tuple[int, int]] = field(default_factory=dict)
-    impossible: str = ""  # why no schedule exists, found while compiling (a demand too large)
+    impossible: bool = False  # a task needs more than a capacity under every alternative
 
     def _dense(self, usage: Usage) -> IntArray:
         vec = np.zeros(len(self.capacities), dtype=np.int64)
@@ -246,7 +246,7 @@ def _compile(problem: Problem) -> _Compiled:
     bases: list[Usage] = []
     options: list[tuple[Usage, ...]] = []
     arcs: list[tuple[int, int, int]] = []
-    impossible = ""
+    impossible = False
     cap_arr = np.asarray(capacities, dtype=np.int64)
     for t in problem.tasks:
         if t.id in index:
@@ -264,17 +264,13 @@ def _compile(problem: Problem) -> _Compiled:
         # A demand above a capacity is well formed but can never run: the problem has no
         # schedule (an alternative that needs too much is just never taken; CP-SAT's cumulative
         # and the heuristics' capacity tests refuse it).
-        over = []
-        for extra in alts or ((),):
+        def too_much(extra: Usage, base: Usage = base) -> bool:
             total = dict(base)
             for ri, q in extra:
                 total[ri] = total.get(ri, 0) + q
-            over.append(next((f"task {t.id!r} needs {q} of resource "
-                              f"{problem.resources[ri].id!r}, above its capacity "
-                              f"{capacities[ri]}" for ri, q in total.items()
-                              if q > capacities[ri]), ""))
-        if d > 0 and all(over) and not impossible:
-            impossible = over[0]
+            return any(q > capacities[ri] for ri, q in total.items())
+
+        impossible = impossible or (d > 0 and all(map(too_much, alts or ((),))))
         node = k + 1
         release = _check_int(t.release, f"task {t.id!r} release")
         arcs.append((0, node, max(0, release)))
@@ -336,7 +332,7 @@ def _compile_series(series: Sequence[Series], index: Mapping[str, int],
         if period < 1:
             raise ValueError(f"{name}: period must be >= 1, got {period}")
         offset = _check_int(ser.offset, f"{name} offset")
-        days = sorted({_check_int(d, f"{name} day") for d in ser.days})
+        days = [_check_int(d, f"{name} day") for d in ser.days]
         members: list[int] = []
         for pos, task_id in enumerate(ser.tasks):
             if task_id not in index:
@@ -346,7 +342,7 @@ def _compile_series(series: Sequence[Series], index: Mapping[str, int],
                 raise ValueError(f"task {task_id!r} is in two series (or twice in one)")
             in_series[k] = (n, pos)
             members.append(k)
-        spec = SeriesSpec(tuple(members), period, offset, np.asarray(days, dtype=np.int64))
+        spec = SeriesSpec.of(members, period, offset, days)
         lags, spans = spec.relaxation()
         for a, b, lo, hi in lags:
             arcs += [(a + 1, b + 1, lo), (b + 1, a + 1, -hi)]
@@ -406,8 +402,7 @@ def check_solution(problem: Problem, starts: Mapping[str, int],
             broken.append(f"lag {lag.source!r}->{lag.target!r} is {b - a}, outside "
                           f"[{lag.min}, {lag.max}]")
     for n, ser in enumerate(problem.series):
-        spec = SeriesSpec(tuple(range(len(ser.tasks))), ser.period, ser.offset,
-                          np.asarray(sorted(set(ser.days)), dtype=np.int64))
+        spec = SeriesSpec.of(range(len(ser.tasks)), ser.period, ser.offset, ser.days)
         broken += series_broken(spec, [starts[t] for t in ser.tasks], str(n))
     uses: dict[str, list[tuple[int, int, int]]] = {}
     for t in problem.tasks:

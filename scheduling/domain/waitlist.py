@@ -64,8 +64,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
+from .courses import is_working_day
 from .plan_solver import PlanProblem, ProcedureToPlace, ProposedBooking, procedure_occurrence
 from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
 from .series import SeriesSpec
@@ -453,7 +452,7 @@ def _working_days(origin: datetime, horizon: int, step: timedelta, tz: str,
     days, hours = [], []
     for number in range((horizon * step) // timedelta(days=1) + 2):
         day = local + timedelta(days=number)
-        if day.weekday() >= 5 or day in closed:
+        if not is_working_day(day, closed):
             continue
         days.append(number)
         lo = _ceil(datetime.combine(day, time(1), tzinfo=zone) - origin, step)
@@ -499,8 +498,7 @@ def _alone_fits(tasks: Sequence[Task], lags: Sequence[Lag], series: Sequence[Ser
         return False
     calendars = {t.id: _calendars(t, resources, patient_closed) for t in tasks}
     for ser in series:
-        spec = SeriesSpec(tuple(range(len(ser.tasks))), ser.period, ser.offset,
-                          np.asarray(sorted(set(ser.days)), dtype=np.int64))
+        spec = SeriesSpec.of(range(len(ser.tasks)), ser.period, ser.offset, ser.days)
 
         def fit(q: int, lo: int, hi: int, ser: Series = ser) -> tuple[int, int] | None:
             task = by_id[ser.tasks[q]]

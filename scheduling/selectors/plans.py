@@ -307,11 +307,12 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
                                  people=[r.pk for r in unread if r.kind in STAFF_KINDS],
                                  window=window, ignore=moving)
         for resource in unread:
-            zone = zone_info(resource.timezone)
-            shared.closed_days[resource.pk] = courses.closed_days(
-                hours=resource_hours(resource), exceptions=exceptions.get(resource.pk, []),
-                tz=zone_name(resource.timezone), first=window.start.astimezone(zone).date(),
-                last=window.end.astimezone(zone).date())
+            if resource.kind not in STAFF_KINDS:  # a course's days off are its rooms'
+                zone = zone_info(resource.timezone)
+                shared.closed_days[resource.pk] = courses.closed_days(
+                    hours=resource_hours(resource), exceptions=exceptions.get(resource.pk, []),
+                    tz=zone_name(resource.timezone), first=window.start.astimezone(zone).date(),
+                    last=window.end.astimezone(zone).date())
             shared.free[resource.pk] = ResourceFreeTime(
                 resource_id=str(resource.public_id),
                 free=tuple(slots.free_periods(

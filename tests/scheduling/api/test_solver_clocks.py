@@ -41,6 +41,17 @@ def _run(client, url, body):
     return client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
 
 
+def _run_whole_list_and_apply(client, *, horizon_days):
+    """A waiting-list run that plans every plan (none skipped), applied (201)."""
+    done = _run(client, f"{BASE}/solver-runs/",
+                {"horizon_days": horizon_days, "time_limit_s": 10})
+    assert done["outcome"] in ("optimal", "feasible"), done
+    assert done["result"]["skipped"] == {}
+    applied = client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
+    assert applied.status_code == 201, applied.content
+    return done
+
+
 @time_machine.travel(MONDAY_0630, tick=False)
 def test_the_waiting_list_proposes_the_mscc_mri_within_r9_and_it_books(coordinator_client,
                                                                        rooms):
@@ -171,12 +182,7 @@ def test_the_waiting_list_starts_a_course_on_tuesday_and_skips_a_holiday(coordin
                             case=CaseFactory())
     ResourceExceptionFactory(resource=rooms["linac"], start=at(3, 0), end=at(4, 0),
                              reason="Public holiday")
-    done = _run(coordinator_client, f"{BASE}/solver-runs/",
-                {"horizon_days": 14, "time_limit_s": 10})
-    assert done["outcome"] in ("optimal", "feasible"), done
-    assert done["result"]["skipped"] == {}
-    applied = coordinator_client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
-    assert applied.status_code == 201, applied.content
+    _run_whole_list_and_apply(coordinator_client, horizon_days=14)
     booked = list(Booking.objects.filter(procedure=rt).order_by("start"))
     local = [b.start.astimezone(at(0).tzinfo) for b in booked]
     assert [(d.date() - at(0).date()).days for d in local] == [1, 2, 4, 7, 8]  # Tue-Wed, Fri-Tue
@@ -192,12 +198,7 @@ def test_the_waiting_list_books_a_session_back_to_back_in_one_room(coordinator_c
     vert.same_session_with = rfa
     vert.save(update_fields=["same_session_with"])
     plan_with("vertebroplasty", case=CaseFactory())
-    done = _run(coordinator_client, f"{BASE}/solver-runs/",
-                {"horizon_days": 7, "time_limit_s": 10})
-    assert done["outcome"] in ("optimal", "feasible"), done
-    assert done["result"]["skipped"] == {}
-    applied = coordinator_client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
-    assert applied.status_code == 201, applied.content
+    _run_whole_list_and_apply(coordinator_client, horizon_days=7)
     first, second = Booking.objects.get(procedure=rfa), Booking.objects.get(procedure=vert)
     assert second.start == first.end
     assert second.resource_id == first.resource_id

@@ -386,9 +386,7 @@ def random_problem(rng: random.Random) -> Problem:
                    objective=rng.choice(["makespan", "weighted_completion"]))
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_random_small_problems_agree_with_brute_force(seed):
-    problem = random_problem(random.Random(seed))
+def assert_agrees_with_brute_force(problem: Problem) -> None:
     expected = brute_force(problem)
     sol = solved(problem, time_limit_s=5, workers=1)
     if expected is None:
@@ -396,6 +394,11 @@ def test_random_small_problems_agree_with_brute_force(seed):
     else:
         assert sol.status == "optimal"
         assert sol.objective == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_small_problems_agree_with_brute_force(seed):
+    assert_agrees_with_brute_force(random_problem(random.Random(seed)))
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -407,15 +410,8 @@ def test_random_small_problems_with_a_series_agree_with_brute_force(seed):
     base = random_problem(rng)
     members = [t.id for t in base.tasks][:rng.randint(2, len(base.tasks))]
     days = sorted(rng.sample(range(-1, 4), rng.randint(2, 5)))
-    problem = dataclasses.replace(
-        base, series=[Series(members, 2, days, offset=rng.randint(0, 1))])
-    expected = brute_force(problem)
-    sol = solved(problem, time_limit_s=5, workers=1)
-    if expected is None:
-        assert sol.status == "infeasible"
-    else:
-        assert sol.status == "optimal"
-        assert sol.objective == expected
+    assert_agrees_with_brute_force(dataclasses.replace(
+        base, series=[Series(members, 2, days, offset=rng.randint(0, 1))]))
 
 
 # --- PSPLIB UBO10 through the contract -----------------------------------------------------------
