@@ -10,9 +10,10 @@
   - MSCC is the decision-support flag (cases.selectors.case_is_emergency: an emergency referral,
     a neurological deficit or high-grade epidural compression); "spinal" is a lesion in a
     vertebra or the sacrum;
-- **the linac's closed days** (R17, domain/courses.py): dates on which the rooms of the
-  patient's radiotherapy bookings have no open time (closures, public holidays, days without
-  opening hours), so a course that skips them is still on consecutive working days;
+- **the linacs' closed days** (R17, domain/courses.py): per room of the patient's radiotherapy
+  bookings, the dates on which it has no open time (closures, public holidays, days without
+  opening hours); a course skips the days none of its linacs opens and is still on consecutive
+  working days;
 - **a course's days and times** (``course_intervals``): the linac's free time over the course's
   span, read after the booking service has locked the linac, planned by domain/courses.py.
 """
@@ -168,29 +169,30 @@ def plan_deadlines(*, plan: TreatmentPlan) -> list[Deadline]:
 
 
 def resource_closed_days(*, resources: Iterable[Resource], first: date,
-                         last: date) -> frozenset[date]:
-    """Local dates in [first, last] on which any of ``resources`` has no open time."""
-    out: set[date] = set()
+                         last: date) -> dict[str, frozenset[date]]:
+    """Per resource id: the local dates in [first, last] on which it has no open time."""
+    out: dict[str, frozenset[date]] = {}
     for resource in resources:
         zone = zone_info(resource.timezone)
         window = Interval(datetime.combine(first, datetime.min.time(), tzinfo=zone),
                           datetime.combine(last + timedelta(days=1), datetime.min.time(),
                                            tzinfo=zone))
-        out |= closed_days(hours=selectors.resource_hours(resource),
-                           exceptions=selectors.resource_exceptions(resource, window),
-                           tz=zone_name(resource.timezone), first=first, last=last)
-    return frozenset(out)
+        out[str(resource.pk)] = closed_days(
+            hours=selectors.resource_hours(resource),
+            exceptions=selectors.resource_exceptions(resource, window),
+            tz=zone_name(resource.timezone), first=first, last=last)
+    return out
 
 
-def _course_closed_days(bookings: Sequence[BookingView]) -> frozenset[date]:
+def _course_closed_days(bookings: Sequence[BookingView]) -> dict[str, frozenset[date]]:
     courses = [b for b in bookings if b.active and b.procedure_type == ProcedureType.RADIOTHERAPY]
     if not courses:
-        return frozenset()
+        return {}
     resources = list(Resource.objects.filter(pk__in={int(b.resource_id) for b in courses
                                                      if b.resource_id.isdigit()})
                      .prefetch_related("opening_hours"))
     if not resources:
-        return frozenset()
+        return {}
     zone = zone_info(resources[0].timezone)
     first = min(b.start for b in courses).astimezone(zone).date()
     last = max(b.end for b in courses).astimezone(zone).date()

@@ -6,15 +6,18 @@ the booking preview and the plan validation call:
 
 - **case-event clocks** (R9-R11, domain/clocks.py): deadlines from the MSCC suspicion or the
   decision to treat, with ``now`` to tell a deadline still ahead from one already missed;
-- **radiotherapy courses** (R17, domain/courses.py): the linac's closed days (closures, public
+- **radiotherapy courses** (R17, domain/courses.py): each linac's closed days (closures, public
   holidays), so a course that skips a holiday is on consecutive working days, and the planned
-  total dose, so 25 Gy/5 is told apart from 20 Gy/5.
+  total dose, so 25 Gy/5 is told apart from 20 Gy/5. A course's days off are the days on which
+  *none* of the linacs it is booked on opens: a fraction moved to a second linac on the first
+  one's service day is on a working day (the waiting list's proposals read days off the same
+  way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from . import rules as rules_engine
@@ -28,8 +31,14 @@ class EngineContext:
     """Facts about the patient's plans that are not bookings (empty: bookings alone)."""
 
     clocks: tuple[CaseClock, ...] = ()
-    closed_days: frozenset[date] = frozenset()
+    # resource id -> local dates on which it has no open time (R17), for the linacs booked
+    closed_days: Mapping[str, frozenset[date]] = field(default_factory=dict)
     now: datetime | None = None
+
+    def course_days_off(self, resource_ids: Iterable[str]) -> frozenset[date]:
+        """The days a course booked on ``resource_ids`` skips: those none of them opens."""
+        sets = [self.closed_days.get(r, frozenset()) for r in set(resource_ids)]
+        return frozenset.intersection(*sets) if sets else frozenset()
 
 
 EMPTY = EngineContext()
@@ -63,10 +72,15 @@ def evaluate(
     occs = rules_engine.occurrences_from_bookings(merged)
     doses = {b.procedure_id: b.planned_dose_gy for b in merged
              if b.active and b.planned_dose_gy is not None}
+    resource_of = {b.booking_id: b.resource_id for b in merged}
     for rule in specs:
-        if rule.kind == RuleKind.FRACTIONATION:
-            found.extend(course_violations(rule=rule, occurrences=occs, tz=tz,
-                                           closed=context.closed_days, doses=doses))
+        if rule.kind != RuleKind.FRACTIONATION:
+            continue
+        for occ in occs:
+            off = context.course_days_off(resource_of[b] for b in occ.booking_ids
+                                          if b in resource_of)
+            found.extend(course_violations(rule=rule, occurrences=(occ,), tz=tz, closed=off,
+                                           doses=doses))
     found.extend(clock_violations(occurrences=occs, rules=specs, clocks=context.clocks,
                                   now=context.now, tz=tz))
     relevant = [v for v in found if own_ids.intersection(v.booking_ids)]

@@ -24,7 +24,12 @@ from cases.models import Case
 from scheduling import services
 from scheduling.models import Booking, SolverRun, Violation
 from tests.factories.cases import CaseFactory, LesionFactory
-from tests.factories.scheduling import ResourceExceptionFactory, at, plan_with
+from tests.factories.scheduling import (
+    ResourceExceptionFactory,
+    ResourceFactory,
+    at,
+    plan_with,
+)
 from tests.scheduling.api.test_mscc_clocks import DECIDED, RT5, decided_plan
 from tests.support.scheduling import BASE
 
@@ -187,6 +192,30 @@ def test_the_waiting_list_starts_a_course_on_tuesday_and_skips_a_holiday(coordin
     local = [b.start.astimezone(at(0).tzinfo) for b in booked]
     assert [(d.date() - at(0).date()).days for d in local] == [1, 2, 4, 7, 8]  # Tue-Wed, Fri-Tue
     assert len({(d.hour, d.minute) for d in local}) == 1
+    assert not Violation.objects.filter(plan=plan).exists()
+
+
+@time_machine.travel(at(1, 6, 30), tick=False)
+def test_a_course_moved_to_the_second_linac_on_the_firsts_service_day_books_clean(
+        coordinator_client, rooms):
+    """Linac 1 is closed on Thursday for its service; linac 2 opens on Thursday only. Thursday
+    is a working day for the course (a linac is open), so the waiting list gives it the
+    Thursday fraction on linac 2. Applying it stores no R17 violation: the booking check used
+    to count a day closed on *any* booked linac as the course's day off (every weekday here),
+    and flagged the course the proposal had just made."""
+    linac2 = ResourceFactory(code="linac-2", name="Linac 2", kind="linac")
+    ResourceExceptionFactory(resource=rooms["linac"], start=at(3, 0), end=at(4, 0),
+                             reason="Linac service")
+    ResourceExceptionFactory(resource=linac2, start=at(0, 0), end=at(3, 0))
+    ResourceExceptionFactory(resource=linac2, start=at(4, 0), end=at(14, 0))
+    plan, (rt,) = plan_with({"procedure_type": "radiotherapy", "fractions": 5, "dose_gy": 20},
+                            case=CaseFactory())
+    _run_whole_list_and_apply(coordinator_client, horizon_days=14)
+    booked = list(Booking.objects.filter(procedure=rt).order_by("start"))
+    days = [(b.start.astimezone(at(0).tzinfo).date() - at(0).date()).days for b in booked]
+    assert days == [1, 2, 3, 4, 7]  # Tuesday to the next Monday, Thursday included
+    assert [b.resource_id for b in booked] == [rooms["linac"].pk] * 2 + [linac2.pk] + [
+        rooms["linac"].pk] * 2
     assert not Violation.objects.filter(plan=plan).exists()
 
 

@@ -4,6 +4,7 @@ database."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -203,3 +204,29 @@ def test_a_course_outside_the_schemes_names_every_fraction():
     assert violation.rule_id == "R17"
     assert set(violation.booking_ids) == {"f0", "f1"}
     assert "7 fractions planned" in violation.message
+
+
+def test_a_courses_days_off_are_those_none_of_its_linacs_opens():
+    """The engine reads each linac's closed days; a course skips a day only when every linac it
+    is booked on is closed (a fraction on the second linac during the first one's service day
+    is on a working day), and each course reads its own linacs."""
+    from scheduling.domain.engine import EngineContext, evaluate
+
+    tue = date(2030, 1, 8)
+    wed, thu = tue + timedelta(days=1), tue + timedelta(days=2)
+    context = EngineContext(closed_days={"linac": frozenset({wed}),
+                                         "linac-2": frozenset({MON, tue, FRI})})
+
+    def judge(bookings: list[BookingView]) -> list:
+        return evaluate(bookings=bookings, rules=[R17], tz="Europe/Rome", context=context)
+
+    course = _course([MON, tue, wed, thu, FRI], 5)
+    course[2] = dataclasses.replace(course[2], resource_id="linac-2")
+    assert judge(course) == []  # Wednesday on linac 2: every day a working day
+    # Booked on both linacs (Thursday on linac 2) but skipping Wednesday, which linac 2 opens.
+    skipping = _course([MON, tue, thu, FRI, date(2030, 1, 14)], 5)
+    skipping[2] = dataclasses.replace(skipping[2], resource_id="linac-2")
+    [gap] = judge(skipping)
+    assert "instead of the next working day 2030-01-09" in gap.message
+    # On linac 1 alone, its closed Wednesday is the course's day off.
+    assert judge(_course([MON, tue, thu, FRI, date(2030, 1, 14)], 5)) == []
