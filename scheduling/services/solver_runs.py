@@ -33,6 +33,7 @@ from core.access import Principal, case_access_policy
 from core.dbretry import retry_on_conflict
 from core.errors import RuleError
 from core.outbox import outbox_enqueue
+from core.timezones import zone_info, zone_name
 from scheduling import selectors
 from scheduling.domain.fingerprint import fingerprint
 from scheduling.domain.plan_solver import (
@@ -324,6 +325,23 @@ def _proposal(run: SolverRun) -> PlanProposal:
                         bookings=tuple(_booking_items(run.result.get("bookings", []))))
 
 
+class _ProposalPassed(Exception):
+    """A proposed booking starts before now: the proposal is out of date (the run may be
+    applied only while every proposed start is still ahead)."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start.isoformat())
+        self.start = start
+
+
+def solver_run_passed_start(run: SolverRun, *, now: datetime) -> datetime | None:
+    """The earliest start the run proposes that is already past (the run is out of date: it
+    cannot be applied), or None."""
+    starts = [parse_datetime(item.get("start", "")) for item in run.result.get("bookings", [])]
+    past = [t for t in starts if t is not None and t < now]
+    return min(past, default=None)
+
+
 @retry_on_conflict
 @transaction.atomic
 def _apply_if_unchanged(*, run_id: int, principal: Principal | None) -> list[Booking] | None:
@@ -337,6 +355,9 @@ def _apply_if_unchanged(*, run_id: int, principal: Principal | None) -> list[Boo
                         rule="no_schedule", status=409)
     if _problem(run)[1] != run.fingerprint:
         return None
+    passed = solver_run_passed_start(run, now=timezone.now())
+    if passed is not None:
+        raise _ProposalPassed(passed)
     if run.kind == SolverRun.Kind.REPAIR:
         created = _apply_repair(run, principal)
     elif run.kind == SolverRun.Kind.WAITLIST:
@@ -403,7 +424,16 @@ def _apply_repair(run: SolverRun, principal: Principal | None) -> list[Booking]:
 def solver_run_apply(*, run: SolverRun, principal: Principal | None) -> list[Booking]:
     """Book a finished run's proposal as ``proposed`` bookings, all or nothing, if its inputs
     are unchanged; RuleError (409) otherwise, and the run is then marked discarded."""
-    created = _apply_if_unchanged(run_id=run.pk, principal=principal)
+    try:
+        created = _apply_if_unchanged(run_id=run.pk, principal=principal)
+    except _ProposalPassed as passed:
+        when = (f"{timezone.localtime(passed.start, zone_info()):%a %d %b %Y %H:%M} "
+                f"{zone_name(None)}")
+        message = (f"The proposal is out of date: a booking it proposed for {when} has already "
+                   "started. Its result was discarded, not applied. Start a new run.")
+        SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.FINISHED).update(
+            status=SolverRun.Status.DISCARDED, message=message)
+        raise RuleError(message, field="run", rule="proposal_passed", status=409) from None
     if created is not None:
         return created
     SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.FINISHED).update(

@@ -86,6 +86,38 @@ def test_a_run_whose_inputs_changed_is_refused_with_the_reason(coordinator, plan
     assert Booking.objects.filter(plan=plan).count() == 0
 
 
+def test_a_proposal_already_started_is_refused_on_the_page_with_the_time(coordinator, plan):
+    """The coordinator reads the proposal past the time its first booking starts: the page says
+    it is out of date and offers no button; a booking request sent anyway (a page left open) is
+    refused, says which booking has started and in which zone, and the run is discarded."""
+    import time_machine
+
+    from tests.factories.scheduling import at
+
+    with time_machine.travel(at(0, 6, 30), tick=False):
+        client = login(coordinator)
+        run, location = _start(client, plan)
+        services.solver_run_execute(run_id=run.pk)
+    with time_machine.travel(at(0, 6, 50), tick=False):
+        page = client.get(location).content.decode()
+    assert 'id="apply-run"' in page
+    assert 'id="run-passed"' not in page
+    with time_machine.travel(at(0, 7, 5), tick=False):
+        # Read past 07:00: said on the page, no button to press.
+        page = client.get(location).content.decode()
+        assert 'id="run-passed"' in page
+        assert "Mon 7 Jan 2030, 07:00" in page
+        assert 'id="apply-run"' not in page
+        response = client.post(f"{location}apply/")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'id="run-refusal"' in page
+    assert "already started" in page
+    assert "07:00 Europe/Rome" in page
+    assert 'id="apply-run"' not in page
+    assert Booking.objects.filter(plan=plan).count() == 0
+
+
 def test_every_view_is_audited_and_for_coordinators_only(coordinator, plan, world):
     client = login(coordinator)
     _run, location = _start(client, plan)

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -134,7 +135,11 @@ def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:
 
 def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
     tz = board_selectors.site_zone()
+    finished = run.status == SolverRun.Status.FINISHED
+    # A proposal whose first booking has started cannot be booked: said before the click.
+    passed = services.solver_run_passed_start(run, now=timezone.now()) if finished else None
     return {"run": run, "plan": run.plan, "working": run.status in WORKING,
+            "passed": passed,
             "pseudonym": str(run.plan.case.patient.public_id)[:8] if run.plan else "",
             "tz": tz,
             # Plans the waiting list left to their own boards, each with why.
@@ -142,8 +147,7 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
                         for plan_id, reason in sorted(run.result.get("skipped", {}).items())],
             "rows": _proposal_rows(run, ZoneInfo(tz)),
             "warnings": run.result.get("warnings", []),
-            "can_apply": run.status == SolverRun.Status.FINISHED and bool(
-                run.result.get("bookings"))}
+            "can_apply": finished and passed is None and bool(run.result.get("bookings"))}
 
 
 @login_required

@@ -19,7 +19,7 @@ from scheduling import services
 from scheduling.models import Booking, ResourceException, SolverRun
 from scheduling.services import solver_runs
 from tests.factories.cases import CaseFactory
-from tests.factories.scheduling import plan_with
+from tests.factories.scheduling import at, plan_with
 from tests.support.scheduling import BASE, PREOP
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,40 @@ def test_a_result_whose_inputs_changed_is_discarded_not_applied(coordinator_clie
     assert response.status_code == 409
     assert response.json()["errors"][0]["rule"] == "inputs_changed"
     assert SolverRun.objects.get(pk=run.pk).status == "discarded"
+    assert Booking.objects.filter(plan=plan).count() == 0
+
+
+@pytest.mark.parametrize("waiting_list", [False, True], ids=["one plan", "waiting list"])
+def test_a_proposal_whose_first_booking_has_started_is_discarded_with_the_reason(
+        coordinator_client, rooms, waiting_list):
+    """Run at 06:30, the proposal starts at 07:00 when the rooms open; the coordinator applies
+    it at 07:05. Applying used to answer 400 asking for a retrospective reason, a field the
+    apply endpoint does not have; now the run is out of date: 409, discarded with the reason,
+    nothing booked."""
+    import time_machine
+
+    plan, _ = spine_plan("vertebroplasty")
+    with time_machine.travel(at(0, 6, 30), tick=False):
+        if waiting_list:
+            response = coordinator_client.post(f"{BASE}/solver-runs/",
+                                               {"horizon_days": 7, "time_limit_s": 2},
+                                               format="json")
+        else:
+            response = start(coordinator_client, plan, horizon_days=7)
+        run = run_of(response)
+        assert services.solver_run_execute(run_id=run.pk) == "finished"
+        first = min(parse_datetime(b["start"]) for b in SolverRun.objects.get(
+            pk=run.pk).result["bookings"])
+        assert first == at(0, 7)
+    with time_machine.travel(at(0, 7, 5), tick=False):
+        response = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
+    assert response.status_code == 409, response.content
+    error = response.json()["errors"][0]
+    assert (error["field"], error["rule"]) == ("run", "proposal_passed")
+    assert "Mon 07 Jan 2030 07:00 Europe/Rome" in error["message"]
+    run.refresh_from_db()
+    assert run.status == "discarded"
+    assert "already started" in run.message
     assert Booking.objects.filter(plan=plan).count() == 0
 
 
