@@ -38,7 +38,8 @@ class SolverRunOut(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=SolverRun.Status.choices,
         help_text="queued → running → finished (or failed); finished → applied, or discarded "
-                  "when the inputs changed.")
+                  "when the inputs changed or, at apply time, its first proposed booking has "
+                  "already started (409 proposal_passed).")
     outcome = serializers.CharField(help_text="The solver's verdict once finished: optimal, "
                                               "feasible, infeasible or unknown.")
     message = serializers.CharField()
