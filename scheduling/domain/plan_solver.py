@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from ortools.sat.python import cp_model
 
 from .courses import next_working_day
-from .rules import _is_from, _is_to, evaluate, in_scope, occurrences_from_bookings
+from .engine import EngineContext
+from .engine import evaluate as engine_evaluate
+from .rules import _is_from, _is_to, in_scope, occurrences_from_bookings
 from .solver import Progress
 from .types import (
     Anchor,
@@ -393,8 +395,17 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
 def proposal_warnings(problem: PlanProblem,
                       proposed: Sequence[ProposedBooking]) -> tuple[Violation, ...]:
     """What the rules engine finds in a proposal (as bookings beside the patient's own): the
-    soft rules it still breaks, shown before anything is booked."""
+    soft rules it still breaks, shown before anything is booked. A course is judged on the
+    days off the proposal planned it around (``closed_days``: none of its linacs opens), as
+    the booking check will judge it."""
     by_id = {p.procedure_id: p for p in problem.procedures}
+    # Each proposed room's known closed days: those of the procedures it hosts (each a subset
+    # of the room's own closures, so their union is too).
+    closed: dict[str, frozenset[date]] = {}
+    for b in proposed:
+        days_off = by_id[b.procedure_id].closed_days
+        if days_off:
+            closed[b.resource_id] = closed.get(b.resource_id, frozenset()) | days_off
     views = [
         BookingView(
             booking_id=f"proposal:{b.procedure_id}:{b.fraction or 1}",
@@ -405,8 +416,8 @@ def proposal_warnings(problem: PlanProblem,
         )
         for b in proposed for p in [by_id[b.procedure_id]]
     ]
-    return tuple(evaluate(bookings=views, rules=problem.rules, history=problem.fixed,
-                          tz=problem.tz))
+    return tuple(engine_evaluate(bookings=views, rules=problem.rules, history=problem.fixed,
+                                 tz=problem.tz, context=EngineContext(closed_days=closed)))
 
 
 def _by_id(problem: PlanProblem, procedure_id: str) -> ProcedureToPlace:
