@@ -26,7 +26,6 @@ from scheduling.domain import engine
 from scheduling.domain.clocks import Deadline
 from scheduling.domain.errors import SlotTaken
 from scheduling.domain.types import BookingView, Interval, TimingRuleSpec, Violation
-from scheduling.domain.verdicts import RuleVerdict
 from scheduling.models import Booking, Resource
 
 
@@ -39,17 +38,6 @@ def evaluate_change(*, before: list[BookingView], after: list[BookingView], plan
                                             bookings=[*before, *after], now=timezone.now())
     return (engine.evaluate(bookings=before, rules=rules, tz=tz, context=context),
             engine.evaluate(bookings=after, rules=rules, tz=tz, context=context))
-
-
-def clock_verdicts(*, plan: TreatmentPlan, after: list[BookingView],
-                   rules: Sequence[TimingRuleSpec], tz: str,
-                   verdicts: Sequence[RuleVerdict]) -> list[RuleVerdict]:
-    """``verdicts`` with the clock rules' verdicts (R9-R11) as the engine gives them after the
-    change (the generic verdicts know no case events)."""
-    own = [v for v in after if v.plan_id == str(plan.pk)]
-    report = engine_context.plan_engine_report(plan=plan, own=own, views=after, rules=rules,
-                                               tz=tz, now=timezone.now())
-    return [v for v in verdicts if v.rule_code not in report.clock_codes] + report.clock_verdicts
 
 
 def deadline_rows(*, plan: TreatmentPlan, procedure_type: str, start: datetime | None,

@@ -175,11 +175,17 @@ def _compare(*, before: list[BookingView], after: list[BookingView],
     procedures = selectors.plan_procedures(plan)
     labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
               for p in procedures}
+    # The verdicts read the engine's violations (clocks, the linacs' closed days), as the
+    # booking service judges the change, not the bookings alone.
+    report = engine_context.plan_engine_report(plan=plan, own=own, views=after, rules=specs,
+                                               tz=tz, now=timezone.now())
     assessment = assess(
         bookings=own, rules=specs, history=after, tz=tz,
-        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures])
-    verdicts = [verdict_row(v, labels) for v in course_queries.clock_verdicts(
-        plan=plan, after=after, rules=specs, tz=tz, verdicts=assessment.verdicts)]
+        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],
+        violations=report.violations)
+    verdicts = [verdict_row(v, labels) for v in assessment.verdicts
+                if v.rule_code not in report.clock_codes]
+    verdicts += [verdict_row(v, labels) for v in report.clock_verdicts]
     not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     return {
         "refused": [{"rule_id": SAME_SESSION, "severity": "hard", "message": p.message,
@@ -297,14 +303,15 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
     specs = selectors.rule_specs()
     texts = _rule_texts()
     tz = zone_name(bookings[0].resource.timezone if bookings else "")
-    assessment = assess(
-        bookings=views, rules=specs,
-        history=selectors.patient_booking_views(patient_id=plan.case.patient_id), tz=tz,
-        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures])
-    # The engine with the clocks (R9-R11) and the linac's closed days (R17).
+    # The engine with the clocks (R9-R11) and the linacs' closed days (R17); the verdicts read
+    # its violations.
     history = selectors.patient_booking_views(patient_id=plan.case.patient_id)
     report = engine_context.plan_engine_report(plan=plan, own=views, views=history, rules=specs,
                                                tz=tz, now=timezone.now())
+    assessment = assess(
+        bookings=views, rules=specs, history=history, tz=tz,
+        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],
+        violations=report.violations)
     computed = report.violations
     labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
               for p in procedures}

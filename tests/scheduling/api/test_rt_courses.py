@@ -238,6 +238,30 @@ def test_the_booking_page_previews_and_books_the_course_as_one(coordinator, room
                            "Thu 17 09:00"]
 
 
+def test_the_booking_page_and_the_timeline_judge_a_course_across_a_holiday_satisfied(
+        coordinator, rooms):
+    """The linac is closed on Tuesday 15 January (a public holiday). The preview of a course
+    from Friday and, once booked, the plan's timeline list R17 as satisfied: both used to judge
+    the course without the linac's closures and called it violated ("a fraction on Wednesday
+    instead of the next working day Tuesday") while the booking itself stored no violation."""
+    ResourceExceptionFactory(resource=rooms["linac"], start=at(8, 0), end=at(9, 0),
+                             reason="Public holiday")
+    plan, (rt,) = plan_with(RT5)
+    client = login(coordinator)
+    params = {"procedure": str(rt.public_id), "resource": str(rooms["linac"].public_id),
+              "start": at(4, 9).isoformat()}
+    page = client.get(f"/plans/{plan.public_id}/book/", params).content.decode()
+    assert 'data-verdict="R17|satisfied"' in page
+    assert 'data-verdict="R17|violated"' not in page
+    assert client.post(f"/plans/{plan.public_id}/book/", {**params, "confirm": "1"}
+                       ).status_code == 302
+    assert days_of(rt) == ["Fri 11 09:00", "Mon 14 09:00", "Wed 16 09:00", "Thu 17 09:00",
+                           "Fri 18 09:00"]
+    timeline = client.get(f"/plans/{plan.public_id}/timeline/").content.decode()
+    assert 'data-verdict="R17|satisfied"' in timeline
+    assert 'data-verdict="R17|violated"' not in timeline
+
+
 def test_the_cancel_page_cancels_the_whole_course(coordinator, rooms, coordinator_client):
     rt, fractions = _course(coordinator_client, rooms)
     client = login(coordinator)
