@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from .rules import DEFAULT_TZ, _is_from, _is_to, _rule_order, evaluate, occurrences_from_bookings
+from .rules import DEFAULT_TZ, _is_from, _is_to, _rule_order, occurrences_from_bookings
 from .scope import pair_scope
 from .sessions import SAME_SESSION, same_session_problems
 from .types import BookingView, RuleKind, Severity, TimingRuleSpec, Violation
@@ -255,20 +255,20 @@ def assess(
     history: Iterable[BookingView] = (),
     planned: Iterable[PlannedView] = (),
     tz: str = DEFAULT_TZ,
-    violations: Sequence[Violation] | None = None,
+    violations: Sequence[Violation],
 ) -> Assessment:
-    """The violations of ``bookings`` (one plan) read against the patient's ``history``, and a
-    verdict for every active rule: per pair it could bind, or one not_applicable verdict saying
-    why it binds nothing here. ``planned`` lists the plan's procedures (booked or not) so that a
-    rule waiting for a procedure still to book is ``pending``, not absent. ``violations``: the
-    caller's own evaluation (e.g. with case clocks and closures, domain/engine.py); by default
-    rules.evaluate on the bookings."""
+    """A verdict for every active rule over ``bookings`` (one plan) read against the patient's
+    ``history``: per pair it could bind, or one not_applicable verdict saying why it binds
+    nothing here. ``planned`` lists the plan's procedures (booked or not) so that a rule waiting
+    for a procedure still to book is ``pending``, not absent.
+
+    ``violations`` is required: the engine's (domain/engine.py, with the case clocks and the
+    linacs' closed days). The bookings alone cannot judge R17 across a holiday; the booking
+    page and the timeline once did, and called a correct course violated."""
     own = list(bookings)
     past = list(history)
     plan = list(planned)
     specs = [r for r in rules if r.active]
-    if violations is None:
-        violations = evaluate(bookings=own, rules=specs, history=past, tz=tz)
     nodes = _nodes(own, past, plan)
     verdicts: list[RuleVerdict] = []
     for rule in specs:

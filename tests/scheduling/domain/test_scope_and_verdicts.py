@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from scheduling.domain import engine
 from scheduling.domain.admission import admit
 from scheduling.domain.catalogue import DEFAULT_RULES
 from scheduling.domain.errors import HardRuleViolation, SameSessionRequired
@@ -170,7 +171,8 @@ def test_allowed_windows_use_the_same_scoping():
 def _verdicts(bookings, plan=()):
     views = list(bookings)
     result = assess(bookings=views, rules=DEFAULT_RULES,
-                    planned=[*(planned(v) for v in views), *plan])
+                    planned=[*(planned(v) for v in views), *plan],
+                    violations=engine.evaluate(bookings=views, rules=DEFAULT_RULES))
     return {(v.rule_code, v.procedure_ids): v for v in result.verdicts}
 
 
@@ -232,7 +234,9 @@ def test_not_applicable_is_a_stated_verdict(bookings, code, ids, reason):
 
 
 def test_every_active_rule_gets_at_least_one_verdict():
-    result = assess(bookings=[bk("surg", "surgery", T0)], rules=DEFAULT_RULES)
+    views = [bk("surg", "surgery", T0)]
+    result = assess(bookings=views, rules=DEFAULT_RULES,
+                    violations=engine.evaluate(bookings=views, rules=DEFAULT_RULES))
     assert {v.rule_code for v in result.verdicts} == {r.code for r in DEFAULT_RULES if r.active}
 
 
