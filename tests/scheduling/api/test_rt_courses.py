@@ -223,17 +223,24 @@ def test_r6_rt_then_vertebroplasty_measures_from_the_last_fraction(coordinator_c
 
 # --- the booking pages ------------------------------------------------------------------------
 
+def _booking_page(client, plan, procedure, room, start):
+    """The booking page's preview for ``procedure`` in ``room`` at ``start``, and a callable
+    that confirms it (the page's POST)."""
+    params = {"procedure": str(procedure.public_id), "resource": str(room.public_id),
+              "start": start.isoformat()}
+    url = f"/plans/{plan.public_id}/book/"
+    return (client.get(url, params).content.decode(),
+            lambda: client.post(url, {**params, "confirm": "1"}))
+
+
 def test_the_booking_page_previews_and_books_the_course_as_one(coordinator, rooms):
     plan, (rt,) = plan_with(RT5)
     client = login(coordinator)
-    params = {"procedure": str(rt.public_id), "resource": str(rooms["linac"].public_id),
-              "start": at(4, 9).isoformat()}
-    page = client.get(f"/plans/{plan.public_id}/book/", params).content.decode()
+    page, confirm = _booking_page(client, plan, rt, rooms["linac"], at(4, 9))
     assert "The course: 5 fractions, one a working day" in page
     assert "Thu 17 Jan 2030, 09:00" in page
     assert Booking.objects.count() == 0
-    assert client.post(f"/plans/{plan.public_id}/book/", {**params, "confirm": "1"}
-                       ).status_code == 302
+    assert confirm().status_code == 302
     assert days_of(rt) == ["Fri 11 09:00", "Mon 14 09:00", "Tue 15 09:00", "Wed 16 09:00",
                            "Thu 17 09:00"]
 
@@ -248,13 +255,10 @@ def test_the_booking_page_and_the_timeline_judge_a_course_across_a_holiday_satis
                              reason="Public holiday")
     plan, (rt,) = plan_with(RT5)
     client = login(coordinator)
-    params = {"procedure": str(rt.public_id), "resource": str(rooms["linac"].public_id),
-              "start": at(4, 9).isoformat()}
-    page = client.get(f"/plans/{plan.public_id}/book/", params).content.decode()
+    page, confirm = _booking_page(client, plan, rt, rooms["linac"], at(4, 9))
     assert 'data-verdict="R17|satisfied"' in page
     assert 'data-verdict="R17|violated"' not in page
-    assert client.post(f"/plans/{plan.public_id}/book/", {**params, "confirm": "1"}
-                       ).status_code == 302
+    assert confirm().status_code == 302
     assert days_of(rt) == ["Fri 11 09:00", "Mon 14 09:00", "Wed 16 09:00", "Thu 17 09:00",
                            "Fri 18 09:00"]
     timeline = client.get(f"/plans/{plan.public_id}/timeline/").content.decode()
