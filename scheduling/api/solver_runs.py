@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,6 +62,15 @@ class SolverRunOut(serializers.Serializer):
                   "run) and, in a waiting-list run, skipped {plan public id: why it was left "
                   "to its own run} and bound.")
     applied_bookings = serializers.ListField(child=serializers.UUIDField())
+    apply_by = serializers.SerializerMethodField(
+        help_text="A finished run can be applied until its first proposed booking starts; "
+                  "after that, apply answers 409 proposal_passed. Null when the run proposes "
+                  "nothing.")
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_apply_by(self, run: SolverRun) -> str | None:
+        first = services.solver_run_first_start(run)
+        return None if first is None else serializers.DateTimeField().to_representation(first)
 
 
 def _audit(view: SchedulingApiView, run: SolverRun, action: str) -> None:

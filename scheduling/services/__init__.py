@@ -45,6 +45,7 @@ from scheduling.services.rechecks import (
 from scheduling.services.solver_runs import (
     solver_run_apply,
     solver_run_execute,
+    solver_run_first_start,
     solver_run_passed_start,
     solver_run_start,
     solver_run_start_waitlist,
@@ -77,6 +78,7 @@ __all__ = [
     "plan_rechecks_enqueue",
     "solver_run_apply",
     "solver_run_execute",
+    "solver_run_first_start",
     "solver_run_passed_start",
     "solver_run_start",
     "solver_run_start_waitlist",

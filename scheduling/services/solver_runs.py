@@ -334,12 +334,18 @@ class _ProposalPassed(Exception):
         self.start = start
 
 
-def solver_run_passed_start(run: SolverRun, *, now: datetime) -> datetime | None:
-    """The earliest start the run proposes that is already past (the run is out of date: it
-    cannot be applied), or None."""
+def solver_run_first_start(run: SolverRun) -> datetime | None:
+    """The earliest start the run proposes (None when it proposes nothing): the run can be
+    applied until then, and is out of date after."""
     starts = [parse_datetime(item.get("start", "")) for item in run.result.get("bookings", [])]
-    past = [t for t in starts if t is not None and t < now]
-    return min(past, default=None)
+    return min((t for t in starts if t is not None), default=None)
+
+
+def solver_run_passed_start(run: SolverRun, *, now: datetime) -> datetime | None:
+    """The run's first proposed start when it is already past (the run is out of date: it
+    cannot be applied), else None."""
+    first = solver_run_first_start(run)
+    return first if first is not None and first < now else None
 
 
 @retry_on_conflict

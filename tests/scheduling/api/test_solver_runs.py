@@ -124,6 +124,9 @@ def test_a_proposal_whose_first_booking_has_started_is_discarded_with_the_reason
         first = min(parse_datetime(b["start"]) for b in SolverRun.objects.get(
             pk=run.pk).result["bookings"])
         assert first == at(0, 7)
+        # The run says until when it can be applied.
+        read = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+        assert parse_datetime(read["apply_by"]) == first
     with time_machine.travel(at(0, 7, 5), tick=False):
         response = coordinator_client.post(f"{BASE}/solver-runs/{run.public_id}/apply/")
     assert response.status_code == 409, response.content
