@@ -437,14 +437,17 @@ def solver_run_apply(*, run: SolverRun, principal: Principal | None) -> list[Boo
                 f"{zone_name(None)}")
         message = (f"The proposal is out of date: a booking it proposed for {when} has already "
                    "started. Its result was discarded, not applied. Start a new run.")
-        SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.FINISHED).update(
-            status=SolverRun.Status.DISCARDED, message=message)
+        _discard(run, message)
         raise RuleError(message, field="run", rule="proposal_passed", status=409) from None
     if created is not None:
         return created
-    SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.FINISHED).update(
-        status=SolverRun.Status.DISCARDED,
-        message="The plan, its bookings or the rooms' free time changed since the run: the "
-                "result was discarded, not applied. Start a new run.")
+    _discard(run, "The plan, its bookings or the rooms' free time changed since the run: the "
+                  "result was discarded, not applied. Start a new run.")
     raise RuleError("The inputs changed since the run: its result was discarded. Start a new "
                     "run.", field="run", rule="inputs_changed", status=409)
+
+
+def _discard(run: SolverRun, message: str) -> None:
+    """A finished run that must not be applied: discarded, with why (the page shows it)."""
+    SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.FINISHED).update(
+        status=SolverRun.Status.DISCARDED, message=message)
