@@ -79,12 +79,18 @@ def test_an_mdt_member_runs_the_meeting_and_records_an_overriding_decision(demo,
     assert page.evaluate("window.__same_page === true"), "attendance reloaded the page"
     shot(page, "member-03-attendance-quorum")
 
-    # Keyboard: next case and back again.
-    if page.locator('a[data-hotkey="next"]').count():
-        page.locator("body").press("ArrowRight")
-        page.wait_for_load_state("load")
-        page.locator("body").press("ArrowLeft")
-        page.wait_for_load_state("load")
+    # Keyboard: next case and back again. Each key press navigates; wait for that navigation
+    # (waiting for "load" returned at once on the page already loaded, so the second key could
+    # be pressed on the first case and the test went on from the second case).
+    next_link = page.locator('a[data-hotkey="next"]')
+    if next_link.count():
+        first_case, second_case = page.url, next_link.get_attribute("href")
+        with page.expect_navigation():
+            page.locator("body").press("ArrowRight")
+        assert page.url.endswith(second_case), page.url
+        with page.expect_navigation():
+            page.locator("body").press("ArrowLeft")
+        assert next_link.get_attribute("href") == second_case, f"not back on {first_case}"
 
     page.locator("#id_outcome_text").fill("MRgFUS for pain control instead of the suggested plan.")
     # Issue 12: nothing is pre-ticked; each lesion's alternatives are one choice ("none" here),

@@ -67,8 +67,8 @@ def test_the_room_follows_the_chair_and_one_case_fits_the_screen(demo, page):
     shot(screen, "room-01-screen-first-case")
 
     # The chair moves to the next case; the screen shows it within 3 s.
-    page.locator('a[data-hotkey="next"]').click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():  # not wait_for_load_state: the page it is on has loaded
+        page.locator('a[data-hotkey="next"]').click()
     item_id = re.search(r"item=([0-9a-f-]+)", page.url).group(1)
     item = AgendaItem.objects.select_related("case__patient").get(public_id=item_id)
     pseudonym = str(item.case.patient.public_id)[:8]
