@@ -22,9 +22,10 @@ from cases.models import Case
 from core.access import Principal
 from core.models import Notification
 from core.notifications import notification_send
+from core.timezones import local_time
 from core.web.localized import localized_name
 
-from .common import User, local_time, now_or
+from .common import User, now_or
 from .placement import apply_placement, case_info, meeting_infos, replace_item
 
 # --- Freeze and circulation --------------------------------------------------------------------

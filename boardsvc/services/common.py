@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import formats, timezone
-from django.utils.translation import pgettext
+from django.utils import timezone
 
 from boardsvc.domain import placement as placement_rules
 from boardsvc.models import Board, BoardMember
+from core import timezones
 from core.access import GROUP_COORDINATOR
 
 User = get_user_model()
@@ -57,20 +56,4 @@ def local_label(moment: datetime, board: Board) -> str:
 
     Call it where the text is rendered (inside a notification's callable, under the
     recipient's language), not when the notice is put together."""
-    return f"{local_time(moment, board.timezone, year=True)} {board.timezone}"
-
-
-def local_time(moment: datetime, tz_name: str, *, year: bool) -> str:
-    """``moment`` in the zone ``tz_name``, day, date and time in the active language, without
-    the zone: "Tue 24 Nov 2026 14:00" (``year``) or "Tue 24 Nov 14:00"."""
-    local = moment.astimezone(ZoneInfo(tz_name))
-    if year:
-        # Translators: a Django date format (the "date" template filter's letters) for a date and
-        # time in notifications: "D d M Y H:i" writes "Tue 24 Nov 2026 14:00". Give your
-        # language's usual order and case, e.g. Italian "D d b Y H:i" writes
-        # "mar 24 nov 2026 14:00".
-        return formats.date_format(local, pgettext("date format", "D d M Y H:i"))
-    # Translators: a Django date format (the "date" template filter's letters) for a date and
-    # time within the coming days, without the year: "D d M H:i" writes "Tue 24 Nov 14:00".
-    # Italian "D d b H:i" writes "mar 24 nov 14:00".
-    return formats.date_format(local, pgettext("date format", "D d M H:i"))
+    return timezones.local_label(moment, board.timezone)

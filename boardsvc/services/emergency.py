@@ -18,6 +18,7 @@ from cases.domain.codes import CaseStatus, Urgency
 from cases.models import Case
 from core.models import Notification
 from core.notifications import notification_send
+from core.timezones import local_time
 from core.web.localized import localized_name
 
 from .boards import boards_for_case
@@ -26,7 +27,6 @@ from .common import (
     board_people,
     coordinators,
     local_label,
-    local_time,
     oncall_window,
 )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -24,7 +24,7 @@ from core.audit import audit_record
 from core.errors import RuleError, StaleVersion
 from core.models import AuditEvent, Notification
 from core.notifications import notification_send
-from core.timezones import zone_info, zone_name
+from core.timezones import local_label
 from scheduling import selectors
 from scheduling.domain import pathway
 from scheduling.domain.pathway import ClockReading, ClockState
@@ -96,15 +96,6 @@ def clock_target_update(*, target: PathwayClockTarget, principal: Principal,
     return locked
 
 
-def _local(moment: datetime, zone: str) -> str:
-    """``moment`` in ``zone`` (the case's board's, else the site's), in the active language,
-    with the zone's name."""
-    local = timezone.localtime(moment, zone_info(zone))
-    # Translators: a Django date format (the "date" filter's letters) for a date and time in
-    # pathway clock notices: "D d M Y H:i" writes "Tue 24 Nov 2026 14:00".
-    return f"{formats.date_format(local, _('D d M Y H:i'))} {zone_name(zone)}"
-
-
 def _subject(*, kind: str, clock_id: str, name: str, label: str,
              reading: ClockReading) -> Callable[[], str]:
     def render() -> str:
@@ -129,8 +120,8 @@ def _body(*, target: PathwayClockTarget, reading: ClockReading,
         # Translators: {start} and {due} are local dates and times with the zone; {days} the
         # target in days.
         return _("Started {start}; the {days}-day target is due {due}. {rationale}").format(
-            start=_local(started, zone) if started else "",
-            due=_local(due, zone) if due else "",
+            start=local_label(started, zone) if started else "",
+            due=local_label(due, zone) if due else "",
             days=target.target_days, rationale=target.rationale)
 
     return render

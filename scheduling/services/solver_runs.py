@@ -33,7 +33,7 @@ from core.access import Principal, case_access_policy
 from core.dbretry import retry_on_conflict
 from core.errors import RuleError
 from core.outbox import outbox_enqueue
-from core.timezones import zone_info, zone_name
+from core.timezones import local_label
 from scheduling import selectors
 from scheduling.domain.fingerprint import fingerprint
 from scheduling.domain.plan_solver import (
@@ -433,8 +433,7 @@ def solver_run_apply(*, run: SolverRun, principal: Principal | None) -> list[Boo
     try:
         created = _apply_if_unchanged(run_id=run.pk, principal=principal)
     except _ProposalPassed as passed:
-        when = (f"{timezone.localtime(passed.start, zone_info()):%a %d %b %Y %H:%M} "
-                f"{zone_name(None)}")
+        when = local_label(passed.start)
         message = (f"The proposal is out of date: a booking it proposed for {when} has already "
                    "started. Its result was discarded, not applied. Start a new run.")
         _discard(run, message)

@@ -9,19 +9,16 @@ the order is the database's (scheduling.web.queries.plans_waiting)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.utils import formats, timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
-from core.timezones import zone_info
+from core.timezones import local_time
 from core.web.pages import render_page
 from scheduling import selectors
 from scheduling.domain import pathway as pathway_rules
@@ -78,13 +75,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }, section="worklist")
 
 
-def _local(moment: datetime, zone: str) -> str:
-    """``moment`` in ``zone``, unambiguous in any language ("Tue 24 Nov 2026 14:00")."""
-    # Translators: a Django date format (the "date" filter's letters) for a date and time in
-    # pathway clock notices: "D d M Y H:i" writes "Tue 24 Nov 2026 14:00".
-    return formats.date_format(timezone.localtime(moment, zone_info(zone)), _("D d M Y H:i"))
-
-
 def _clock_cell(reading: ClockReading, names: dict[str, str], zone: str) -> dict[str, object]:
     """One running clock as the worklist shows it: id, name, days left (or overdue), the due
     time in the board's zone, and its state for the badge."""
@@ -94,7 +84,7 @@ def _clock_cell(reading: ClockReading, names: dict[str, str], zone: str) -> dict
         "clock": reading.clock_id, "name": names.get(reading.code, ""),
         "state": reading.state.value, "breached": reading.breached,
         "days_left": days, "days_over": -days,
-        "due": _local(due, zone) if due else "",
+        "due": local_time(due, zone) if due else "",
     }
 
 
@@ -108,6 +98,6 @@ def _deadline_cell(reading: RuleDeadlineReading, zone: str) -> dict[str, object]
         "hours_left": hours, "hours_over": -hours,
         "days_left": pathway_rules.whole_days(reading.time_left),
         "in_days": hours >= 72,
-        "due": _local(reading.due_at, zone),
+        "due": local_time(reading.due_at, zone),
         "rationale": reading.rationale, "source": reading.source,
     }
