@@ -36,7 +36,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -363,7 +363,16 @@ class Row:
     improvement_waiting_pct: float | None = None
     gap_pct: float | None = None
     gap_waiting_pct: float | None = None
+    courses: int = 0  # radiotherapy courses (series)
+    greedy_split_courses: int | None = None  # courses on more than one linac
+    core_split_courses: int | None = None
     notes: list[str] = field(default_factory=list)
+
+
+def split_courses(problem: Problem, choices: Mapping[str, int]) -> int:
+    """How many courses (series) have fractions on more than one alternative (linac)."""
+    return sum(len({choices.get(t) for t in ser.tasks if t in choices}) > 1
+               for ser in problem.series)
 
 
 def _pct(num: float, den: float) -> float | None:
@@ -376,6 +385,7 @@ def run_one(
     problem = inst.problem
     aws = inst.arrival_weight_sum
     row = Row(inst.weeks, variant, inst.seed, len(inst.cases), len(problem.tasks), aws)
+    row.courses = len(problem.series)
     if "greedy" in models:
         g = greedy_schedule(problem, inst.cases)
         row.greedy_s = round(g.wall_s, 3)
@@ -396,6 +406,7 @@ def run_one(
         if broken:
             row.notes.append(f"greedy schedule breaks: {broken[0]}")
         row.greedy_objective = objective_value(checked, g.starts)
+        row.greedy_split_courses = split_courses(problem, g.choices)
         placed = {c.id for c in inst.cases} - set(g.unplaced)
         weights = {t.id: t.weight for t in problem.tasks}
         placed_aws = sum(
@@ -426,6 +437,7 @@ def run_one(
             if broken:
                 row.notes.append(f"core schedule breaks: {broken[0]}")
             row.core_objective = objective_value(problem, sol.starts)
+            row.core_split_courses = split_courses(problem, sol.choices)
             if row.core_objective != sol.objective:
                 row.notes.append(
                     f"core reported objective {sol.objective}, recomputed {row.core_objective}"
@@ -465,6 +477,9 @@ COLUMNS = (
     ("first_feasible_s", "1st s", 7),
     ("core_wall_s", "core s", 7),
     ("greedy_s", "greedy s", 8),
+    ("courses", "courses", 7),
+    ("greedy_split_courses", "g split", 7),
+    ("core_split_courses", "c split", 7),
 )
 
 

@@ -145,6 +145,9 @@ def _next_working(day0: date, n_days: int, closed: frozenset[date]) -> list[int]
 # a day later (96 steps of 15 min); preferred-lag slack a quarter of that.
 _W_SOFT = 96
 _W_PREFERRED = 4
+# A radiotherapy course changing linac between two fractions costs as much as one fraction
+# starting two steps (30 minutes) later: the course stays on one unit unless that costs more.
+_W_ROOM_CHANGE = 2
 
 
 def _ceil_steps(delta: timedelta, step: timedelta) -> int:
@@ -252,6 +255,16 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
                          else next_working)
             for a, b in itertools.pairwise(days):
                 model.add_element(a, following, b)
+            # One linac for the course where it costs little (series_choices.py does the same
+            # for the waiting list): each change of room between fractions is penalised.
+            for (_s1, _d1, before), (_s2, _d2, after) in itertools.pairwise(fraction_vars):
+                if len(before) < 2:
+                    continue
+                moved = model.new_bool_var(f"moved_{p.procedure_id}_{len(objective)}")
+                for rid, here in before.items():
+                    if rid in after:
+                        model.add(moved >= here - after[rid])
+                objective.append(_W_ROOM_CHANGE * moved)
         tasks[p.procedure_id] = fraction_vars
         people_taken[p.procedure_id] = fraction_people
 

@@ -28,7 +28,9 @@ Ahead of the plain CP-SAT model (bench/rcpspmax.py measures both side by side):
 
 Beyond the contract, ``Problem.series`` ties tasks to consecutive allowed days at one time of day
 (a radiotherapy course, series.py): the lag graph holds its relaxation, CP-SAT the exact relation
-(an element constraint per task), and both heuristics place a series whole.
+(an element constraint per task), and both heuristics place a series whole. A series' members
+then keep one alternative wherever the schedule allows (series_choices.py: a course on one
+linac), which changes no start and so no objective.
 
 Every answer is re-checked by ``check_solution`` before it is returned: a schedule that breaks
 a constraint is never returned, whatever happened inside the solver.
@@ -44,7 +46,7 @@ import itertools
 import math
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal, TypeAlias
 
@@ -55,6 +57,7 @@ from . import large, temporal
 from .rcpspmax import RcpspMaxProblem
 from .series import SeriesSpec
 from .series import broken as series_broken
+from .series_choices import keep_series_together
 from .sgs import IntArray, SgsInput, SgsSchedule, serial_sgs
 
 # A CP-SAT linear expression as this module uses it (the stubs' own alias admits numpy
@@ -577,8 +580,21 @@ def solve(problem: Problem, *, time_limit_s: float, workers: int | None = None,
     and of each better one CP-SAT finds (Progress). Raises ValueError for an ill-formed
     problem, naming the item.
     """
-    return _solve(problem, time_limit_s=time_limit_s, workers=workers, hint=hint,
-                  on_progress=on_progress)
+    began = _time.perf_counter()
+    # A series keeps one alternative where it can (a course on one linac; series_choices.py):
+    # a tenth of the time, at most 2 s, is kept for that (on the 12-week hospital instance it
+    # took 1.9 s).
+    reserve = min(2.0, 0.1 * time_limit_s) if problem.series and time_limit_s > 0 else 0.0
+    sol = _solve(problem, time_limit_s=time_limit_s - reserve, workers=workers, hint=hint,
+                 on_progress=on_progress)
+    if not (sol.starts and problem.series):
+        return sol
+    left = time_limit_s - (_time.perf_counter() - began)
+    kept = keep_series_together(problem, sol.starts, sol.choices,
+                                time_limit_s=min(max(left, 0.05), 10.0))
+    if kept == sol.choices or check_solution(problem, sol.starts, kept):
+        return sol
+    return replace(sol, choices=kept)
 
 
 def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
