@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from scheduling.domain.instances import hospital_instance
 from scheduling.domain.series_choices import keep_series_together
 from scheduling.domain.solver import Problem, Resource, Series, Task, check_solution, solve
@@ -31,25 +33,21 @@ def _daily(prefix: str, n: int, at: int = 0) -> dict[str, int]:
     return {f"{prefix}{k}": k * DAY + at for k in range(n)}
 
 
-def test_a_course_split_for_no_reason_comes_back_to_its_linac():
+@pytest.mark.parametrize(("closed", "taken", "kept"), [
+    # Split for no reason: back to the linac most of it is on.
+    ({}, (0, 1, 0), (0, 0, 0)),
+    # Linac 1 is serviced on day 1 at the course's time, so that fraction cannot move: the
+    # course's home is linac 2 (two of three), the first fraction joins it, and nothing is on
+    # linac 1 during its service.
+    ({"linac1": [(DAY, DAY + 5)]}, (0, 1, 1), (1, 1, 1)),
+], ids=["no reason", "service day"])
+def test_a_split_course_comes_together_on_the_linac_that_can_hold_it(closed, taken, kept):
     tasks, ser = _course("a")
-    problem = _problem(tasks, [ser])
+    problem = _problem(tasks, [ser], closed=closed)
     starts = _daily("a", 3)
-    kept = keep_series_together(problem, starts, {"a0": 0, "a1": 1, "a2": 0})
-    assert kept == {"a0": 0, "a1": 0, "a2": 0}
-    assert check_solution(problem, starts, kept) == []
-
-
-def test_a_fraction_stays_on_the_other_linac_when_its_own_is_closed_then():
-    tasks, ser = _course("a")
-    # Linac 1 is serviced on day 1 at the course's time: that fraction cannot move.
-    problem = _problem(tasks, [ser], closed={"linac1": [(DAY, DAY + 5)]})
-    starts = _daily("a", 3)
-    kept = keep_series_together(problem, starts, {"a0": 0, "a1": 1, "a2": 1})
-    # Home is linac 2 (two of three); the first fraction joins it, and nothing is on linac 1
-    # during its service.
-    assert kept == {"a0": 1, "a1": 1, "a2": 1}
-    assert check_solution(problem, starts, kept) == []
+    result = keep_series_together(problem, starts, dict(zip(starts, taken, strict=True)))
+    assert result == dict(zip(starts, kept, strict=True))
+    assert check_solution(problem, starts, result) == []
 
 
 def test_two_courses_crossed_on_one_day_swap_back():
