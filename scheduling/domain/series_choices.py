@@ -199,7 +199,7 @@ def _assign(problem: Problem, starts: Mapping[str, int], choices: Mapping[str, i
             continue
         s, d = starts[t.id], t.duration
         touches = [rid for rid in t.demands if rid in wanted and t.demands[rid] > 0]
-        if t.alternatives and t.id in choices:
+        if t.id in choices and any(rid in wanted for alt in t.alternatives for rid in alt):
             current = t.alternatives[choices[t.id]]
             outside = {r: q for r, q in current.items() if r not in wanted}
             lits: list[cp_model.IntVar | None] = []
@@ -215,8 +215,7 @@ def _assign(problem: Problem, starts: Mapping[str, int], choices: Mapping[str, i
                         per_res[rid].append((model.new_optional_fixed_size_interval_var(
                             s, d, lit, f"i_{t.id}_{a}_{rid}"), q))
             model.add_exactly_one([lit for lit in lits if lit is not None])
-            if any(rid in wanted for alt in t.alternatives for rid in alt):
-                picks[t.id] = lits
+            picks[t.id] = lits
         if touches:
             iv = model.new_fixed_size_interval_var(s, d, f"f_{t.id}")
             for rid in touches:

@@ -583,7 +583,7 @@ def solve(problem: Problem, *, time_limit_s: float, workers: int | None = None,
     began = _time.perf_counter()
     # A series keeps one alternative where it can (a course on one linac; series_choices.py):
     # a tenth of the time, at most 2 s, is kept for that (on the 12-week hospital instance it
-    # took 1.9 s).
+    # took 1.3 s).
     reserve = min(2.0, 0.1 * time_limit_s) if problem.series and time_limit_s > 0 else 0.0
     sol = _solve(problem, time_limit_s=time_limit_s - reserve, workers=workers, hint=hint,
                  on_progress=on_progress)
