@@ -43,7 +43,8 @@ the plan's weight (its urgency). Output: a ``Problem`` (solver.py's contract) in
   local midnight; so that a clock change cannot move a fraction to another day, the first
   fraction starts between 01:00 and 23:00 local time (a resource of its own, closed at other
   times). The course's start is its first fraction, its end its last; rules and clocks are
-  measured there.
+  measured there. Its fractions take one linac wherever the schedule allows (the solver's
+  last pass, series_choices.py).
 
 - **Procedures planned for one session** (``same_session_with``) are one task: back to back
   in the plan's order, in a room that hosts each of them, each kind of person they need booked
