@@ -116,6 +116,37 @@ def test_a_proposal_already_started_is_refused_on_the_page_with_the_time(coordin
     assert "07:00 Europe/Rome" in page
     assert 'id="apply-run"' not in page
     assert Booking.objects.filter(plan=plan).count() == 0
+    # One click plans again from now: a new run for the same plan, whose first booking is
+    # after the time the old one missed.
+    assert 'id="rerun"' in page
+    with time_machine.travel(at(0, 7, 5), tick=False):
+        again = client.post(f"/plans/{plan.public_id}/solver-runs/")
+        assert again.status_code == 302
+        fresh = SolverRun.objects.exclude(pk=run.pk).get(plan=plan)
+        assert (fresh.kind, fresh.status) == ("plan", "queued")
+        services.solver_run_execute(run_id=fresh.pk)
+        assert services.solver_run_first_start(SolverRun.objects.get(pk=fresh.pk)) >= at(0, 7, 5)
+        page = client.get(again["Location"]).content.decode()
+        assert 'id="apply-run"' in page and 'id="rerun"' not in page
+
+
+def test_a_waiting_list_run_discarded_for_changed_inputs_offers_to_plan_again(coordinator, plan):
+    client = login(coordinator)
+    response = client.post("/solver-runs/waiting-list/")
+    run = SolverRun.objects.get(kind="waitlist")
+    services.solver_run_execute(run_id=run.pk)
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="rerun"' not in page  # a proposal that can be booked: no need
+    ResourceException.objects.create(resource=Resource.objects.get(code="or-1"),
+                                     start=timezone.now(), end=timezone.now() + timedelta(days=2),
+                                     kind="closure")
+    refused = client.post(f"{response['Location']}apply/")
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert 'id="rerun"' in page
+    assert 'action="/solver-runs/waiting-list/"' in page
+    assert client.post("/solver-runs/waiting-list/").status_code == 302
+    assert SolverRun.objects.filter(kind="waitlist", status="queued").count() == 1
 
 
 def test_every_view_is_audited_and_for_coordinators_only(coordinator, plan, world):
@@ -157,6 +188,12 @@ def test_a_repair_from_the_page_shows_each_move_and_moves_only_what_slipped(coor
         assert "Angio suite, Tue 8 Jan 2030, 09:00" in page  # where it was, in Rome time
         assert 'id="apply-run"' in page
         assert "Move these bookings" in page
+        # Had it been discarded, planning again would re-plan the same booking.
+        SolverRun.objects.filter(pk=run.pk).update(status="discarded")
+        discarded = client.get(response["Location"]).content.decode()
+        assert 'id="rerun"' in discarded
+        assert f'<input type="hidden" name="replan" value="{booking.public_id}">' in discarded
+        SolverRun.objects.filter(pk=run.pk).update(status="finished")
         moved = client.post(f"{response['Location']}apply/")
         assert moved.status_code == 302
         booking.refresh_from_db()

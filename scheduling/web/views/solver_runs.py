@@ -147,7 +147,13 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
                         for plan_id, reason in sorted(run.result.get("skipped", {}).items())],
             "rows": _proposal_rows(run, ZoneInfo(tz)),
             "warnings": run.result.get("warnings", []),
-            "can_apply": finished and passed is None and bool(run.result.get("bookings"))}
+            "can_apply": finished and passed is None and bool(run.result.get("bookings")),
+            # A run that cannot be booked (out of date, inputs changed, failed) can be started
+            # again as it was asked for: the same plan, or the waiting list, and a repair's
+            # bookings.
+            "can_rerun": passed is not None or run.status in (SolverRun.Status.DISCARDED,
+                                                              SolverRun.Status.FAILED),
+            "replan": [item["id"] for item in run.slipped]}
 
 
 @login_required
