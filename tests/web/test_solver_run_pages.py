@@ -127,7 +127,8 @@ def test_a_proposal_already_started_is_refused_on_the_page_with_the_time(coordin
         services.solver_run_execute(run_id=fresh.pk)
         assert services.solver_run_first_start(SolverRun.objects.get(pk=fresh.pk)) >= at(0, 7, 5)
         page = client.get(again["Location"]).content.decode()
-        assert 'id="apply-run"' in page and 'id="rerun"' not in page
+        assert 'id="apply-run"' in page
+        assert 'id="rerun"' not in page
 
 
 def test_a_waiting_list_run_discarded_for_changed_inputs_offers_to_plan_again(coordinator, plan):
