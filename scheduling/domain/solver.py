@@ -592,9 +592,9 @@ def solve(problem: Problem, *, time_limit_s: float, workers: int | None = None,
     left = time_limit_s - (_time.perf_counter() - began)
     kept = keep_series_together(problem, sol.starts, sol.choices,
                                 time_limit_s=min(max(left, 0.05), 10.0))
-    if kept == sol.choices or check_solution(problem, sol.starts, kept):
-        return sol
-    return replace(sol, choices=kept)
+    if kept != sol.choices and not check_solution(problem, sol.starts, kept):
+        sol = replace(sol, choices=kept)
+    return replace(sol, wall_s=_time.perf_counter() - began)  # the pass included
 
 
 def _solve(problem: Problem, *, time_limit_s: float, workers: int | None,
