@@ -71,40 +71,30 @@ def keep_series_together(problem: Problem, starts: Mapping[str, int],
     """``choices`` with each series' members moved to the series' home alternative wherever
     that stays feasible (the module docstring); starts are unchanged. With ``time_limit_s``,
     the series still split after the greedy passes are handed to ``_assign`` (CP-SAT)."""
-    out = _greedy(problem, starts, choices)
-    if time_limit_s > 0 and _split(problem, out):
-        better = _assign(problem, starts, out, time_limit_s=time_limit_s)
-        if better is not None and _away(problem, better) < _away(problem, out):
+    tasks = {t.id: t for t in problem.tasks}
+    # Each series' members that have alternatives and a choice (series of two or more).
+    groups = [g for g in ([tid for tid in ser.tasks if tasks[tid].alternatives and tid in choices]
+                          for ser in problem.series) if len(g) > 1]
+    if not groups:
+        return dict(choices)
+    out = _greedy(problem, tasks, groups, starts, choices)
+    if time_limit_s > 0 and _away(groups, out):
+        better = _assign(problem, tasks, groups, starts, out, time_limit_s=time_limit_s)
+        if better is not None and _away(groups, better) < _away(groups, out):
             return better
     return out
 
 
-def _groups(problem: Problem, choices: Mapping[str, int]) -> list[list[str]]:
-    """Each series' members that have alternatives and a choice (series of two or more)."""
-    tasks = {t.id: t for t in problem.tasks}
-    groups = [[tid for tid in ser.tasks if tasks[tid].alternatives and tid in choices]
-              for ser in problem.series]
-    return [g for g in groups if len(g) > 1]
+def _away(groups: Sequence[Sequence[str]], choices: Mapping[str, int]) -> int:
+    """How many series members are not on their series' most taken alternative (0: none is
+    split)."""
+    return sum(len(g) - max(Counter(choices[t] for t in g).values()) for g in groups)
 
 
-def _split(problem: Problem, choices: Mapping[str, int]) -> list[list[str]]:
-    return [g for g in _groups(problem, choices) if len({choices[t] for t in g}) > 1]
-
-
-def _away(problem: Problem, choices: Mapping[str, int]) -> int:
-    """How many series members are not on their series' most taken alternative."""
-    return sum(len(g) - max(Counter(choices[t] for t in g).values())
-               for g in _groups(problem, choices))
-
-
-def _greedy(problem: Problem, starts: Mapping[str, int],
-            choices: Mapping[str, int]) -> dict[str, int]:
+def _greedy(problem: Problem, tasks: Mapping[str, Task], members: Sequence[Sequence[str]],
+            starts: Mapping[str, int], choices: Mapping[str, int]) -> dict[str, int]:
     """Steps 1-4 of the module docstring."""
     out = dict(choices)
-    tasks = {t.id: t for t in problem.tasks}
-    members = _groups(problem, out)
-    if not members:
-        return out
     # Only the resources some series member could use need their uses.
     wanted = {rid for group in members for tid in group
               for alt in tasks[tid].alternatives for rid in alt}
@@ -179,7 +169,8 @@ def _greedy(problem: Problem, starts: Mapping[str, int],
     return out
 
 
-def _assign(problem: Problem, starts: Mapping[str, int], choices: Mapping[str, int], *,
+def _assign(problem: Problem, tasks: Mapping[str, Task], groups: Sequence[Sequence[str]],
+            starts: Mapping[str, int], choices: Mapping[str, int], *,
             time_limit_s: float) -> dict[str, int] | None:
     """Step 5: the alternatives of every task on the series' resources, the starts fixed, that
     leave the fewest series members away from their series' home (CP-SAT, from ``choices``).
@@ -187,8 +178,6 @@ def _assign(problem: Problem, starts: Mapping[str, int], choices: Mapping[str, i
     is not offered. None when CP-SAT finds nothing in time."""
     from ortools.sat.python import cp_model
 
-    tasks = {t.id: t for t in problem.tasks}
-    groups = _groups(problem, choices)
     wanted = {rid for g in groups for tid in g for alt in tasks[tid].alternatives for rid in alt}
     model = cp_model.CpModel()
     per_res: dict[str, list[tuple[cp_model.IntervalVar, int]]] = {rid: [] for rid in wanted}

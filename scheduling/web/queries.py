@@ -11,6 +11,7 @@ Case scoping: cases.selectors.case_scope_q, the one definition of the case scope
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -175,17 +176,8 @@ def _compare(*, before: list[BookingView], after: list[BookingView],
     procedures = selectors.plan_procedures(plan)
     labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
               for p in procedures}
-    # The verdicts read the engine's violations (clocks, the linacs' closed days), as the
-    # booking service judges the change, not the bookings alone.
-    report = engine_context.plan_engine_report(plan=plan, own=own, views=after, rules=specs,
-                                               tz=tz, now=timezone.now())
-    assessment = assess(
-        bookings=own, rules=specs, history=after, tz=tz,
-        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],
-        violations=report.violations)
-    verdicts = [verdict_row(v, labels) for v in assessment.verdicts
-                if v.rule_code not in report.clock_codes]
-    verdicts += [verdict_row(v, labels) for v in report.clock_verdicts]
+    _report, verdicts = _plan_verdicts(plan=plan, own=own, history=after, specs=specs, tz=tz,
+                                       procedures=procedures, labels=labels)
     not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     return {
         "refused": [{"rule_id": SAME_SESSION, "severity": "hard", "message": p.message,
@@ -288,6 +280,26 @@ def _timeline_range(bookings: list[Booking], *, zone: ZoneInfo, first_day: date 
     return lo, hi, partial
 
 
+def _plan_verdicts(*, plan: TreatmentPlan, own: list[BookingView], history: list[BookingView],
+                   specs: Sequence[TimingRuleSpec], tz: str, procedures: Sequence[PlannedProcedure],
+                   labels: dict[str, str],
+                   ) -> tuple[engine_context.PlanEngineReport, list[dict[str, Any]]]:
+    """The engine's report on the plan's bookings ``own`` against the patient's ``history``
+    (clocks R9-R11, the linacs' closed days for R17), and a row for every active rule's
+    verdict: the assessment's, read from the engine's violations (not the bookings alone, as
+    the booking service judges), with the clock rules' verdicts from the engine."""
+    report = engine_context.plan_engine_report(plan=plan, own=own, views=history, rules=specs,
+                                               tz=tz, now=timezone.now())
+    assessment = assess(
+        bookings=own, rules=specs, history=history, tz=tz,
+        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],
+        violations=report.violations)
+    rows = [verdict_row(v, labels) for v in assessment.verdicts
+            if v.rule_code not in report.clock_codes]
+    rows += [verdict_row(v, labels) for v in report.clock_verdicts]
+    return report, rows
+
+
 def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: date | None = None,
              max_days: int = 400) -> dict[str, Any]:
     """The plan drawn over time: one row per procedure, its bookings, each LAG rule's allowed
@@ -303,21 +315,12 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
     specs = selectors.rule_specs()
     texts = _rule_texts()
     tz = zone_name(bookings[0].resource.timezone if bookings else "")
-    # The engine with the clocks (R9-R11) and the linacs' closed days (R17); the verdicts read
-    # its violations.
-    history = selectors.patient_booking_views(patient_id=plan.case.patient_id)
-    report = engine_context.plan_engine_report(plan=plan, own=views, views=history, rules=specs,
-                                               tz=tz, now=timezone.now())
-    assessment = assess(
-        bookings=views, rules=specs, history=history, tz=tz,
-        planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],
-        violations=report.violations)
-    computed = report.violations
     labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
               for p in procedures}
-    verdicts = [verdict_row(v, labels) for v in assessment.verdicts
-                if v.rule_code not in report.clock_codes]
-    verdicts += [verdict_row(v, labels) for v in report.clock_verdicts]
+    report, verdicts = _plan_verdicts(
+        plan=plan, own=views, specs=specs, tz=tz, procedures=procedures, labels=labels,
+        history=selectors.patient_booking_views(patient_id=plan.case.patient_id))
+    computed = report.violations
     not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     lo, hi, clamped = _timeline_range(bookings, zone=zone_info(tz),
                                       first_day=first_day, last_day=last_day, max_days=max_days)
