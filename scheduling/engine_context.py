@@ -162,9 +162,13 @@ def problem_deadlines(*, plan_pks: Sequence[int], now: datetime,
             for plan, found in out.items()}
 
 
-def plan_deadlines(*, plan: TreatmentPlan) -> list[Deadline]:
-    """The clocks running for one plan (R9-R11), soonest first."""
-    clocks = [c for c in case_clocks(patient_id=plan.case.patient_id) if c.plan_id == str(plan.pk)]
+def plan_deadlines(*, plan: TreatmentPlan,
+                   clocks: Sequence[CaseClock] | None = None) -> list[Deadline]:
+    """The clocks running for one plan (R9-R11), soonest first. ``clocks``: the patient's,
+    already read (an engine context's), else read here."""
+    if clocks is None:
+        clocks = case_clocks(patient_id=plan.case.patient_id)
+    clocks = [c for c in clocks if c.plan_id == str(plan.pk)]
     return deadlines(rules=selectors.rule_specs(), clocks=clocks)
 
 
@@ -257,10 +261,14 @@ class PlanEngineReport:
 
 def plan_engine_report(*, plan: TreatmentPlan, own: Sequence[BookingView],
                        views: Sequence[BookingView], rules: Sequence[TimingRuleSpec], tz: str,
-                       now: datetime) -> PlanEngineReport:
+                       now: datetime, context: EngineContext | None = None,
+                       ) -> PlanEngineReport:
     """The plan's bookings (``own``) judged against the patient's (``views``) with the clocks,
-    ``now`` and the linac's closed days (for the validation report and the timeline)."""
-    context = engine_context(patient_id=plan.case.patient_id, bookings=views, now=now)
+    ``now`` and the linac's closed days (for the validation report and the timeline).
+    ``context``: one already built over ``views`` (and perhaps more) at ``now``, so a caller
+    that judged the bookings already does not read the clocks again."""
+    if context is None:
+        context = engine_context(patient_id=plan.case.patient_id, bookings=views, now=now)
     violations = engine.evaluate(bookings=own, rules=rules, history=views, tz=tz,
                                  context=context)
     clock = next((c for c in context.clocks if c.plan_id == str(plan.pk)),

@@ -24,29 +24,31 @@ from cases.models import PlannedProcedure, TreatmentPlan
 from scheduling import engine_context, selectors
 from scheduling.domain import engine
 from scheduling.domain.clocks import Deadline
+from scheduling.domain.engine import EngineContext
 from scheduling.domain.errors import SlotTaken
 from scheduling.domain.types import BookingView, Interval, TimingRuleSpec, Violation
 from scheduling.models import Booking, Resource
 
 
-def evaluate_change(*, before: list[BookingView], after: list[BookingView], plan: TreatmentPlan,
-                    rules: Sequence[TimingRuleSpec],
-                    tz: str) -> tuple[list[Violation], list[Violation]]:
+def evaluate_change(*, before: list[BookingView], after: list[BookingView],
+                    rules: Sequence[TimingRuleSpec], tz: str,
+                    context: EngineContext) -> tuple[list[Violation], list[Violation]]:
     """The engine's violations before and after a change, judged with the clocks, ``now`` and
-    the linac's closed days, as the booking services judge it."""
-    context = engine_context.engine_context(patient_id=plan.case.patient_id,
-                                            bookings=[*before, *after], now=timezone.now())
+    the linac's closed days (``context``, built over both versions with
+    ``engine_context.engine_context``), as the booking services judge it."""
     return (engine.evaluate(bookings=before, rules=rules, tz=tz, context=context),
             engine.evaluate(bookings=after, rules=rules, tz=tz, context=context))
 
 
 def deadline_rows(*, plan: TreatmentPlan, procedure_type: str, start: datetime | None,
-                  tz: str) -> list[dict[str, Any]]:
+                  tz: str, context: EngineContext | None = None) -> list[dict[str, Any]]:
     """The clocks the procedure must meet, for the page: rule, severity now, the deadline
-    sentence, and whether ``start`` (when given) meets it."""
-    now = timezone.now()
+    sentence, and whether ``start`` (when given) meets it. ``context``: the engine context
+    already built for the same page (its clocks and ``now``)."""
+    now = context.now if context is not None and context.now is not None else timezone.now()
     rows = []
-    for deadline in engine_context.plan_deadlines(plan=plan):
+    clocks = context.clocks if context is not None else None
+    for deadline in engine_context.plan_deadlines(plan=plan, clocks=clocks):
         if procedure_type not in deadline.procedure_types:
             continue
         rows.append(_deadline_row(deadline, start=start, tz=tz, now=now))

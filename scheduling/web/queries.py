@@ -28,6 +28,7 @@ from core.access import Principal
 from core.timezones import zone_info, zone_name
 from scheduling import engine_context, selectors
 from scheduling.domain import rules as rules_engine
+from scheduling.domain.engine import EngineContext
 from scheduling.domain.sessions import SAME_SESSION, new_session_problems
 from scheduling.domain.types import (
     ACTIVE_STATUSES,
@@ -141,25 +142,27 @@ def booking_preview(*, procedure: PlannedProcedure, resource: Resource, start: d
                            if links.same_session_with else None),
         planned_dose_gy=float(procedure.dose_gy) if procedure.dose_gy is not None else None,
     ) for k, interval in enumerate(intervals)]
-    result = _compare(before=before, after=[*before, *proposed], tz=resource.timezone, plan=plan)
+    result = _compare(before=before, after=[*before, *proposed], tz=resource.timezone, plan=plan,
+                      procedure_type=procedure.procedure_type, start=start)
     result["course"] = intervals if len(intervals) > 1 else []
     result["course_error"] = course_error
-    # The clocks this booking must meet (R9-R11), with their deadline.
-    result["deadlines"] = course_queries.deadline_rows(
-        plan=plan, procedure_type=procedure.procedure_type, start=start,
-        tz=zone_name(resource.timezone))
     return result
 
 
-def _compare(*, before: list[BookingView], after: list[BookingView],
-             tz: str, plan: TreatmentPlan) -> dict[str, Any]:
+def _compare(*, before: list[BookingView], after: list[BookingView], tz: str,
+             plan: TreatmentPlan, procedure_type: str, start: datetime) -> dict[str, Any]:
     """Evaluate the rules before and after a change, as the booking services do: new hard
     violations and split same-session pairs refuse the change, soft ones after it are
-    warnings; the plan's verdicts after the change say which rules bind it at all."""
+    warnings; the plan's verdicts after the change say which rules bind it at all; and the
+    clocks (R9-R11) a ``procedure_type`` starting at ``start`` must meet, with their
+    deadlines."""
     specs = selectors.rule_specs()
     tz = zone_name(tz)
-    old, new = course_queries.evaluate_change(before=before, after=after, plan=plan, rules=specs,
-                                              tz=tz)
+    # One context (clocks, now, the linacs' closed days) judges before, after and the verdicts.
+    context = engine_context.engine_context(patient_id=plan.case.patient_id,
+                                            bookings=[*before, *after], now=timezone.now())
+    old, new = course_queries.evaluate_change(before=before, after=after, rules=specs, tz=tz,
+                                              context=context)
     refused = rules_engine.new_hard_violations(old, new)
     split = new_session_problems(before, after)
     texts = _rule_texts()
@@ -177,7 +180,7 @@ def _compare(*, before: list[BookingView], after: list[BookingView],
     labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
               for p in procedures}
     _report, verdicts = _plan_verdicts(plan=plan, own=own, history=after, specs=specs, tz=tz,
-                                       procedures=procedures, labels=labels)
+                                       procedures=procedures, labels=labels, context=context)
     not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     return {
         "refused": [{"rule_id": SAME_SESSION, "severity": "hard", "message": p.message,
@@ -189,6 +192,8 @@ def _compare(*, before: list[BookingView], after: list[BookingView],
         # Rules that could bind a pair of these procedures but do not (the reason says why):
         # with any, the page never says plainly "no rule is broken".
         "skipped": [v for v in not_applicable if v["pair"]],
+        "deadlines": course_queries.deadline_rows(plan=plan, procedure_type=procedure_type,
+                                                  start=start, tz=tz, context=context),
     }
 
 
@@ -222,13 +227,11 @@ def move_preview(*, booking: Booking, resource: Resource, start: datetime,
     moves, course_error = course_queries.move_intervals(booking=booking, resource=resource,
                                                         start=start, end=end)
     after = course_queries.moved_views(before, moves, resource)
-    result = _compare(before=before, after=after, tz=resource.timezone, plan=booking.plan)
+    result = _compare(before=before, after=after, tz=resource.timezone, plan=booking.plan,
+                      procedure_type=booking.procedure.procedure_type, start=start)
     result["course"] = [{"booking": b, "start": i.start, "end": i.end} for b, i in moves
                         ] if booking.fraction_number is not None else []
     result["course_error"] = course_error
-    result["deadlines"] = course_queries.deadline_rows(
-        plan=booking.plan, procedure_type=booking.procedure.procedure_type, start=start,
-        tz=zone_name(resource.timezone))
     return result
 
 
@@ -282,14 +285,16 @@ def _timeline_range(bookings: list[Booking], *, zone: ZoneInfo, first_day: date 
 
 def _plan_verdicts(*, plan: TreatmentPlan, own: list[BookingView], history: list[BookingView],
                    specs: Sequence[TimingRuleSpec], tz: str, procedures: Sequence[PlannedProcedure],
-                   labels: dict[str, str],
+                   labels: dict[str, str], context: EngineContext | None = None,
                    ) -> tuple[engine_context.PlanEngineReport, list[dict[str, Any]]]:
     """The engine's report on the plan's bookings ``own`` against the patient's ``history``
     (clocks R9-R11, the linacs' closed days for R17), and a row for every active rule's
     verdict: the assessment's, read from the engine's violations (not the bookings alone, as
     the booking service judges), with the clock rules' verdicts from the engine."""
-    report = engine_context.plan_engine_report(plan=plan, own=own, views=history, rules=specs,
-                                               tz=tz, now=timezone.now())
+    report = engine_context.plan_engine_report(
+        plan=plan, own=own, views=history, rules=specs, tz=tz,
+        now=context.now if context is not None and context.now else timezone.now(),
+        context=context)
     assessment = assess(
         bookings=own, rules=specs, history=history, tz=tz,
         planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],

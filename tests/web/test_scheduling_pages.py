@@ -6,6 +6,7 @@ import pytest
 
 from scheduling.models import Booking
 from tests.factories.scheduling import at
+from tests.support.queries import assert_num_queries
 from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,23 @@ def test_choosing_a_slot_shows_the_rule_check_before_anything_is_booked(plan_rea
     assert "Rule check before confirming" in body
     assert "R1" in body
     assert Booking.objects.count() == 1  # the preview books nothing
+
+
+# The rule check reads the patient's clocks (R9-R11) once for the before/after comparison, the
+# plan's verdicts and the deadlines: 46 queries when each built its own engine context.
+PREVIEW_QUERIES = 38
+
+
+def test_the_rule_check_reads_the_clocks_once(plan_ready, coordinator):
+    plan, procedures, angio, theatre = plan_ready
+    client = login(coordinator)
+    assert _book(client, plan, procedures[0], angio, at(0, 9)).status_code == 302
+    check = {"procedure": procedures[1].public_id, "resource": theatre.public_id,
+             "start": at(3, 9).isoformat(), "day": "2030-01-07"}
+    client.get(f"/plans/{plan.public_id}/book/", check)  # session and caches warm
+    with assert_num_queries(PREVIEW_QUERIES):
+        body = client.get(f"/plans/{plan.public_id}/book/", check).content.decode()
+    assert "Rule check before confirming" in body
 
 
 def test_surgery_three_days_after_embolization_is_booked_with_a_warning(plan_ready,
