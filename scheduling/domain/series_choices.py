@@ -22,11 +22,12 @@ the schedule stays feasible (solver.py still re-checks it).
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from .closed_time import ClosedTime
 
 if TYPE_CHECKING:
     from .solver import Problem, Task
@@ -37,17 +38,13 @@ class _Uses:
     """One resource's uses by task: ``[start, end)`` with a quantity, and its closed time."""
 
     capacity: int
-    closed: list[tuple[int, int]]
+    closed: ClosedTime
     by_task: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-
-    def is_closed(self, s: int, e: int) -> bool:
-        k = bisect.bisect_left(self.closed, (e, e))
-        return any(a < e and b > s for a, b in self.closed[:k])
 
     def fits(self, s: int, e: int, q: int) -> bool:
         """Room for ``q`` more over ``[s, e)``: the peak load there plus ``q`` within
         capacity."""
-        if self.is_closed(s, e):
+        if self.closed.overlaps(s, e):
             return False
         overlapping = [(a, b, n) for a, b, n in self.by_task.values() if a < e and b > s]
         if sum(n for _a, _b, n in overlapping) + q <= self.capacity:
@@ -55,14 +52,6 @@ class _Uses:
         points = sorted({s, *(a for a, _b, _n in overlapping if a > s)})
         return all(sum(n for a, b, n in overlapping if a <= p < b) + q <= self.capacity
                    for p in points)
-
-
-def _demands(task: Task, choice: int | None) -> dict[str, int]:
-    total = dict(task.demands)
-    if task.alternatives and choice is not None:
-        for rid, q in task.alternatives[choice].items():
-            total[rid] = total.get(rid, 0) + q
-    return {rid: q for rid, q in total.items() if q > 0}
 
 
 def keep_series_together(problem: Problem, starts: Mapping[str, int],
@@ -77,9 +66,12 @@ def keep_series_together(problem: Problem, starts: Mapping[str, int],
                           for ser in problem.series) if len(g) > 1]
     if not groups:
         return dict(choices)
-    out = _greedy(problem, tasks, groups, starts, choices)
+    # The resources some series member could use: only their uses matter.
+    wanted = {rid for group in groups for tid in group
+              for alt in tasks[tid].alternatives for rid in alt}
+    out = _greedy(problem, tasks, groups, wanted, starts, choices)
     if time_limit_s > 0 and _away(groups, out):
-        better = _assign(problem, tasks, groups, starts, out, time_limit_s=time_limit_s)
+        better = _assign(problem, tasks, groups, wanted, starts, out, time_limit_s=time_limit_s)
         if better is not None and _away(groups, better) < _away(groups, out):
             return better
     return out
@@ -92,19 +84,17 @@ def _away(groups: Sequence[Sequence[str]], choices: Mapping[str, int]) -> int:
 
 
 def _greedy(problem: Problem, tasks: Mapping[str, Task], members: Sequence[Sequence[str]],
-            starts: Mapping[str, int], choices: Mapping[str, int]) -> dict[str, int]:
+            wanted: set[str], starts: Mapping[str, int],
+            choices: Mapping[str, int]) -> dict[str, int]:
     """Steps 1-4 of the module docstring."""
     out = dict(choices)
-    # Only the resources some series member could use need their uses.
-    wanted = {rid for group in members for tid in group
-              for alt in tasks[tid].alternatives for rid in alt}
-    uses = {r.id: _Uses(r.capacity, sorted(r.closed)) for r in problem.resources
+    uses = {r.id: _Uses(r.capacity, ClosedTime(r.closed)) for r in problem.resources
             if r.id in wanted}
     for t in problem.tasks:
         if t.duration <= 0 or t.id not in starts:
             continue
         s = starts[t.id]
-        for rid, q in _demands(t, out.get(t.id)).items():
+        for rid, q in t.usage(out.get(t.id)).items():
             if rid in uses:
                 uses[rid].by_task[t.id] = (s, s + t.duration, q)
 
@@ -115,7 +105,7 @@ def _greedy(problem: Problem, tasks: Mapping[str, Task], members: Sequence[Seque
         added: list[tuple[str, str]] = []
         for tid, new in moves:
             t, s = tasks[tid], starts[tid]
-            for rid, q in _demands(t, new).items():
+            for rid, q in t.usage(new).items():
                 u = uses.get(rid)
                 if u is None:  # no alternative uses it: a base demand, the same either way
                     continue
@@ -144,7 +134,7 @@ def _greedy(problem: Problem, tasks: Mapping[str, Task], members: Sequence[Seque
                 continue
             t, s = tasks[tid], starts[tid]
             span = (s, s + t.duration)
-            wanted_res = _demands(t, home[tid])
+            wanted_res = t.usage(home[tid])
             holders = {other for rid in wanted_res if rid in uses
                        for other, (a, b, _q) in uses[rid].by_task.items()
                        if other != tid and a < span[1] and b > span[0]}
@@ -170,7 +160,7 @@ def _greedy(problem: Problem, tasks: Mapping[str, Task], members: Sequence[Seque
 
 
 def _assign(problem: Problem, tasks: Mapping[str, Task], groups: Sequence[Sequence[str]],
-            starts: Mapping[str, int], choices: Mapping[str, int], *,
+            wanted: set[str], starts: Mapping[str, int], choices: Mapping[str, int], *,
             time_limit_s: float) -> dict[str, int] | None:
     """Step 5: the alternatives of every task on the series' resources, the starts fixed, that
     leave the fewest series members away from their series' home (CP-SAT, from ``choices``).
@@ -178,7 +168,6 @@ def _assign(problem: Problem, tasks: Mapping[str, Task], groups: Sequence[Sequen
     is not offered. None when CP-SAT finds nothing in time."""
     from ortools.sat.python import cp_model
 
-    wanted = {rid for g in groups for tid in g for alt in tasks[tid].alternatives for rid in alt}
     model = cp_model.CpModel()
     per_res: dict[str, list[tuple[cp_model.IntervalVar, int]]] = {rid: [] for rid in wanted}
     picks: dict[str, list[cp_model.IntVar | None]] = {}

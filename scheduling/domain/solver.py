@@ -41,8 +41,6 @@ proposals (``propose_plan``) live in plan_solver.py.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
@@ -54,6 +52,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from . import large, temporal
+from .closed_time import ClosedTime
 from .rcpspmax import RcpspMaxProblem
 from .series import SeriesSpec
 from .series import broken as series_broken
@@ -95,6 +94,15 @@ class Task:
     weight: int = 1
     fixed_start: int | None = None
     alternatives: list[dict[str, int]] = field(default_factory=list)
+
+    def usage(self, choice: int | None) -> dict[str, int]:
+        """What it uses of each resource with alternative ``choice`` (None: its base demands
+        alone): the base demands plus that alternative's, positive amounts only."""
+        total = dict(self.demands)
+        if self.alternatives and choice is not None:
+            for rid, q in self.alternatives[choice].items():
+                total[rid] = total.get(rid, 0) + q
+        return {rid: q for rid, q in total.items() if q > 0}
 
 
 @dataclass(frozen=True)
@@ -411,22 +419,13 @@ def check_solution(problem: Problem, starts: Mapping[str, int],
     for t in problem.tasks:
         if t.duration <= 0:
             continue
-        total = dict(t.demands)
-        if t.alternatives:
-            for rid, q in t.alternatives[choices[t.id]].items():
-                total[rid] = total.get(rid, 0) + q
-        for rid, q in total.items():
-            if q > 0:
-                uses.setdefault(rid, []).append((starts[t.id], starts[t.id] + t.duration, q))
+        for rid, q in t.usage(choices[t.id] if t.alternatives else None).items():
+            uses.setdefault(rid, []).append((starts[t.id], starts[t.id] + t.duration, q))
     for r in problem.resources:
         mine = sorted(uses.get(r.id, ()))
-        closed = sorted(r.closed)
-        # Closed time: the closed intervals that start before a use ends, from the last one.
-        lows = [a for a, _b in closed]
-        reach = list(itertools.accumulate((b for _a, b in closed), max))
+        closed = ClosedTime(r.closed)
         for s, e, _q in mine:
-            k = bisect.bisect_left(lows, e)
-            if k and reach[k - 1] > s:
+            if closed.overlaps(s, e):
                 broken.append(f"resource {r.id!r} is used during its closed time "
                               f"(a use at [{s}, {e}))")
         # Capacity: a sweep over ends (-q) and starts (+q), ends first at equal times.
