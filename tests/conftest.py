@@ -31,6 +31,17 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 @pytest.fixture
+def no_notice(db):
+    """The site proposes routine bookings from now (``notice_routine_hours`` 0, SCH-NOTICE),
+    for tests of something else that expect a proposal's first free time; the notice itself is
+    tested in tests/scheduling/api/test_proposal_notice.py."""
+    from cases.models import SiteParameter
+
+    SiteParameter.objects.update_or_create(key="notice_routine_hours",
+                                           defaults={"value": 0, "reason": "tests"})
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -126,6 +126,25 @@ _PARAMETERS: tuple[Parameter, ...] = (
         "hours.",
         source="NICE NG234 2023 [G]",
     ),
+    Parameter(
+        key="notice_routine_hours",
+        default=24, min=0, max=168, unit="hours", rule_id="SCH-NOTICE",
+        rationale="A proposal (one plan, the waiting list or a repair) books nothing for a "
+        "routine case sooner than this after it is made: the patient is called, told how to "
+        "prepare (fasting, anticoagulants, transport) and blood tests are taken first. A "
+        "coordinator booking by hand is not bound by it.",
+        source="Patel IJ et al. J Vasc Interv Radiol 2019;30:1168-84 (SIR consensus on "
+        "peri-procedural anticoagulation, stopped days before) [G]; value: local consensus "
+        "[I]",
+    ),
+    Parameter(
+        key="notice_urgent_hours",
+        default=0, min=0, max=72, unit="hours", rule_id="SCH-NOTICE",
+        rationale="The same notice for an urgent case (0: the first free time). An emergency "
+        "case, or a plan with a running hard clock (R9, R10), is never given notice: its "
+        "clock decides.",
+        source="value: local consensus [I]",
+    ),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.key: p for p in _PARAMETERS}

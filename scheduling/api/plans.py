@@ -152,7 +152,10 @@ class PlanProposalCreateApi(SchedulingApiView):
     """POST /plans/{id}/proposals/: a CP-SAT proposal for the plan's unbooked procedures, in the
     request (interactive: one plan solves in tens of milliseconds, docs/benchmarks.md); with
     ``apply`` the proposal is booked as ``proposed`` bookings (201). At most 5 s of solving: a
-    longer search, or a repair, is a solver run (``plans/{id}/solver-runs/``) on a worker."""
+    longer search, or a repair, is a solver run (``plans/{id}/solver-runs/``) on a worker.
+    Like a run, it books nothing sooner than the site's notice for the case's urgency (site
+    parameters ``notice_routine_hours``, ``notice_urgent_hours``; none for an emergency or a
+    running hard clock)."""
 
     access = {"POST": WRITE}
 

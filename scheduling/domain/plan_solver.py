@@ -110,6 +110,9 @@ class PlanProblem:
     granularity: timedelta = timedelta(minutes=15)
     # The clocks the plan's first procedures must meet (R9-R11, CWT-31/62), soonest first.
     deadlines: tuple[StartBy, ...] = ()
+    # No new booking starts before this (the site's notice for the plan's urgency: the patient
+    # is called and prepared first; selectors.plans.proposal_not_before). None: from ``now``.
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,13 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     horizon = _floor_steps(problem.horizon_end - origin_dt, step)
     if horizon <= 0:
         return PlanProposal(status="infeasible", message="The planning horizon is empty.")
+    # The notice before the first new booking, in steps from the origin.
+    first_step = (max(0, _ceil_steps(problem.not_before - origin_dt, step))
+                  if problem.not_before is not None else 0)
+    if first_step >= horizon:
+        return PlanProposal(status="infeasible",
+                            message="The notice before a first booking leaves no time in the "
+                                    "planning horizon.")
     resources = {r.resource_id: r for r in problem.resources}
     for p in problem.procedures:
         if not any(rid in resources for rid in p.resource_ids):
@@ -216,6 +226,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
         fraction_people: list[list[dict[str, cp_model.IntVar]]] = []
         for k in range(max(1, p.fractions)):
             s = model.new_int_var(0, max(0, horizon - dur), f"s_{p.procedure_id}_{k}")
+            if first_step:
+                model.add(s >= first_step)
             choices: dict[str, cp_model.IntVar] = {}
             for rid in p.resource_ids:
                 if rid not in resources:
@@ -377,7 +389,9 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
             message=(
                 "No schedule within the horizon keeps every hard rule"
                 + (f" (including {'; '.join(hard)})" if hard else "")
-                + " and fits the rooms' free time." if status == cp_model.INFEASIBLE else
+                + " and fits the rooms' free time"
+                + (" after the notice before a first booking" if first_step else "")
+                + "." if status == cp_model.INFEASIBLE else
                 "The solver found no schedule within its time limit."
             ),
             wall_time=elapsed,

@@ -307,6 +307,12 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
                    for measured in [next((p for p in problem.procedures
                                           if clock.measures(p.procedure_type)), None)]
                    if measured is not None]
+    if problem.not_before is not None:
+        # The site's notice for the plan's urgency: no new booking before it.
+        notice = max(0, _ceil(problem.not_before - origin, step))
+        for task in new_tasks:
+            if task.fixed_start is None and task.id != clock_task:
+                releases[task.id] = max(releases.get(task.id, 0), notice)
     for clock, measured in measured_by:
         if clock.earliest is not None:
             task_id, start_offset = at[measured.procedure_id][Anchor.START]

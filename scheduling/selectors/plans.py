@@ -7,15 +7,16 @@ engine's context adds them (scheduling/engine_context.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Exists, FloatField, Func, OuterRef, Value, When
 
+from cases.domain.codes import Urgency
 from cases.models import PlannedProcedure, TreatmentPlan
-from cases.selectors import case_scope_q
+from cases.selectors import case_scope_q, site_thresholds_effective
 from core.timezones import zone_info, zone_name
 from scheduling.domain import courses, slots
 from scheduling.domain import rules as rules_engine
@@ -236,6 +237,8 @@ class SharedInputs:
     # The clocks of every plan of the build, by plan pk (str): engine_context.problem_deadlines
     # read for all of them at once; None reads them per plan.
     deadlines: dict[str, tuple[StartBy, ...]] | None = None
+    # The site's effective thresholds (the notice before a first booking): read once.
+    thresholds: dict[str, float] | None = None
 
 
 def shared_inputs(*, plans: Sequence[TreatmentPlan], now: datetime,
@@ -361,12 +364,41 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
     tz = zone_name(room_list[0].timezone if room_list else "")
     if shared.rules is None:
         shared.rules = tuple(rule_specs())
+    if shared.thresholds is None:
+        shared.thresholds = site_thresholds_effective()
+    deadlines = _clocks(plan, now, shared, views)
     return PlanProblem(
         now=now, horizon_end=window.end, procedures=tuple(to_place), resources=tuple(free),
         rules=shared.rules, fixed=tuple(views), tz=tz,
         granularity=timedelta(minutes=granularity_minutes),
-        deadlines=_clocks(plan, now, shared, views),
+        deadlines=deadlines,
+        not_before=proposal_not_before(urgency=plan.case.urgency, deadlines=deadlines, now=now,
+                                       thresholds=shared.thresholds),
     )
+
+
+NOTICE_KEYS = {Urgency.ROUTINE.value: "notice_routine_hours",
+               Urgency.URGENT.value: "notice_urgent_hours"}
+
+
+def proposal_notice_hours() -> dict[str, float]:
+    """The site's notice before a proposal's first booking, in hours, by urgency (routine,
+    urgent; an emergency has none)."""
+    thresholds = site_thresholds_effective()
+    return {urgency: thresholds[key] for urgency, key in NOTICE_KEYS.items()}
+
+
+def proposal_not_before(*, urgency: str, deadlines: Sequence[StartBy], now: datetime,
+                        thresholds: Mapping[str, float]) -> datetime | None:
+    """The earliest start of a proposal's new bookings: ``now`` plus the site's notice for the
+    case's urgency (SCH-NOTICE, cases/domain/thresholds.py). None (from ``now``) for an
+    emergency, for a plan with a running hard clock (R9, R10: its clock decides), or when the
+    notice is 0."""
+    key = NOTICE_KEYS.get(urgency)
+    if key is None or any(d.hard for d in deadlines):
+        return None
+    hours = thresholds.get(key, 0.0)
+    return now + timedelta(hours=hours) if hours > 0 else None
 
 
 URGENCY_WEIGHT = {"emergency": 8, "urgent": 4, "routine": 1}

@@ -56,6 +56,17 @@ def test_starting_a_run_queues_it_and_its_page_polls_until_it_is_done(coordinato
     assert str(run.public_id) in listed
 
 
+def test_the_run_page_says_the_sites_notice_before_a_first_booking(coordinator, plan):
+    from cases.models import SiteParameter
+
+    SiteParameter.objects.create(key="notice_urgent_hours", value=4, reason="Ward rounds.")
+    client = login(coordinator)
+    _run, location = _start(client, plan)
+    page = client.get(location).content.decode()
+    notice = page.split('id="run-notice">', 1)[1].split("</dd>", 1)[0]
+    assert notice.startswith("routine 24 h, urgent 4 h, emergency none")
+
+
 def test_booking_the_proposal_books_every_procedure_as_proposed(coordinator, plan):
     client = login(coordinator)
     run, location = _start(client, plan)
@@ -86,7 +97,8 @@ def test_a_run_whose_inputs_changed_is_refused_with_the_reason(coordinator, plan
     assert Booking.objects.filter(plan=plan).count() == 0
 
 
-def test_a_proposal_already_started_is_refused_on_the_page_with_the_time(coordinator, plan):
+def test_a_proposal_already_started_is_refused_on_the_page_with_the_time(coordinator, plan,
+                                                                          no_notice):
     """The coordinator reads the proposal past the time its first booking starts: the page says
     it is out of date and offers no button; a booking request sent anyway (a page left open) is
     refused, says which booking has started and in which zone, and the run is discarded."""

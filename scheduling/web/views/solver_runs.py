@@ -153,7 +153,10 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
             # bookings.
             "can_rerun": passed is not None or run.status in (SolverRun.Status.DISCARDED,
                                                               SolverRun.Status.FAILED),
-            "replan": [item["id"] for item in run.slipped]}
+            "replan": [item["id"] for item in run.slipped],
+            # The site's notice before a first booking (SCH-NOTICE), in hours, which the
+            # proposal kept.
+            "notice": selectors.proposal_notice_hours()}
 
 
 @login_required

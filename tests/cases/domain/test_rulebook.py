@@ -95,7 +95,9 @@ def test_every_timing_rule_and_threshold_is_documented():
         assert documented(spec.rule_id), spec.rule_id
     for key, parameter in PARAMETERS.items():
         assert f"`{key}`" in DOCS, key
-        assert parameter.rule_id in RULES or re.fullmatch(r"R\d+", parameter.rule_id), key
+        # A decision-support rule, a timing rule, or a scheduling policy (SCH-NOTICE).
+        assert parameter.rule_id in RULES or re.fullmatch(r"R\d+|SCH-[A-Z]+",
+                                                          parameter.rule_id), key
         assert documented(parameter.rule_id), parameter.rule_id
 
 

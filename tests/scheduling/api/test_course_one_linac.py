@@ -37,7 +37,7 @@ def _run_and_apply(client, url: str) -> dict:
 
 @time_machine.travel(at(0, 6, 30), tick=False)
 def test_a_plans_course_keeps_its_linac_when_it_is_busy_at_that_time_on_one_day(
-        coordinator_client, rooms):
+        coordinator_client, rooms, no_notice):
     """Linac 1 is taken on Wednesday from 07:00 to 07:15; linac 2 opens on Wednesday only.
     The one-plan proposal used to put Wednesday's fraction on linac 2 at 07:00, a quarter of
     an hour sooner; the course now stays on linac 1 and Wednesday's fraction is at 07:15."""

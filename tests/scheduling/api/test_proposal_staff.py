@@ -66,7 +66,7 @@ def _people(booking: Booking) -> list[str]:
 
 
 def test_a_waiting_list_run_books_the_people_the_solver_planned(coordinator_client, rooms,
-                                                                operators, eve_of_2030):
+                                                                operators, eve_of_2030, no_notice):
     vert_plan, vert = _spine_plan("vertebroplasty", "00000000-0000-4000-8000-000000000001")
     emb_plan, emb = _spine_plan("embolization", "ffffffff-0000-4000-8000-000000000002")
     response = coordinator_client.post(f"{BASE}/solver-runs/",

@@ -152,7 +152,7 @@ def test_mscc_clocks_the_list_cannot_all_meet_leave_one_plan_alone_with_the_reas
 
 @time_machine.travel(MONDAY_0630, tick=False)
 def test_the_waiting_list_books_a_radiotherapy_course_on_consecutive_days(coordinator_client,
-                                                                         rooms):
+                                                                         rooms, no_notice):
     """A five-fraction course on the waiting list (it used to be left to its own run): five
     bookings, Monday to Friday at the same time, applied with the rest of the list."""
     plan, (rt,) = plan_with({"procedure_type": "radiotherapy", "fractions": 5, "dose_gy": 20},
@@ -177,7 +177,7 @@ def test_the_waiting_list_books_a_radiotherapy_course_on_consecutive_days(coordi
 
 @time_machine.travel(at(1, 6, 30), tick=False)
 def test_the_waiting_list_starts_a_course_on_tuesday_and_skips_a_holiday(coordinator_client,
-                                                                        rooms):
+                                                                        rooms, no_notice):
     """Referred on a Tuesday, with the linac closed all Thursday (a public holiday): the course
     starts that Tuesday and its fractions take each next working day, Thursday and the weekend
     skipped, at one time; booking accepts it (R17 reads the same closure). The waiting list
@@ -200,7 +200,7 @@ def test_the_waiting_list_starts_a_course_on_tuesday_and_skips_a_holiday(coordin
 
 @time_machine.travel(at(1, 6, 30), tick=False)
 def test_a_course_moved_to_the_second_linac_on_the_firsts_service_day_books_clean(
-        coordinator_client, rooms):
+        coordinator_client, rooms, no_notice):
     """Linac 1 is closed on Thursday for its service; linac 2 opens on Thursday only. Thursday
     is a working day for the course (a linac is open), so the waiting list gives it the
     Thursday fraction on linac 2. Applying it stores no R17 violation: the booking check used
@@ -238,7 +238,7 @@ def test_the_waiting_list_books_a_session_back_to_back_in_one_room(coordinator_c
 
 @time_machine.travel(MONDAY_0630, tick=False)
 def test_the_waiting_list_lists_the_soft_rules_its_proposal_still_breaks(coordinator_client,
-                                                                         rooms):
+                                                                         rooms, no_notice):
     """The angio suite is open only on Monday and the theatres only from Thursday: the
     pre-operative embolization and its surgery can keep R1's 72-hour limit but not its 48-hour
     window. The run says so per plan, as a one-plan run does (its warnings were always

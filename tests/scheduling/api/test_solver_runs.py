@@ -104,7 +104,7 @@ def test_a_result_whose_inputs_changed_is_discarded_not_applied(coordinator_clie
 
 @pytest.mark.parametrize("waiting_list", [False, True], ids=["one plan", "waiting list"])
 def test_a_proposal_whose_first_booking_has_started_is_discarded_with_the_reason(
-        coordinator_client, rooms, waiting_list):
+        coordinator_client, rooms, waiting_list, no_notice):
     """Run at 06:30, the proposal starts at 07:00 when the rooms open; the coordinator applies
     it at 07:05. Applying used to answer 400 asking for a retrospective reason, a field the
     apply endpoint does not have; now the run is out of date: 409, discarded with the reason,

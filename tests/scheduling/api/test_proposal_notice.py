@@ -1,0 +1,139 @@
+"""The notice before a first booking (SCH-NOTICE): a proposal books nothing for a routine case
+sooner than ``notice_routine_hours`` (24 h) after it is made, for an urgent case sooner than
+``notice_urgent_hours`` (0), and an emergency or a running hard clock gets none. Before, every
+proposal started at the next quarter hour: a routine vertebroplasty asked for at 06:30 on a
+Monday was proposed for 07:00 that morning. Rooms (tests/scheduling/conftest.py) are open
+Monday to Friday, 07:00-20:00 Rome time."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.utils.dateparse import parse_datetime
+from rest_framework.test import APIClient
+
+from cases.models import Case
+from scheduling import services
+from scheduling.models import Booking, SolverRun
+from tests.factories.cases import CaseFactory, LesionFactory
+from tests.factories.scheduling import at, plan_with
+from tests.support.scheduling import BASE
+
+pytestmark = pytest.mark.django_db
+MONDAY_0630 = at(0, 6, 30)
+
+
+def _run(client, url, body):
+    response = client.post(url, {"horizon_days": 14, "time_limit_s": 2, **body}, format="json")
+    assert response.status_code == 202, response.content
+    run = SolverRun.objects.get(public_id=response.json()["id"])
+    assert services.solver_run_execute(run_id=run.pk) == "finished"
+    done = client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert done["outcome"] in ("optimal", "feasible"), done
+    return done
+
+
+def _starts(done, procedure):
+    return sorted(parse_datetime(b["start"]) for b in done["result"]["bookings"]
+                  if b["procedure"] == str(procedure.public_id))
+
+
+@pytest.fixture
+def site_admin(administrator) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(administrator)
+    return client
+
+
+def _plan(urgency, *, deficit=False):
+    case = CaseFactory(urgency=urgency, requested_board="bone-mets-spine")
+    lesion = LesionFactory(case=case, neurological_deficit=deficit)
+    return plan_with("vertebroplasty", case=case, lesion=lesion)
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_a_routine_plan_is_proposed_a_day_ahead_and_books_there(coordinator_client, rooms):
+    plan, (vert,) = _plan("routine")
+    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
+    assert _starts(done, vert) == [at(1, 7)]  # Tuesday 07:00, not Monday 07:00
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{done['id']}/apply/")
+    assert applied.status_code == 201, applied.content
+    assert Booking.objects.get(procedure=vert).start == at(1, 7)
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_an_urgent_plan_takes_the_first_free_time(coordinator_client, rooms):
+    plan, (vert,) = _plan("urgent")
+    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
+    assert _starts(done, vert) == [at(0, 7)]
+
+
+@time_machine.travel(at(-1, 10), tick=False)
+def test_a_running_hard_clock_overrides_the_notice(coordinator_client, rooms):
+    """A routine case with a neurological deficit (suspected MSCC) referred on Sunday at 10:00:
+    R9 (whole-spine MRI within 24 h) runs and is hard, so the MRI is proposed for Monday 07:00,
+    not after the routine notice (Monday 10:00 at the earliest, past R9's deadline)."""
+    case = CaseFactory(urgency="routine")
+    Case.objects.filter(pk=case.pk).update(submitted_at=at(-1, 10))
+    plan, (mri,) = plan_with("mri_whole_spine", case=case,
+                             lesion=LesionFactory(case=case, neurological_deficit=True))
+    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
+    assert _starts(done, mri) == [at(0, 7)]
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_the_waiting_list_gives_each_plan_its_own_notice(coordinator_client, rooms):
+    _routine, (routine_vert,) = _plan("routine")
+    _urgent, (urgent_vert,) = _plan("urgent")
+    done = _run(coordinator_client, f"{BASE}/solver-runs/", {"time_limit_s": 5})
+    assert _starts(done, urgent_vert) == [at(0, 7)]
+    (first,) = _starts(done, routine_vert)
+    assert first >= at(1, 6, 30)  # 24 h after the run was asked for
+    assert first == at(1, 7)
+
+
+def test_the_site_sets_the_notice_and_a_run_follows_it(site_admin, coordinator_client,
+                                                       rooms):
+    for value, expected in ((48, at(2, 7)), (0, at(0, 7))):
+        changed = site_admin.put("/api/v1/site-parameters/notice_routine_hours/",
+                                   {"value": value, "reason": "Agreed with the ward, 2026-12."},
+                                   format="json")
+        assert changed.status_code == 200, changed.content
+        plan, (vert,) = _plan("routine")
+        with time_machine.travel(MONDAY_0630, tick=False):
+            done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
+        assert _starts(done, vert) == [expected], value
+        plan.delete()
+
+
+def test_a_notice_outside_its_range_is_refused_naming_the_rule(site_admin):
+    response = site_admin.put("/api/v1/site-parameters/notice_routine_hours/",
+                                {"value": 200, "reason": "A week and more."}, format="json")
+    assert response.status_code == 400
+    assert "notice_routine_hours must be between 0 and 168 hours." in response.content.decode()
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_a_repair_gives_the_moved_booking_the_same_notice(coordinator_client, rooms):
+    """The patient calls in unwell at 06:30 for a vertebroplasty at 10:00: the repair moves it
+    to Tuesday 07:00, not to 07:00 the same morning."""
+    plan, (vert,) = _plan("routine")
+    booking = services.booking_create(procedure=vert, resource=rooms["hybrid"], start=at(0, 10),
+                                      principal=None).booking
+    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/",
+                {"replan": [str(booking.public_id)]})
+    (item,) = done["result"]["bookings"]
+    assert item["replaces"]["booking"] == str(booking.public_id)
+    assert parse_datetime(item["start"]) == at(1, 7)
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_the_interactive_proposal_keeps_the_notice_too(coordinator_client, rooms):
+    plan, (vert,) = _plan("routine")
+    response = coordinator_client.post(f"{BASE}/plans/{plan.public_id}/proposals/",
+                                       {"horizon_days": 14, "time_limit_seconds": 2},
+                                       format="json")
+    assert response.status_code == 200, response.content
+    (booking,) = response.json()["bookings"]
+    assert booking["procedure"] == str(vert.public_id)
+    assert parse_datetime(booking["start"]) == at(1, 7)
