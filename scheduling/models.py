@@ -579,6 +579,14 @@ class SolverRun(models.Model):
         DISCARDED = "discarded", _("discarded")
         APPLIED = "applied", _("applied")
 
+    class Reason(models.TextChoices):
+        """Why a run was discarded or failed (the API's ``reason``; the page words it in the
+        reader's language)."""
+
+        PROPOSAL_PASSED = "proposal_passed", _("its first booking had already started")
+        INPUTS_CHANGED = "inputs_changed", _("the inputs changed")
+        SOLVER_FAILED = "solver_failed", _("the solver failed")
+
     class Kind(models.TextChoices):
         PLAN = "plan", _("plan the unbooked procedures")
         REPAIR = "repair", _("re-plan slipped bookings")
@@ -610,6 +618,8 @@ class SolverRun(models.Model):
                                help_text="The solver's status: optimal, feasible, infeasible, "
                                          "unknown.")
     message = models.TextField(blank=True)
+    # Why it was discarded or failed ("" otherwise): ``message`` says the same in English.
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     result = models.JSONField(default=dict, blank=True)
     applied_bookings = models.JSONField(default=list, blank=True)
 

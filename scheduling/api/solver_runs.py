@@ -43,6 +43,11 @@ class SolverRunOut(serializers.Serializer):
     outcome = serializers.CharField(help_text="The solver's verdict once finished: optimal, "
                                               "feasible, infeasible or unknown.")
     message = serializers.CharField()
+    reason = serializers.ChoiceField(
+        choices=[("", "none"), *SolverRun.Reason.choices],
+        help_text="Why the run was discarded or failed, as a code (empty otherwise): "
+                  "proposal_passed, inputs_changed (before or at apply time), solver_failed. "
+                  "``message`` says it in English.")
     requested_by = serializers.CharField()
     created_at = serializers.DateTimeField()
     inputs_at = serializers.DateTimeField(help_text="The instant the problem was built from.")

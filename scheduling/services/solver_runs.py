@@ -250,7 +250,8 @@ def solver_run_execute(*, run_id: int) -> str:
         logger.exception("solver run %s failed", run.public_id)
         SolverRun.objects.filter(pk=run.pk).update(
             status=SolverRun.Status.FAILED, finished_at=timezone.now(),
-            message="The solver failed; the error is in the worker's log.")
+            message="The solver failed; the error is in the worker's log.",
+            reason=SolverRun.Reason.SOLVER_FAILED)
         return SolverRun.Status.FAILED
     elapsed = round(time.monotonic() - began, 3)
     progress = {**SolverRun.objects.values_list("progress", flat=True).get(pk=run.pk),
@@ -258,13 +259,14 @@ def solver_run_execute(*, run_id: int) -> str:
     if "objective" in proposal.details:
         progress["objective"] = float(proposal.details["objective"])  # type: ignore[arg-type]
     status = SolverRun.Status.FINISHED
-    message = proposal.message
+    message, reason = proposal.message, ""
     if after != before:
-        status = SolverRun.Status.DISCARDED
+        status, reason = SolverRun.Status.DISCARDED, SolverRun.Reason.INPUTS_CHANGED
         message = ("The plan, its bookings or the rooms' free time changed while the solver "
                    "worked: the result was discarded. Start a new run.")
     SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.RUNNING).update(
         status=status, finished_at=timezone.now(), outcome=proposal.status, message=message,
+        reason=reason,
         progress=progress, result=result if status == SolverRun.Status.FINISHED else {})
     return status
 
@@ -436,17 +438,18 @@ def solver_run_apply(*, run: SolverRun, principal: Principal | None) -> list[Boo
         when = local_label(passed.start)
         message = (f"The proposal is out of date: a booking it proposed for {when} has already "
                    "started. Its result was discarded, not applied. Start a new run.")
-        _discard(run, message)
+        _discard(run, message, SolverRun.Reason.PROPOSAL_PASSED)
         raise RuleError(message, field="run", rule="proposal_passed", status=409) from None
     if created is not None:
         return created
     _discard(run, "The plan, its bookings or the rooms' free time changed since the run: the "
-                  "result was discarded, not applied. Start a new run.")
+                  "result was discarded, not applied. Start a new run.",
+             SolverRun.Reason.INPUTS_CHANGED)
     raise RuleError("The inputs changed since the run: its result was discarded. Start a new "
                     "run.", field="run", rule="inputs_changed", status=409)
 
 
-def _discard(run: SolverRun, message: str) -> None:
+def _discard(run: SolverRun, message: str, reason: str) -> None:
     """A finished run that must not be applied: discarded, with why (the page shows it)."""
     SolverRun.objects.filter(pk=run.pk, status=SolverRun.Status.FINISHED).update(
-        status=SolverRun.Status.DISCARDED, message=message)
+        status=SolverRun.Status.DISCARDED, message=message, reason=reason)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -128,6 +129,19 @@ def test_a_proposal_already_started_is_refused_on_the_page_with_the_time(coordin
     assert "07:00 Europe/Rome" in page
     assert 'id="apply-run"' not in page
     assert Booking.objects.filter(plan=plan).count() == 0
+    # Read again later, the discarded run still says why, in the reader's language (the stored
+    # message is English, for the API).
+    page = client.get(location).content.decode()
+    reason = page.split('id="run-reason">', 1)[1].split("</p>", 1)[0]
+    assert reason == ("This proposal is out of date: a booking it proposed for Mon 7 Jan 2030, "
+                      "07:00 had already started when it was to be booked. Nothing was booked.")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    page = client.get(location).content.decode()
+    reason = page.split('id="run-reason">', 1)[1].split("</p>", 1)[0]
+    assert reason.startswith("Questa proposta non era più valida: una prenotazione proposta per ")
+    assert "07:00" in reason
+    assert "already started" not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # One click plans again from now: a new run for the same plan, whose first booking is
     # after the time the old one missed.
     assert 'id="rerun"' in page
@@ -157,6 +171,8 @@ def test_a_waiting_list_run_discarded_for_changed_inputs_offers_to_plan_again(co
     assert refused.status_code == 409
     page = refused.content.decode()
     assert 'id="rerun"' in page
+    assert "its result was discarded and nothing was booked." in page.split(
+        'id="run-reason">', 1)[1].split("</p>", 1)[0]
     assert 'action="/solver-runs/waiting-list/"' in page
     assert client.post("/solver-runs/waiting-list/").status_code == 302
     assert SolverRun.objects.filter(kind="waitlist", status="queued").count() == 1

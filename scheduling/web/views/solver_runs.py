@@ -140,6 +140,9 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
     passed = services.solver_run_passed_start(run, now=timezone.now()) if finished else None
     return {"run": run, "plan": run.plan, "working": run.status in WORKING,
             "passed": passed,
+            # A run discarded because its first booking had started: that booking's time.
+            "first_start": (services.solver_run_first_start(run)
+                            if run.reason == SolverRun.Reason.PROPOSAL_PASSED else None),
             "pseudonym": str(run.plan.case.patient.public_id)[:8] if run.plan else "",
             "tz": tz,
             # Plans the waiting list left to their own boards, each with why.

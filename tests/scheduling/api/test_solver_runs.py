@@ -100,6 +100,8 @@ def test_a_result_whose_inputs_changed_is_discarded_not_applied(coordinator_clie
     assert response.json()["errors"][0]["rule"] == "inputs_changed"
     assert SolverRun.objects.get(pk=run.pk).status == "discarded"
     assert Booking.objects.filter(plan=plan).count() == 0
+    read = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert (read["status"], read["reason"]) == ("discarded", "inputs_changed")
 
 
 @pytest.mark.parametrize("waiting_list", [False, True], ids=["one plan", "waiting list"])
@@ -137,6 +139,8 @@ def test_a_proposal_whose_first_booking_has_started_is_discarded_with_the_reason
     assert run.status == "discarded"
     assert "already started" in run.message
     assert Booking.objects.filter(plan=plan).count() == 0
+    read = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert (read["status"], read["reason"]) == ("discarded", "proposal_passed")
 
 
 def test_a_change_while_the_solver_works_discards_the_result(coordinator_client, rooms,
@@ -156,6 +160,7 @@ def test_a_change_while_the_solver_works_discards_the_result(coordinator_client,
     stored = SolverRun.objects.get(pk=run.pk)
     assert stored.result == {}
     assert "changed while the solver worked" in stored.message
+    assert stored.reason == "inputs_changed"
 
 
 def test_a_run_whose_worker_died_is_taken_over_and_a_live_one_is_not(coordinator_client, rooms):
@@ -343,3 +348,19 @@ def test_the_waiting_list_reads_what_plans_share_once(rooms, eve_of_2030,
     assert len(counted.captured_queries) < len(one_by_one.captured_queries) - 3 * len(plans)
     with pytest.raises(ValueError, match="one window"):
         selectors.plan_problem_build(plan=plans[0], now=now, horizon_days=7, shared=shared)
+
+
+def test_a_run_whose_solver_fails_says_so_with_a_reason(coordinator_client, rooms, monkeypatch):
+    """A fault injected into the solver: the run fails, and says why as a code (the page words
+    it in the reader's language) with nothing of the error in the run."""
+    plan, _ = spine_plan(PREOP)
+    run = run_of(start(coordinator_client, plan))
+
+    def broken(problem, **kwargs):
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(solver_runs, "propose_plan", broken)
+    assert services.solver_run_execute(run_id=run.pk) == "failed"
+    read = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert (read["status"], read["reason"]) == ("failed", "solver_failed")
+    assert "injected" not in read["message"]
