@@ -310,6 +310,9 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     if problem.not_before is not None:
         # The site's notice for the plan's urgency: no new booking before it.
         notice = max(0, _ceil(problem.not_before - origin, step))
+        if any(notice + task.duration > horizon for task in new_tasks):
+            return ("the site's notice before a first booking (SCH-NOTICE) leaves no time "
+                    "within the horizon: proposed with its plan alone")
         for task in new_tasks:
             if task.fixed_start is None and task.id != clock_task:
                 releases[task.id] = max(releases.get(task.id, 0), notice)

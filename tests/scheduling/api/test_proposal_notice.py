@@ -137,3 +137,24 @@ def test_the_interactive_proposal_keeps_the_notice_too(coordinator_client, rooms
     (booking,) = response.json()["bookings"]
     assert booking["procedure"] == str(vert.public_id)
     assert parse_datetime(booking["start"]) == at(1, 7)
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_a_horizon_inside_the_notice_says_so(coordinator_client, rooms):
+    plan, _ = _plan("routine")
+    response = coordinator_client.post(f"{BASE}/plans/{plan.public_id}/solver-runs/",
+                                       {"horizon_days": 1, "time_limit_s": 2}, format="json")
+    run = SolverRun.objects.get(public_id=response.json()["id"])
+    assert services.solver_run_execute(run_id=run.pk) == "finished"
+    done = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert done["outcome"] == "infeasible"
+    assert "notice" in done["message"]
+    listed = coordinator_client.post(f"{BASE}/solver-runs/", {"horizon_days": 1,
+                                                              "time_limit_s": 2}, format="json")
+    run = SolverRun.objects.get(public_id=listed.json()["id"])
+    services.solver_run_execute(run_id=run.pk)
+    done = coordinator_client.get(f"{BASE}/solver-runs/{run.public_id}/").json()
+    assert done["result"]["bookings"] == []
+    assert done["result"]["skipped"][str(plan.public_id)].startswith(
+        "the site's notice before a first booking (SCH-NOTICE) leaves no time within the "
+        "horizon")
