@@ -142,7 +142,7 @@ def problem_deadlines(*, plan_pks: Sequence[int], now: datetime,
             code=d.rule_code, due=d.due, procedure_types=d.procedure_types,
             earliest=d.earliest, anchor=d.anchor,
             hard=d.severity_at(now) == Severity.HARD,
-            label=f"{d.rule_id}: {d.describe(tz)}"))
+            label=f"{d.rule_id}: {d.describe(tz)}", emergency=d.severity == Severity.HARD))
     targets = [t for t in pathway_selectors.clock_targets()
                if t.stop_event == StopEvent.FIRST_TREATMENT]
     if targets:

@@ -93,6 +93,9 @@ class StartBy:
     anchor: Anchor = Anchor.START
     hard: bool = False
     label: str = ""  # what the coordinator reads: "R9: whole-spine MRI by Tue 08 Jan 10:00"
+    # The clock's rule is hard (R9, R10: an emergency), missed or not: the plan gets no notice
+    # before its first booking (selectors.plans.proposal_not_before).
+    emergency: bool = False
 
     def measures(self, procedure_type: str) -> bool:
         return not self.procedure_types or procedure_type in self.procedure_types
@@ -182,7 +185,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     # The notice before the first new booking, in steps from the origin.
     first_step = (max(0, _ceil_steps(problem.not_before - origin_dt, step))
                   if problem.not_before is not None else 0)
-    if first_step >= horizon:
+    if first_step and any(first_step + max(1, _ceil_steps(p.duration, step)) > horizon
+                          for p in problem.procedures):
         return PlanProposal(status="infeasible",
                             message="The notice before a first booking leaves no time in the "
                                     "planning horizon.")

@@ -324,6 +324,9 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     for task in new_tasks:
         deadline = deadlines.get(task.id)
         if deadline is not None and deadline < releases.get(task.id, 0) + task.duration:
+            if problem.not_before is not None and releases.get(task.id, 0) == notice:
+                return ("the site's notice before a first booking (SCH-NOTICE) leaves no time "
+                        "the hard rules allow next to the patient's existing bookings")
             return "the patient's existing bookings leave no time the hard rules allow"
     # The plan alone must have room under its hard rules (every task in its time window and
     # its calendars): a plan that has none would make the whole list infeasible.

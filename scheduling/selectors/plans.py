@@ -392,10 +392,10 @@ def proposal_not_before(*, urgency: str, deadlines: Sequence[StartBy], now: date
                         thresholds: Mapping[str, float]) -> datetime | None:
     """The earliest start of a proposal's new bookings: ``now`` plus the site's notice for the
     case's urgency (SCH-NOTICE, cases/domain/thresholds.py). None (from ``now``) for an
-    emergency, for a plan with a running hard clock (R9, R10: its clock decides), or when the
-    notice is 0."""
+    emergency, for a plan with a running hard clock (R9, R10: its clock decides; a missed one
+    too, whose earliest slot is best), or when the notice is 0."""
     key = NOTICE_KEYS.get(urgency)
-    if key is None or any(d.hard for d in deadlines):
+    if key is None or any(d.hard or d.emergency for d in deadlines):
         return None
     hours = thresholds.get(key, 0.0)
     return now + timedelta(hours=hours) if hours > 0 else None

@@ -157,8 +157,9 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
             "can_rerun": passed is not None or run.status in (SolverRun.Status.DISCARDED,
                                                               SolverRun.Status.FAILED),
             "replan": [item["id"] for item in run.slipped],
-            # The site's notice before a first booking (SCH-NOTICE), in hours, which the
-            # proposal kept.
+            # The site's notice before a first booking (SCH-NOTICE), in hours, as it stands:
+            # a run asked for under another notice has other inputs, so it is discarded, not
+            # booked (the fingerprint holds each plan's earliest start).
             "notice": selectors.proposal_notice_hours()}
 
 

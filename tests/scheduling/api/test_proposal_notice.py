@@ -81,6 +81,19 @@ def test_a_running_hard_clock_overrides_the_notice(coordinator_client, rooms):
     assert _starts(done, mri) == [at(0, 7)]
 
 
+@time_machine.travel(at(0, 8), tick=False)
+def test_a_missed_hard_clock_gets_no_notice_either(coordinator_client, rooms):
+    """Referred on Sunday at 07:00, R9's deadline (Monday 07:00) has passed when the run is asked
+    for on Monday at 08:00: the clock is soft now (the earliest slot is best), and the MRI is
+    proposed for 08:00, not after a day's notice."""
+    case = CaseFactory(urgency="routine")
+    Case.objects.filter(pk=case.pk).update(submitted_at=at(-1, 7))
+    plan, (mri,) = plan_with("mri_whole_spine", case=case,
+                             lesion=LesionFactory(case=case, neurological_deficit=True))
+    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
+    assert _starts(done, mri) == [at(0, 8)]
+
+
 @time_machine.travel(MONDAY_0630, tick=False)
 def test_the_waiting_list_gives_each_plan_its_own_notice(coordinator_client, rooms):
     _routine, (routine_vert,) = _plan("routine")
