@@ -68,30 +68,24 @@ def test_an_urgent_plan_takes_the_first_free_time(coordinator_client, rooms):
     assert _starts(done, vert) == [at(0, 7)]
 
 
-@time_machine.travel(at(-1, 10), tick=False)
-def test_a_running_hard_clock_overrides_the_notice(coordinator_client, rooms):
-    """A routine case with a neurological deficit (suspected MSCC) referred on Sunday at 10:00:
-    R9 (whole-spine MRI within 24 h) runs and is hard, so the MRI is proposed for Monday 07:00,
-    not after the routine notice (Monday 10:00 at the earliest, past R9's deadline)."""
+@pytest.mark.parametrize(("referred", "asked", "proposed"), [
+    # R9 (whole-spine MRI within 24 h) runs and is hard: Monday 07:00, not after the routine
+    # notice (Monday 10:00 at the earliest, past R9's deadline).
+    (at(-1, 10), at(-1, 10), at(0, 7)),
+    # R9's deadline (Monday 07:00) has passed when the run is asked for at 08:00: the clock is
+    # soft now (the earliest slot is best), and the MRI is proposed for 08:00, not a day later.
+    (at(-1, 7), at(0, 8), at(0, 8)),
+], ids=["running", "missed"])
+def test_a_hard_clock_overrides_the_notice_running_or_missed(coordinator_client, rooms,
+                                                             referred, asked, proposed):
+    """A routine case with a neurological deficit (suspected MSCC), referred on Sunday."""
     case = CaseFactory(urgency="routine")
-    Case.objects.filter(pk=case.pk).update(submitted_at=at(-1, 10))
+    Case.objects.filter(pk=case.pk).update(submitted_at=referred)
     plan, (mri,) = plan_with("mri_whole_spine", case=case,
                              lesion=LesionFactory(case=case, neurological_deficit=True))
-    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
-    assert _starts(done, mri) == [at(0, 7)]
-
-
-@time_machine.travel(at(0, 8), tick=False)
-def test_a_missed_hard_clock_gets_no_notice_either(coordinator_client, rooms):
-    """Referred on Sunday at 07:00, R9's deadline (Monday 07:00) has passed when the run is asked
-    for on Monday at 08:00: the clock is soft now (the earliest slot is best), and the MRI is
-    proposed for 08:00, not after a day's notice."""
-    case = CaseFactory(urgency="routine")
-    Case.objects.filter(pk=case.pk).update(submitted_at=at(-1, 7))
-    plan, (mri,) = plan_with("mri_whole_spine", case=case,
-                             lesion=LesionFactory(case=case, neurological_deficit=True))
-    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
-    assert _starts(done, mri) == [at(0, 8)]
+    with time_machine.travel(asked, tick=False):
+        done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/", {})
+    assert _starts(done, mri) == [proposed]
 
 
 @time_machine.travel(MONDAY_0630, tick=False)
