@@ -307,15 +307,15 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
                    for measured in [next((p for p in problem.procedures
                                           if clock.measures(p.procedure_type)), None)]
                    if measured is not None]
-    if problem.not_before is not None:
-        # The site's notice for the plan's urgency: no new booking before it.
-        notice = max(0, _ceil(problem.not_before - origin, step))
+    # The site's notice for the plan's urgency: no new booking before it (a release).
+    notice = (max(0, _ceil(problem.not_before - origin, step))
+              if problem.not_before is not None else None)
+    if notice is not None:
         if any(notice + task.duration > horizon for task in new_tasks):
             return ("the site's notice before a first booking (SCH-NOTICE) leaves no time "
                     "within the horizon: proposed with its plan alone")
         for task in new_tasks:
-            if task.fixed_start is None and task.id != clock_task:
-                releases[task.id] = max(releases.get(task.id, 0), notice)
+            releases[task.id] = max(releases.get(task.id, 0), notice)
     for clock, measured in measured_by:
         if clock.earliest is not None:
             task_id, start_offset = at[measured.procedure_id][Anchor.START]
@@ -324,7 +324,7 @@ def _add_plan(wp: WaitingPlan, waitlist: Waitlist, resources: dict[str, Resource
     for task in new_tasks:
         deadline = deadlines.get(task.id)
         if deadline is not None and deadline < releases.get(task.id, 0) + task.duration:
-            if problem.not_before is not None and releases.get(task.id, 0) == notice:
+            if releases.get(task.id, 0) == notice:
                 return ("the site's notice before a first booking (SCH-NOTICE) leaves no time "
                         "the hard rules allow next to the patient's existing bookings")
             return "the patient's existing bookings leave no time the hard rules allow"

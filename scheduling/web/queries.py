@@ -285,7 +285,7 @@ def _timeline_range(bookings: list[Booking], *, zone: ZoneInfo, first_day: date 
 
 def _plan_verdicts(*, plan: TreatmentPlan, own: list[BookingView], history: list[BookingView],
                    specs: Sequence[TimingRuleSpec], tz: str, procedures: Sequence[PlannedProcedure],
-                   labels: dict[str, str], context: EngineContext | None = None,
+                   labels: dict[str, str], context: EngineContext,
                    ) -> tuple[engine_context.PlanEngineReport, list[dict[str, Any]]]:
     """The engine's report on the plan's bookings ``own`` against the patient's ``history``
     (clocks R9-R11, the linacs' closed days for R17), and a row for every active rule's
@@ -293,8 +293,7 @@ def _plan_verdicts(*, plan: TreatmentPlan, own: list[BookingView], history: list
     the booking service judges), with the clock rules' verdicts from the engine."""
     report = engine_context.plan_engine_report(
         plan=plan, own=own, views=history, rules=specs, tz=tz,
-        now=context.now if context is not None and context.now else timezone.now(),
-        context=context)
+        now=context.now or timezone.now(), context=context)
     assessment = assess(
         bookings=own, rules=specs, history=history, tz=tz,
         planned=[selectors.planned_view(p, patient_id=plan.case.patient_id) for p in procedures],
@@ -322,9 +321,11 @@ def timeline(*, plan: TreatmentPlan, first_day: date | None = None, last_day: da
     tz = zone_name(bookings[0].resource.timezone if bookings else "")
     labels = {str(p.public_id): code_label("ProcedureType", p.procedure_type)
               for p in procedures}
+    history = selectors.patient_booking_views(patient_id=plan.case.patient_id)
     report, verdicts = _plan_verdicts(
         plan=plan, own=views, specs=specs, tz=tz, procedures=procedures, labels=labels,
-        history=selectors.patient_booking_views(patient_id=plan.case.patient_id))
+        history=history, context=engine_context.engine_context(
+            patient_id=plan.case.patient_id, bookings=history, now=timezone.now()))
     computed = report.violations
     not_applicable = [v for v in verdicts if v["status"] == VerdictStatus.NOT_APPLICABLE]
     lo, hi, clamped = _timeline_range(bookings, zone=zone_info(tz),
