@@ -622,6 +622,10 @@ class SolverRun(models.Model):
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     result = models.JSONField(default=dict, blank=True)
     applied_bookings = models.JSONField(default=list, blank=True)
+    # The notice before a first booking (SCH-NOTICE) the worker built the problem with:
+    # {"routine_hours", "urgent_hours"} and, for a one-plan run or a repair, "not_before" (that
+    # plan's earliest new start, ISO; null when it has none). Empty until a worker starts it.
+    notice = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

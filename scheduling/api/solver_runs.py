@@ -67,6 +67,12 @@ class SolverRunOut(serializers.Serializer):
                   "run) and, in a waiting-list run, skipped {plan public id: why it was left "
                   "to its own run} and bound.")
     applied_bookings = serializers.ListField(child=serializers.UUIDField())
+    notice = serializers.DictField(
+        help_text="The notice before a first booking (SCH-NOTICE) the run's problem was built "
+                  "with, once a worker has started it (empty before): routine_hours and "
+                  "urgent_hours (the site's parameters then; an emergency has none) and, for "
+                  "one plan, not_before (its earliest new start; null for an emergency, a "
+                  "running or missed hard clock, or a notice of 0 h).")
     apply_by = serializers.SerializerMethodField(
         help_text="A finished run can be applied until its first proposed booking starts; "
                   "after that, apply answers 409 proposal_passed. Null when the run proposes "

@@ -171,6 +171,18 @@ def _problem(run: SolverRun) -> tuple[Any, str]:
     return problem, fingerprint({"problem": problem, "slipped": versions})
 
 
+def _notice(run: SolverRun, problem: Any) -> dict[str, Any]:
+    """The notice the run's problem keeps (SolverRun.notice): the site's hours by urgency and,
+    for one plan, its earliest new start. A change of the site's notice while the solver works
+    changes the problem built again at the end, and the result is discarded."""
+    hours = selectors.proposal_notice_hours()
+    notice: dict[str, Any] = {f"{urgency}_hours": value for urgency, value in hours.items()}
+    if run.kind != SolverRun.Kind.WAITLIST:
+        notice["not_before"] = (problem.not_before.isoformat()
+                                if problem.not_before is not None else None)
+    return notice
+
+
 def _claim(run_id: int, now: datetime) -> SolverRun | None:
     """Take the run for this worker: queued, or running past its limit and the grace (its
     worker died). None when it is finished, applied, or still in another worker's hands."""
@@ -238,7 +250,8 @@ def solver_run_execute(*, run_id: int) -> str:
     began = time.monotonic()
     try:
         problem, before = _problem(run)
-        SolverRun.objects.filter(pk=run.pk).update(fingerprint=before)
+        SolverRun.objects.filter(pk=run.pk).update(fingerprint=before,
+                                                   notice=_notice(run, problem))
         if run.kind == SolverRun.Kind.WAITLIST:
             proposal, result = _solve_waitlist(run, problem)
         else:

@@ -57,15 +57,48 @@ def test_starting_a_run_queues_it_and_its_page_polls_until_it_is_done(coordinato
     assert str(run.public_id) in listed
 
 
-def test_the_run_page_says_the_sites_notice_before_a_first_booking(coordinator, plan):
+def _notice(page):
+    return page.split('id="run-notice">', 1)[1].split("</dd>", 1)[0]
+
+
+def test_the_run_page_says_the_notice_the_run_was_built_with(coordinator, plan):
+    """The page shows the notice the worker built the run's problem with, not the site's
+    current one (before, an old run showed today's notice), and the plan's own earliest
+    start; while the run waits for a worker it says the notice is read then."""
     from cases.models import SiteParameter
 
     SiteParameter.objects.create(key="notice_urgent_hours", value=4, reason="Ward rounds.")
     client = login(coordinator)
-    _run, location = _start(client, plan)
-    page = client.get(location).content.decode()
-    notice = page.split('id="run-notice">', 1)[1].split("</dd>", 1)[0]
+    run, location = _start(client, plan)
+    assert "read when a worker starts the run" in _notice(client.get(location).content.decode())
+    services.solver_run_execute(run_id=run.pk)
+    SiteParameter.objects.filter(key="notice_urgent_hours").update(value=8)
+    SiteParameter.objects.create(key="notice_routine_hours", value=48, reason="Ward rounds.")
+    notice = _notice(client.get(location).content.decode())
     assert notice.startswith("routine 24 h, urgent 4 h, emergency none")
+    run.refresh_from_db()
+    from zoneinfo import ZoneInfo
+
+    from scheduling.selectors.board import site_zone
+
+    zone = ZoneInfo(site_zone())
+    not_before = datetime.fromisoformat(run.notice["not_before"]).astimezone(zone)
+    assert f"this plan not before {not_before:%a %-d %b %Y, %H:%M}" in notice
+
+
+def test_the_page_polling_a_working_run_reads_no_site_parameter(coordinator, plan):
+    """The status fragment asks for itself every second while the run works: it reads the
+    run's stored notice, not the site's parameters (before, one query a second)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(coordinator)
+    run, location = _start(client, plan)
+    SolverRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        fragment = client.get(location, HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 1s"' in fragment.content.decode()
+    assert not [q["sql"] for q in queries.captured_queries if "siteparameter" in q["sql"]]
 
 
 def test_booking_the_proposal_books_every_procedure_as_proposed(coordinator, plan):

@@ -157,10 +157,10 @@ def _context(request: HttpRequest, run: SolverRun) -> dict[str, Any]:
             "can_rerun": passed is not None or run.status in (SolverRun.Status.DISCARDED,
                                                               SolverRun.Status.FAILED),
             "replan": [item["id"] for item in run.slipped],
-            # The site's notice before a first booking (SCH-NOTICE), in hours, as it stands:
-            # a run asked for under another notice has other inputs, so it is discarded, not
-            # booked (the fingerprint holds each plan's earliest start).
-            "notice": selectors.proposal_notice_hours()}
+            # The notice before a first booking (SCH-NOTICE) the worker built the run with,
+            # stored on the run (the polling fragment reads no site parameter).
+            "notice": run.notice,
+            "not_before": parse_datetime(run.notice.get("not_before") or "")}
 
 
 @login_required

@@ -165,3 +165,28 @@ def test_a_horizon_inside_the_notice_says_so(coordinator_client, rooms):
     assert done["result"]["skipped"][str(plan.public_id)].startswith(
         "the site's notice before a first booking (SCH-NOTICE) leaves no time within the "
         "horizon")
+
+
+def test_a_run_keeps_the_notice_it_was_built_with(site_admin, coordinator_client, rooms):
+    """The run says which notice its proposal keeps, as it was when the worker built the
+    problem: a later change of the site's notice does not rewrite an old run's (before, the run
+    page showed the site's current notice for every run, old ones too)."""
+    routine, _ = _plan("routine")
+    urgent, _ = _plan("urgent")
+    with time_machine.travel(MONDAY_0630, tick=False):
+        queued = coordinator_client.post(f"{BASE}/plans/{routine.public_id}/solver-runs/",
+                                         {"horizon_days": 14, "time_limit_s": 2}, format="json")
+        assert queued.json()["notice"] == {}  # read by the worker, when it builds the problem
+        done = _run(coordinator_client, f"{BASE}/plans/{routine.public_id}/solver-runs/", {})
+        urgent_done = _run(coordinator_client, f"{BASE}/plans/{urgent.public_id}/solver-runs/",
+                           {})
+    notice = done["notice"]
+    assert (notice["routine_hours"], notice["urgent_hours"]) == (24, 0)
+    assert parse_datetime(notice["not_before"]) == at(1, 6, 30)  # 24 h after it was asked
+    assert urgent_done["notice"]["not_before"] is None  # urgent: 0 h, from the run's instant
+    changed = site_admin.put("/api/v1/site-parameters/notice_routine_hours/",
+                             {"value": 48, "reason": "Agreed with the ward, 2026-12."},
+                             format="json")
+    assert changed.status_code == 200, changed.content
+    again = coordinator_client.get(f"{BASE}/solver-runs/{done['id']}/").json()
+    assert again["notice"] == done["notice"]
