@@ -118,15 +118,23 @@ class OpeningHours(models.Model):
 
 
 class ResourceException(models.Model):
-    """A closure or maintenance window (removes time) or an extra session (adds time), UTC."""
+    """A closure or maintenance window (removes time) or an extra session (adds time), UTC.
+    For a person (a Resource of a staff kind) a closure is an absence: leave, a course, sick.
+    Coordinators add and remove them (scheduling.services.closures); a closure over bookings
+    does not move them: it lists them for a repair run."""
 
     Kind = _text_choices("Kind", dt.ExceptionKind)
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="exceptions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
+    # Who added it ("user:<id>" or "client:<client id>"; blank for rows from before, or the
+    # admin's), and when.
+    created_by = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["resource_id", "start"]

@@ -1,6 +1,7 @@
 """Scheduling API routes under /api/v1/ (config/urls.py includes this module).
 
-Each URL's first segment names the module that serves it: ``resources/`` → resources.py,
+Each URL's first segment names the module that serves it: ``resources/`` → resources.py
+(``resources/<id>/closures/`` → closures.py),
 ``bookings/`` → bookings.py, ``plans/`` → plans.py, ``violations/`` → violations.py,
 ``timing-rules/`` → timing_rules.py, ``procedure-catalogue/`` → procedure_catalogue.py,
 ``cases/<id>/clocks/``, ``clocks/`` and ``clock-targets/`` → clocks.py.
@@ -14,6 +15,7 @@ from scheduling.api import (
     board,
     bookings,
     clocks,
+    closures,
     plans,
     procedure_catalogue,
     resources,
@@ -31,6 +33,10 @@ urlpatterns: list[URLPattern] = [
          name="resource-detail"),
     path("resources/<uuid:public_id>/slots/", resources.ResourceSlotsApi.as_view(),
          name="resource-slots"),
+    path("resources/<uuid:public_id>/closures/", closures.ResourceClosuresApi.as_view(),
+         name="resource-closures"),
+    path("resources/<uuid:public_id>/closures/<uuid:closure_id>/",
+         closures.ResourceClosureDetailApi.as_view(), name="resource-closure-detail"),
     path("bookings/", method_router(get=bookings.BookingListApi, post=bookings.BookingCreateApi),
          name="booking-collection"),
     path("bookings/<uuid:public_id>/", bookings.BookingDetailApi.as_view(),

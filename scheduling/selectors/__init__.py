@@ -5,7 +5,9 @@
   and the catalogue, and what other apps read (boards: a case's open violations);
 - ``plans``: free slots, a plan's validation report and the solver's input;
 - ``pathway``: the pathway clocks (CWT-28/31/62) of many cases at once, in the database
-  (callers import the module: ``from scheduling.selectors import pathway``).
+  (callers import the module: ``from scheduling.selectors import pathway``);
+- ``closures``: closures and absences, and the bookings they fall on (imported as a module
+  too).
 
 Selectors return querysets or values with their joins applied (no N+1), scoped to what the
 principal may see (cases.selectors.case_scope_q).

@@ -6,7 +6,8 @@
 - ``rechecks``: the plan re-checks that store violations, and their acknowledgement;
 - ``catalogue``: administrators' edits of the timing rules and the procedure catalogue;
 - ``proposals``: a solver proposal for a plan, and booking it;
-- ``pathway``: the pathway clock targets' edits and the sweep that alerts before a breach.
+- ``pathway``: the pathway clock targets' edits and the sweep that alerts before a breach;
+- ``closures``: closures, absences and extra sessions of rooms and people, added and removed.
 
 Services raise scheduling.domain.errors (core.errors rule errors) and never answer HTTP.
 """
@@ -24,6 +25,7 @@ from scheduling.services.catalogue import (
     catalogue_entry_update,
     timing_rule_update,
 )
+from scheduling.services.closures import closure_add, closure_remove
 from scheduling.services.courses import course_cancel, course_move
 from scheduling.services.follow_ups import follow_up_propose
 from scheduling.services.pathway import (
@@ -66,6 +68,8 @@ __all__ = [
     "catalogue_entry_update",
     "clock_target_update",
     "clock_targets_seed",
+    "closure_add",
+    "closure_remove",
     "course_cancel",
     "course_move",
     "follow_up_propose",

@@ -7,7 +7,7 @@ the services' checks (never restated here).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -135,3 +135,55 @@ class BookingCancelForm(forms.Form):
 
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=300)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ClosureForm(forms.Form):
+    """A closure of a room, an absence of a person, or an extra session: from a local date and
+    time to another, in the resource's time zone. No start time is the start of the day; no end
+    time is the end of the last day, so "from the 8th to the 9th" closes both days. A time that
+    happens twice (the fall-back overlap) is taken to cover the whole ambiguous hour; one that
+    does not exist (the spring-forward gap) is an error on its field."""
+
+    kind = forms.ChoiceField(label=_("What"), choices=[
+        ("closure", _("Closed or away")), ("maintenance", _("Maintenance")),
+        ("extra_session", _("Extra session (open outside the usual hours)"))])
+    start_day = forms.DateField(label=_("From"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("From time (blank: the start of the day)"),
+                                 required=False,
+                                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_time = forms.TimeField(label=_("Until time (blank: the end of that day)"),
+                               required=False,
+                               widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
+                             help_text=_("Required for a closure or maintenance; coordinators "
+                                         "and the audit trail read it."))
+
+    # The service's field names, on this form's fields.
+    ALIASES = {"start": "start_day", "end": "end_day"}
+
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone_info(zone)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for side, fold, default_time, next_day in (("start", 0, time.min, False),
+                                                   ("end", 1, time.min, True)):
+            day, at = cleaned.get(f"{side}_day"), cleaned.get(f"{side}_time")
+            if day is None:
+                continue
+            if at is None and next_day:
+                day = day + timedelta(days=1)
+            try:
+                moment = local_to_aware(day, at or default_time, self.zone, fold=fold)
+                check_instant(moment)
+            except LocalTimeError as exc:
+                self.add_error(f"{side}_time", local_time_message(exc))
+                continue
+            except DateLimitError as exc:
+                self.add_error(f"{side}_day", exc.message)
+                continue
+            cleaned[side] = moment
+        return cleaned

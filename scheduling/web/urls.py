@@ -7,6 +7,7 @@ from django.urls import path
 from scheduling.web.views import (
     board,
     booking_changes,
+    closures,
     plan_book,
     solver_runs,
     timeline,
@@ -18,6 +19,13 @@ app_name = "scheduling_web"
 
 urlpatterns = [
     path("worklist/", worklist.worklist, name="worklist"),
+    path("resources/", closures.resources, name="resources"),
+    path("resources/<uuid:public_id>/closures/", closures.resource_closures,
+         name="resource_closures"),
+    path("resources/<uuid:public_id>/closures/<uuid:closure_id>/", closures.closure,
+         name="closure"),
+    path("resources/<uuid:public_id>/closures/<uuid:closure_id>/remove/",
+         closures.closure_remove, name="closure_remove"),
     path("plans/<uuid:public_id>/book/", plan_book.plan_book, name="plan_book"),
     path("plans/<uuid:public_id>/board/", board.plan_board, name="plan_board"),
     path("plans/<uuid:public_id>/board/propose/", board.plan_board_propose,

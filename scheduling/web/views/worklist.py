@@ -1,5 +1,5 @@
-"""``/worklist/``: the coordinator's worklist: decided plans waiting to be booked, and the
-timing-rule violations to resolve.
+"""``/worklist/``: the coordinator's worklist: decided plans waiting to be booked, bookings a
+closure or an absence fell on (to re-plan), and the timing-rule violations to resolve.
 
 Each plan shows its pathway clocks (time left, due time) and its running timing-rule deadlines
 (R9, R10, R11 from a case event; the R1 window from a booked pre-operative embolization to its
@@ -23,8 +23,9 @@ from core.web.pages import render_page
 from scheduling import selectors
 from scheduling.domain import pathway as pathway_rules
 from scheduling.domain.pathway import ClockReading, RuleDeadlineReading
-from scheduling.selectors import pathway
+from scheduling.selectors import closures, pathway
 from scheduling.web import queries
+from scheduling.web.views.closures import by_plan
 from scheduling.web.views.common import require_coordinator
 
 PAGE_SIZE = 20
@@ -44,8 +45,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
                       PAGE_SIZE).get_page(request.GET.get("page"))
     violations = Paginator(queries.violations_open(principal=principal), PAGE_SIZE).get_page(
         request.GET.get("vpage"))
+    # Bookings a closure or an absence added later fell on: they wait for a repair.
+    closed = Paginator(closures.bookings_in_closed_time(principal=principal, now=now),
+                       PAGE_SIZE).get_page(request.GET.get("cpage"))
     # One audit row per plan and per violation shown (docs/security.md, S8), one INSERT each: no N+1.
     shown_violations = list(violations)
+    audit_record_many(principal=principal, action="list", object_type="booking",
+                      path=request.path,
+                      objects=[(b.public_id, b.plan.case.patient.public_id) for b in closed])
     audit_record_many(principal=principal, action="list", object_type="plan", path=request.path,
                       objects=[(p.public_id, p.case.patient.public_id) for p in plans])
     audit_record_many(principal=principal, action="list", object_type="violation",
@@ -72,6 +79,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         })
     return render_page(request, "scheduling/worklist.html", {
         "plans": plans, "rows": rows, "violations": violations,
+        "closed": closed, "closed_plans": by_plan(list(closed)),
     }, section="worklist")
 
 

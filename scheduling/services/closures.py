@@ -1,0 +1,80 @@
+"""Closures and absences: a coordinator (or a hospital system) closes a room or marks a person
+away for a span, or adds an extra session, and removes one added by mistake.
+
+A closure over bookings does not move them and is not refused: the room is closed whatever the
+bookings say. The bookings it falls on are returned (and listed on the worklist until they are
+moved) for a repair run per plan, which re-plans only them (scheduling.services.solver_runs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.access import Principal
+from core.audit import audit_record
+from core.errors import RuleError
+from scheduling.domain.types import ExceptionKind
+from scheduling.models import Resource, ResourceException
+from scheduling.services.solver_runs import requester
+
+MAX_SPAN = timedelta(days=366)
+REASON_MAX = 200
+
+
+def closure_add(*, resource: Resource, kind: str, start: datetime, end: datetime, reason: str,
+                principal: Principal | None, now: datetime | None = None,
+                path: str = "") -> ResourceException:
+    """Store a closure, maintenance window or extra session of ``resource`` over [start, end).
+
+    Refused (400, naming the field): a naive time, an end not after the start, a span over a
+    year, an end already past, a closure or maintenance without a reason, an unknown kind, or an
+    inactive resource."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if kind not in {k.value for k in ExceptionKind}:
+        raise RuleError(f"kind must be one of {', '.join(k.value for k in ExceptionKind)}.",
+                        field="kind", rule="choice")
+    for field, value in (("start", start), ("end", end)):
+        if timezone.is_naive(value):
+            raise RuleError(f"{field} must carry a time zone offset.", field=field,
+                            rule="timezone_required")
+    if end <= start:
+        raise RuleError("end must be after start.", field="end", rule="end_after_start")
+    if end - start > MAX_SPAN:
+        raise RuleError("A closure spans at most 366 days: add another for the rest.",
+                        field="end", rule="max_span")
+    if end <= now:
+        raise RuleError("end has already passed: a closure changes only time to come.",
+                        field="end", rule="in_future")
+    if kind != ExceptionKind.EXTRA_SESSION and not reason:
+        raise RuleError("reason is required for a closure or maintenance (the coordinators "
+                        "and the audit trail read it).", field="reason", rule="required")
+    if len(reason) > REASON_MAX:
+        raise RuleError(f"reason is at most {REASON_MAX} characters.", field="reason",
+                        rule="max_length")
+    if not resource.active:
+        raise RuleError("This resource is no longer in use.", field="resource", rule="inactive")
+    with transaction.atomic():
+        closure = ResourceException.objects.create(
+            resource=resource, kind=kind, start=start, end=end, reason=reason,
+            created_by=requester(principal), created_at=now)
+        audit_record(principal=principal, action="create", object_type="resource_exception",
+                     object_id=closure.public_id, path=path,
+                     detail={"resource": str(resource.public_id), "kind": kind,
+                             "start": start.isoformat(), "end": end.isoformat()})
+    return closure
+
+
+def closure_remove(*, closure: ResourceException, principal: Principal | None,
+                   path: str = "") -> None:
+    """Remove a closure (added by mistake, or the room reopens): its time is free again."""
+    with transaction.atomic():
+        audit_record(principal=principal, action="delete", object_type="resource_exception",
+                     object_id=closure.public_id, path=path,
+                     detail={"resource": str(closure.resource.public_id), "kind": closure.kind,
+                             "start": closure.start.isoformat(),
+                             "end": closure.end.isoformat(), "reason": closure.reason})
+        closure.delete()

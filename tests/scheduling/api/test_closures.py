@@ -1,0 +1,196 @@
+"""Closures and absences (issue 14, repair: "when a booking slips (room closed, patient unwell,
+operator away)"). Before, a closure could only be added in Django's admin, and nothing said
+which bookings it fell on: they stayed in closed time, unnoticed, until the day. Now
+``POST /resources/{id}/closures/`` adds one (a person's closure is an absence) and answers with
+the bookings it falls on, each to re-plan with a repair run; DELETE removes one. Rooms
+(tests/scheduling/conftest.py) are open Monday to Friday, 07:00-20:00 Rome time; the tests run
+the day before the factories' Monday in January 2030."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils.dateparse import parse_datetime
+
+from core.models import AuditEvent
+from scheduling import services
+from scheduling.models import Booking, ResourceException, SolverRun
+from tests.factories.cases import CaseFactory
+from tests.factories.scheduling import ResourceFactory, at, plan_with
+from tests.support.scheduling import BASE, PREOP
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def eve_of_2030():
+    import time_machine
+
+    with time_machine.travel(datetime(2030, 1, 6, 12, tzinfo=UTC), tick=True):
+        yield
+
+
+def closures_url(resource):
+    return f"{BASE}/resources/{resource.public_id}/closures/"
+
+
+def close(client, resource, start, end, **body):
+    return client.post(closures_url(resource),
+                       {"kind": "closure", "start": start.isoformat(), "end": end.isoformat(),
+                        "reason": "Flooded", **body}, format="json")
+
+
+def book(procedure, room, start):
+    return services.booking_create(procedure=procedure, resource=room, start=start,
+                                   principal=None).booking
+
+
+def test_closing_a_room_lists_the_bookings_it_falls_on_and_a_repair_moves_them(
+        coordinator_client, rooms):
+    plan, (emb, surgery) = plan_with(PREOP, "surgery")
+    _other, (other_surgery,) = plan_with("surgery")
+    kept = book(emb, rooms["angio"], at(2, 8))
+    slipped = book(surgery, rooms["or1"], at(2, 13))
+    also = book(other_surgery, rooms["or1"], at(2, 8))
+    book(plan_with("surgery")[1][0], rooms["or1"], at(3, 8))  # the day after: not in it
+
+    response = close(coordinator_client, rooms["or1"], at(2, 0), at(3, 0))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    closure = ResourceException.objects.get(public_id=body["id"])
+    assert (closure.kind, closure.reason, closure.start, closure.end) == (
+        "closure", "Flooded", at(2, 0), at(3, 0))
+    assert response["Location"].endswith(f"/closures/{closure.public_id}/")
+    assert [b["id"] for b in body["bookings"]] == [str(also.public_id), str(slipped.public_id)]
+    assert body["bookings_count"] == 2
+    assert body["bookings"][1]["plan"] == str(plan.public_id)
+    assert body["bookings"][1]["procedure_type"] == "surgery"
+    # The closure is audited, and so is the disclosure of the bookings it lists.
+    assert AuditEvent.objects.filter(action="create", object_type="resource_exception",
+                                     object_id=str(closure.public_id)).exists()
+    listed = AuditEvent.objects.get(action="list", object_type="booking")
+    assert {e[0] for e in listed.entities} == {str(also.public_id), str(slipped.public_id)}
+    # Nothing moved by itself: the bookings wait for a repair.
+    assert Booking.objects.get(pk=slipped.pk).start == at(2, 13)
+
+    run = coordinator_client.post(f"{BASE}/plans/{plan.public_id}/solver-runs/",
+                                  {"horizon_days": 14, "time_limit_s": 2,
+                                   "replan": [body["bookings"][1]["id"]]}, format="json")
+    assert run.status_code == 202, run.content
+    run_id = SolverRun.objects.get(public_id=run.json()["id"]).pk
+    assert services.solver_run_execute(run_id=run_id) == "finished"
+    applied = coordinator_client.post(f"{BASE}/solver-runs/{run.json()['id']}/apply/")
+    assert applied.status_code == 201, applied.content
+    slipped.refresh_from_db()
+    assert not (slipped.resource_id == rooms["or1"].pk and slipped.start < at(3, 0)
+                and slipped.end > at(2, 0))
+    assert Booking.objects.get(pk=kept.pk).start == at(2, 8)
+    again = coordinator_client.get(response["Location"]).json()
+    assert [b["id"] for b in again["bookings"]] == [str(also.public_id)]
+
+
+def test_a_persons_absence_lists_the_bookings_they_are_booked_on(coordinator_client, rooms):
+    operator = ResourceFactory(code="ir-a", name="Dr A (IR)", kind="interventional_radiologist")
+    _plan, (emb,) = plan_with("embolization")
+    booking = book(emb, rooms["angio"], at(2, 8))
+    assert list(booking.staff.values_list("resource__code", flat=True)) == ["ir-a"]
+    response = close(coordinator_client, operator, at(2, 0), at(4, 0), reason="Congress")
+    assert response.status_code == 201, response.content
+    assert [b["id"] for b in response.json()["bookings"]] == [str(booking.public_id)]
+    assert response.json()["bookings"][0]["resource"] == str(rooms["angio"].public_id)
+
+
+def test_an_extra_session_falls_on_no_booking(coordinator_client, rooms):
+    _plan, (surgery,) = plan_with("surgery")
+    book(surgery, rooms["or1"], at(2, 8))
+    response = close(coordinator_client, rooms["or1"], at(2, 7), at(2, 20),
+                     kind="extra_session", reason="")
+    assert response.status_code == 201, response.content
+    assert (response.json()["bookings"], response.json()["bookings_count"]) == ([], 0)
+
+
+@pytest.mark.parametrize(("change", "field", "rule"), [
+    ({"start": "2030-01-09T00:00:00"}, "start", "timezone_required"),
+    ({"end": "2030-01-08T23:00:00+01:00"}, "end", "end_after_start"),
+    ({"end": "2031-02-01T00:00:00+01:00"}, "end", "max_span"),
+    ({"start": "2029-12-01T00:00:00+01:00", "end": "2030-01-02T00:00:00+01:00"}, "end",
+     "in_future"),
+    ({"reason": "  "}, "reason", "required"),
+    ({"reason": "x" * 201}, "reason", "max_length"),
+    ({"kind": "holiday"}, "kind", "invalid_choice"),
+    ({"start": "9999-12-31T23:59:59+00:00"}, "start", "date_window"),
+], ids=["naive", "order", "span", "past", "no reason", "long reason", "kind", "absurd"])
+def test_a_bad_closure_is_a_400_naming_the_field_and_nothing_is_stored(coordinator_client,
+                                                                       rooms, change, field,
+                                                                       rule):
+    body = {"kind": "closure", "start": "2030-01-09T00:00:00+01:00",
+            "end": "2030-01-10T00:00:00+01:00", "reason": "Flooded", **change}
+    response = coordinator_client.post(closures_url(rooms["or1"]), body, format="json")
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["rule"]) == (field, rule), error
+    assert not ResourceException.objects.exists()
+
+
+def test_members_read_closures_but_only_coordinators_change_them(coordinator_client,
+                                                                  spine_client, rooms):
+    assert close(spine_client, rooms["or1"], at(2, 0), at(3, 0)).status_code == 403
+    made = close(coordinator_client, rooms["or1"], at(2, 0), at(3, 0))
+    assert made.status_code == 201
+    assert spine_client.get(closures_url(rooms["or1"])).status_code == 200
+    assert spine_client.delete(made["Location"]).status_code == 403
+    assert ResourceException.objects.count() == 1
+
+
+def test_a_member_sees_only_the_bookings_of_their_boards_cases(coordinator_client,
+                                                               sarcoma_client, rooms):
+    _spine, (spine_surgery,) = plan_with("surgery", case=CaseFactory())
+    _sarcoma, (sarcoma_surgery,) = plan_with(
+        "surgery", case=CaseFactory(requested_board="sarcoma"))
+    book(spine_surgery, rooms["or1"], at(2, 8))
+    theirs = book(sarcoma_surgery, rooms["or1"], at(2, 13))
+    made = close(coordinator_client, rooms["or1"], at(2, 0), at(3, 0))
+    assert made.json()["bookings_count"] == 2
+    seen = sarcoma_client.get(made["Location"]).json()
+    assert ([b["id"] for b in seen["bookings"]], seen["bookings_count"]) == (
+        [str(theirs.public_id)], 1)
+
+
+def test_the_list_shows_what_is_not_over_and_a_removed_closure_frees_the_time(
+        coordinator_client, rooms):
+    room = rooms["or1"]
+    ResourceException.objects.create(resource=room, kind="closure", start=at(-7, 0),
+                                      end=at(-6, 0), reason="Last week")
+    made = close(coordinator_client, room, at(2, 0), at(3, 0)).json()
+    listed = coordinator_client.get(closures_url(room)).json()
+    assert [c["id"] for c in listed["results"]] == [made["id"]]
+    assert listed["results"][0]["created_by"].startswith("user:")
+    since = coordinator_client.get(closures_url(room), {"from": at(-7, 12).isoformat()}).json()
+    assert since["count"] == 2
+
+    slots = {"procedure_type": "surgery", "from": at(2, 0).isoformat(),
+             "to": at(3, 0).isoformat()}
+    url = f"{BASE}/resources/{room.public_id}/slots/"
+    assert coordinator_client.get(url, slots).json()["slots"] == []
+    removed = coordinator_client.delete(f"{closures_url(room)}{made['id']}/")
+    assert removed.status_code == 204
+    assert parse_datetime(coordinator_client.get(url, slots).json()["slots"][0]["start"]) == \
+        at(2, 7)
+    assert AuditEvent.objects.filter(action="delete", object_type="resource_exception",
+                                     object_id=made["id"]).exists()
+    missing = coordinator_client.delete(f"{closures_url(room)}{made['id']}/")
+    assert missing.status_code == 404
+    assert coordinator_client.get(f"{closures_url(room)}{uuid.uuid4()}/").status_code == 404
+
+
+def test_a_repeated_request_with_its_key_adds_one_closure(coordinator_client, rooms):
+    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    body = {"start": at(2, 0).isoformat(), "end": (at(2, 0) + timedelta(days=1)).isoformat(),
+            "reason": "Works"}
+    first = coordinator_client.post(closures_url(rooms["or1"]), body, format="json", **key)
+    second = coordinator_client.post(closures_url(rooms["or1"]), body, format="json", **key)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] == second.json()["id"]
+    assert ResourceException.objects.count() == 1
