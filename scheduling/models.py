@@ -616,6 +616,9 @@ class SolverRun(models.Model):
     inputs_at = models.DateTimeField()
     horizon_days = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(90)])
+    # The coordinator's earliest start for a plan or a repair (the patient is unwell until
+    # then, or asked for a later date): nothing is proposed before it, whatever the urgency.
+    not_before = models.DateTimeField(null=True, blank=True)
     time_limit_s = models.FloatField(validators=[MinValueValidator(0.5), MaxValueValidator(60)])
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

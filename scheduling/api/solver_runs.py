@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import PageAudit
+from core.api.fields import AwareDateTimeField
 from core.api.idempotency import idempotent
 from core.audit import audit_record_many
 from core.models import AuditEvent
@@ -52,6 +53,8 @@ class SolverRunOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     inputs_at = serializers.DateTimeField(help_text="The instant the problem was built from.")
     horizon_days = serializers.IntegerField()
+    not_before = serializers.DateTimeField(
+        allow_null=True, help_text="The earliest start asked for, if any.")
     time_limit_s = serializers.FloatField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -116,6 +119,11 @@ class SolverRunCreateApi(SchedulingApiView):
             help_text="A repair: these bookings of the plan slipped (a room closed, the patient "
                       "unwell); re-plan them alone, every other booking fixed. Applying the run "
                       "moves them.")
+        not_before = AwareDateTimeField(
+            required=False, allow_null=True, default=None,
+            help_text="Nothing is proposed to start before this instant (the patient is unwell "
+                      "until then, or asked for a later date), whatever the urgency; inside "
+                      "the horizon. One already past changes nothing.")
 
     @extend_schema(operation_id="solver_run_create", request=InputSerializer,
                    responses={202: SolverRunOut})
@@ -131,7 +139,8 @@ class SolverRunCreateApi(SchedulingApiView):
         run = services.solver_run_start(plan=plan, principal=self.principal,
                                         horizon_days=data.validated_data["horizon_days"],
                                         time_limit_s=data.validated_data["time_limit_s"],
-                                        replan=[str(i) for i in data.validated_data["replan"]])
+                                        replan=[str(i) for i in data.validated_data["replan"]],
+                                        not_before=data.validated_data["not_before"])
         run.plan = plan
         _audit(self, run, AuditEvent.Action.CREATE)
         response = Response(SolverRunOut(run).data, status=status.HTTP_202_ACCEPTED)

@@ -259,11 +259,14 @@ def shared_inputs(*, plans: Sequence[TreatmentPlan], now: datetime,
 def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int = 28,
                        granularity_minutes: int = 15,
                        replan: Collection[Booking] = (),
-                       shared: SharedInputs | None = None) -> PlanProblem:
+                       shared: SharedInputs | None = None,
+                       not_before: datetime | None = None) -> PlanProblem:
     """The solver's input for the plan's procedures that have no active booking yet; with
     ``replan`` (a repair: bookings of this plan that slipped), for those bookings' procedures
     only, as if those bookings did not exist, every other booking fixed. ``shared`` (the
-    waiting list: many plans, the same window, no replan) reuses what the plans read alike."""
+    waiting list: many plans, the same window, no replan) reuses what the plans read alike.
+    ``not_before``: the coordinator's earliest start (the patient is unwell until then, or
+    asked for a later date), kept whatever the urgency, on top of the site's notice."""
     patient_id = plan.case.patient_id
     moving = {b.pk for b in replan}
     moving_ids = {str(b.public_id) for b in replan}
@@ -372,9 +375,15 @@ def plan_problem_build(*, plan: TreatmentPlan, now: datetime, horizon_days: int 
         rules=shared.rules, fixed=tuple(views), tz=tz,
         granularity=timedelta(minutes=granularity_minutes),
         deadlines=deadlines,
-        not_before=proposal_not_before(urgency=plan.case.urgency, deadlines=deadlines, now=now,
-                                       thresholds=shared.thresholds),
+        not_before=_latest(proposal_not_before(urgency=plan.case.urgency, deadlines=deadlines,
+                                               now=now, thresholds=shared.thresholds),
+                           not_before if not_before is not None and not_before > now else None),
     )
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
 
 
 NOTICE_KEYS = {Urgency.ROUTINE.value: "notice_routine_hours",

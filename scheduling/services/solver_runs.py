@@ -91,14 +91,21 @@ def _slipped(plan: TreatmentPlan, public_ids: Sequence[str]) -> list[Booking]:
 @transaction.atomic
 def solver_run_start(*, plan: TreatmentPlan, principal: Principal | None, horizon_days: int,
                      time_limit_s: float, replan: Sequence[str] = (),
+                     not_before: datetime | None = None,
                      now: datetime | None = None) -> SolverRun:
     """A queued run for the plan's unbooked procedures, or with ``replan`` (booking public
-    ids) a repair of those bookings alone; the worker starts it after commit."""
+    ids) a repair of those bookings alone; the worker starts it after commit. ``not_before``:
+    nothing is proposed to start earlier (the patient is unwell until then); it must fall
+    inside the horizon."""
     if plan.status != TreatmentPlan.Status.ACTIVE:
         raise RuleError("Only an active plan can be scheduled.", field="plan", rule="not_active")
     slipped = _slipped(plan, replan)
-    return _queue(principal, now, plan=plan, horizon_days=horizon_days,
-                  time_limit_s=time_limit_s,
+    moment = now or timezone.now()
+    if not_before is not None and not_before >= moment + timedelta(days=horizon_days):
+        raise RuleError(f"not_before must fall inside the horizon of {horizon_days} days from "
+                        "now: widen horizon_days.", field="not_before", rule="in_horizon")
+    return _queue(principal, moment, plan=plan, horizon_days=horizon_days,
+                  time_limit_s=time_limit_s, not_before=not_before,
                   kind=SolverRun.Kind.REPAIR if slipped else SolverRun.Kind.PLAN,
                   slipped=[{"id": str(b.public_id), "version": b.version} for b in slipped])
 
@@ -166,7 +173,8 @@ def _problem(run: SolverRun) -> tuple[Any, str]:
     plan = TreatmentPlan.objects.select_related("case").get(pk=run.plan_id)
     slipped = _slipped_now(run)
     problem = selectors.plan_problem_build(plan=plan, now=run.inputs_at,
-                                           horizon_days=run.horizon_days, replan=slipped)
+                                           horizon_days=run.horizon_days, replan=slipped,
+                                           not_before=run.not_before)
     versions = sorted((str(b.public_id), b.version) for b in slipped)
     return problem, fingerprint({"problem": problem, "slipped": versions})
 

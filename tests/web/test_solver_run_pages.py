@@ -314,3 +314,34 @@ def test_the_waiting_list_page_says_which_plans_it_left_out_and_why(coordinator,
     assert f'href="/plans/{left.public_id}/board/"' in left_out
     assert "nothing can host mrgfus" in left_out
     assert str(plan.public_id) not in left_out
+
+
+def test_the_run_form_takes_the_day_the_patient_can_come_from(coordinator, plan):
+    """The plan's run form has "The patient can come from": the run keeps the start of that
+    day in the site's zone, the run page says it, and "Plan again" keeps it; a date that is
+    not one is refused with a message and starts nothing."""
+    from zoneinfo import ZoneInfo
+
+    from scheduling.selectors.board import site_zone
+
+    client = login(coordinator)
+    form = client.get(f"/plans/{plan.public_id}/solver-runs/").content.decode()
+    assert 'name="not_before"' in form
+    day = (timezone.now() + timedelta(days=3)).astimezone(ZoneInfo(site_zone())).date()
+    response = client.post(f"/plans/{plan.public_id}/solver-runs/",
+                           {"not_before": day.isoformat()})
+    assert response.status_code == 302
+    run = SolverRun.objects.get(plan=plan)
+    local = run.not_before.astimezone(ZoneInfo(site_zone()))
+    assert (local.date(), local.hour, local.minute) == (day, 0, 0)
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="run-not-before"' in page
+    services.solver_run_execute(run_id=run.pk)
+    SolverRun.objects.filter(pk=run.pk).update(status="discarded", reason="inputs_changed")
+    rerun = client.get(response["Location"]).content.decode()
+    assert f'name="not_before" value="{day.isoformat()}"' in rerun
+
+    refused = client.post(f"/plans/{plan.public_id}/solver-runs/", {"not_before": "31/02"},
+                          follow=True)
+    assert "not a valid date" in refused.content.decode()
+    assert SolverRun.objects.filter(plan=plan).count() == 1

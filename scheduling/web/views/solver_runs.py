@@ -12,6 +12,7 @@ pseudonym.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
+from core.dates import DateLimitError, LocalTimeError, check_instant, local_to_aware
 from core.errors import RuleError
 from core.web.pages import render_page
 from scheduling import selectors, services
@@ -80,7 +82,8 @@ def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
         try:
             run = services.solver_run_start(plan=plan, principal=principal_from_request(request),
                                             horizon_days=HORIZON_DAYS, time_limit_s=TIME_LIMIT_S,
-                                            replan=request.POST.getlist("replan"))
+                                            replan=request.POST.getlist("replan"),
+                                            not_before=_day_start(request.POST.get("not_before")))
         except RuleError as exc:
             messages.error(request, exc.message)
             return redirect("scheduling_web:plan_solver_runs", public_id=plan.public_id)
@@ -99,6 +102,22 @@ def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
         "movable": movable,
         "horizon_days": HORIZON_DAYS, "time_limit_s": int(TIME_LIMIT_S),
         "tz": board_selectors.site_zone()}, section="worklist")
+
+
+def _day_start(raw: str | None) -> datetime | None:
+    """The start of a local date (the site's zone) from the form's "the patient can come
+    from" field, or None when it is blank; RuleError naming ``not_before`` when it is not a
+    date, or is outside the service's window."""
+    if not (raw or "").strip():
+        return None
+    try:
+        moment = local_to_aware(date.fromisoformat(str(raw).strip()), time.min,
+                                board_selectors.site_zone(), fold=0)
+        check_instant(moment)
+    except (ValueError, LocalTimeError, DateLimitError):
+        raise RuleError(_("The date the patient can come from is not a valid date."),
+                        field="not_before", rule="invalid") from None
+    return moment
 
 
 def _proposal_rows(run: SolverRun, zone: ZoneInfo) -> list[dict[str, Any]]:

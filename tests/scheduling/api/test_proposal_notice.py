@@ -190,3 +190,37 @@ def test_a_run_keeps_the_notice_it_was_built_with(site_admin, coordinator_client
     assert changed.status_code == 200, changed.content
     again = coordinator_client.get(f"{BASE}/solver-runs/{done['id']}/").json()
     assert again["notice"] == done["notice"]
+
+
+@pytest.mark.parametrize("urgency", ["routine", "emergency"])
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_a_patient_unwell_until_thursday_is_re_planned_from_thursday(coordinator_client, rooms,
+                                                                     urgency):
+    """The patient calls in unwell for Tuesday's vertebroplasty and can come from Thursday:
+    the repair asked with ``not_before`` proposes Thursday 07:00, an emergency too (before,
+    a repair could only start from the notice: Tuesday 07:00 again, or Monday for an
+    emergency, when the patient cannot come)."""
+    plan, (vert,) = _plan(urgency)
+    booking = services.booking_create(procedure=vert, resource=rooms["hybrid"], start=at(1, 10),
+                                      principal=None).booking
+    done = _run(coordinator_client, f"{BASE}/plans/{plan.public_id}/solver-runs/",
+                {"replan": [str(booking.public_id)], "not_before": at(3, 0).isoformat()})
+    (item,) = done["result"]["bookings"]
+    assert parse_datetime(item["start"]) == at(3, 7)
+    assert parse_datetime(done["not_before"]) == at(3, 0)
+    assert parse_datetime(done["notice"]["not_before"]) == at(3, 0)
+
+
+@time_machine.travel(MONDAY_0630, tick=False)
+def test_an_earliest_start_past_the_horizon_or_without_a_zone_is_refused(coordinator_client,
+                                                                         rooms):
+    plan, _ = _plan("routine")
+    url = f"{BASE}/plans/{plan.public_id}/solver-runs/"
+    for value, rule in ((at(20, 0).isoformat(), "in_horizon"),
+                        ("2030-01-10T00:00:00", "timezone_required")):
+        response = coordinator_client.post(url, {"horizon_days": 14, "not_before": value},
+                                           format="json")
+        assert response.status_code == 400, response.content
+        (error,) = response.json()["errors"]
+        assert (error["field"], error["rule"]) == ("not_before", rule)
+    assert not SolverRun.objects.exists()
