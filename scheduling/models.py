@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.domain.codes import ProcedureType
@@ -134,7 +135,7 @@ class ResourceException(models.Model):
     # Who added it ("user:<id>" or "client:<client id>"; blank for rows from before, or the
     # admin's), and when.
     created_by = models.CharField(max_length=80, blank=True)
-    created_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     class Meta:
         ordering = ["resource_id", "start"]

@@ -129,9 +129,16 @@ class ResourceClosuresApi(SchedulingApiView):
     @extend_schema(operation_id="resource_closure_create", request=InputSerializer,
                    responses={201: ClosureWithBookingsOut})
     def post(self, request: Request, public_id: object) -> Response:
-        return idempotent(request, endpoint="scheduling.resource_closure_create",
-                          handler=lambda: self._create(public_id),
-                          replay_audit=lambda body: ("resource_exception", body["id"], ""))
+        response = idempotent(request, endpoint="scheduling.resource_closure_create",
+                              handler=lambda: self._create(public_id),
+                              replay_audit=lambda body: ("resource_exception", body["id"], ""))
+        if response.get("Idempotent-Replayed") == "true":
+            # The stored answer discloses its bookings again: audited as the first time.
+            audit_record_many(principal=self.principal, action="list", object_type="booking",
+                              objects=[(b["id"], b["patient"])
+                                       for b in response.data.get("bookings", [])],
+                              path=request.path)
+        return response
 
     def _create(self, public_id: object) -> Response:
         resource = selectors.resource_get(public_id=str(public_id))

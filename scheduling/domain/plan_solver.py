@@ -188,8 +188,9 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
     if first_step and any(first_step + max(1, _ceil_steps(p.duration, step)) > horizon
                           for p in problem.procedures):
         return PlanProposal(status="infeasible",
-                            message="The notice before a first booking leaves no time in the "
-                                    "planning horizon.")
+                            message="The earliest start (the site's notice before a first "
+                                    "booking, or the day the patient can come from) leaves "
+                                    "no time in the planning horizon.")
     resources = {r.resource_id: r for r in problem.resources}
     for p in problem.procedures:
         if not any(rid in resources for rid in p.resource_ids):
@@ -394,7 +395,8 @@ def propose_plan(problem: PlanProblem, *, time_limit: float = 5.0, workers: int 
                 "No schedule within the horizon keeps every hard rule"
                 + (f" (including {'; '.join(hard)})" if hard else "")
                 + " and fits the rooms' free time"
-                + (" after the notice before a first booking" if first_step else "")
+                + (" after the earliest start (the site's notice before a first booking, or "
+                   "the day the patient can come from)" if first_step else "")
                 + "." if status == cp_model.INFEASIBLE else
                 "The solver found no schedule within its time limit."
             ),

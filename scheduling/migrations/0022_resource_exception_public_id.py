@@ -1,9 +1,10 @@
 """Closures and absences get a public id (the API and pages name them), who added them and
-when. Existing rows get a fresh id each: added without the unique constraint, filled, then made
+when (new rows, the admin's too; rows from before have no date). Existing rows get a fresh id each: added without the unique constraint, filled, then made
 unique (one shared default would break it)."""
 
 import uuid
 
+import django.utils.timezone
 from django.db import migrations, models
 
 
@@ -36,9 +37,15 @@ class Migration(migrations.Migration):
             name="created_by",
             field=models.CharField(blank=True, max_length=80),
         ),
+        # Rows from before stay without a date (AddField, then the default for new rows).
         migrations.AddField(
             model_name="resourceexception",
             name="created_at",
             field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AlterField(
+            model_name="resourceexception",
+            name="created_at",
+            field=models.DateTimeField(blank=True, default=django.utils.timezone.now, null=True),
         ),
     ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.access import Principal
 from core.audit import audit_record
-from core.errors import RuleError
+from core.errors import NotFound, RuleError
 from scheduling.domain.types import ExceptionKind
 from scheduling.models import Resource, ResourceException
 from scheduling.services.solver_runs import requester
@@ -64,17 +64,28 @@ def closure_add(*, resource: Resource, kind: str, start: datetime, end: datetime
         audit_record(principal=principal, action="create", object_type="resource_exception",
                      object_id=closure.public_id, path=path,
                      detail={"resource": str(resource.public_id), "kind": kind,
-                             "start": start.isoformat(), "end": end.isoformat()})
+                             "start": start.isoformat(), "end": end.isoformat(),
+                             "reason": reason})
     return closure
 
 
 def closure_remove(*, closure: ResourceException, principal: Principal | None,
-                   path: str = "") -> None:
-    """Remove a closure (added by mistake, or the room reopens): its time is free again."""
+                   path: str = "", now: datetime | None = None) -> None:
+    """Remove a closure (added by mistake, or the room reopens): its time is free again. One
+    already over is history (the bookings of its time were judged against it): 409. Two
+    removals at once remove it once (the row is locked; the second finds it gone: 404)."""
+    now = now or timezone.now()
     with transaction.atomic():
+        locked = (ResourceException.objects.select_for_update(of=("self",))
+                  .filter(pk=closure.pk).first())
+        if locked is None:
+            raise NotFound("No such closure of this resource.")
+        if locked.end <= now:
+            raise RuleError("This closure is over: it stays as the record of that time.",
+                            field="closure", rule="over", status=409)
         audit_record(principal=principal, action="delete", object_type="resource_exception",
                      object_id=closure.public_id, path=path,
                      detail={"resource": str(closure.resource.public_id), "kind": closure.kind,
                              "start": closure.start.isoformat(),
                              "end": closure.end.isoformat(), "reason": closure.reason})
-        closure.delete()
+        locked.delete()

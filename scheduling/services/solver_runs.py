@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -69,7 +70,14 @@ def requester(principal: Principal | None) -> str:
 
 def _slipped(plan: TreatmentPlan, public_ids: Sequence[str]) -> list[Booking]:
     """The plan's bookings a repair re-plans; RuleError naming ``replan`` for one that is not
-    this plan's, not changeable, or a radiotherapy fraction (a course moves as a whole)."""
+    this plan's, not changeable, or a radiotherapy fraction (a course moves as a whole), or
+    not a booking id at all (a form posted by hand)."""
+    for public_id in public_ids:
+        try:
+            uuid.UUID(str(public_id))
+        except ValueError:
+            raise RuleError("Not a booking id.", field="replan", rule="invalid",
+                            extra={"booking": str(public_id)[:40]}) from None
     found = {str(b.public_id): b for b in Booking.objects.filter(
         plan=plan, public_id__in=list(public_ids)).select_related("procedure")}
     slipped = []

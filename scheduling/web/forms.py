@@ -18,6 +18,7 @@ from core.dates import (
     RULE_AMBIGUOUS,
     DateLimitError,
     LocalTimeError,
+    check_date,
     check_instant,
     describe_offset,
     local_to_aware,
@@ -174,9 +175,10 @@ class ClosureForm(forms.Form):
             day, at = cleaned.get(f"{side}_day"), cleaned.get(f"{side}_time")
             if day is None:
                 continue
-            if at is None and next_day:
-                day = day + timedelta(days=1)
             try:
+                check_date(day)  # first: year 1 or 9999 would overflow the arithmetic below
+                if at is None and next_day:
+                    day = day + timedelta(days=1)
                 moment = local_to_aware(day, at or default_time, self.zone, fold=fold)
                 check_instant(moment)
             except LocalTimeError as exc:

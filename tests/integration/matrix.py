@@ -201,6 +201,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("api/v1/resources/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="bookings:read"),
     ("api/v1/resources/<uuid:public_id>/slots/", "GET"):  # no procedure_type/from/to
         Row(people=PEOPLE, scope="bookings:read", ok=400),
+    # Closures and absences: read by everyone who reads bookings (the bookings listed are
+    # filtered to the caller's boards), changed by coordinators. An empty body is a 400 naming
+    # start and end; the matrix's closure id names none, so an allowed caller gets 404.
+    ("api/v1/resources/<uuid:public_id>/closures/", "GET"):
+        Row(people=PEOPLE, scope="bookings:read"),
+    ("api/v1/resources/<uuid:public_id>/closures/", "POST"):
+        Row(people=STAFF, scope="bookings:write", ok=400),
+    ("api/v1/resources/<uuid:public_id>/closures/<uuid:closure_id>/", "GET"):
+        Row(people=PEOPLE, scope="bookings:read", ok=404),
+    ("api/v1/resources/<uuid:public_id>/closures/<uuid:closure_id>/", "DELETE"):
+        Row(people=STAFF, scope="bookings:write", ok=404),
     ("api/v1/bookings/", "GET"): Row(people=PEOPLE, scope="bookings:read"),  # B's: filtered
     ("api/v1/bookings/", "POST"): Row(people=STAFF, scope="bookings:write", ok=400),
     ("api/v1/bookings/<uuid:public_id>/", "GET"): Row(people=PEOPLE, scope="bookings:read",
@@ -303,4 +314,5 @@ PARAMS: dict[str, Any] = {
     "procedure_type": lambda w: "embolization",
     "item_id": lambda w: w.extra["item_a"].public_id,
     "plan_id": lambda w: w.booking_a.plan.public_id,
+    "closure_id": lambda w: "00000000-0000-4000-8000-00000000c105",
 }

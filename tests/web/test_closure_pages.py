@@ -111,7 +111,10 @@ def test_an_absent_operator_brings_their_bookings_to_the_worklist(coordinator, t
     ({"start_day": "2030-03-31", "start_time": "02:30", "end_day": "2030-03-31"},
      "start_time", "does not exist"),
     ({"end_day": "2031-06-01"}, "end_day", "at most 366 days"),
-], ids=["order", "reason", "nonexistent time", "span"])
+    # Dates at the ends of the calendar (before, a 500: the arithmetic overflowed).
+    ({"end_day": "9999-12-31"}, "end_day", "Must be"),
+    ({"start_day": "0001-01-01"}, "start_day", "Must be"),
+], ids=["order", "reason", "nonexistent time", "span", "year 9999", "year 1"])
 def test_a_bad_closure_is_shown_on_its_field_and_nothing_is_stored(coordinator, theatre, change,
                                                                    field, message):
     client = login(coordinator)
@@ -172,3 +175,40 @@ def test_the_worklists_closed_time_section_does_not_grow_queries_per_booking(coo
     booked(12)
     assert 'id="closed-time"' in client.get("/worklist/").content.decode()
     assert count() == one
+
+
+def test_a_booking_placed_in_closed_time_on_purpose_is_not_called_slipped(coordinator,
+                                                                          theatre):
+    """A coordinator may book into closed time with a reason (the override): that booking did
+    not slip, and the worklist leaves it alone; one booked before the closure is listed."""
+    ResourceException.objects.create(resource=theatre, kind="closure", start=at(2, 0),
+                                     end=at(3, 0), reason="Teaching day")
+    _plan, (procedure,) = plan_with("surgery")
+    on_purpose = services.booking_create(procedure=procedure, resource=theatre, start=at(2, 9),
+                                         principal=None,
+                                         override_reason="Emergency list, agreed").booking
+    client = login(coordinator)
+    assert f'value="{on_purpose.public_id}"' not in client.get("/worklist/").content.decode()
+    ResourceException.objects.create(resource=theatre, kind="maintenance", start=at(2, 8),
+                                     end=at(2, 12), reason="Lamp replaced")
+    assert f'value="{on_purpose.public_id}"' in client.get("/worklist/").content.decode()
+
+
+def test_a_closure_that_is_over_is_kept(coordinator, theatre):
+    past = ResourceException.objects.create(resource=theatre, kind="closure", start=at(-7, 0),
+                                            end=at(-6, 0), reason="Last week")
+    client = login(coordinator)
+    url = f"/resources/{theatre.public_id}/closures/{past.public_id}/"
+    assert 'id="remove-closure"' not in client.get(url).content.decode()
+    refused = client.post(f"{url}remove/", follow=True)
+    assert "This closure is over" in refused.content.decode()
+    assert ResourceException.objects.filter(pk=past.pk).exists()
+
+
+def test_the_worklist_shows_the_times_in_the_rooms_zone(coordinator, theatre, surgery):
+    ResourceException.objects.create(resource=theatre, kind="closure", start=at(2, 0),
+                                     end=at(3, 0), reason="Flooded")
+    section = login(coordinator).get("/worklist/").content.decode().split(
+        'id="closed-time"', 1)[1]
+    assert "Wed 9 Jan 2030, 09:00" in section  # 08:00 UTC, in Rome
+    assert "Europe/Rome" in section

@@ -339,9 +339,14 @@ def test_the_run_form_takes_the_day_the_patient_can_come_from(coordinator, plan)
     services.solver_run_execute(run_id=run.pk)
     SolverRun.objects.filter(pk=run.pk).update(status="discarded", reason="inputs_changed")
     rerun = client.get(response["Location"]).content.decode()
-    assert f'name="not_before" value="{day.isoformat()}"' in rerun
+    assert f'name="not_before" value="{run.not_before.isoformat()}"' in rerun
 
-    refused = client.post(f"/plans/{plan.public_id}/solver-runs/", {"not_before": "31/02"},
-                          follow=True)
-    assert "not a valid date" in refused.content.decode()
+    for junk in ("31/02", "0001-01-01", "9999-12-31", "2030-01-10T00:00:00"):
+        refused = client.post(f"/plans/{plan.public_id}/solver-runs/", {"not_before": junk},
+                              follow=True)
+        assert refused.status_code == 200, junk
+        assert "not a valid date" in refused.content.decode(), junk
+    replanned = client.post(f"/plans/{plan.public_id}/solver-runs/", {"replan": "junk"},
+                            follow=True)
+    assert "Not a booking id." in replanned.content.decode()  # before, a 500
     assert SolverRun.objects.filter(plan=plan).count() == 1

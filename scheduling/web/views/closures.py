@@ -31,6 +31,8 @@ from scheduling.web.forms import ClosureForm
 from scheduling.web.views.common import require_coordinator
 
 PAGE_SIZE = 50
+# The bookings one closure's page lists; past this it says how many more there are.
+SHOWN = 200
 
 
 @login_required
@@ -95,13 +97,17 @@ def closure(request: HttpRequest, public_id: Any, closure_id: Any) -> HttpRespon
     principal = principal_from_request(request)
     resource = selectors.resource_get(public_id=str(public_id))
     found = _closure(resource, closure_id)
-    bookings = list(closures.bookings_in(found, principal=principal, now=timezone.now())[:200])
+    now = timezone.now()
+    found_bookings = closures.bookings_in(found, principal=principal, now=now)
+    bookings = list(found_bookings[:SHOWN + 1])
+    more = found_bookings.count() - SHOWN if len(bookings) > SHOWN else 0
+    bookings = bookings[:SHOWN]
     audit_record_many(principal=principal, action="list", object_type="booking",
                       path=request.path,
                       objects=[(b.public_id, b.plan.case.patient.public_id) for b in bookings])
     return render_page(request, "scheduling/closure.html", {
-        "resource": resource, "closure": found, "plans": by_plan(bookings),
-        "tz": zone_name(resource.timezone),
+        "resource": resource, "closure": found, "plans": by_plan(bookings), "more": more,
+        "over": found.end <= now, "tz": zone_name(resource.timezone),
     }, section="resources")
 
 
@@ -110,8 +116,13 @@ def closure(request: HttpRequest, public_id: Any, closure_id: Any) -> HttpRespon
 def closure_remove(request: HttpRequest, public_id: Any, closure_id: Any) -> HttpResponse:
     require_coordinator(request)
     resource = selectors.resource_get(public_id=str(public_id))
-    services.closure_remove(closure=_closure(resource, closure_id),
-                            principal=principal_from_request(request), path=request.path)
+    try:
+        services.closure_remove(closure=_closure(resource, closure_id),
+                                principal=principal_from_request(request), path=request.path)
+    except RuleError as exc:
+        messages.error(request, exc.message)
+        return redirect("scheduling_web:closure", public_id=resource.public_id,
+                        closure_id=closure_id)
     messages.success(request, _("Removed: that time is free again."))
     return redirect("scheduling_web:resource_closures", public_id=resource.public_id)
 
@@ -126,7 +137,7 @@ def by_plan(bookings: list[Booking]) -> list[dict[str, Any]]:
             "bookings": [], "replan": []})
         row["bookings"].append({
             "booking": b, "label": code_label("ProcedureType", b.procedure.procedure_type),
-            "fraction": b.fraction_number})
+            "fraction": b.fraction_number, "zone": zone_name(b.resource.timezone)})
         if b.fraction_number is None:
             row["replan"].append(str(b.public_id))
     return list(plans.values())

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.labels import code_label
 from core.access import principal_from_request
 from core.audit import audit_record_many
-from core.dates import DateLimitError, LocalTimeError, check_instant, local_to_aware
+from core.dates import DateLimitError, LocalTimeError, check_date, check_instant, local_to_aware
 from core.errors import RuleError
 from core.web.pages import render_page
 from scheduling import selectors, services
@@ -105,15 +105,20 @@ def plan_solver_runs(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _day_start(raw: str | None) -> datetime | None:
-    """The start of a local date (the site's zone) from the form's "the patient can come
-    from" field, or None when it is blank; RuleError naming ``not_before`` when it is not a
-    date, or is outside the service's window."""
-    if not (raw or "").strip():
+    """The form's "the patient can come from": a local date (its start in the site's zone),
+    or the exact instant "Plan again" carries over from the run (ISO 8601 with an offset);
+    None when blank. RuleError naming ``not_before`` when it is neither, or is outside the
+    service's window."""
+    text = (raw or "").strip()
+    if not text:
         return None
     try:
-        moment = local_to_aware(date.fromisoformat(str(raw).strip()), time.min,
-                                board_selectors.site_zone(), fold=0)
-        check_instant(moment)
+        if "T" in text:
+            moment = check_instant(datetime.fromisoformat(text))
+        else:
+            day = check_date(date.fromisoformat(text))  # first: year 1 would overflow
+            moment = check_instant(local_to_aware(day, time.min, board_selectors.site_zone(),
+                                                  fold=0))
     except (ValueError, LocalTimeError, DateLimitError):
         raise RuleError(_("The date the patient can come from is not a valid date."),
                         field="not_before", rule="invalid") from None

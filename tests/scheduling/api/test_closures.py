@@ -194,3 +194,18 @@ def test_a_repeated_request_with_its_key_adds_one_closure(coordinator_client, ro
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json()["id"] == second.json()["id"]
     assert ResourceException.objects.count() == 1
+
+
+def test_a_replayed_answer_is_audited_with_the_bookings_it_lists(coordinator_client, rooms):
+    _plan, (surgery,) = plan_with("surgery")
+    booking = book(surgery, rooms["or1"], at(2, 9))
+    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    body = {"start": at(2, 0).isoformat(), "end": at(3, 0).isoformat(), "reason": "Works"}
+    coordinator_client.post(closures_url(rooms["or1"]), body, format="json", **key)
+    replayed = coordinator_client.post(closures_url(rooms["or1"]), body, format="json", **key)
+    assert replayed["Idempotent-Replayed"] == "true"
+    rows = AuditEvent.objects.filter(action="list", object_type="booking").order_by("pk")
+    # One booking disclosed: a row about that booking, once for the answer and once for the
+    # replay (before, the replay wrote only a row about the closure).
+    assert [(r.object_id, r.patient_pseudonym) for r in rows] == [
+        (str(booking.public_id), str(booking.patient.public_id))] * 2
