@@ -244,7 +244,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     # One name per shared choice set, so generated clients get stable type names.
-    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.domain.codes.CaseStatus.choices"},
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "cases.domain.codes.CaseStatus.choices",
+                            "ClosureKindEnum": "scheduling.domain.types.EXCEPTION_KINDS"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

@@ -23,7 +23,7 @@ from core.audit import audit_record_many
 from core.errors import NotFound
 from scheduling import selectors, services
 from scheduling.api.base import READ, WRITE, SchedulingApiView
-from scheduling.domain.types import ExceptionKind
+from scheduling.domain.types import EXCEPTION_KINDS, ExceptionKind
 from scheduling.models import Booking, ResourceException
 from scheduling.selectors import closures
 
@@ -35,7 +35,7 @@ class ClosureOut(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     resource = serializers.UUIDField(source="resource.public_id")
     kind = serializers.ChoiceField(
-        choices=[k.value for k in ExceptionKind],
+        choices=EXCEPTION_KINDS,
         help_text="closure or maintenance (the time is taken away; for a person, an absence), "
                   "or extra_session (time added outside the opening hours).")
     start = serializers.DateTimeField()
@@ -107,7 +107,7 @@ class ResourceClosuresApi(SchedulingApiView):
             return fields
 
     class InputSerializer(serializers.Serializer):
-        kind = serializers.ChoiceField(choices=[k.value for k in ExceptionKind],
+        kind = serializers.ChoiceField(choices=EXCEPTION_KINDS,
                                        default=ExceptionKind.CLOSURE.value)
         start = AwareDateTimeField()
         end = AwareDateTimeField()

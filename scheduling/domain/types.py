@@ -58,6 +58,11 @@ class ExceptionKind(StrEnum):
     EXTRA_SESSION = "extra_session"
 
 
+# The kinds as a list of values: the API's choices, and its schema's one enum name for them
+# (config/settings ENUM_NAME_OVERRIDES).
+EXCEPTION_KINDS: list[str] = [k.value for k in ExceptionKind]
+
+
 @dataclass(frozen=True, order=True)
 class Interval:
     """A half-open interval [start, end): back-to-back intervals do not overlap."""

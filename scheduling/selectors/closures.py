@@ -14,6 +14,7 @@ future booking against every closure (two correlated subqueries per booking).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
@@ -79,6 +80,11 @@ def bookings_in_closed_time(*, principal: Principal, now: datetime) -> QuerySet[
     """Every changeable booking not yet started that falls in closed time of its room or of
     one of its people, added after it was booked (a closure, maintenance or absence: the
     booking slipped and waits for a repair), soonest first, in the caller's case scope."""
+    return _bookings(list(closed_time_booking_ids(now=now)), principal=principal)
+
+
+def closed_time_booking_ids(*, now: datetime) -> QuerySet[Any]:
+    """The ids of bookings_in_closed_time (every case), as one UNION query."""
     ex = "resource__exceptions__"
     overlap = {f"{ex}kind__in": CLOSING_KINDS, f"{ex}end__gt": now}
     rooms = Booking.objects.filter(
@@ -90,4 +96,4 @@ def bookings_in_closed_time(*, principal: Principal, now: datetime) -> QuerySet[
         booking__status__in=CHANGEABLE_STATUSES,
         start__gte=F(f"{ex}start") - MAX_BOOKING_LENGTH, start__lt=F(f"{ex}end"),
         end__gt=F(f"{ex}start"), **overlap).order_by().values_list("booking_id", flat=True)
-    return _bookings(list(rooms.union(people)), principal=principal)
+    return rooms.union(people)
