@@ -80,7 +80,10 @@ def bookings_in_closed_time(*, principal: Principal, now: datetime) -> QuerySet[
     """Every changeable booking not yet started that falls in closed time of its room or of
     one of its people, added after it was booked (a closure, maintenance or absence: the
     booking slipped and waits for a repair), soonest first, in the caller's case scope."""
-    return _bookings(list(closed_time_booking_ids(now=now)), principal=principal)
+    # start > now again: with ORDER BY start LIMIT 20, PostgreSQL may walk the start index from
+    # the oldest booking looking for the listed ids (bench/closed_time.py: 122 ms without it).
+    return _bookings(list(closed_time_booking_ids(now=now)),
+                     principal=principal).filter(start__gt=now)
 
 
 def closed_time_booking_ids(*, now: datetime) -> QuerySet[Any]:
