@@ -58,6 +58,7 @@ def test_closing_a_room_lists_its_bookings_and_re_plans_them(coordinator, theatr
     assert response["Location"] == f"/resources/{theatre.public_id}/closures/{closure.public_id}/"
 
     page = client.get(response["Location"]).content.decode()
+    assert "<h1>Closed: Theatre 1</h1>" in page
     listed = page.split('id="closure-bookings"', 1)[1]
     assert f'data-plan="{plan.public_id}"' in listed
     assert f'name="replan" value="{booking.public_id}"' in listed
@@ -100,7 +101,9 @@ def test_an_absent_operator_brings_their_bookings_to_the_worklist(coordinator, t
     made = client.post(f"/resources/{operator.public_id}/closures/",
                        _form(start_day="2030-01-10", end_day="2030-01-11", reason="Congress"))
     assert made.status_code == 302
-    assert f'value="{booking.public_id}"' in client.get(made["Location"]).content.decode()
+    page = client.get(made["Location"]).content.decode()
+    assert f'value="{booking.public_id}"' in page
+    assert "<h1>Away: Dr A (IR)</h1>" in page
     assert f'value="{booking.public_id}"' in client.get("/worklist/").content.decode()
 
 

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.labels import code_label
@@ -25,12 +26,22 @@ from core.timezones import zone_name
 from core.web.errors import add_rule_error
 from core.web.pages import render_page
 from scheduling import selectors, services
+from scheduling.domain.catalogue import STAFF_KINDS
 from scheduling.models import Booking, Resource, ResourceException
 from scheduling.selectors import closures
 from scheduling.web.forms import ClosureForm
 from scheduling.web.views.common import require_coordinator
 
 PAGE_SIZE = 50
+# What a closure is called on the pages, by kind (a person's closure is an absence).
+KIND_LABELS = {"closure": gettext_lazy("Closed"), "maintenance": gettext_lazy("Maintenance"),
+               "extra_session": gettext_lazy("Extra session")}
+PERSON_LABELS = {**KIND_LABELS, "closure": gettext_lazy("Away")}
+
+
+def kind_label(closure: ResourceException) -> str:
+    labels = PERSON_LABELS if closure.resource.kind in STAFF_KINDS else KIND_LABELS
+    return str(labels.get(closure.kind, closure.kind))
 # The bookings one closure's page lists; past this it says how many more there are.
 SHOWN = 200
 
@@ -76,8 +87,9 @@ def resource_closures(request: HttpRequest, public_id: Any) -> HttpResponse:
         status = 400
     page = Paginator(closures.closure_list(resource=resource, since=timezone.now()),
                      PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"closure": c, "label": kind_label(c)} for c in page]
     return render_page(request, "scheduling/resource_closures.html", {
-        "resource": resource, "form": form, "page": page, "tz": zone,
+        "resource": resource, "form": form, "page": page, "rows": rows, "tz": zone,
     }, status=status, section="resources")
 
 
@@ -106,7 +118,8 @@ def closure(request: HttpRequest, public_id: Any, closure_id: Any) -> HttpRespon
                       path=request.path,
                       objects=[(b.public_id, b.plan.case.patient.public_id) for b in bookings])
     return render_page(request, "scheduling/closure.html", {
-        "resource": resource, "closure": found, "plans": by_plan(bookings), "more": more,
+        "resource": resource, "closure": found, "label": kind_label(found),
+        "plans": by_plan(bookings), "more": more,
         "over": found.end <= now, "tz": zone_name(resource.timezone),
     }, section="resources")
 
