@@ -12,12 +12,19 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from core.access import Principal
 from core.audit import audit_record
 from core.errors import NotFound, RuleError
+from core.models import Notification
+from core.notifications import notification_send
+from core.timezones import zone_info, zone_name
+from core.web.localized import localized_name
+from scheduling import selectors
 from scheduling.domain.types import ExceptionKind
 from scheduling.models import Resource, ResourceException
+from scheduling.selectors import closures
 from scheduling.services.solver_runs import requester
 
 MAX_SPAN = timedelta(days=366)
@@ -66,7 +73,31 @@ def closure_add(*, resource: Resource, kind: str, start: datetime, end: datetime
                      detail={"resource": str(resource.public_id), "kind": kind,
                              "start": start.isoformat(), "end": end.isoformat(),
                              "reason": reason})
+        _notify(closure, count=len(closures.booking_ids_in(closure, now=now)))
     return closure
+
+
+def _notify(closure: ResourceException, *, count: int) -> None:
+    """Tell the coordinators when a closure falls on bookings (whoever added it: a colleague,
+    a hospital system through the API): how many, where and when, and the link to its page,
+    which lists them. A count and a room, no patient."""
+    if not count:
+        return
+    resource = closure.resource
+    local = timezone.localtime(closure.start, zone_info(resource.timezone))
+
+    def subject() -> str:
+        return ngettext(
+            "%(resource)s closed from %(start)s: %(n)d booking to re-plan",
+            "%(resource)s closed from %(start)s: %(n)d bookings to re-plan", count) % {
+            "resource": localized_name(resource), "n": count,
+            "start": f"{local:%Y-%m-%d %H:%M} {zone_name(resource.timezone)}"}
+
+    notification_send(
+        recipients=selectors.coordinators(), kind=Notification.Kind.GENERAL, subject=subject,
+        body=lambda: str(closure.reason),
+        link=f"/resources/{resource.public_id}/closures/{closure.public_id}/",
+        dedup_key=f"closure:{closure.public_id}")
 
 
 def closure_remove(*, closure: ResourceException, principal: Principal | None,

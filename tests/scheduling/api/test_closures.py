@@ -36,10 +36,11 @@ def closures_url(resource):
     return f"{BASE}/resources/{resource.public_id}/closures/"
 
 
-def close(client, resource, start, end, **body):
+def close(client, resource, start, end, HTTP_IDEMPOTENCY_KEY=None, **body):
+    headers = {"HTTP_IDEMPOTENCY_KEY": HTTP_IDEMPOTENCY_KEY} if HTTP_IDEMPOTENCY_KEY else {}
     return client.post(closures_url(resource),
                        {"kind": "closure", "start": start.isoformat(), "end": end.isoformat(),
-                        "reason": "Flooded", **body}, format="json")
+                        "reason": "Flooded", **body}, format="json", **headers)
 
 
 def book(procedure, room, start):
@@ -209,3 +210,31 @@ def test_a_replayed_answer_is_audited_with_the_bookings_it_lists(coordinator_cli
     # replay (before, the replay wrote only a row about the closure).
     assert [(r.object_id, r.patient_pseudonym) for r in rows] == [
         (str(booking.public_id), str(booking.patient.public_id))] * 2
+
+
+def test_a_closure_over_bookings_tells_the_coordinators_once(coordinator_client, coordinator,
+                                                              client_factory_closures, rooms):
+    """A hospital system closes the theatre over two bookings: every coordinator is told, once,
+    how many bookings and where, with the link to the closure's page, and no patient (before,
+    nobody was told; the bookings stayed in closed time until the day). A closure over no
+    booking tells nobody."""
+    from core.models import Notification
+
+    for hour in (8, 13):
+        _plan, (surgery,) = plan_with("surgery")
+        book(surgery, rooms["or1"], at(2, hour))
+    made = close(client_factory_closures, rooms["or1"], at(2, 0), at(3, 0),
+                 HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert made.status_code == 201, made.content
+    (note,) = Notification.objects.filter(recipient=coordinator)
+    assert note.subject.startswith("Operating room 1 closed from 2030-01-09 00:00 Europe/Rome: "
+                                   "2 bookings to re-plan")
+    assert note.link == f"/resources/{rooms['or1'].public_id}/closures/{made.json()['id']}/"
+    assert note.body == "Flooded"
+    close(coordinator_client, rooms["or2"], at(2, 0), at(3, 0))
+    assert Notification.objects.filter(recipient=coordinator).count() == 1
+
+
+@pytest.fixture
+def client_factory_closures(oauth_client_factory):
+    return oauth_client_factory("bookings:read", "bookings:write", name="his-closures")
