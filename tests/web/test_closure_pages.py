@@ -215,3 +215,30 @@ def test_the_worklist_shows_the_times_in_the_rooms_zone(coordinator, theatre, su
         'id="closed-time"', 1)[1]
     assert "Wed 9 Jan 2030, 09:00" in section  # 08:00 UTC, in Rome
     assert "Europe/Rome" in section
+
+
+def test_the_worklist_pages_bookings_in_closed_time_by_plan(coordinator, theatre, monkeypatch):
+    """With one plan a page, a plan's two bookings in closed time are on one page with one
+    "Re-plan these" for both (before, the section paged by booking: plan A's 08:00 booking on
+    page 1, plan B's on page 2, A's 14:00 one on page 3)."""
+    from scheduling.web.views import worklist
+
+    monkeypatch.setattr(worklist, "PAGE_SIZE", 1)
+    plan_a, (first, second) = plan_with("surgery", "surgery")
+    _plan_b, (other,) = plan_with("surgery")
+    booked = {}
+    for procedure, hour in ((first, 8), (other, 10), (second, 14)):
+        booking = services.booking_create(procedure=procedure, resource=theatre,
+                                          start=at(1, hour), principal=None).booking
+        Booking.objects.filter(pk=booking.pk).update(start=at(2, hour), end=at(2, hour + 1))
+        booked[hour] = booking
+    ResourceException.objects.create(resource=theatre, kind="closure", start=at(2, 0),
+                                     end=at(3, 0), reason="Flooded")
+    client = login(coordinator)
+    page = client.get("/worklist/").content.decode().split('id="closed-time"', 1)[1]
+    assert f'data-plan="{plan_a.public_id}"' in page
+    assert f'value="{booked[8].public_id}"' in page
+    assert f'value="{booked[14].public_id}"' in page
+    assert f'value="{booked[10].public_id}"' not in page
+    second_page = client.get("/worklist/?cpage=2").content.decode()
+    assert f'value="{booked[10].public_id}"' in second_page.split('id="closed-time"', 1)[1]

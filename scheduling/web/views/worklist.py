@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -45,14 +46,20 @@ def worklist(request: HttpRequest) -> HttpResponse:
                       PAGE_SIZE).get_page(request.GET.get("page"))
     violations = Paginator(queries.violations_open(principal=principal), PAGE_SIZE).get_page(
         request.GET.get("vpage"))
-    # Bookings a closure or an absence added later fell on: they wait for a repair.
-    closed = Paginator(closures.bookings_in_closed_time(principal=principal, now=now),
-                       PAGE_SIZE).get_page(request.GET.get("cpage"))
+    # Bookings a closure or an absence added later fell on: they wait for a repair. Paged by
+    # plan (in order of each plan's first such booking), so "Re-plan these" takes all of a
+    # plan's at once.
+    in_closed_time = closures.bookings_in_closed_time(principal=principal, now=now)
+    closed = Paginator(in_closed_time.order_by().values("plan_id").annotate(
+        first=Min("start")).order_by("first", "plan_id"), PAGE_SIZE).get_page(
+        request.GET.get("cpage"))
+    closed_bookings = list(in_closed_time.filter(plan_id__in=[r["plan_id"] for r in closed]))
     # One audit row per plan and per violation shown (docs/security.md, S8), one INSERT each: no N+1.
     shown_violations = list(violations)
     audit_record_many(principal=principal, action="list", object_type="booking",
                       path=request.path,
-                      objects=[(b.public_id, b.plan.case.patient.public_id) for b in closed])
+                      objects=[(b.public_id, b.plan.case.patient.public_id)
+                               for b in closed_bookings])
     audit_record_many(principal=principal, action="list", object_type="plan", path=request.path,
                       objects=[(p.public_id, p.case.patient.public_id) for p in plans])
     audit_record_many(principal=principal, action="list", object_type="violation",
@@ -79,7 +86,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         })
     return render_page(request, "scheduling/worklist.html", {
         "plans": plans, "rows": rows, "violations": violations,
-        "closed": closed, "closed_plans": by_plan(list(closed)),
+        "closed": closed, "closed_plans": by_plan(closed_bookings),
     }, section="worklist")
 
 
