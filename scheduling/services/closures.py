@@ -22,6 +22,7 @@ from core.notifications import notification_send
 from core.timezones import zone_info, zone_name
 from core.web.localized import localized_name
 from scheduling import selectors
+from scheduling.domain.catalogue import STAFF_KINDS
 from scheduling.domain.types import ExceptionKind
 from scheduling.models import Resource, ResourceException
 from scheduling.selectors import closures
@@ -79,23 +80,33 @@ def closure_add(*, resource: Resource, kind: str, start: datetime, end: datetime
 
 def _notify(closure: ResourceException, *, count: int) -> None:
     """Tell the coordinators when a closure falls on bookings (whoever added it: a colleague,
-    a hospital system through the API): how many, where and when, and the link to its page,
-    which lists them. A count and a room, no patient."""
+    a hospital system through the API): how many, which room or person and from when, and the
+    link to its page, which lists them. A count and a resource: no patient, and not the
+    free-text reason (the page shows it)."""
     if not count:
         return
     resource = closure.resource
     local = timezone.localtime(closure.start, zone_info(resource.timezone))
+    person = resource.kind in STAFF_KINDS
 
     def subject() -> str:
-        return ngettext(
-            "%(resource)s closed from %(start)s: %(n)d booking to re-plan",
-            "%(resource)s closed from %(start)s: %(n)d bookings to re-plan", count) % {
-            "resource": localized_name(resource), "n": count,
-            "start": f"{local:%Y-%m-%d %H:%M} {zone_name(resource.timezone)}"}
+        values = {"resource": localized_name(resource), "n": count,
+                  "start": f"{local:%Y-%m-%d %H:%M} {zone_name(resource.timezone)}"}
+        if person and closure.kind == ExceptionKind.CLOSURE:
+            return ngettext("%(resource)s away from %(start)s: %(n)d booking to re-plan",
+                            "%(resource)s away from %(start)s: %(n)d bookings to re-plan",
+                            count) % values
+        if closure.kind == ExceptionKind.MAINTENANCE:
+            return ngettext(
+                "%(resource)s in maintenance from %(start)s: %(n)d booking to re-plan",
+                "%(resource)s in maintenance from %(start)s: %(n)d bookings to re-plan",
+                count) % values
+        return ngettext("%(resource)s closed from %(start)s: %(n)d booking to re-plan",
+                        "%(resource)s closed from %(start)s: %(n)d bookings to re-plan",
+                        count) % values
 
     notification_send(
         recipients=selectors.coordinators(), kind=Notification.Kind.GENERAL, subject=subject,
-        body=lambda: str(closure.reason),
         link=f"/resources/{resource.public_id}/closures/{closure.public_id}/",
         dedup_key=f"closure:{closure.public_id}")
 
@@ -115,8 +126,8 @@ def closure_remove(*, closure: ResourceException, principal: Principal | None,
             raise RuleError("This closure is over: it stays as the record of that time.",
                             field="closure", rule="over", status=409)
         audit_record(principal=principal, action="delete", object_type="resource_exception",
-                     object_id=closure.public_id, path=path,
-                     detail={"resource": str(closure.resource.public_id), "kind": closure.kind,
-                             "start": closure.start.isoformat(),
-                             "end": closure.end.isoformat(), "reason": closure.reason})
+                     object_id=locked.public_id, path=path,
+                     detail={"resource": str(closure.resource.public_id), "kind": locked.kind,
+                             "start": locked.start.isoformat(),
+                             "end": locked.end.isoformat(), "reason": locked.reason})
         locked.delete()

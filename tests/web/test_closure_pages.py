@@ -242,3 +242,24 @@ def test_the_worklist_pages_bookings_in_closed_time_by_plan(coordinator, theatre
     assert f'value="{booked[10].public_id}"' not in page
     second_page = client.get("/worklist/?cpage=2").content.decode()
     assert f'value="{booked[10].public_id}"' in second_page.split('id="closed-time"', 1)[1]
+
+
+def test_the_list_of_closures_does_not_grow_queries_per_closure(coordinator, theatre):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(coordinator)
+    url = f"/resources/{theatre.public_id}/closures/"
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries.captured_queries)
+
+    ResourceException.objects.create(resource=theatre, kind="closure", start=at(2, 0),
+                                     end=at(3, 0), reason="One")
+    one = count()
+    for day in (4, 5, 8, 9):
+        ResourceException.objects.create(resource=theatre, kind="maintenance",
+                                         start=at(day, 0), end=at(day, 6), reason="More")
+    assert count() == one

@@ -33,17 +33,18 @@ from scheduling.web.forms import ClosureForm
 from scheduling.web.views.common import require_coordinator
 
 PAGE_SIZE = 50
+# The bookings one closure's page lists; past this it says how many more there are.
+SHOWN = 200
 # What a closure is called on the pages, by kind (a person's closure is an absence).
 KIND_LABELS = {"closure": gettext_lazy("Closed"), "maintenance": gettext_lazy("Maintenance"),
                "extra_session": gettext_lazy("Extra session")}
 PERSON_LABELS = {**KIND_LABELS, "closure": gettext_lazy("Away")}
 
 
-def kind_label(closure: ResourceException) -> str:
-    labels = PERSON_LABELS if closure.resource.kind in STAFF_KINDS else KIND_LABELS
+def kind_label(closure: ResourceException, resource: Resource) -> str:
+    """What the closure of ``resource`` (its own, passed: no query) is called on the pages."""
+    labels = PERSON_LABELS if resource.kind in STAFF_KINDS else KIND_LABELS
     return str(labels.get(closure.kind, closure.kind))
-# The bookings one closure's page lists; past this it says how many more there are.
-SHOWN = 200
 
 
 @login_required
@@ -87,7 +88,7 @@ def resource_closures(request: HttpRequest, public_id: Any) -> HttpResponse:
         status = 400
     page = Paginator(closures.closure_list(resource=resource, since=timezone.now()),
                      PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"closure": c, "label": kind_label(c)} for c in page]
+    rows = [{"closure": c, "label": kind_label(c, resource)} for c in page]
     return render_page(request, "scheduling/resource_closures.html", {
         "resource": resource, "form": form, "page": page, "rows": rows, "tz": zone,
     }, status=status, section="resources")
@@ -118,7 +119,7 @@ def closure(request: HttpRequest, public_id: Any, closure_id: Any) -> HttpRespon
                       path=request.path,
                       objects=[(b.public_id, b.plan.case.patient.public_id) for b in bookings])
     return render_page(request, "scheduling/closure.html", {
-        "resource": resource, "closure": found, "label": kind_label(found),
+        "resource": resource, "closure": found, "label": kind_label(found, resource),
         "plans": by_plan(bookings), "more": more,
         "over": found.end <= now, "tz": zone_name(resource.timezone),
     }, section="resources")

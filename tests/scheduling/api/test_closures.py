@@ -223,16 +223,32 @@ def test_a_closure_over_bookings_tells_the_coordinators_once(coordinator_client,
     for hour in (8, 13):
         _plan, (surgery,) = plan_with("surgery")
         book(surgery, rooms["or1"], at(2, hour))
+    key = str(uuid.uuid4())
     made = close(client_factory_closures, rooms["or1"], at(2, 0), at(3, 0),
-                 HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+                 HTTP_IDEMPOTENCY_KEY=key)
     assert made.status_code == 201, made.content
+    again = close(client_factory_closures, rooms["or1"], at(2, 0), at(3, 0),
+                  HTTP_IDEMPOTENCY_KEY=key)
+    assert again["Idempotent-Replayed"] == "true"
     (note,) = Notification.objects.filter(recipient=coordinator)
-    assert note.subject.startswith("Operating room 1 closed from 2030-01-09 00:00 Europe/Rome: "
-                                   "2 bookings to re-plan")
+    assert note.subject == ("Operating room 1 closed from 2030-01-09 00:00 Europe/Rome: "
+                            "2 bookings to re-plan")
     assert note.link == f"/resources/{rooms['or1'].public_id}/closures/{made.json()['id']}/"
-    assert note.body == "Flooded"
+    assert "Flooded" not in note.body  # free text stays on the page, out of notifications
     close(coordinator_client, rooms["or2"], at(2, 0), at(3, 0))
     assert Notification.objects.filter(recipient=coordinator).count() == 1
+
+
+def test_a_persons_absence_is_told_as_an_absence(coordinator_client, coordinator, rooms):
+    from core.models import Notification
+
+    operator = ResourceFactory(code="ir-a", name="Dr A (IR)", kind="interventional_radiologist")
+    _plan, (emb,) = plan_with("embolization")
+    book(emb, rooms["angio"], at(2, 8))
+    assert close(coordinator_client, operator, at(2, 0), at(3, 0)).status_code == 201
+    (note,) = Notification.objects.filter(recipient=coordinator)
+    assert note.subject == ("Dr A (IR) away from 2030-01-09 00:00 Europe/Rome: "
+                            "1 booking to re-plan")
 
 
 @pytest.fixture
